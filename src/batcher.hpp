@@ -1,0 +1,44 @@
+// Batcher: groups input records into jobs (-n, -N, -X) so that no job's command line
+// exceeds the system's limits.
+#pragma once
+
+#include "arg_limits.hpp"
+#include "command_template.hpp"
+#include "input.hpp"
+#include "job.hpp"
+
+namespace fanout {
+
+struct BatchRules {
+    std::size_t max_records = 1; // 0: as many as fit
+    bool drop_args = false;      // -N 0: one record per job, no arguments
+};
+
+class Batcher {
+public:
+    // `command` may be null (each record is a command): then every record is a job.
+    Batcher(Input& input, const CommandTemplate* command, BatchRules rules, ArgLimits limits);
+
+    ReadStatus next(JobSpec& job, bool may_block);
+
+    // The descriptor to wait on after next() said would_block.
+    [[nodiscard]] int input_fd() const { return m_input.wait_fd(); }
+
+private:
+    [[nodiscard]] bool batching() const { return m_command && m_rules.max_records != 1 && !m_rules.drop_args; }
+    ReadStatus next_batch(JobSpec& job, bool may_block);
+    void emit(JobSpec& job);
+
+    Input& m_input;
+    const CommandTemplate* m_command;
+    BatchRules m_rules;
+    ArgLimits m_limits;
+    std::uint64_t m_seq = 0;
+    Record m_record;
+    bool m_pending = false;      // m_record is read but not yet in a job
+    JobSpec m_batch;
+    std::size_t m_batch_records = 0;
+    ArgvSize m_batch_size;
+};
+
+} // namespace fanout

@@ -1,0 +1,492 @@
+#include "command_template.hpp"
+
+#include "error.hpp"
+#include "shell_quote.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <optional>
+
+namespace fanout {
+
+namespace {
+
+// Room kept for {%}: the slot number is not known until the job starts.
+constexpr std::size_t k_slot_digits = 20;
+
+// Words a shell must interpret: keywords and builtins that have no executable twin.
+constexpr std::array<std::string_view, 34> k_shell_words = {
+    "!", ".", ":", "[[", "alias", "bg", "break", "case", "cd", "command", "continue", "do",
+    "done", "elif", "else", "eval", "exec", "exit", "export", "fg", "for", "function", "getopts",
+    "hash", "if", "jobs", "read", "readonly", "return", "set", "shift", "source", "trap", "ulimit"};
+constexpr std::array<std::string_view, 8> k_more_shell_words = {
+    "umask", "unalias", "unset", "until", "wait", "while", "select", "then"};
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n'; }
+
+bool is_shell_word(std::string_view word)
+{
+    return std::find(k_shell_words.begin(), k_shell_words.end(), word) != k_shell_words.end() ||
+           std::find(k_more_shell_words.begin(), k_more_shell_words.end(), word) != k_more_shell_words.end();
+}
+
+bool is_meta_char(char c)
+{
+    static constexpr std::string_view k_meta = "|&;<>()$`\\\"'*?[]{}#~!\n";
+    return k_meta.find(c) != std::string_view::npos;
+}
+
+bool is_run_char(char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '/' || c == '#' || c == '%'; }
+
+// Parses "{...}" at text[pos]; returns the replacement and its length, or nothing when
+// the brace is literal text. Throws when it starts a replacement string that never ends.
+std::optional<std::pair<Replacement, std::size_t>> match_brace(std::string_view text, std::size_t pos,
+                                                               bool plain_braces)
+{
+    std::size_t j = pos + 1;
+    Replacement r;
+    if (text.substr(j, 2) == "#}" || text.substr(j, 2) == "%}") {
+        r.kind = text[j] == '#' ? Replacement::Kind::seq : Replacement::Kind::slot;
+        return std::pair{r, std::size_t{3}};
+    }
+    std::size_t digits = 0;
+    while (j < text.size() && std::isdigit(static_cast<unsigned char>(text[j]))) {
+        r.index = r.index * 10 + static_cast<std::size_t>(text[j] - '0');
+        ++j;
+        ++digits;
+    }
+    if (text.substr(j, 3) == "//}") {
+        r.modifier = Modifier::dirname;
+        j += 2;
+    } else if (text.substr(j, 3) == "/.}") {
+        r.modifier = Modifier::basename_no_extension;
+        j += 2;
+    } else if (text.substr(j, 2) == "/}") {
+        r.modifier = Modifier::basename;
+        j += 1;
+    } else if (text.substr(j, 2) == ".}") {
+        r.modifier = Modifier::no_extension;
+        j += 1;
+    }
+    if (j < text.size() && text[j] == '}' && digits < 10 && !(digits > 0 && r.index == 0)) {
+        if (digits == 0 && r.modifier == Modifier::none && !plain_braces) {
+            return std::nullopt; // "{}" when -I chose another string
+        }
+        r.kind = digits > 0 ? Replacement::Kind::positional : Replacement::Kind::all_args;
+        return std::pair{r, j + 1 - pos};
+    }
+    std::size_t end = pos + 1;
+    while (end < text.size() && is_run_char(text[end])) {
+        ++end;
+    }
+    if (end > pos + 1 && (end == text.size() || is_space(text[end]))) {
+        throw Error("unterminated replacement string '" + std::string(text.substr(pos, end - pos)) +
+                    "' in the command");
+    }
+    return std::nullopt;
+}
+
+// Splits text into words of literal text and replacement strings.
+class Parser {
+public:
+    Parser(const std::string& replace_str) : m_replace_str(replace_str) {}
+
+    std::vector<Word> parse(std::string_view text, bool split_on_space)
+    {
+        std::size_t i = 0;
+        while (i < text.size()) {
+            if (split_on_space && is_space(text[i])) {
+                flush_literal();
+                m_words.back().separator += text[i++];
+                continue;
+            }
+            if (!m_words.back().separator.empty()) {
+                flush_literal();
+                m_words.emplace_back();
+            }
+            i += take_piece(text, i);
+        }
+        flush_literal();
+        return std::move(m_words);
+    }
+
+    bool found_replacement() const { return m_found; }
+
+private:
+    std::size_t take_piece(std::string_view text, std::size_t i)
+    {
+        bool plain_braces = m_replace_str == "{}";
+        if (!plain_braces && text.substr(i, m_replace_str.size()) == m_replace_str) {
+            add_replacement(Replacement{});
+            return m_replace_str.size();
+        }
+        if (text[i] == '{') {
+            if (auto match = match_brace(text, i, plain_braces)) {
+                add_replacement(match->first);
+                return match->second;
+            }
+        }
+        m_literal += text[i];
+        return 1;
+    }
+
+    void add_replacement(Replacement r)
+    {
+        flush_literal();
+        m_words.back().pieces.emplace_back(r);
+        m_found = true;
+    }
+
+    void flush_literal()
+    {
+        if (!m_literal.empty()) {
+            m_words.back().pieces.emplace_back(std::move(m_literal));
+            m_literal.clear();
+        }
+    }
+
+    const std::string& m_replace_str;
+    std::vector<Word> m_words{1};
+    std::string m_literal;
+    bool m_found = false;
+};
+
+std::string literal_text(const std::vector<Word>& words)
+{
+    std::string text;
+    for (const auto& word : words) {
+        for (const auto& piece : word.pieces) {
+            if (const auto* literal = std::get_if<std::string>(&piece)) {
+                text += *literal;
+            } else {
+                text += 'x'; // a replacement is one quoted word: never a metacharacter
+            }
+        }
+        text += word.separator.empty() ? " " : word.separator;
+    }
+    return text;
+}
+
+bool word_has_all_args(const Word& word)
+{
+    return std::any_of(word.pieces.begin(), word.pieces.end(), [](const Piece& p) {
+        const auto* r = std::get_if<Replacement>(&p);
+        return r && r->kind == Replacement::Kind::all_args;
+    });
+}
+
+std::size_t literal_length(const Word& word)
+{
+    std::size_t length = 0;
+    for (const auto& piece : word.pieces) {
+        if (const auto* literal = std::get_if<std::string>(&piece)) {
+            length += literal->size();
+        }
+    }
+    return length;
+}
+
+std::size_t digits_of(std::size_t n) { return std::to_string(n).size(); }
+
+// The values a replacement stands for in one job (several only for {}).
+std::vector<std::string> values_of(const Replacement& r, const JobValues& values)
+{
+    switch (r.kind) {
+    case Replacement::Kind::seq:
+        return {std::to_string(values.seq)};
+    case Replacement::Kind::slot:
+        return {std::to_string(values.slot)};
+    case Replacement::Kind::positional:
+        if (r.index <= values.args.size()) {
+            return {apply_modifier(values.args[r.index - 1], r.modifier)};
+        }
+        return {std::string()};
+    case Replacement::Kind::all_args:
+        break;
+    }
+    std::vector<std::string> out;
+    out.reserve(values.args.size());
+    for (const auto& arg : values.args) {
+        out.push_back(apply_modifier(arg, r.modifier));
+    }
+    if (out.empty() && !r.implicit) {
+        out.emplace_back();
+    }
+    return out;
+}
+
+} // namespace
+
+std::string apply_modifier(std::string_view value, Modifier modifier)
+{
+    auto strip_extension = [](std::string_view v) {
+        std::size_t dot = v.find_last_of("./");
+        return dot != std::string_view::npos && v[dot] == '.' ? v.substr(0, dot) : v;
+    };
+    auto basename = [](std::string_view v) {
+        std::size_t slash = v.rfind('/');
+        return slash == std::string_view::npos ? v : v.substr(slash + 1);
+    };
+    switch (modifier) {
+    case Modifier::none:
+        return std::string(value);
+    case Modifier::no_extension:
+        return std::string(strip_extension(value));
+    case Modifier::basename:
+        return std::string(basename(value));
+    case Modifier::basename_no_extension:
+        return std::string(strip_extension(basename(value)));
+    case Modifier::dirname:
+        break;
+    }
+    while (value.size() > 1 && value.back() == '/') {
+        value.remove_suffix(1); // "a/b/" names b, as dirname(1) reads it
+    }
+    std::size_t slash = value.rfind('/');
+    if (slash == std::string_view::npos) {
+        return ".";
+    }
+    std::string_view dir = value.substr(0, slash);
+    while (!dir.empty() && dir.back() == '/') {
+        dir.remove_suffix(1);
+    }
+    return dir.empty() ? "/" : std::string(dir);
+}
+
+bool text_needs_shell(std::string_view text)
+{
+    if (std::any_of(text.begin(), text.end(), is_meta_char)) {
+        return true;
+    }
+    std::size_t start = text.find_first_not_of(" \t");
+    if (start == std::string_view::npos) {
+        return true;
+    }
+    std::string_view first = text.substr(start, text.find_first_of(" \t", start) - start);
+    return first.find('=') != std::string_view::npos || is_shell_word(first);
+}
+
+CommandTemplate::CommandTemplate(const std::vector<std::string>& words, TemplateSyntax syntax)
+    : m_syntax(std::move(syntax))
+{
+    if (m_syntax.quote_command) {
+        for (const auto& word : words) {
+            Word parsed = std::move(Parser(m_syntax.replace_str).parse(word, false).front());
+            if (parsed.pieces.empty()) {
+                parsed.pieces.emplace_back(std::string()); // an empty word stays an argument
+            }
+            parsed.separator = " ";
+            m_words.push_back(std::move(parsed));
+        }
+    } else {
+        std::string joined;
+        for (const auto& word : words) {
+            joined += joined.empty() ? "" : " ";
+            joined += word;
+        }
+        m_words = Parser(m_syntax.replace_str).parse(joined, true);
+        m_needs_shell = text_needs_shell(literal_text(m_words));
+    }
+    bool found = std::any_of(m_words.begin(), m_words.end(), [](const Word& w) {
+        return std::any_of(w.pieces.begin(), w.pieces.end(),
+                           [](const Piece& p) { return std::holds_alternative<Replacement>(p); });
+    });
+    if (!found && m_syntax.append_args) {
+        if (!m_words.empty() && m_words.back().separator.empty()) {
+            m_words.back().separator = " ";
+        }
+        Replacement implicit;
+        implicit.implicit = true;
+        m_words.push_back(Word{{implicit}, {}});
+    }
+}
+
+void CommandTemplate::append_word(std::string& out, const Word& word, const JobValues& values)
+{
+    for (const auto& piece : word.pieces) {
+        if (const auto* literal = std::get_if<std::string>(&piece)) {
+            out += *literal;
+            continue;
+        }
+        bool first = true;
+        for (const auto& value : values_of(std::get<Replacement>(piece), values)) {
+            out += first ? "" : " ";
+            append_shell_quoted(out, value);
+            first = false;
+        }
+    }
+}
+
+void CommandTemplate::expand_direct(const std::vector<Word>& words, std::vector<std::string>& argv,
+                                    const JobValues& values)
+{
+    for (const auto& word : words) {
+        std::string current;
+        bool produced = false;
+        for (const auto& piece : word.pieces) {
+            if (const auto* literal = std::get_if<std::string>(&piece)) {
+                current += *literal;
+                produced = true;
+                continue;
+            }
+            bool first = true;
+            for (auto& value : values_of(std::get<Replacement>(piece), values)) {
+                if (!first) {
+                    argv.push_back(std::move(current));
+                    current.clear();
+                }
+                current += value;
+                first = false;
+                produced = true;
+            }
+        }
+        if (produced) {
+            argv.push_back(std::move(current));
+        }
+    }
+}
+
+Command CommandTemplate::expand(const JobValues& values) const
+{
+    Command command;
+    // -X repeats each word that holds {} once per argument.
+    std::vector<Word> repeated;
+    const std::vector<Word>* words = &m_words;
+    if (m_syntax.context_replace && values.args.size() > 1) {
+        for (const auto& word : m_words) {
+            if (!word_has_all_args(word)) {
+                repeated.push_back(word);
+                continue;
+            }
+            for (std::size_t i = 0; i < values.args.size(); ++i) {
+                repeated.push_back(word);
+                repeated.back().separator = i + 1 < values.args.size() ? " " : word.separator;
+                for (auto& piece : repeated.back().pieces) {
+                    if (auto* r = std::get_if<Replacement>(&piece); r && r->kind == Replacement::Kind::all_args) {
+                        *r = Replacement{Replacement::Kind::positional, i + 1, r->modifier, false};
+                    }
+                }
+            }
+        }
+        words = &repeated;
+    }
+    if (!m_needs_shell) {
+        expand_direct(*words, command.argv, values);
+        for (const auto& arg : command.argv) {
+            command.display += command.display.empty() ? "" : " ";
+            append_shell_quoted(command.display, arg);
+        }
+        return command;
+    }
+    for (const auto& word : *words) {
+        append_word(command.display, word, values);
+        command.display += word.separator;
+    }
+    command.via_shell = true;
+    command.argv = {m_syntax.shell, "-c", command.display};
+    return command;
+}
+
+ArgvSize CommandTemplate::base_size(std::size_t seq) const
+{
+    ArgvSize size;
+    std::size_t script = 0;
+    for (const auto& word : m_words) {
+        std::size_t length = literal_length(word) + word.separator.size();
+        for (const auto& piece : word.pieces) {
+            if (const auto* r = std::get_if<Replacement>(&piece)) {
+                length += r->kind == Replacement::Kind::seq ? digits_of(seq)
+                          : r->kind == Replacement::Kind::slot ? k_slot_digits : 2;
+            }
+        }
+        script += length;
+        size.bytes += length + 1;
+        size.count += 1;
+        size.longest = std::max(size.longest, length);
+    }
+    if (m_needs_shell) {
+        size = ArgvSize{m_syntax.shell.size() + 1 + 3 + script + 1, 3, script};
+    }
+    return size;
+}
+
+ArgvSize CommandTemplate::add_arg(ArgvSize size, std::size_t index, std::string_view value) const
+{
+    for (const auto& word : m_words) {
+        std::size_t word_length = literal_length(word);
+        std::size_t added = 0;
+        for (const auto& piece : word.pieces) {
+            const auto* r = std::get_if<Replacement>(&piece);
+            bool mine = r && (r->kind == Replacement::Kind::all_args ||
+                              (r->kind == Replacement::Kind::positional && r->index == index + 1));
+            if (!mine) {
+                continue;
+            }
+            std::string modified = apply_modifier(value, r->modifier);
+            added += (m_needs_shell ? shell_quoted_length(modified) : modified.size()) + 1;
+        }
+        if (added == 0) {
+            continue;
+        }
+        if (m_syntax.context_replace) {
+            added += word_length + word.separator.size();
+        }
+        size.bytes += added + 1;
+        size.count += m_needs_shell ? 0 : 1;
+        size.longest = m_needs_shell ? size.longest + added : std::max(size.longest, word_length + added);
+    }
+    return size;
+}
+
+ArgvSize measure(const std::vector<std::string>& argv)
+{
+    ArgvSize size;
+    for (const auto& arg : argv) {
+        size.bytes += arg.size() + 1;
+        size.count += 1;
+        size.longest = std::max(size.longest, arg.size());
+    }
+    return size;
+}
+
+std::string expand_plain(std::string_view text, const JobValues& values, const std::string& replace_str)
+{
+    Parser parser(replace_str);
+    std::string out;
+    for (const auto& word : parser.parse(text, false)) {
+        for (const auto& piece : word.pieces) {
+            if (const auto* literal = std::get_if<std::string>(&piece)) {
+                out += *literal;
+                continue;
+            }
+            bool first = true;
+            for (const auto& value : values_of(std::get<Replacement>(piece), values)) {
+                out += first ? "" : " ";
+                out += value;
+                first = false;
+            }
+        }
+    }
+    return out;
+}
+
+Command command_from_line(const std::string& line, const std::string& shell)
+{
+    Command command;
+    command.display = line;
+    if (text_needs_shell(line)) {
+        command.via_shell = true;
+        command.argv = {shell, "-c", line};
+        return command;
+    }
+    std::size_t pos = 0;
+    while ((pos = line.find_first_not_of(" \t", pos)) != std::string::npos) {
+        std::size_t end = line.find_first_of(" \t", pos);
+        command.argv.push_back(line.substr(pos, end - pos));
+        pos = end;
+    }
+    return command;
+}
+
+} // namespace fanout

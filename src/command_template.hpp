@@ -1,0 +1,99 @@
+// CommandTemplate: a command line with replacement strings, expanded once per job.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace fanout {
+
+enum class Modifier { none, no_extension, basename, dirname, basename_no_extension };
+
+// One replacement string: {} (all args), {N} (the N-th arg), {#} or {%}.
+struct Replacement {
+    enum class Kind { all_args, positional, seq, slot };
+    Kind kind = Kind::all_args;
+    std::size_t index = 0; // positional: 1-based
+    Modifier modifier = Modifier::none;
+    bool implicit = false; // appended because the command had no replacement string
+};
+
+using Piece = std::variant<std::string, Replacement>;
+
+// A whitespace-separated word of the command, and the whitespace that followed it.
+struct Word {
+    std::vector<Piece> pieces;
+    std::string separator;
+};
+
+// How much of the kernel's argument space an argv takes: the bytes of all strings with
+// their NULs, how many strings, and the length of the longest.
+struct ArgvSize {
+    std::size_t bytes = 0;
+    std::size_t count = 0;
+    std::size_t longest = 0;
+};
+
+ArgvSize measure(const std::vector<std::string>& argv);
+
+// What a job runs: argv (direct exec, or shell -c script) and how to show it.
+struct Command {
+    std::vector<std::string> argv;
+    bool via_shell = false;
+    std::string display; // the command as a shell would read it
+};
+
+// The values one job substitutes.
+struct JobValues {
+    const std::vector<std::string>& args;
+    std::size_t seq = 0;
+    std::size_t slot = 0;
+};
+
+struct TemplateSyntax {
+    std::string replace_str = "{}";
+    bool quote_command = false;   // -q: the words are argv as they are
+    bool context_replace = false; // -X
+    bool append_args = true;      // append {} when the command has none
+    std::string shell = "/bin/sh";
+};
+
+class CommandTemplate {
+public:
+    // Parses the command words. Throws Error on an unterminated replacement string.
+    CommandTemplate(const std::vector<std::string>& words, TemplateSyntax syntax);
+
+    [[nodiscard]] Command expand(const JobValues& values) const;
+    [[nodiscard]] bool needs_shell() const { return m_needs_shell; }
+
+    // The size of the expanded argv with no arguments, and with one more argument
+    // (index is 0-based) added to a size: never less than the real size.
+    [[nodiscard]] ArgvSize base_size(std::size_t seq) const;
+    [[nodiscard]] ArgvSize add_arg(ArgvSize size, std::size_t index, std::string_view value) const;
+
+private:
+    static void append_word(std::string& out, const Word& word, const JobValues& values);
+    static void expand_direct(const std::vector<Word>& words, std::vector<std::string>& argv,
+                              const JobValues& values);
+
+    std::vector<Word> m_words;
+    TemplateSyntax m_syntax;
+    bool m_needs_shell = false;
+};
+
+// Expands `text` for --tagstring and similar: values inserted as they are, unquoted.
+std::string expand_plain(std::string_view text, const JobValues& values, const std::string& replace_str);
+
+// Applies {.} {/} {//} {/.} to one value.
+std::string apply_modifier(std::string_view value, Modifier modifier);
+
+// True when a command line needs a shell: metacharacters, or a shell keyword first.
+bool text_needs_shell(std::string_view text);
+
+// Runs one task-list line (a record that is itself a command): directly when it needs
+// no shell, else through `shell`.
+Command command_from_line(const std::string& line, const std::string& shell);
+
+} // namespace fanout

@@ -1,0 +1,144 @@
+#include "input.hpp"
+
+#include <algorithm>
+
+namespace fanout {
+
+namespace {
+
+std::vector<std::string> read_all(RecordReader& reader)
+{
+    std::vector<std::string> values;
+    std::string value;
+    while (reader.next(value, true) == ReadStatus::record) {
+        values.push_back(value);
+    }
+    return values;
+}
+
+} // namespace
+
+Input::Input(const Options& options) : m_link(options.link)
+{
+    std::vector<SourceSpec> specs = options.sources;
+    if (specs.empty()) {
+        specs.push_back({SourceSpec::Kind::file, {}, "-"});
+    }
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+        Source source;
+        if (specs[i].kind == SourceSpec::Kind::args) {
+            source.values = specs[i].args;
+            source.name = "::: arguments";
+        } else {
+            source.reader.emplace(RecordReader::open(specs[i].path, options.delimiter));
+            source.name = source.reader->name();
+            if (i > 0) {
+                source.values = read_all(*source.reader);
+                source.reader.reset();
+            }
+        }
+        m_sources.push_back(std::move(source));
+    }
+    if (options.colsep) {
+        m_colsep.emplace(*options.colsep, std::regex::ECMAScript | std::regex::optimize);
+    }
+    m_odometer.assign(m_sources.size(), 0);
+    for (std::size_t i = 1; i < m_sources.size(); ++i) {
+        m_link_length = std::max(m_link_length, m_sources[i].values.size());
+    }
+}
+
+int Input::wait_fd() const
+{
+    const auto& first = m_sources.front();
+    return first.reader ? first.reader->fd() : -1;
+}
+
+// The next value of the first source; with --link, wraps around once it has ended.
+ReadStatus Input::next_first(std::string& value, bool may_block)
+{
+    Source& first = m_sources.front();
+    if (!m_first_ended) {
+        ReadStatus status = ReadStatus::end;
+        if (first.reader) {
+            status = first.reader->next(value, may_block);
+        } else if (m_first_index < first.values.size()) {
+            value = first.values[m_first_index];
+            status = ReadStatus::record;
+        }
+        if (status == ReadStatus::would_block) {
+            return status;
+        }
+        if (status == ReadStatus::record) {
+            if (m_link && m_first_index < m_link_length) {
+                m_first_kept.push_back(value);
+            }
+            ++m_first_index;
+            return status;
+        }
+        m_first_ended = true;
+    }
+    if (!m_link || m_first_kept.empty() || m_first_index >= m_link_length) {
+        return ReadStatus::end;
+    }
+    value = m_first_kept[m_first_index % m_first_kept.size()];
+    ++m_first_index;
+    return ReadStatus::record;
+}
+
+void Input::append_columns(Record& record, const std::string& value) const
+{
+    if (!m_colsep) {
+        record.columns.push_back(value);
+        return;
+    }
+    std::sregex_token_iterator it(value.begin(), value.end(), *m_colsep, -1);
+    std::sregex_token_iterator end;
+    for (; it != end; ++it) {
+        record.columns.push_back(*it);
+    }
+    if (value.empty()) {
+        record.columns.emplace_back();
+    }
+}
+
+// Steps the later sources' positions, last fastest; false when all combinations are done.
+bool Input::advance_odometer()
+{
+    for (std::size_t i = m_sources.size() - 1; i >= 1; --i) {
+        if (++m_odometer[i] < m_sources[i].values.size()) {
+            return true;
+        }
+        m_odometer[i] = 0;
+    }
+    return false;
+}
+
+ReadStatus Input::next(Record& record, bool may_block)
+{
+    bool any_empty = std::any_of(m_sources.begin() + 1, m_sources.end(),
+                                 [](const Source& s) { return s.values.empty(); });
+    if (any_empty) {
+        return ReadStatus::end;
+    }
+    if (m_link || !m_have_first || !advance_odometer()) {
+        ReadStatus status = next_first(m_first_value, may_block);
+        if (status != ReadStatus::record) {
+            return status;
+        }
+        m_have_first = true;
+    }
+    record.columns.clear();
+    append_columns(record, m_first_value);
+    std::size_t index = m_first_index - 1;
+    for (std::size_t i = 1; i < m_sources.size(); ++i) {
+        const auto& values = m_sources[i].values;
+        append_columns(record, values[m_link ? index % values.size() : m_odometer[i]]);
+    }
+    const Source& first = m_sources.front();
+    record.source = &first.name;
+    record.number = first.reader ? first.reader->record_number() : m_first_index;
+    return ReadStatus::record;
+}
+
+} // namespace fanout

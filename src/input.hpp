@@ -1,0 +1,60 @@
+// Input: the records of all input sources, combined (cartesian or linked) and split
+// into columns, read lazily from the first source.
+#pragma once
+
+#include "options.hpp"
+#include "record_reader.hpp"
+
+#include <memory>
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
+namespace fanout {
+
+// One input record: its columns (one per source, or per --colsep column).
+struct Record {
+    std::vector<std::string> columns;
+    const std::string* source = nullptr; // the first source's name, for messages
+    std::size_t number = 0;              // 1-based record number in that source
+
+    [[nodiscard]] std::string origin() const { return *source + " record " + std::to_string(number); }
+};
+
+class Input {
+public:
+    // Opens every source; all but the first are read whole now. Throws Error naming a
+    // file that cannot be read.
+    explicit Input(const Options& options);
+
+    ReadStatus next(Record& record, bool may_block);
+
+    // The descriptor to wait on after next() said would_block.
+    [[nodiscard]] int wait_fd() const;
+
+private:
+    // A source: either a stream being read, or values already in memory.
+    struct Source {
+        std::optional<RecordReader> reader;
+        std::vector<std::string> values;
+        std::string name;
+    };
+
+    ReadStatus next_first(std::string& value, bool may_block);
+    void append_columns(Record& record, const std::string& value) const;
+    bool advance_odometer();
+
+    std::vector<Source> m_sources;
+    std::optional<std::regex> m_colsep;
+    bool m_link = false;
+    std::size_t m_first_index = 0;      // values taken from the first source
+    std::vector<std::size_t> m_odometer; // cartesian: position in each later source
+    std::string m_first_value;
+    bool m_have_first = false;
+    bool m_first_ended = false;
+    std::size_t m_link_length = 0;       // link: the longest later source
+    std::vector<std::string> m_first_kept; // link: first source's values, to wrap around
+};
+
+} // namespace fanout

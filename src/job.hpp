@@ -1,0 +1,17 @@
+// JobSpec: one job as the input side defines it, before it has a slot or a process.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace fanout {
+
+struct JobSpec {
+    std::uint64_t seq = 0;          // 1-based, in input order
+    std::vector<std::string> args;  // the values its replacement strings stand for
+    std::string origin;             // where its (first) record came from
+    bool too_long = false;          // one record that no command line can hold
+};
+
+} // namespace fanout

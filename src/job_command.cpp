@@ -1,0 +1,80 @@
+#include "job_command.hpp"
+
+#include "exit_codes.hpp"
+
+namespace fanout {
+
+namespace {
+
+TemplateSyntax syntax_of(const Options& options)
+{
+    TemplateSyntax syntax;
+    syntax.replace_str = options.replace_str;
+    syntax.quote_command = options.quote_command;
+    syntax.context_replace = options.context_replace;
+    syntax.append_args = !(options.exact_args && options.max_args == 0);
+    syntax.shell = options.shell;
+    return syntax;
+}
+
+} // namespace
+
+JobCommand::JobCommand(const Options& options, ArgLimits limits)
+    : m_shell(options.shell), m_limits(limits), m_tag(options.tag), m_tagstring(options.tagstring),
+      m_replace_str(options.replace_str)
+{
+    if (!options.command.empty()) {
+        m_template.emplace(options.command, syntax_of(options));
+    }
+    if (m_tagstring) {
+        expand_plain(*m_tagstring, JobValues{{}, 0, 0}, m_replace_str); // reject a bad one now
+    }
+}
+
+CannotRun JobCommand::too_long(const JobSpec& job, const ArgvSize& size) const
+{
+    std::size_t bytes = size.longest >= m_limits.max_single ? size.longest : size.bytes;
+    std::size_t limit = size.longest >= m_limits.max_single ? m_limits.max_single : m_limits.max_bytes;
+    return CannotRun{"fanout: job " + std::to_string(job.seq) + " (" + job.origin +
+                         "): command line too long (" + std::to_string(bytes) + " bytes; the limit is " +
+                         std::to_string(limit) + ")",
+                     k_exit_cannot_run};
+}
+
+std::variant<Command, CannotRun> JobCommand::build(const JobSpec& job, std::size_t slot) const
+{
+    Command command;
+    if (m_template) {
+        command = m_template->expand(JobValues{job.args, job.seq, slot});
+    } else {
+        std::string line;
+        for (const auto& arg : job.args) {
+            line += line.empty() ? "" : " ";
+            line += arg;
+        }
+        command = command_from_line(line, m_shell);
+    }
+    ArgvSize size = measure(command.argv);
+    if (job.too_long || !m_limits.fits(size)) {
+        return too_long(job, size);
+    }
+    return command;
+}
+
+std::string JobCommand::tag(const JobSpec& job, std::size_t slot) const
+{
+    if (m_tagstring) {
+        return expand_plain(*m_tagstring, JobValues{job.args, job.seq, slot}, m_replace_str) + "\t";
+    }
+    if (!m_tag) {
+        return {};
+    }
+    std::string tag;
+    for (const auto& arg : job.args) {
+        tag += tag.empty() ? "" : " ";
+        tag += arg;
+    }
+    return tag + "\t";
+}
+
+} // namespace fanout

@@ -1,0 +1,46 @@
+// JobCommand: what a job runs and how it is tagged, from its JobSpec and slot.
+#pragma once
+
+#include "arg_limits.hpp"
+#include "command_template.hpp"
+#include "job.hpp"
+#include "options.hpp"
+
+#include <optional>
+#include <string>
+#include <variant>
+
+namespace fanout {
+
+// Why a job cannot be run at all.
+struct CannotRun {
+    std::string message;
+    int exit_code;
+};
+
+class JobCommand {
+public:
+    // Throws Error when the command or --tagstring is malformed.
+    JobCommand(const Options& options, ArgLimits limits);
+
+    [[nodiscard]] std::variant<Command, CannotRun> build(const JobSpec& job, std::size_t slot) const;
+    [[nodiscard]] std::string tag(const JobSpec& job, std::size_t slot) const;
+
+    // The template, or null in task-list mode (each record is a command).
+    [[nodiscard]] const CommandTemplate* command_template() const
+    {
+        return m_template ? &*m_template : nullptr;
+    }
+
+private:
+    [[nodiscard]] CannotRun too_long(const JobSpec& job, const ArgvSize& size) const;
+
+    std::optional<CommandTemplate> m_template;
+    std::string m_shell;
+    ArgLimits m_limits;
+    bool m_tag = false;
+    std::optional<std::string> m_tagstring;
+    std::string m_replace_str;
+};
+
+} // namespace fanout

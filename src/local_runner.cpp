@@ -1,0 +1,95 @@
+#include "local_runner.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <string_view>
+
+extern char** environ;
+
+namespace fanout {
+
+namespace {
+
+constexpr std::string_view k_job_variables[] = {"FANOUT_SEQ=", "FANOUT_SLOT=", "PARALLEL_SEQ=", "PARALLEL_JOBSLOT="};
+// Room for the job variables' values and pointers.
+constexpr std::size_t k_job_variables_size = 4 * (20 + 20 + sizeof(char*));
+
+bool is_job_variable(std::string_view entry)
+{
+    for (auto prefix : k_job_variables) {
+        if (entry.starts_with(prefix)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+} // namespace
+
+std::size_t job_environment_size()
+{
+    std::size_t size = k_job_variables_size;
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+        size += std::strlen(*entry) + 1 + sizeof(char*);
+    }
+    return size;
+}
+
+LocalRunner::LocalRunner(bool capture) : m_capture(capture)
+{
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+        if (!is_job_variable(*entry)) {
+            m_base_env.push_back(*entry);
+        }
+    }
+}
+
+const std::string& LocalRunner::resolve(const std::string& name)
+{
+    auto it = m_paths.find(name);
+    if (it == m_paths.end()) {
+        it = m_paths.emplace(name, find_executable(name)).first;
+    }
+    return it->second;
+}
+
+int LocalRunner::start(std::uint64_t seq, const Command& command, std::size_t slot)
+{
+    const std::string& path = resolve(command.argv.front());
+    if (path.empty()) {
+        return ENOENT;
+    }
+    std::string seq_text = std::to_string(seq);
+    std::string slot_text = std::to_string(slot);
+    std::string variables[] = {std::string(k_job_variables[0]) + seq_text, std::string(k_job_variables[1]) + slot_text,
+                               std::string(k_job_variables[2]) + seq_text, std::string(k_job_variables[3]) + slot_text};
+    m_envp = m_base_env;
+    for (const auto& variable : variables) {
+        m_envp.push_back(variable.c_str());
+    }
+    m_envp.push_back(nullptr);
+    SpawnRequest request;
+    request.path = &path;
+    request.argv = &command.argv;
+    request.envp = &m_envp;
+    request.capture = m_capture;
+    return m_processes.start(seq, request);
+}
+
+int DryRunRunner::start(std::uint64_t seq, const Command& command, std::size_t)
+{
+    m_shown.emplace_back(seq, command.display + "\n");
+    return 0;
+}
+
+void DryRunRunner::wait(ProcessEvents& events, int)
+{
+    auto shown = std::move(m_shown);
+    m_shown.clear();
+    for (const auto& [seq, text] : shown) {
+        events.on_output(seq, Stream::out, text);
+        events.on_exit(seq, ExitInfo{});
+    }
+}
+
+} // namespace fanout

@@ -1,0 +1,47 @@
+// LocalRunner runs jobs as child processes of this machine; DryRunRunner only shows
+// the commands it would run.
+#pragma once
+
+#include "process_set.hpp"
+#include "scheduler.hpp"
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace fanout {
+
+class LocalRunner : public Runner {
+public:
+    // capture: read jobs' output through pipes (else they write to ours directly).
+    explicit LocalRunner(bool capture);
+
+    int start(std::uint64_t seq, const Command& command, std::size_t slot) override;
+    void wait(ProcessEvents& events, int input_fd) override { m_processes.wait(events, input_fd); }
+    void signal_all(int signal) override { m_processes.signal_all(signal); }
+
+private:
+    const std::string& resolve(const std::string& name);
+
+    ProcessSet m_processes;
+    bool m_capture;
+    std::vector<const char*> m_base_env; // our environment less the job variables
+    std::vector<const char*> m_envp;
+    std::unordered_map<std::string, std::string> m_paths; // PATH lookups, done once per name
+};
+
+class DryRunRunner : public Runner {
+public:
+    int start(std::uint64_t seq, const Command& command, std::size_t slot) override;
+    void wait(ProcessEvents& events, int input_fd) override;
+    void signal_all(int) override {}
+
+private:
+    std::vector<std::pair<std::uint64_t, std::string>> m_shown;
+};
+
+// The bytes a job's environment takes in the kernel's argument space.
+std::size_t job_environment_size();
+
+} // namespace fanout

@@ -1,0 +1,290 @@
+#include "options.hpp"
+
+#include "error.hpp"
+#include "exit_codes.hpp"
+
+#include <CLI/CLI.hpp>
+#include <unistd.h>
+
+#include <iostream>
+#include <regex>
+
+namespace fanout {
+
+namespace {
+
+constexpr const char* k_footer = R"(Replacement strings (in the command, quoted for the shell when substituted):
+  {}  the argument        {.}  without extension   {/}  basename   {//}  dirname
+  {/.} basename without extension   {#}  job sequence number   {%}  job slot number
+  {N} {N.} {N/} {N//} {N/.}  the same for the N-th argument, column or input source
+  With no replacement string the arguments are appended to the command.
+
+Exit status: 0 all jobs succeeded; 1-100 that many jobs failed; 101 more than 100
+failed; 255 usage or internal error (no job started).
+
+See man fanout for the full description and examples.)";
+
+// Everything CLI11 fills in before we validate and convert it into Options.
+struct RawOptions {
+    std::string jobs;
+    std::vector<std::string> arg_files;
+    bool null = false;
+    std::optional<std::string> delimiter;
+    std::optional<std::string> colsep;
+    bool link = false;
+    std::optional<std::string> replace_str;
+    std::optional<std::size_t> max_args;
+    std::optional<std::size_t> exact_args;
+    bool context_replace = false;
+    std::optional<std::size_t> max_chars;
+    bool quote = false;
+    std::optional<std::string> shell;
+    bool keep_order = false;
+    bool group = false;
+    bool line_buffer = false;
+    bool ungroup = false;
+    bool tag = false;
+    std::optional<std::string> tagstring;
+    bool dry_run = false;
+    bool verbose = false;
+    bool no_run_if_empty = false;
+    bool version = false;
+};
+
+void add_input_options(CLI::App& app, RawOptions& raw)
+{
+    const char* group = "Input";
+    app.add_option("-a,--arg-file", raw.arg_files, "Read arguments from FILE ('-' is stdin); repeatable")
+        ->allow_extra_args(false)->type_name("FILE")->group(group);
+    app.add_flag("-0,--null", raw.null, "Records end with NUL, not newline")->group(group);
+    app.add_option("-d,--delimiter", raw.delimiter, "Records end with DELIM (one byte; \\n, \\t, \\0, \\\\ allowed)")
+        ->type_name("DELIM")->group(group);
+    app.add_option("-C,--colsep", raw.colsep, "Split each record into columns {1} {2} ... at REGEX")
+        ->type_name("REGEX")->group(group);
+    app.add_flag("--link,--xapply", raw.link, "Pair input sources line by line instead of combining them all")
+        ->group(group);
+    app.add_flag("-r,--no-run-if-empty", raw.no_run_if_empty, "Run nothing on empty input (always the case)")
+        ->group(group);
+}
+
+void add_command_options(CLI::App& app, RawOptions& raw)
+{
+    const char* group = "Command";
+    app.add_option("-I", raw.replace_str, "Use STR instead of {} as the replacement string")
+        ->type_name("STR")->group(group);
+    app.add_option("-n,--max-args", raw.max_args, "At most N arguments per job")->type_name("N")->group(group);
+    app.add_option("-N", raw.exact_args, "Exactly N arguments per job, as {1}..{N} (0: none)")
+        ->type_name("N")->group(group);
+    app.add_flag("-X", raw.context_replace, "As many arguments per job as fit, repeating the word around {}")
+        ->group(group);
+    app.add_option("-s,--max-chars", raw.max_chars, "At most N characters per command line")
+        ->type_name("N")->group(group);
+    app.add_flag("-q,--quote", raw.quote, "Quote the command: run its words as they are, never through a shell")
+        ->group(group);
+    app.add_option("--shell", raw.shell, "Shell for commands that need one (default /bin/sh)")
+        ->type_name("PATH")->group(group);
+}
+
+void add_run_options(CLI::App& app, RawOptions& raw)
+{
+    const char* group = "Running";
+    app.add_option("-j,-P,--jobs", raw.jobs, "Run N jobs at once: N, N% or +N/-N of the CPUs, 0 = as many as possible")
+        ->type_name("N")->group(group);
+    app.add_flag("--dry-run", raw.dry_run, "Print each command instead of running it")->group(group);
+    app.add_flag("-t,--verbose", raw.verbose, "Print each command to stderr as it starts")->group(group);
+}
+
+void add_output_options(CLI::App& app, RawOptions& raw)
+{
+    const char* group = "Output";
+    app.add_flag("--group", raw.group, "Write each job's output whole when it ends (default)")->group(group);
+    app.add_flag("-k,--keep-order", raw.keep_order, "Write output in input order")->group(group);
+    app.add_flag("--line-buffer,--lb", raw.line_buffer, "Write whole lines as they come")->group(group);
+    app.add_flag("-u,--ungroup", raw.ungroup, "Pass output straight through (may mix lines)")->group(group);
+    app.add_flag("--tag", raw.tag, "Prefix each output line with the job's arguments and a tab")->group(group);
+    app.add_option("--tagstring", raw.tagstring, "Prefix each output line with STR (replacement strings allowed)")
+        ->type_name("STR")->group(group);
+}
+
+std::size_t positive(const std::optional<std::size_t>& value, const char* option)
+{
+    if (*value == 0) {
+        throw Error(std::string(option) + ": must be at least 1");
+    }
+    return *value;
+}
+
+OutputMode output_mode_of(const RawOptions& raw)
+{
+    if (raw.ungroup) {
+        if (raw.keep_order || raw.group || raw.line_buffer) {
+            throw Error("-u/--ungroup cannot be combined with -k, --group or --line-buffer");
+        }
+        return OutputMode::ungroup;
+    }
+    if (raw.keep_order) {
+        return OutputMode::keep_order;
+    }
+    if (raw.line_buffer) {
+        if (raw.group) {
+            throw Error("--group and --line-buffer exclude each other");
+        }
+        return OutputMode::line_buffer;
+    }
+    return OutputMode::group;
+}
+
+void set_records(Options& options, const RawOptions& raw)
+{
+    if (raw.null && raw.delimiter) {
+        throw Error("-0/--null and -d/--delimiter exclude each other");
+    }
+    options.delimiter = raw.null ? '\0' : raw.delimiter ? parse_delimiter(*raw.delimiter) : '\n';
+    if (raw.colsep) {
+        try {
+            std::regex check(*raw.colsep, std::regex::ECMAScript);
+        } catch (const std::regex_error& e) {
+            throw Error("--colsep: invalid regular expression '" + *raw.colsep + "': " + e.what());
+        }
+        if (raw.colsep->empty()) {
+            throw Error("--colsep: the regular expression is empty");
+        }
+        options.colsep = raw.colsep;
+    }
+}
+
+void set_batching(Options& options, const RawOptions& raw)
+{
+    if (raw.max_args && raw.exact_args) {
+        throw Error("-n and -N exclude each other");
+    }
+    if (raw.max_args) {
+        options.max_args = positive(raw.max_args, "-n/--max-args");
+    }
+    if (raw.exact_args) {
+        options.max_args = *raw.exact_args;
+        options.exact_args = true;
+    }
+    options.context_replace = raw.context_replace;
+    if (raw.max_chars) {
+        options.max_chars = positive(raw.max_chars, "-s/--max-chars");
+    }
+}
+
+void set_command_style(Options& options, const RawOptions& raw)
+{
+    if (raw.replace_str) {
+        if (raw.replace_str->empty()) {
+            throw Error("-I: the replacement string is empty");
+        }
+        options.replace_str = *raw.replace_str;
+    }
+    options.quote_command = raw.quote;
+    if (raw.shell) {
+        if (::access(raw.shell->c_str(), X_OK) != 0) {
+            throw Error(os_error("--shell: " + *raw.shell));
+        }
+        options.shell = *raw.shell;
+    }
+}
+
+// Splits what follows the options into the command and the ':::'/'::::' sources.
+void split_command_and_sources(Options& options, std::vector<std::string> rest)
+{
+    if (!rest.empty() && rest.front() == "--") {
+        rest.erase(rest.begin());
+    } else if (!rest.empty() && rest.front().size() > 1 && rest.front()[0] == '-') {
+        throw Error("unknown option '" + rest.front() + "' (see fanout --help)");
+    }
+    enum class State { command, args, files } state = State::command;
+    for (auto& word : rest) {
+        if (word == ":::") {
+            options.sources.push_back({SourceSpec::Kind::args, {}, {}});
+            state = State::args;
+        } else if (word == "::::") {
+            state = State::files;
+        } else if (state == State::command) {
+            options.command.push_back(std::move(word));
+        } else if (state == State::args) {
+            options.sources.back().args.push_back(std::move(word));
+        } else {
+            options.sources.push_back({SourceSpec::Kind::file, {}, std::move(word)});
+        }
+    }
+    if (state == State::files && (options.sources.empty() || options.sources.back().kind != SourceSpec::Kind::file)) {
+        throw Error("'::::' needs at least one file name after it");
+    }
+}
+
+Options to_options(const RawOptions& raw, std::vector<std::string> rest)
+{
+    Options options;
+    for (const auto& path : raw.arg_files) {
+        options.sources.push_back({SourceSpec::Kind::file, {}, path});
+    }
+    split_command_and_sources(options, std::move(rest));
+    options.link = raw.link;
+    set_records(options, raw);
+    set_batching(options, raw);
+    set_command_style(options, raw);
+    options.jobs_spec = raw.jobs;
+    options.output_mode = output_mode_of(raw);
+    options.tag = raw.tag;
+    options.tagstring = raw.tagstring;
+    options.dry_run = raw.dry_run;
+    options.verbose = raw.verbose;
+    return options;
+}
+
+} // namespace
+
+char parse_delimiter(const std::string& spec)
+{
+    if (spec.size() == 1) {
+        return spec[0];
+    }
+    if (spec == "\\n") {
+        return '\n';
+    }
+    if (spec == "\\t") {
+        return '\t';
+    }
+    if (spec == "\\0") {
+        return '\0';
+    }
+    if (spec == "\\\\") {
+        return '\\';
+    }
+    throw Error("-d/--delimiter: '" + spec + "' is not one byte (use \\n, \\t, \\0 or one character)");
+}
+
+ParseResult parse_command_line(int argc, const char* const* argv)
+{
+    CLI::App app{"fanout: run commands in parallel, one per input record.\n"
+                 "Usage: fanout [options] [command [initial-args...]] [::: args...] [:::: argfiles...]",
+                 "fanout"};
+    app.footer(k_footer);
+    app.get_formatter()->column_width(32);
+    RawOptions raw;
+    add_input_options(app, raw);
+    add_command_options(app, raw);
+    add_run_options(app, raw);
+    add_output_options(app, raw);
+    app.add_flag("--version", raw.version, "Print the version and exit");
+    app.prefix_command();
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp&) {
+        std::cout << app.help();
+        return {std::nullopt, k_exit_success};
+    } catch (const CLI::ParseError& e) {
+        throw Error(e.what());
+    }
+    if (raw.version) {
+        std::cout << "fanout " << FANOUT_VERSION << "\n";
+        return {std::nullopt, k_exit_success};
+    }
+    return {to_options(raw, app.remaining()), k_exit_success};
+}
+
+} // namespace fanout

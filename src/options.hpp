@@ -1,0 +1,69 @@
+// Options: everything the command line says, parsed and validated, nothing run yet.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace fanout {
+
+enum class OutputMode { group, keep_order, line_buffer, ungroup };
+
+// One input source: where its records come from.
+struct SourceSpec {
+    enum class Kind { args, file };
+    Kind kind = Kind::file;
+    std::vector<std::string> args; // Kind::args: the values after ':::'
+    std::string path;              // Kind::file: a path, "-" for stdin
+};
+
+struct Options {
+    // What to run: the command words (empty means each record is a command).
+    std::vector<std::string> command;
+    std::vector<SourceSpec> sources; // empty after parsing means: stdin
+    bool link = false;
+
+    // Records.
+    char delimiter = '\n';
+    std::optional<std::string> colsep; // ECMAScript regex
+
+    // Templates.
+    std::string replace_str = "{}";
+    bool quote_command = false;
+    std::string shell = "/bin/sh";
+
+    // Batching: max_args 0 means one record per job.
+    std::size_t max_args = 0;
+    bool exact_args = false;   // -N: positional, exactly max_args per job
+    bool context_replace = false; // -X
+    std::optional<std::size_t> max_chars; // -s
+
+    // Jobs.
+    std::string jobs_spec; // empty: the usable CPUs
+
+    // Output.
+    OutputMode output_mode = OutputMode::group;
+    bool tag = false;
+    std::optional<std::string> tagstring;
+
+    bool dry_run = false;
+    bool verbose = false;
+};
+
+// What parse_command_line() decided: run with these options, or exit at once
+// (after --help or --version printed their text) with exit_code.
+struct ParseResult {
+    std::optional<Options> options;
+    int exit_code = 0;
+};
+
+// Parses argv as GNU parallel's grammar: options, then the command and its initial
+// arguments, then ':::'/'::::' groups. Throws Error on bad usage.
+ParseResult parse_command_line(int argc, const char* const* argv);
+
+// Turns "\n", "\t", "\0", "\\" and one plain character into the delimiter byte.
+// Throws Error when spec is anything else.
+char parse_delimiter(const std::string& spec);
+
+} // namespace fanout

@@ -1,0 +1,53 @@
+// Process: one child started with posix_spawn in its own process group, with its
+// stdout and stderr on pipes we read (or passed through).
+#pragma once
+
+#include "fd.hpp"
+
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace fanout {
+
+enum class Stream { out = 0, err = 1 };
+
+struct SpawnRequest {
+    const std::string* path = nullptr;            // resolved executable
+    const std::vector<std::string>* argv = nullptr;
+    const std::vector<const char*>* envp = nullptr; // NULL-terminated
+    int stdin_fd = -1;                            // dup'ed onto the child's stdin
+    bool capture = true;                          // false: inherit our stdout/stderr
+};
+
+// How a child ended: its wait status and resource usage.
+struct ExitInfo {
+    int status = 0;
+    struct rusage usage {};
+
+    [[nodiscard]] bool signaled() const;
+    [[nodiscard]] int exit_code() const; // 128+signal when killed, as shells report it
+    [[nodiscard]] int signal() const;    // 0 when it exited
+};
+
+class Process {
+public:
+    // Starts the child. Returns 0, or the errno posix_spawn reported (ENOENT, EACCES,
+    // E2BIG, EAGAIN...), in which case nothing is left behind.
+    int spawn(const SpawnRequest& request);
+
+    [[nodiscard]] pid_t pid() const { return m_pid; }
+    [[nodiscard]] Fd& pipe(Stream s) { return m_pipes[static_cast<int>(s)]; }
+
+private:
+    pid_t m_pid = -1;
+    Fd m_pipes[2];
+};
+
+// Finds `name` on PATH as execvp would (names with a slash are taken as they are);
+// returns the empty string when there is no such executable.
+std::string find_executable(const std::string& name);
+
+} // namespace fanout

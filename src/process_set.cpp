@@ -1,0 +1,175 @@
+#include "process_set.hpp"
+
+#include "error.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <ctime>
+
+namespace fanout {
+
+namespace {
+
+constexpr std::size_t k_read_size = 64 * 1024;
+// How long children get between SIGTERM and SIGKILL when fanout itself must stop.
+constexpr long k_grace_ms = 2000;
+
+bool readable_now(int fd)
+{
+    pollfd p{fd, POLLIN, 0};
+    return ::poll(&p, 1, 0) > 0;
+}
+
+} // namespace
+
+ProcessSet::ProcessSet() : m_buffer(k_read_size)
+{
+    m_dev_null.reset(check_os(::open("/dev/null", O_RDONLY | O_CLOEXEC), "open /dev/null"));
+}
+
+ProcessSet::~ProcessSet()
+{
+    terminate_all();
+}
+
+int ProcessSet::start(std::uint64_t id, SpawnRequest request)
+{
+    if (request.stdin_fd < 0) {
+        request.stdin_fd = m_dev_null.get();
+    }
+    Child child{id, {}};
+    int rc = child.process.spawn(request);
+    if (rc == 0) {
+        m_children.push_back(std::move(child));
+    }
+    return rc;
+}
+
+void ProcessSet::read_pipe(Child& child, Stream stream, ProcessEvents& events)
+{
+    Fd& pipe = child.process.pipe(stream);
+    ssize_t n;
+    do {
+        n = ::read(pipe.get(), m_buffer.data(), m_buffer.size());
+    } while (n < 0 && errno == EINTR);
+    if (n > 0) {
+        events.on_output(child.id, stream, std::string_view(m_buffer.data(), static_cast<std::size_t>(n)));
+    } else {
+        pipe.reset(); // EOF (or an error we cannot act on): this stream is done
+    }
+}
+
+// The child has exited: take what it left in its pipes, then stop listening. A
+// background process that inherited the pipe cannot keep us waiting.
+void ProcessSet::drain_pipes(Child& child, ProcessEvents& events)
+{
+    for (Stream stream : {Stream::out, Stream::err}) {
+        while (child.process.pipe(stream) && readable_now(child.process.pipe(stream).get())) {
+            read_pipe(child, stream, events);
+        }
+        child.process.pipe(stream).reset();
+    }
+}
+
+void ProcessSet::reap(ProcessEvents& events)
+{
+    while (true) {
+        ExitInfo exit;
+        pid_t pid = ::wait4(-1, &exit.status, WNOHANG, &exit.usage);
+        if (pid <= 0) {
+            return;
+        }
+        auto it = std::find_if(m_children.begin(), m_children.end(),
+                               [pid](const Child& c) { return c.process.pid() == pid; });
+        if (it == m_children.end()) {
+            continue;
+        }
+        Child child = std::move(*it);
+        m_children.erase(it);
+        drain_pipes(child, events);
+        events.on_exit(child.id, exit);
+    }
+}
+
+void ProcessSet::wait(ProcessEvents& events, int extra_fd)
+{
+    std::vector<pollfd> fds;
+    fds.reserve(m_children.size() * 2 + 2);
+    fds.push_back({m_signals.fd(), POLLIN, 0});
+    if (extra_fd >= 0) {
+        fds.push_back({extra_fd, POLLIN, 0});
+    }
+    std::size_t first_pipe = fds.size();
+    for (auto& child : m_children) {
+        for (Stream stream : {Stream::out, Stream::err}) {
+            fds.push_back({child.process.pipe(stream).get(), POLLIN, 0}); // -1 is ignored
+        }
+    }
+    if (::poll(fds.data(), fds.size(), -1) < 0) {
+        if (errno == EINTR) {
+            return;
+        }
+        throw Error(os_error("poll"));
+    }
+    for (std::size_t i = first_pipe; i < fds.size(); ++i) {
+        if (fds[i].fd >= 0 && fds[i].revents != 0) {
+            std::size_t index = (i - first_pipe) / 2;
+            read_pipe(m_children[index], (i - first_pipe) % 2 == 0 ? Stream::out : Stream::err, events);
+        }
+    }
+    if (fds[0].revents != 0) {
+        if (auto signal = m_signals.drain()) {
+            events.on_signal(*signal);
+        }
+        reap(events);
+    }
+}
+
+void ProcessSet::signal_all(int signal)
+{
+    for (const auto& child : m_children) {
+        ::kill(-child.process.pid(), signal);
+    }
+}
+
+// Last resort on the way out (an error or exception): nothing may outlive fanout.
+void ProcessSet::terminate_all()
+{
+    if (m_children.empty()) {
+        return;
+    }
+    signal_all(SIGTERM);
+    signal_all(SIGCONT);
+    timespec deadline{};
+    ::clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += k_grace_ms / 1000;
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    while (!m_children.empty()) {
+        for (auto it = m_children.begin(); it != m_children.end();) {
+            int status = 0;
+            it = ::waitpid(it->process.pid(), &status, WNOHANG) > 0 ? m_children.erase(it) : it + 1;
+        }
+        timespec now{};
+        ::clock_gettime(CLOCK_MONOTONIC, &now);
+        if (m_children.empty() || now.tv_sec > deadline.tv_sec ||
+            (now.tv_sec == deadline.tv_sec && now.tv_nsec >= deadline.tv_nsec)) {
+            break;
+        }
+        timespec slice{0, 20 * 1000 * 1000};
+        ::sigtimedwait(&chld, nullptr, &slice);
+    }
+    signal_all(SIGKILL);
+    for (const auto& child : m_children) {
+        int status = 0;
+        ::waitpid(child.process.pid(), &status, 0);
+    }
+    m_children.clear();
+}
+
+} // namespace fanout

@@ -1,0 +1,103 @@
+#include "record_reader.hpp"
+
+#include "error.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace fanout {
+
+namespace {
+constexpr std::size_t k_read_size = 64 * 1024;
+}
+
+RecordReader::RecordReader(int fd, bool owned, std::string name, char delimiter)
+    : m_owned(owned ? fd : -1), m_fd(fd), m_name(std::move(name)), m_delimiter(delimiter)
+{
+}
+
+RecordReader RecordReader::open(const std::string& path, char delimiter)
+{
+    if (path == "-") {
+        return RecordReader(STDIN_FILENO, false, "stdin", delimiter);
+    }
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        throw Error(os_error("cannot read '" + path + "'"));
+    }
+    return RecordReader(fd, true, path, delimiter);
+}
+
+ReadStatus RecordReader::next(std::string& record, bool may_block)
+{
+    while (true) {
+        const char* begin = m_buffer.data() + m_start;
+        std::size_t available = m_buffer.size() - m_start;
+        const void* found = std::memchr(begin + m_scanned, m_delimiter, available - m_scanned);
+        if (found != nullptr) {
+            std::size_t length = static_cast<const char*>(found) - begin;
+            record.assign(begin, length);
+            m_start += length + 1;
+            m_scanned = 0;
+            ++m_count;
+            return ReadStatus::record;
+        }
+        m_scanned = available;
+        if (m_eof) {
+            if (available == 0) {
+                return ReadStatus::end;
+            }
+            record.assign(begin, available); // a last record without its delimiter
+            m_start = m_buffer.size();
+            m_scanned = 0;
+            ++m_count;
+            return ReadStatus::record;
+        }
+        if (!fill(may_block)) {
+            return ReadStatus::would_block;
+        }
+    }
+}
+
+// Reads once more into the buffer; false when nothing was ready and we may not block.
+bool RecordReader::fill(bool may_block)
+{
+    if (!may_block) {
+        pollfd p{m_fd, POLLIN, 0};
+        if (::poll(&p, 1, 0) == 0) {
+            return false;
+        }
+    }
+    if (m_start > 0 && m_start >= m_buffer.size() / 2) {
+        m_buffer.erase(0, m_start);
+        m_start = 0;
+    }
+    std::size_t old_size = m_buffer.size();
+    m_buffer.resize(old_size + k_read_size);
+    ssize_t n;
+    do {
+        n = ::read(m_fd, m_buffer.data() + old_size, k_read_size);
+        if (n < 0 && errno == EAGAIN) { // someone made our stdin non-blocking
+            m_buffer.resize(old_size);
+            if (!may_block) {
+                return false;
+            }
+            pollfd p{m_fd, POLLIN, 0};
+            ::poll(&p, 1, -1);
+            m_buffer.resize(old_size + k_read_size);
+            errno = EINTR;
+        }
+    } while (n < 0 && errno == EINTR);
+    m_buffer.resize(old_size + static_cast<std::size_t>(n > 0 ? n : 0));
+    if (n < 0) {
+        throw Error(os_error("cannot read " + m_name));
+    }
+    m_eof = n == 0;
+    return true;
+}
+
+} // namespace fanout

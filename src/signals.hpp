@@ -1,0 +1,38 @@
+// Signals: blocking the signals fanout waits for, and reading them from a signalfd.
+#pragma once
+
+#include "fd.hpp"
+
+#include <csignal>
+#include <optional>
+
+namespace fanout {
+
+// While alive, SIGCHLD, SIGINT, SIGTERM and SIGHUP are blocked and arrive on fd();
+// SIGPIPE is ignored (a closed pipe is an error return, not a death). Restores both.
+class SignalInbox {
+public:
+    SignalInbox();
+    SignalInbox(const SignalInbox&) = delete;
+    SignalInbox& operator=(const SignalInbox&) = delete;
+    ~SignalInbox();
+
+    [[nodiscard]] int fd() const { return m_fd.get(); }
+
+    // Reads every pending signal; returns the last terminating one (SIGINT, SIGTERM,
+    // SIGHUP) if any arrived. SIGCHLD only wakes the reader.
+    std::optional<int> drain();
+
+    // The set of signals children must start with at their default disposition.
+    static const sigset_t& defaults_for_children();
+
+private:
+    sigset_t m_old_mask{};
+    struct sigaction m_old_pipe {};
+    Fd m_fd;
+};
+
+// Dies by `signal` as if never caught, so the parent (shell, make) sees it.
+[[noreturn]] void die_by_signal(int signal);
+
+} // namespace fanout
