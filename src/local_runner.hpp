@@ -19,7 +19,8 @@ public:
 
     int start(std::uint64_t seq, const Command& command, std::size_t slot) override;
     void wait(ProcessEvents& events, int input_fd) override { m_processes.wait(events, input_fd); }
-    void signal_all(int signal) override { m_processes.signal_all(signal); }
+    void stop(int signal) override { m_processes.stop(signal); }
+    void kill_all() override { m_processes.signal_all(SIGKILL); }
 
 private:
     const std::string& resolve(const std::string& name);
@@ -35,7 +36,8 @@ class DryRunRunner : public Runner {
 public:
     int start(std::uint64_t seq, const Command& command, std::size_t slot) override;
     void wait(ProcessEvents& events, int input_fd) override;
-    void signal_all(int) override {}
+    void stop(int) override {}
+    void kill_all() override {}
 
 private:
     std::vector<std::pair<std::uint64_t, std::string>> m_shown;

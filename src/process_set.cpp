@@ -90,6 +90,10 @@ void ProcessSet::reap(ProcessEvents& events)
         }
         Child child = std::move(*it);
         m_children.erase(it);
+        if (m_stopping) {
+            ::kill(-pid, SIGTERM); // what the job left in its group must not outlive us
+            ::kill(-pid, SIGCONT);
+        }
         drain_pipes(child, events);
         events.on_exit(child.id, exit);
     }
@@ -134,6 +138,13 @@ void ProcessSet::signal_all(int signal)
     for (const auto& child : m_children) {
         ::kill(-child.process.pid(), signal);
     }
+}
+
+void ProcessSet::stop(int signal)
+{
+    m_stopping = true;
+    signal_all(signal);
+    signal_all(SIGCONT);
 }
 
 // Last resort on the way out (an error or exception): nothing may outlive fanout.

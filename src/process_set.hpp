@@ -39,6 +39,11 @@ public:
     // Sends `signal` to the process group of every running child.
     void signal_all(int signal);
 
+    // fanout is stopping: sends `signal` to every child's process group, and from now on
+    // sends SIGTERM to the group of each child that exits, so that the processes it
+    // left behind (which may ignore SIGINT, as background jobs of sh do) go too.
+    void stop(int signal);
+
     [[nodiscard]] std::size_t running() const { return m_children.size(); }
 
 private:
@@ -56,6 +61,7 @@ private:
     Fd m_dev_null;
     std::vector<Child> m_children;
     std::vector<char> m_buffer;
+    bool m_stopping = false;
 };
 
 } // namespace fanout

@@ -115,10 +115,9 @@ void Scheduler::on_signal(int signal)
 {
     if (m_result.signal == 0) {
         m_result.signal = signal;
-        m_runner.signal_all(signal);
-        m_runner.signal_all(SIGCONT);
+        m_runner.stop(signal);
     } else {
-        m_runner.signal_all(SIGKILL);
+        m_runner.kill_all();
     }
 }
 

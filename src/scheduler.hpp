@@ -24,7 +24,9 @@ public:
     virtual int start(std::uint64_t seq, const Command& command, std::size_t slot) = 0;
     // Blocks until something happens to a job, a signal arrives, or input_fd is readable.
     virtual void wait(ProcessEvents& events, int input_fd) = 0;
-    virtual void signal_all(int signal) = 0;
+    // Stops every job: `signal` to each, then SIGTERM to what each leaves behind.
+    virtual void stop(int signal) = 0;
+    virtual void kill_all() = 0;
 };
 
 struct RunResult {
