@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(g++ cmake make libcli11-dev nlohmann-json3-dev libboost1.81-dev doctest-dev
-          parallel groff-base man-db procps)
+          parallel groff-base man-db procps bash-completion zsh fish)
 
 install_missing() {
   local missing=()

@@ -16,7 +16,8 @@ constexpr std::size_t k_pointer_size = sizeof(char*);
 
 bool ArgLimits::fits(const ArgvSize& size) const
 {
-    return size.longest < max_single && size.bytes + (size.count + 1) * k_pointer_size <= max_bytes;
+    return size.longest < max_single && size.bytes + (size.count + 1) * k_pointer_size <= max_bytes &&
+           (!max_chars || size.bytes <= *max_chars);
 }
 
 ArgLimits system_arg_limits(std::size_t env_bytes, std::optional<std::size_t> max_chars)
@@ -24,14 +25,10 @@ ArgLimits system_arg_limits(std::size_t env_bytes, std::optional<std::size_t> ma
     long arg_max = ::sysconf(_SC_ARG_MAX);
     std::size_t total = arg_max > 0 ? static_cast<std::size_t>(arg_max) : 128 * 1024;
     ArgLimits limits;
-    limits.env_bytes = env_bytes;
     std::size_t reserved = env_bytes + k_headroom;
     limits.max_bytes = total > reserved + 4096 ? total - reserved : 4096;
     limits.max_single = k_max_arg_strlen - 1;
-    if (max_chars) {
-        limits.max_bytes = std::min(limits.max_bytes, *max_chars);
-        limits.max_single = std::min(limits.max_single, *max_chars);
-    }
+    limits.max_chars = max_chars;
     return limits;
 }
 

@@ -9,9 +9,9 @@
 namespace fanout {
 
 struct ArgLimits {
-    std::size_t max_bytes = 0;  // all argv strings with NULs, after room for env and pointers
+    std::size_t max_bytes = 0;  // all argv strings with NULs and pointers, after the environment
     std::size_t max_single = 0; // one argv string, without its NUL
-    std::size_t env_bytes = 0;  // what the job's environment takes
+    std::optional<std::size_t> max_chars; // -s: argv strings with their NULs, as xargs counts
 
     // True when an argv of this size can be passed to execve().
     [[nodiscard]] bool fits(const ArgvSize& size) const;

@@ -187,6 +187,12 @@ std::size_t literal_length(const Word& word)
     return length;
 }
 
+bool is_implicit(const Word& word)
+{
+    const auto* r = word.pieces.size() == 1 ? std::get_if<Replacement>(&word.pieces.front()) : nullptr;
+    return r && r->implicit;
+}
+
 std::size_t digits_of(std::size_t n) { return std::to_string(n).size(); }
 
 // The values a replacement stands for in one job (several only for {}).
@@ -393,11 +399,16 @@ ArgvSize CommandTemplate::base_size(std::size_t seq) const
     ArgvSize size;
     std::size_t script = 0;
     for (const auto& word : m_words) {
-        std::size_t length = literal_length(word) + word.separator.size();
+        if (is_implicit(word)) {
+            continue; // with no arguments it produces nothing at all
+        }
+        std::size_t length = literal_length(word) + (m_needs_shell ? word.separator.size() : 0);
         for (const auto& piece : word.pieces) {
             if (const auto* r = std::get_if<Replacement>(&piece)) {
-                length += r->kind == Replacement::Kind::seq ? digits_of(seq)
-                          : r->kind == Replacement::Kind::slot ? k_slot_digits : 2;
+                length += r->kind == Replacement::Kind::seq    ? digits_of(seq)
+                          : r->kind == Replacement::Kind::slot ? k_slot_digits
+                          : m_needs_shell                      ? 2 // ''
+                                                               : 0;
             }
         }
         script += length;
@@ -414,27 +425,28 @@ ArgvSize CommandTemplate::base_size(std::size_t seq) const
 ArgvSize CommandTemplate::add_arg(ArgvSize size, std::size_t index, std::string_view value) const
 {
     for (const auto& word : m_words) {
-        std::size_t word_length = literal_length(word);
         std::size_t added = 0;
+        bool new_word = false; // {} in direct mode makes each further argument its own word
         for (const auto& piece : word.pieces) {
             const auto* r = std::get_if<Replacement>(&piece);
-            bool mine = r && (r->kind == Replacement::Kind::all_args ||
-                              (r->kind == Replacement::Kind::positional && r->index == index + 1));
-            if (!mine) {
+            bool all = r && r->kind == Replacement::Kind::all_args;
+            if (!all && !(r && r->kind == Replacement::Kind::positional && r->index == index + 1)) {
                 continue;
             }
             std::string modified = apply_modifier(value, r->modifier);
-            added += (m_needs_shell ? shell_quoted_length(modified) : modified.size()) + 1;
+            // In a shell script each value is quoted and, for {}, follows a space.
+            added += m_needs_shell ? shell_quoted_length(modified) + (all ? 1 : 0) : modified.size();
+            new_word = new_word || (all && !m_needs_shell);
         }
-        if (added == 0) {
+        if (added == 0 && !new_word) {
             continue;
         }
-        if (m_syntax.context_replace) {
-            added += word_length + word.separator.size();
+        if (m_syntax.context_replace && word_has_all_args(word)) {
+            added += literal_length(word); // -X repeats the whole word
         }
-        size.bytes += added + 1;
-        size.count += m_needs_shell ? 0 : 1;
-        size.longest = m_needs_shell ? size.longest + added : std::max(size.longest, word_length + added);
+        size.bytes += added + (new_word ? 1 : 0);
+        size.count += new_word ? 1 : 0;
+        size.longest = m_needs_shell ? size.longest + added : std::max(size.longest, literal_length(word) + added);
     }
     return size;
 }

@@ -20,9 +20,18 @@ constexpr const char* k_footer = R"(Replacement strings (in the command, quoted 
   With no replacement string the arguments are appended to the command.
 
 Exit status: 0 all jobs succeeded; 1-100 that many jobs failed; 101 more than 100
-failed; 255 usage or internal error (no job started).
+failed; 255 usage or internal error (an error on the command line starts no job).
 
 See man fanout for the full description and examples.)";
+
+// CLI11's help, with GNU parallel's synopsis instead of the generic one.
+class HelpFormatter : public CLI::Formatter {
+public:
+    std::string make_usage(const CLI::App*, std::string) const override
+    {
+        return "Usage: fanout [options] [command [initial-args...]] [::: args...] [:::: argfiles...]\n";
+    }
+};
 
 // Everything CLI11 fills in before we validate and convert it into Options.
 struct RawOptions {
@@ -55,15 +64,15 @@ void add_input_options(CLI::App& app, RawOptions& raw)
 {
     const char* group = "Input";
     app.add_option("-a,--arg-file", raw.arg_files, "Read arguments from FILE ('-' is stdin); repeatable")
-        ->allow_extra_args(false)->type_name("FILE")->group(group);
+        ->allow_extra_args(false)->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->type_name("FILE")->group(group);
     app.add_flag("-0,--null", raw.null, "Records end with NUL, not newline")->group(group);
     app.add_option("-d,--delimiter", raw.delimiter, "Records end with DELIM (one byte; \\n, \\t, \\0, \\\\ allowed)")
         ->type_name("DELIM")->group(group);
     app.add_option("-C,--colsep", raw.colsep, "Split each record into columns {1} {2} ... at REGEX")
         ->type_name("REGEX")->group(group);
-    app.add_flag("--link,--xapply", raw.link, "Pair input sources line by line instead of combining them all")
+    app.add_flag("--link,--xapply", raw.link, "Pair input sources value by value (shorter ones wrap around) instead of combining them all")
         ->group(group);
-    app.add_flag("-r,--no-run-if-empty", raw.no_run_if_empty, "Run nothing on empty input (always the case)")
+    app.add_flag("-r,--no-run-if-empty", raw.no_run_if_empty, "Accepted for xargs: fanout never runs a job on empty input")
         ->group(group);
 }
 
@@ -73,7 +82,7 @@ void add_command_options(CLI::App& app, RawOptions& raw)
     app.add_option("-I", raw.replace_str, "Use STR instead of {} as the replacement string")
         ->type_name("STR")->group(group);
     app.add_option("-n,--max-args", raw.max_args, "At most N arguments per job")->type_name("N")->group(group);
-    app.add_option("-N", raw.exact_args, "Exactly N arguments per job, as {1}..{N} (0: none)")
+    app.add_option("-N", raw.exact_args, "Exactly N arguments per job, as {1}..{N}; -N 0: one job per record, no arguments")
         ->type_name("N")->group(group);
     app.add_flag("-X", raw.context_replace, "As many arguments per job as fit, repeating the word around {}")
         ->group(group);
@@ -102,7 +111,7 @@ void add_output_options(CLI::App& app, RawOptions& raw)
     app.add_flag("--line-buffer,--lb", raw.line_buffer, "Write whole lines as they come")->group(group);
     app.add_flag("-u,--ungroup", raw.ungroup, "Pass output straight through (may mix lines)")->group(group);
     app.add_flag("--tag", raw.tag, "Prefix each output line with the job's arguments and a tab")->group(group);
-    app.add_option("--tagstring", raw.tagstring, "Prefix each output line with STR (replacement strings allowed)")
+    app.add_option("--tagstring", raw.tagstring, "Prefix each output line with STR and a tab (replacement strings allowed)")
         ->type_name("STR")->group(group);
 }
 
@@ -260,9 +269,8 @@ char parse_delimiter(const std::string& spec)
 
 ParseResult parse_command_line(int argc, const char* const* argv)
 {
-    CLI::App app{"fanout: run commands in parallel, one per input record.\n"
-                 "Usage: fanout [options] [command [initial-args...]] [::: args...] [:::: argfiles...]",
-                 "fanout"};
+    CLI::App app{"fanout: run commands in parallel, one per input record", "fanout"};
+    app.formatter(std::make_shared<HelpFormatter>());
     app.footer(k_footer);
     app.get_formatter()->column_width(32);
     RawOptions raw;

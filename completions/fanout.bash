@@ -1,0 +1,140 @@
+# bash completion for fanout(1)                              -*- shell-script -*-
+#
+# Install as $(pkg-config --variable=completionsdir bash-completion)/fanout, or
+# source this file. Works with and without the bash-completion package.
+
+# Options that take a value in the next word (or after '=' for long ones).
+_fanout_opts_with_arg='-a --arg-file -d --delimiter -C --colsep -I -n --max-args -N
+    -s --max-chars --shell -j -P --jobs --tagstring'
+
+_fanout_opts='-a --arg-file -0 --null -d --delimiter -C --colsep --link --xapply
+    -r --no-run-if-empty -I -n --max-args -N -X -s --max-chars -q --quote --shell
+    -j -P --jobs --dry-run -t --verbose --group -k --keep-order --line-buffer --lb
+    -u --ungroup --tag --tagstring -h --help --version'
+
+# Completes command names into COMPREPLY.
+_fanout_commands()
+{
+    compopt -o filenames 2>/dev/null
+    local IFS=$'\n'
+    COMPREPLY=($(compgen -c -- "$1" | sort -u))
+}
+
+# Completes file names into COMPREPLY.
+_fanout_files()
+{
+    if declare -F _filedir >/dev/null; then
+        _filedir
+    else
+        compopt -o filenames 2>/dev/null
+        local IFS=$'\n'
+        COMPREPLY=($(compgen -f -- "$1"))
+    fi
+}
+
+_fanout_takes_arg()
+{
+    local o
+    for o in $_fanout_opts_with_arg; do
+        [[ $1 == "$o" ]] && return 0
+    done
+    return 1
+}
+
+# Completes the value of option $1, with $2 typed so far.
+_fanout_option_value()
+{
+    case $1 in
+        -a | --arg-file | --shell)
+            _fanout_files "$2"
+            ;;
+        -j | -P | --jobs)
+            local n
+            n=$(nproc 2>/dev/null || echo 4)
+            COMPREPLY=($(compgen -W "$(printf '%s\n' 0 1 2 4 8 "$n" "$((n * 2))" | sort -nu) 50% 100% +1 -1" -- "$2"))
+            ;;
+        -d | --delimiter)
+            COMPREPLY=($(compgen -W '\\n \\t \\0 , ; :' -- "$2"))
+            ;;
+        *)
+            COMPREPLY=() # -C, -I, -n, -N, -s, --tagstring: free text
+            ;;
+    esac
+}
+
+_fanout()
+{
+    local cur prev words cword
+    if declare -F _init_completion >/dev/null; then
+        # -n : keeps ':::' and '::::' whole; -n = keeps --opt=value whole.
+        _init_completion -n :=  || return
+    else
+        # Readline splits words at ':' and '='; split the line at blanks only.
+        local line=${COMP_LINE:0:COMP_POINT}
+        read -ra words <<<"$line"
+        [[ $line == *[[:blank:]] || ${#words[@]} -eq 0 ]] && words+=("")
+        cword=$((${#words[@]} - 1))
+        cur=${words[cword]}
+        prev=${words[cword - 1]}
+    fi
+    COMPREPLY=()
+
+    # Find where the command starts (the first word that is not an option or
+    # an option's value), and the last ':::' or '::::' before the cursor.
+    local i=1 command_at=0 separator= value_of=
+    while ((i < cword)); do
+        local w=${words[i]}
+        if ((command_at == 0)); then
+            if [[ $w == -- ]]; then
+                command_at=$((i + 1))
+            elif [[ $w == :::* ]]; then
+                command_at=$i # no command: sources only
+                separator=$w
+            elif [[ $w == -?* ]]; then
+                if [[ $w != *=* ]] && _fanout_takes_arg "$w"; then
+                    ((i + 1 == cword)) && value_of=$w
+                    ((i++))
+                fi
+            else
+                command_at=$i
+            fi
+        elif [[ $w == ::: || $w == :::: ]]; then
+            separator=$w
+        fi
+        ((i++))
+    done
+
+    if ((command_at == 0)); then
+        # Still among fanout's own options.
+        if [[ $cur == --*=* ]]; then
+            local opt=${cur%%=*}
+            cur=${cur#*=} # readline replaces only what follows the '='
+            _fanout_option_value "$opt" "$cur"
+            return
+        fi
+        if [[ -n $value_of ]]; then
+            _fanout_option_value "$value_of" "$cur"
+            return
+        fi
+        if [[ $cur == -* ]]; then
+            COMPREPLY=($(compgen -W "$_fanout_opts" -- "$cur"))
+            return
+        fi
+        # The command itself.
+        _fanout_commands "$cur"
+        return
+    fi
+
+    if [[ $separator == :::: ]]; then
+        _fanout_files "$cur" # argument files
+    elif [[ $separator == ::: ]]; then
+        _fanout_files "$cur" # plain values: nothing special, file names help most
+    elif ((cword == command_at)); then
+        _fanout_commands "$cur"
+    else
+        _fanout_files "$cur" # the command's initial arguments
+    fi
+} &&
+    complete -F _fanout fanout
+
+# ex: filetype=sh

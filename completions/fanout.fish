@@ -1,0 +1,128 @@
+# fish completion for fanout(1). Install into a directory on $fish_complete_path
+# (for example ~/.config/fish/completions/fanout.fish).
+
+# True while the command line is still in fanout's own options: no command word,
+# '--', ':::' or '::::' yet.
+function __fanout_in_options
+    set -l tokens (commandline -opc)
+    set -e tokens[1]
+    set -l takes_arg -a --arg-file -d --delimiter -C --colsep -I -n --max-args -N \
+        -s --max-chars --shell -j -P --jobs --tagstring
+    set -l skip 0
+    for t in $tokens
+        if test $skip -eq 1
+            set skip 0
+            continue
+        end
+        switch $t
+            case -- -- ::: ::::
+                return 1
+            case '--*=*'
+                continue
+            case '-*'
+                if contains -- $t $takes_arg
+                    set skip 1
+                end
+            case '*'
+                return 1
+        end
+    end
+    return 0
+end
+
+# True when the token being completed is the command itself (first word after the options).
+function __fanout_at_command
+    set -l tokens (commandline -opc)
+    set -e tokens[1]
+    set -l takes_arg -a --arg-file -d --delimiter -C --colsep -I -n --max-args -N \
+        -s --max-chars --shell -j -P --jobs --tagstring
+    set -l skip 0
+    for t in $tokens
+        if test $skip -eq 1
+            set skip 0
+            continue
+        end
+        switch $t
+            case --
+                # The next word is the command, unless one is already there.
+                set skip 2
+            case ::: ::::
+                return 1
+            case '--*=*'
+                test $skip -eq 2; and return 1
+            case '-*'
+                test $skip -eq 2; and return 1
+                if contains -- $t $takes_arg
+                    set skip 1
+                end
+            case '*'
+                return 1
+        end
+    end
+    return 0
+end
+
+# The last ':::' or '::::' before the cursor, if any.
+function __fanout_last_separator
+    set -l tokens (commandline -opc)
+    for i in (seq (count $tokens) -1 1)
+        if contains -- $tokens[$i] ::: ::::
+            echo $tokens[$i]
+            return 0
+        end
+    end
+    return 1
+end
+
+function __fanout_jobs
+    set -l n (nproc 2>/dev/null; or echo 4)
+    printf '%s\t%s\n' 0 'as many as possible' $n 'one per usable CPU' (math $n \* 2) 'two per usable CPU' \
+        50% 'half the usable CPUs' 100% 'one per usable CPU' +1 'one more than the usable CPUs' \
+        -1 'one fewer than the usable CPUs'
+end
+
+complete -c fanout -e
+# Outside the options nothing is completed unless a rule below says so.
+complete -c fanout -f
+
+set -l opt '__fanout_in_options'
+
+# Input
+complete -c fanout -n $opt -s a -l arg-file -r -F -d "Read arguments from FILE ('-' is stdin); repeatable"
+complete -c fanout -n $opt -s 0 -l null -d 'Records end with NUL, not newline'
+complete -c fanout -n $opt -s d -l delimiter -r -f -d 'Records end with DELIM (one byte)'
+complete -c fanout -n $opt -s C -l colsep -r -f -d 'Split each record into columns {1} {2} ... at REGEX'
+complete -c fanout -n $opt -l link -d 'Pair input sources value by value instead of combining them all'
+complete -c fanout -n $opt -l xapply -d 'Same as --link'
+complete -c fanout -n $opt -s r -l no-run-if-empty -d 'Run nothing on empty input (always the case)'
+
+# Command
+complete -c fanout -n $opt -s I -r -f -d 'Use STR instead of {} as the replacement string'
+complete -c fanout -n $opt -s n -l max-args -r -f -d 'At most N arguments per job'
+complete -c fanout -n $opt -s N -r -f -d 'Exactly N arguments per job, as {1}..{N} (0: none)'
+complete -c fanout -n $opt -s X -d 'As many arguments per job as fit, repeating the word around {}'
+complete -c fanout -n $opt -s s -l max-chars -r -f -d 'At most N characters per command line'
+complete -c fanout -n $opt -s q -l quote -d 'Run the command words as they are, never through a shell'
+complete -c fanout -n $opt -l shell -r -F -d 'Shell for commands that need one (default /bin/sh)'
+
+# Running
+complete -c fanout -n $opt -s j -s P -l jobs -r -f -a '(__fanout_jobs)' -d 'Run N jobs at once: N, N%, +N, -N, 0'
+complete -c fanout -n $opt -l dry-run -d 'Print each command instead of running it'
+complete -c fanout -n $opt -s t -l verbose -d 'Print each command to stderr as it starts'
+
+# Output
+complete -c fanout -n $opt -l group -d "Write each job's output whole when it ends (default)"
+complete -c fanout -n $opt -s k -l keep-order -d 'Write output in input order'
+complete -c fanout -n $opt -l line-buffer -d 'Write whole lines as they come'
+complete -c fanout -n $opt -l lb -d 'Same as --line-buffer'
+complete -c fanout -n $opt -s u -l ungroup -d 'Pass output straight through (may mix lines)'
+complete -c fanout -n $opt -l tag -d "Prefix each output line with the job's arguments and a tab"
+complete -c fanout -n $opt -l tagstring -r -f -d 'Prefix each output line with STR (replacement strings allowed)'
+
+complete -c fanout -n $opt -s h -l help -d 'Print a summary of the options and exit'
+complete -c fanout -n $opt -l version -d 'Print the version and exit'
+
+# The command, then its arguments; after '::::' argument files; after ':::' plain
+# values (file names are the usual guess).
+complete -c fanout -n '__fanout_at_command' -x -a '(__fish_complete_command)'
+complete -c fanout -n 'not __fanout_in_options; and not __fanout_at_command' -F
