@@ -23,7 +23,7 @@ namespace {
 std::size_t job_slots(const Options& options)
 {
     std::size_t cpus = usable_cpu_count();
-    return options.jobs_spec.empty() ? cpus : parse_job_count(options.jobs_spec, cpus, unlimited_job_count());
+    return options.jobs_spec ? parse_job_count(*options.jobs_spec, cpus, unlimited_job_count()) : cpus;
 }
 
 BatchRules batch_rules(const Options& options)

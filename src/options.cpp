@@ -35,7 +35,7 @@ public:
 
 // Everything CLI11 fills in before we validate and convert it into Options.
 struct RawOptions {
-    std::string jobs;
+    std::optional<std::string> jobs;
     std::vector<std::string> arg_files;
     bool null = false;
     std::optional<std::string> delimiter;

@@ -40,7 +40,7 @@ struct Options {
     std::optional<std::size_t> max_chars; // -s
 
     // Jobs.
-    std::string jobs_spec; // empty: the usable CPUs
+    std::optional<std::string> jobs_spec; // none: the usable CPUs
 
     // Output.
     OutputMode output_mode = OutputMode::group;
