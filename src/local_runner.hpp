@@ -18,9 +18,14 @@ public:
     explicit LocalRunner(bool capture);
 
     int start(std::uint64_t seq, const Command& command, std::size_t slot) override;
-    void wait(ProcessEvents& events, int input_fd) override { m_processes.wait(events, input_fd); }
-    void stop(int signal) override { m_processes.stop(signal); }
+    void wait(ProcessEvents& events, int input_fd, std::optional<Millis> timeout) override
+    {
+        m_processes.wait(events, input_fd, timeout);
+    }
+    void terminate(std::uint64_t seq, const TermSeq& termseq) override { m_processes.terminate(seq, termseq); }
+    void stop(int first, const TermSeq& termseq) override { m_processes.stop(first, termseq); }
     void kill_all() override { m_processes.signal_all(SIGKILL); }
+    void signal_all(int signal) override { m_processes.signal_all(signal); }
 
 private:
     const std::string& resolve(const std::string& name);
@@ -35,9 +40,11 @@ private:
 class DryRunRunner : public Runner {
 public:
     int start(std::uint64_t seq, const Command& command, std::size_t slot) override;
-    void wait(ProcessEvents& events, int input_fd) override;
-    void stop(int) override {}
+    void wait(ProcessEvents& events, int input_fd, std::optional<Millis> timeout) override;
+    void terminate(std::uint64_t, const TermSeq&) override {}
+    void stop(int, const TermSeq&) override {}
     void kill_all() override {}
+    void signal_all(int) override {}
 
 private:
     std::vector<std::pair<std::uint64_t, std::string>> m_shown;

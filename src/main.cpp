@@ -4,14 +4,21 @@
 #include "cpu_count.hpp"
 #include "error.hpp"
 #include "exit_codes.hpp"
+#include "failure_summary.hpp"
 #include "input.hpp"
 #include "job_command.hpp"
 #include "job_count.hpp"
+#include "joblog.hpp"
+#include "json_results.hpp"
+#include "junit_report.hpp"
 #include "local_runner.hpp"
 #include "options.hpp"
 #include "output.hpp"
+#include "progress.hpp"
 #include "scheduler.hpp"
 #include "signals.hpp"
+
+#include <unistd.h>
 
 #include <csignal>
 #include <iostream>
@@ -40,6 +47,50 @@ BatchRules batch_rules(const Options& options)
     return BatchRules{options.context_replace ? 0U : 1U, false};
 }
 
+JobControl job_control(const Options& options)
+{
+    JobControl control;
+    control.max_jobs = job_slots(options);
+    control.verbose = options.verbose;
+    if (options.timeout) {
+        control.timeout = parse_timeout(*options.timeout);
+    }
+    control.termseq = parse_termseq(options.termseq);
+    control.retries = options.retries;
+    if (options.delay) {
+        control.delay = parse_duration(*options.delay, "--delay");
+    }
+    control.halt = parse_halt(options.halt);
+    if (options.resume || options.resume_failed) {
+        control.resume_from = read_joblog(*options.joblog);
+        control.resume_failed = options.resume_failed;
+    }
+    return control;
+}
+
+// The reports asked for; files are opened now, so a bad path fails before any job.
+Reports make_reports(const Options& options, Output& output)
+{
+    Reports reports;
+    if (options.joblog) {
+        reports.push_back(std::make_unique<JobLog>(*options.joblog, options.resume || options.resume_failed));
+    }
+    if (options.results) {
+        reports.push_back(std::make_unique<JsonResults>(*options.results, options.results_output));
+    }
+    if (options.junit) {
+        reports.push_back(std::make_unique<JunitReport>(*options.junit));
+    }
+    if (options.progress != Options::Progress::none && ::isatty(STDERR_FILENO)) {
+        auto style = options.progress == Options::Progress::bar   ? ProgressStyle::bar
+                     : options.progress == Options::Progress::eta ? ProgressStyle::eta
+                                                                  : ProgressStyle::counts;
+        reports.push_back(std::make_unique<Progress>(output, style));
+    }
+    reports.push_back(std::make_unique<FailureSummary>(output));
+    return reports;
+}
+
 std::unique_ptr<Runner> make_runner(const Options& options, const Output& output)
 {
     if (options.dry_run) {
@@ -55,7 +106,7 @@ int run(int argc, const char* const* argv)
         return parsed.exit_code;
     }
     const Options& options = *parsed.options;
-    std::size_t slots = job_slots(options);
+    JobControl control = job_control(options);
     ArgLimits limits = system_arg_limits(job_environment_size(), options.max_chars);
     JobCommand commands(options, limits);
     BatchRules rules = batch_rules(options);
@@ -63,14 +114,17 @@ int run(int argc, const char* const* argv)
     Batcher batcher(input, commands.command_template(), rules, limits);
     Output output(options.output_mode);
     output.set_tagged(options.tag || options.tagstring);
+    output.set_hold_oldest(options.retries > 0);
+    Reports reports = make_reports(options, output);
     std::unique_ptr<Runner> runner = make_runner(options, output);
 
-    Scheduler scheduler(batcher, commands, *runner, output, slots, options.verbose);
+    Scheduler scheduler(batcher, commands, *runner, output, reports, std::move(control));
     RunResult result = scheduler.run();
     if (result.signal != 0) {
+        runner.reset(); // nothing the jobs left behind may outlive us
         die_by_signal(result.signal);
     }
-    return exit_code_for_failures(result.failed);
+    return result.halt_exit ? *result.halt_exit : exit_code_for_failures(result.failed);
 }
 
 } // namespace

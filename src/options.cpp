@@ -58,6 +58,20 @@ struct RawOptions {
     bool verbose = false;
     bool no_run_if_empty = false;
     bool version = false;
+    std::optional<std::string> timeout;
+    std::optional<std::string> termseq;
+    std::size_t retries = 0;
+    std::optional<std::string> delay;
+    std::optional<std::string> halt;
+    std::optional<std::string> joblog;
+    bool resume = false;
+    bool resume_failed = false;
+    std::optional<std::string> results;
+    bool results_output = false;
+    std::optional<std::string> junit;
+    bool progress = false;
+    bool bar = false;
+    bool eta = false;
 };
 
 void add_input_options(CLI::App& app, RawOptions& raw)
@@ -101,6 +115,32 @@ void add_run_options(CLI::App& app, RawOptions& raw)
         ->type_name("N")->group(group);
     app.add_flag("--dry-run", raw.dry_run, "Print each command instead of running it")->group(group);
     app.add_flag("-t,--verbose", raw.verbose, "Print each command to stderr as it starts")->group(group);
+    app.add_option("--timeout", raw.timeout, "Terminate a job after DURATION (30, 1.5s, 200ms, 2m) or N% of the median runtime")
+        ->type_name("DURATION")->group(group);
+    app.add_option("--termseq,--term-seq", raw.termseq, "How to terminate a job: SIGNAL,MS,... (default TERM,200,TERM,100,TERM,50,KILL,25)")
+        ->type_name("SEQ")->group(group);
+    app.add_option("--retries", raw.retries, "Run a failed job again, up to N more times")->type_name("N")->group(group);
+    app.add_option("--delay", raw.delay, "Wait DURATION between job starts")->type_name("DURATION")->group(group);
+    app.add_option("--halt,--halt-on-error", raw.halt, "Stop early: never, now|soon,fail|success|done=N or N%")
+        ->type_name("WHEN")->group(group);
+}
+
+void add_report_options(CLI::App& app, RawOptions& raw)
+{
+    const char* group = "Reports";
+    app.add_option("--joblog", raw.joblog, "Log each finished job to FILE (GNU parallel's format; +FILE appends)")
+        ->type_name("FILE")->group(group);
+    app.add_flag("--resume", raw.resume, "Skip jobs the --joblog shows as run")->group(group);
+    app.add_flag("--resume-failed", raw.resume_failed, "Skip jobs the --joblog shows as succeeded; run the rest")
+        ->group(group);
+    app.add_option("--results", raw.results, "Write one JSON object per finished job to FILE ('-' is stdout)")
+        ->type_name("FILE")->group(group);
+    app.add_flag("--results-output", raw.results_output, "Include each job's output in --results")->group(group);
+    app.add_option("--junit", raw.junit, "Write a JUnit XML report to FILE")->type_name("FILE")->group(group);
+    app.add_flag("--progress", raw.progress, "Show a status line on stderr (on a terminal)")->group(group);
+    app.add_flag("--bar", raw.bar, "Show a progress bar on stderr (on a terminal)")->group(group);
+    app.add_flag("--eta", raw.eta, "Show progress with the estimated time left on stderr (on a terminal)")
+        ->group(group);
 }
 
 void add_output_options(CLI::App& app, RawOptions& raw)
@@ -225,6 +265,33 @@ void split_command_and_sources(Options& options, std::vector<std::string> rest)
     }
 }
 
+void set_job_control(Options& options, const RawOptions& raw)
+{
+    options.timeout = raw.timeout;
+    if (raw.termseq) {
+        options.termseq = *raw.termseq;
+    }
+    options.retries = raw.retries;
+    options.delay = raw.delay;
+    if (raw.halt) {
+        options.halt = *raw.halt;
+    }
+    options.joblog = raw.joblog;
+    if ((raw.resume || raw.resume_failed) && !raw.joblog) {
+        throw Error("--resume and --resume-failed need --joblog FILE");
+    }
+    options.resume = raw.resume;
+    options.resume_failed = raw.resume_failed;
+    options.results = raw.results;
+    if (raw.results_output && !raw.results) {
+        throw Error("--results-output needs --results FILE");
+    }
+    options.results_output = raw.results_output;
+    options.junit = raw.junit;
+    using P = Options::Progress;
+    options.progress = raw.bar ? P::bar : raw.eta ? P::eta : raw.progress ? P::counts : P::none;
+}
+
 Options to_options(const RawOptions& raw, std::vector<std::string> rest)
 {
     Options options;
@@ -242,6 +309,7 @@ Options to_options(const RawOptions& raw, std::vector<std::string> rest)
     options.tagstring = raw.tagstring;
     options.dry_run = raw.dry_run;
     options.verbose = raw.verbose;
+    set_job_control(options, raw);
     return options;
 }
 
@@ -278,6 +346,7 @@ ParseResult parse_command_line(int argc, const char* const* argv)
     add_command_options(app, raw);
     add_run_options(app, raw);
     add_output_options(app, raw);
+    add_report_options(app, raw);
     app.add_flag("--version", raw.version, "Print the version and exit");
     app.prefix_command();
     try {

@@ -49,6 +49,22 @@ struct Options {
 
     bool dry_run = false;
     bool verbose = false;
+
+    // Job control (validated when the run is set up).
+    std::optional<std::string> timeout;
+    std::string termseq = "TERM,200,TERM,100,TERM,50,KILL,25";
+    std::size_t retries = 0;
+    std::optional<std::string> delay;
+    std::string halt = "never";
+
+    // Reports.
+    std::optional<std::string> joblog; // "+FILE" appends
+    bool resume = false;
+    bool resume_failed = false;
+    std::optional<std::string> results; // "-" is stdout
+    bool results_output = false;
+    std::optional<std::string> junit;
+    enum class Progress { none, counts, bar, eta } progress = Progress::none;
 };
 
 // What parse_command_line() decided: run with these options, or exit at once

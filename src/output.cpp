@@ -36,6 +36,7 @@ std::string Output::tagged(JobOutput& job, Stream stream, std::string_view data)
 // Writes now, tagged when asked.
 void Output::emit(JobOutput& job, Stream stream, std::string_view data)
 {
+    clear_status();
     int fd = fd_of(stream);
     if (job.tag.empty()) {
         write_all(fd, data, name_of(fd));
@@ -70,6 +71,7 @@ void Output::emit_lines(JobOutput& job, Stream stream, std::string_view data)
 
 void Output::flush_held(JobOutput& job)
 {
+    clear_status();
     for (Stream stream : {Stream::out, Stream::err}) {
         int s = static_cast<int>(stream);
         int fd = fd_of(stream);
@@ -92,7 +94,7 @@ void Output::job_output(std::uint64_t seq, Stream stream, std::string_view data)
         emit_lines(job, stream, data);
         return;
     case OutputMode::keep_order:
-        if (seq == m_next_in_order) {
+        if (seq == m_next_in_order && !m_hold_oldest) {
             emit(job, stream, data);
             return;
         }
@@ -118,6 +120,17 @@ void Output::job_finished(std::uint64_t seq)
     advance_keep_order();
 }
 
+void Output::job_discard(std::uint64_t seq)
+{
+    auto it = m_jobs.find(seq);
+    if (it == m_jobs.end()) {
+        return;
+    }
+    std::string tag = std::move(it->second.tag);
+    m_jobs.erase(it);
+    m_jobs.try_emplace(seq, std::move(tag), m_budget);
+}
+
 // -k: print every finished job from the oldest on; the first unfinished one goes live.
 void Output::advance_keep_order()
 {
@@ -126,17 +139,38 @@ void Output::advance_keep_order()
         if (it == m_jobs.end()) {
             return;
         }
-        flush_held(it->second);
         if (!it->second.finished) {
+            if (!m_hold_oldest) {
+                flush_held(it->second); // it goes live from here on
+            }
             return;
         }
+        flush_held(it->second);
         m_jobs.erase(it);
         ++m_next_in_order;
     }
 }
 
+void Output::show_status(std::string_view line)
+{
+    std::string text = "\r";
+    text += line;
+    text += "\033[K";
+    write_all(m_err_fd, text, "stderr");
+    m_status_shown = true;
+}
+
+void Output::clear_status()
+{
+    if (m_status_shown) {
+        m_status_shown = false;
+        write_all(m_err_fd, "\r\033[K", "stderr");
+    }
+}
+
 void Output::say(std::string_view line)
 {
+    clear_status();
     std::string text(line);
     text += '\n';
     write_all(m_err_fd, text, "stderr");

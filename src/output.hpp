@@ -22,9 +22,19 @@ public:
     void job_started(std::uint64_t seq, std::string tag);
     void job_output(std::uint64_t seq, Stream stream, std::string_view data);
     void job_finished(std::uint64_t seq);
+    // Drops what the job's current attempt wrote and is still held (it will run again).
+    void job_discard(std::uint64_t seq);
+    // Jobs may run again (--retries): -k then holds even the oldest job's output until
+    // it ends, so a failed attempt's output can be dropped.
+    void set_hold_oldest(bool hold) { m_hold_oldest = hold; }
 
     // A line of fanout's own about no job in particular (e.g. -t), on stderr now.
     void say(std::string_view line);
+
+    // A status line on stderr (progress), replaced by the next one; any other output
+    // first clears it, so it never mixes with a job's lines.
+    void show_status(std::string_view line);
+    void clear_status();
 
     // True when jobs' output must come through pipes (everything but plain -u).
     [[nodiscard]] bool needs_capture() const { return m_mode != OutputMode::ungroup || m_tagged; }
@@ -53,6 +63,8 @@ private:
     int m_out_fd;
     int m_err_fd;
     bool m_tagged = false;
+    bool m_status_shown = false;
+    bool m_hold_oldest = false;
     MemoryBudget m_budget;
     std::map<std::uint64_t, JobOutput> m_jobs;
     std::uint64_t m_next_in_order = 1; // -k: the job whose output goes out live

@@ -12,11 +12,36 @@
 
 namespace fanout {
 
+using Termination = ProcessSet::Termination;
+
 namespace {
 
 constexpr std::size_t k_read_size = 64 * 1024;
 // How long children get between SIGTERM and SIGKILL when fanout itself must stop.
 constexpr long k_grace_ms = 2000;
+
+// Sends a termination step's signal to a group; false when the group is gone.
+bool send_to_group(pid_t group, int signal)
+{
+    if (::kill(-group, signal) != 0) {
+        return false;
+    }
+    if (signal != SIGKILL && signal != SIGCONT) {
+        ::kill(-group, SIGCONT); // a stopped process must run to act on the signal
+    }
+    return true;
+}
+
+// Takes the next step of a termination; false when there is nothing more to do.
+bool advance(Termination& t, std::chrono::steady_clock::time_point now)
+{
+    if (t.next >= t.steps.size() || !send_to_group(t.group, t.steps[t.next].signal)) {
+        return false;
+    }
+    t.due = now + t.steps[t.next].wait;
+    ++t.next;
+    return true;
+}
 
 bool readable_now(int fd)
 {
@@ -41,7 +66,7 @@ int ProcessSet::start(std::uint64_t id, SpawnRequest request)
     if (request.stdin_fd < 0) {
         request.stdin_fd = m_dev_null.get();
     }
-    Child child{id, {}};
+    Child child{id, {}, std::nullopt};
     int rc = child.process.spawn(request);
     if (rc == 0) {
         m_children.push_back(std::move(child));
@@ -90,17 +115,32 @@ void ProcessSet::reap(ProcessEvents& events)
         }
         Child child = std::move(*it);
         m_children.erase(it);
-        if (m_stopping) {
-            ::kill(-pid, SIGTERM); // what the job left in its group must not outlive us
-            ::kill(-pid, SIGCONT);
+        // What the job left in its group must not outlive a termination or a stop.
+        if (child.termination) {
+            m_lingering.push_back(std::move(*child.termination));
+        } else if (m_stopping) {
+            Termination t{pid, *m_stopping, 0, {}};
+            if (advance(t, Clock::now())) {
+                m_lingering.push_back(std::move(t));
+            }
         }
         drain_pipes(child, events);
         events.on_exit(child.id, exit);
     }
 }
 
-void ProcessSet::wait(ProcessEvents& events, int extra_fd)
+void ProcessSet::wait(ProcessEvents& events, int extra_fd, std::optional<Millis> timeout)
 {
+    auto now = Clock::now();
+    std::optional<Clock::time_point> due = next_step_due();
+    if (timeout) {
+        due = due ? std::min(*due, now + *timeout) : now + *timeout;
+    }
+    int poll_ms = -1;
+    if (due) {
+        auto ms = std::chrono::ceil<std::chrono::milliseconds>(*due - now).count();
+        poll_ms = static_cast<int>(std::clamp<long long>(ms, 0, 60'000));
+    }
     std::vector<pollfd> fds;
     fds.reserve(m_children.size() * 2 + 2);
     fds.push_back({m_signals.fd(), POLLIN, 0});
@@ -113,12 +153,13 @@ void ProcessSet::wait(ProcessEvents& events, int extra_fd)
             fds.push_back({child.process.pipe(stream).get(), POLLIN, 0}); // -1 is ignored
         }
     }
-    if (::poll(fds.data(), fds.size(), -1) < 0) {
+    if (::poll(fds.data(), fds.size(), poll_ms) < 0) {
         if (errno == EINTR) {
             return;
         }
         throw Error(os_error("poll"));
     }
+    run_due_steps();
     for (std::size_t i = first_pipe; i < fds.size(); ++i) {
         if (fds[i].fd >= 0 && fds[i].revents != 0) {
             std::size_t index = (i - first_pipe) / 2;
@@ -126,8 +167,8 @@ void ProcessSet::wait(ProcessEvents& events, int extra_fd)
         }
     }
     if (fds[0].revents != 0) {
-        if (auto signal = m_signals.drain()) {
-            events.on_signal(*signal);
+        for (int signal : m_signals.drain()) {
+            events.on_signal(signal);
         }
         reap(events);
     }
@@ -140,16 +181,70 @@ void ProcessSet::signal_all(int signal)
     }
 }
 
-void ProcessSet::stop(int signal)
+void ProcessSet::terminate(std::uint64_t id, const TermSeq& termseq)
 {
-    m_stopping = true;
-    signal_all(signal);
-    signal_all(SIGCONT);
+    for (auto& child : m_children) {
+        if (child.id == id && !child.termination) {
+            child.termination = Termination{child.process.pid(), termseq, 0, {}};
+            advance(*child.termination, Clock::now());
+        }
+    }
+}
+
+void ProcessSet::stop(int first, const TermSeq& termseq)
+{
+    m_stopping = termseq;
+    auto now = Clock::now();
+    for (auto& child : m_children) {
+        if (child.termination) {
+            continue;
+        }
+        child.termination = Termination{child.process.pid(), termseq, 0, now};
+        if (first != 0 && send_to_group(child.process.pid(), first)) {
+            child.termination->due = now + termseq.front().wait; // then the sequence
+        } else {
+            advance(*child.termination, now);
+        }
+    }
+}
+
+void ProcessSet::run_due_steps()
+{
+    auto now = Clock::now();
+    for (auto& child : m_children) {
+        if (child.termination && child.termination->due <= now) {
+            advance(*child.termination, now);
+        }
+    }
+    std::erase_if(m_lingering, [now](Termination& t) { return t.due <= now && !advance(t, now); });
+}
+
+std::optional<ProcessSet::Clock::time_point> ProcessSet::next_step_due() const
+{
+    std::optional<Clock::time_point> due;
+    auto consider = [&due](const Termination& t) {
+        if (t.next < t.steps.size() || t.due > Clock::now()) {
+            due = due ? std::min(*due, t.due) : t.due;
+        }
+    };
+    for (const auto& child : m_children) {
+        if (child.termination) {
+            consider(*child.termination);
+        }
+    }
+    for (const auto& t : m_lingering) {
+        consider(t);
+    }
+    return due;
 }
 
 // Last resort on the way out (an error or exception): nothing may outlive fanout.
 void ProcessSet::terminate_all()
 {
+    for (const auto& t : m_lingering) {
+        ::kill(-t.group, SIGKILL);
+    }
+    m_lingering.clear();
     if (m_children.empty()) {
         return;
     }

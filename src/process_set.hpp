@@ -2,9 +2,11 @@
 // output, their exits, and the signals sent to fanout.
 #pragma once
 
+#include "duration.hpp"
 #include "process.hpp"
 #include "signals.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -32,36 +34,54 @@ public:
     // Starts a child known by `id`; returns 0 or the spawn errno.
     int start(std::uint64_t id, SpawnRequest request);
 
-    // Blocks until children wrote output or exited, a signal came, or `extra_fd`
-    // (when >= 0) became readable; reports what happened to `events`.
-    void wait(ProcessEvents& events, int extra_fd);
+    // Blocks until children wrote output or exited, a signal came, `extra_fd` (when
+    // >= 0) became readable, or `timeout` passed; reports what happened to `events`.
+    void wait(ProcessEvents& events, int extra_fd, std::optional<Millis> timeout);
 
     // Sends `signal` to the process group of every running child.
     void signal_all(int signal);
 
-    // fanout is stopping: sends `signal` to every child's process group, and from now on
-    // sends SIGTERM to the group of each child that exits, so that the processes it
-    // left behind (which may ignore SIGINT, as background jobs of sh do) go too.
-    void stop(int signal);
+    // Runs `termseq` on the child's process group: each signal, then its wait unless
+    // the whole group is gone. Continues on the group after the child itself exits.
+    void terminate(std::uint64_t id, const TermSeq& termseq);
+
+    // fanout is stopping: `first` (if not 0) to every child's group, then `termseq` on
+    // every group, including those of children that exit from now on: a job's
+    // background processes (which ignore SIGINT under sh) do not outlive the run.
+    void stop(int first, const TermSeq& termseq);
 
     [[nodiscard]] std::size_t running() const { return m_children.size(); }
+
+    using Clock = std::chrono::steady_clock;
+
+    // A process group being terminated: what is left of its sequence.
+    struct Termination {
+        pid_t group = 0;
+        TermSeq steps;
+        std::size_t next = 0;
+        Clock::time_point due{};
+    };
 
 private:
     struct Child {
         std::uint64_t id;
         Process process;
+        std::optional<Termination> termination;
     };
 
     void read_pipe(Child& child, Stream stream, ProcessEvents& events);
     void drain_pipes(Child& child, ProcessEvents& events);
     void reap(ProcessEvents& events);
     void terminate_all();
+    void run_due_steps();
+    [[nodiscard]] std::optional<Clock::time_point> next_step_due() const;
 
     SignalInbox m_signals;
     Fd m_dev_null;
     std::vector<Child> m_children;
     std::vector<char> m_buffer;
-    bool m_stopping = false;
+    std::optional<TermSeq> m_stopping; // set once fanout is stopping
+    std::vector<Termination> m_lingering; // groups whose leader has exited
 };
 
 } // namespace fanout

@@ -1,37 +1,78 @@
 #include "scheduler.hpp"
 
 #include "exit_codes.hpp"
+#include "signals.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 
 namespace fanout {
 
-Scheduler::Scheduler(Batcher& batcher, const JobCommand& commands, Runner& runner, Output& output,
-                     std::size_t max_jobs, bool verbose)
-    : m_batcher(batcher), m_commands(commands), m_runner(runner), m_output(output), m_max_jobs(max_jobs),
-      m_verbose(verbose)
+namespace {
+
+constexpr auto k_tick_interval = std::chrono::milliseconds(100);
+// --timeout N% needs a few finished jobs for a median, and remembers this many.
+constexpr std::size_t k_min_runtimes = 3;
+constexpr std::size_t k_max_runtimes = 1001;
+
+std::chrono::milliseconds until(std::chrono::steady_clock::time_point when)
 {
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(when - std::chrono::steady_clock::now());
+    return std::max(left, std::chrono::milliseconds(0));
+}
+
+} // namespace
+
+Scheduler::Scheduler(Batcher& batcher, const JobCommand& commands, Runner& runner, Output& output,
+                     Reports& reports, JobControl control)
+    : m_batcher(batcher), m_commands(commands), m_runner(runner), m_output(output), m_reports(reports),
+      m_control(std::move(control))
+{
+    for (const auto& report : m_reports) {
+        m_capture_cap = std::max(m_capture_cap, report->output_wanted());
+    }
 }
 
 RunResult Scheduler::run()
 {
+    m_progress.started_at = Clock::now();
     while (true) {
         start_jobs();
-        bool more_input = !m_input_ended && m_result.signal == 0;
-        if (m_slot_of.empty() && !more_input) {
-            return m_result;
+        if (m_running.empty() && !may_start_more()) {
+            break;
         }
-        m_runner.wait(*this, m_waiting_for_input ? m_batcher.input_fd() : -1);
+        m_runner.wait(*this, m_waiting_for_input ? m_batcher.input_fd() : -1, next_wakeup());
+        enforce_timeouts();
+        tick_reports();
     }
+    m_progress.running = 0;
+    for (const auto& report : m_reports) {
+        report->run_finished(m_progress);
+    }
+    return m_result;
 }
 
-// Starts jobs while there are free slots and input ready for them; never blocks.
+bool Scheduler::may_start_more() const
+{
+    return !m_stop_starting && (!m_input_ended || !m_retry.empty());
+}
+
+// Starts jobs (retries first) while slots are free and input is ready; never blocks.
 void Scheduler::start_jobs()
 {
     m_waiting_for_input = false;
-    while (m_slot_of.size() < m_max_jobs && !m_input_ended && m_result.signal == 0) {
+    while (m_running.size() < m_control.max_jobs && may_start_more()) {
+        if (m_last_start && m_control.delay.count() > 0 && Clock::now() < *m_last_start + m_control.delay) {
+            return; // next_wakeup() brings us back when the delay is over
+        }
+        if (!m_retry.empty()) {
+            Attempt attempt = std::move(m_retry.front());
+            m_retry.pop_front();
+            start_attempt(std::move(attempt));
+            continue;
+        }
         ReadStatus status = m_batcher.next(m_job, false);
         if (status == ReadStatus::would_block) {
             m_waiting_for_input = true;
@@ -39,10 +80,38 @@ void Scheduler::start_jobs()
         }
         if (status == ReadStatus::end) {
             m_input_ended = true;
+            m_progress.input_complete = true;
             return;
         }
-        start_job(m_job);
+        ++m_progress.total;
+        if (done_before(m_job)) {
+            m_output.job_started(m_job.seq, {}); // keeps -k's order complete
+            m_output.job_finished(m_job.seq);
+            --m_progress.total;
+            continue;
+        }
+        Attempt attempt;
+        attempt.spec = std::move(m_job);
+        start_attempt(std::move(attempt));
     }
+}
+
+// --resume: the joblog has this seq with the same command (and, for --resume-failed,
+// a success).
+bool Scheduler::done_before(const JobSpec& job) const
+{
+    if (!m_control.resume_from) {
+        return false;
+    }
+    auto it = m_control.resume_from->find(job.seq);
+    if (it == m_control.resume_from->end()) {
+        return false;
+    }
+    auto built = m_commands.build(job, 0);
+    const auto* command = std::get_if<Command>(&built);
+    bool same = command && command->display == it->second.command;
+    bool succeeded = it->second.exit_code == 0 && it->second.signal == 0;
+    return same && (!m_control.resume_failed || succeeded);
 }
 
 std::size_t Scheduler::take_slot()
@@ -55,70 +124,229 @@ std::size_t Scheduler::take_slot()
     return slot;
 }
 
-void Scheduler::start_job(const JobSpec& job)
+std::optional<Scheduler::Clock::time_point> Scheduler::deadline_for(Clock::time_point start) const
 {
-    std::size_t slot = take_slot();
-    m_output.job_started(job.seq, m_commands.tag(job, slot));
-    auto built = m_commands.build(job, slot);
+    const TimeoutSpec& timeout = m_control.timeout;
+    if (timeout.fixed.count() > 0) {
+        return start + timeout.fixed;
+    }
+    if (timeout.percent_of_median <= 0 || m_runtimes.size() < k_min_runtimes) {
+        return std::nullopt;
+    }
+    std::vector<double> sorted = m_runtimes;
+    std::nth_element(sorted.begin(), sorted.begin() + sorted.size() / 2, sorted.end());
+    double seconds = sorted[sorted.size() / 2] * timeout.percent_of_median / 100;
+    return start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+}
+
+void Scheduler::start_attempt(Attempt attempt)
+{
+    attempt.slot = take_slot();
+    if (attempt.number == 1) {
+        m_output.job_started(attempt.spec.seq, m_commands.tag(attempt.spec, attempt.slot));
+    }
+    attempt.started = Clock::now();
+    attempt.started_wall = std::chrono::system_clock::now();
+    m_last_start = attempt.started;
+    auto built = m_commands.build(attempt.spec, attempt.slot);
     if (auto* why = std::get_if<CannotRun>(&built)) {
-        m_free_slots.push(slot);
-        fail_to_start(job, *why);
+        fail_to_start(attempt, why->message, why->exit_code);
         return;
     }
     const Command& command = std::get<Command>(built);
-    if (m_verbose) {
+    attempt.command = command.display;
+    if (m_control.verbose) {
         m_output.say(command.display);
     }
-    int error = m_runner.start(job.seq, command, slot);
+    int error = m_runner.start(attempt.spec.seq, command, attempt.slot);
     if (error != 0) {
-        m_free_slots.push(slot);
-        const std::string& name = command.argv.empty() ? std::string() : command.argv.front();
-        fail_to_start(job, error == ENOENT
-                               ? CannotRun{"fanout: " + name + ": command not found", k_exit_command_not_found}
-                               : CannotRun{"fanout: " + name + ": " + std::strerror(error), k_exit_cannot_run});
+        const std::string& name = command.argv.front();
+        bool missing = error == ENOENT;
+        fail_to_start(attempt, "fanout: " + name + ": " + (missing ? "command not found" : std::strerror(error)),
+                      missing ? k_exit_command_not_found : k_exit_cannot_run);
         return;
     }
-    m_slot_of.emplace(job.seq, slot);
+    attempt.deadline = deadline_for(attempt.started);
+    std::uint64_t seq = attempt.spec.seq;
+    m_running.emplace(seq, std::move(attempt));
+    m_progress.running = m_running.size();
 }
 
 // A job that never ran still counts, and its message keeps its place in the output.
-void Scheduler::fail_to_start(const JobSpec& job, const CannotRun& why)
+void Scheduler::fail_to_start(Attempt& attempt, const std::string& message, int exit_code)
 {
-    m_output.job_output(job.seq, Stream::err, why.message + "\n");
-    m_output.job_finished(job.seq);
-    ++m_result.failed;
+    m_free_slots.push(attempt.slot);
+    m_output.job_output(attempt.spec.seq, Stream::err, message + "\n");
+    JobRecord record = record_of(attempt, nullptr);
+    record.exit_code = exit_code;
+    record.started = false;
+    finish(record);
+}
+
+JobRecord Scheduler::record_of(const Attempt& attempt, const ExitInfo* exit) const
+{
+    JobRecord record;
+    record.seq = attempt.spec.seq;
+    record.slot = attempt.slot;
+    record.command = attempt.command;
+    record.args = attempt.spec.args;
+    record.start = attempt.started_wall;
+    record.runtime = Clock::now() - attempt.started;
+    record.timed_out = attempt.timed_out;
+    record.attempts = attempt.number;
+    for (int s = 0; s < 2; ++s) {
+        record.bytes[s] = attempt.bytes[s];
+        record.output[s] = attempt.captured[s];
+        record.output_truncated[s] = attempt.truncated[s];
+    }
+    if (exit != nullptr) {
+        record.exit_code = exit->exit_code();
+        record.signal = exit->signal();
+        record.usage = exit->usage;
+    }
+    return record;
+}
+
+void Scheduler::finish(JobRecord& record)
+{
+    if (record.failed()) {
+        ++m_result.failed;
+        ++m_progress.failed;
+    } else {
+        ++m_result.succeeded;
+    }
+    ++m_progress.done;
+    if (record.started) {
+        if (m_runtimes.size() < k_max_runtimes) {
+            m_runtimes.push_back(record.runtime.count());
+        } else {
+            m_runtimes[m_runtime_next++ % k_max_runtimes] = record.runtime.count();
+        }
+    }
+    for (const auto& report : m_reports) {
+        report->job_finished(record);
+    }
+    m_output.job_finished(record.seq);
+    check_halt(record.exit_code);
+}
+
+void Scheduler::check_halt(int exit_code)
+{
+    JobCounts counts{m_result.failed, m_result.succeeded};
+    if (m_result.halt_exit || !halt_reached(m_control.halt, counts)) {
+        return;
+    }
+    m_result.halt_exit = halt_exit_code(m_control.halt, counts, exit_code);
+    m_stop_starting = true;
+    m_retry.clear();
+    if (m_control.halt.when == HaltPolicy::When::now) {
+        m_runner.stop(0, m_control.termseq);
+    }
 }
 
 void Scheduler::on_output(std::uint64_t seq, Stream stream, std::string_view data)
 {
+    auto it = m_running.find(seq);
+    if (it != m_running.end()) {
+        int s = static_cast<int>(stream);
+        Attempt& attempt = it->second;
+        attempt.bytes[s] += data.size();
+        if (m_capture_cap > 0) {
+            std::size_t room = m_capture_cap - std::min(m_capture_cap, attempt.captured[s].size());
+            attempt.captured[s].append(data.substr(0, room));
+            attempt.truncated[s] = attempt.truncated[s] || data.size() > room;
+        }
+    }
     m_output.job_output(seq, stream, data);
 }
 
 void Scheduler::on_exit(std::uint64_t seq, const ExitInfo& exit)
 {
-    auto it = m_slot_of.find(seq);
-    if (it == m_slot_of.end()) {
+    auto node = m_running.extract(seq);
+    if (node.empty()) {
         return;
     }
-    m_free_slots.push(it->second);
-    m_slot_of.erase(it);
-    if (exit.exit_code() == 0) {
-        ++m_result.succeeded;
-    } else {
-        ++m_result.failed;
+    Attempt& attempt = node.mapped();
+    m_free_slots.push(attempt.slot);
+    m_progress.running = m_running.size();
+    JobRecord record = record_of(attempt, &exit);
+    if (record.failed() && attempt.number <= m_control.retries && !m_stop_starting) {
+        m_output.job_discard(seq); // only the last attempt's output is shown
+        Attempt retry;
+        retry.spec = std::move(attempt.spec);
+        retry.number = attempt.number + 1;
+        m_retry.push_back(std::move(retry));
+        return;
     }
-    m_output.job_finished(seq);
+    finish(record);
 }
 
-// First signal: start nothing more and pass it on to every job; a second: kill them.
+// INT/TERM/HUP: start nothing more, pass it on, then the termination sequence; a
+// second one kills at once. TSTP/CONT: the jobs stop and continue with us.
 void Scheduler::on_signal(int signal)
 {
+    if (signal == SIGTSTP) {
+        m_runner.signal_all(SIGTSTP);
+        stop_self();
+        return;
+    }
+    if (signal == SIGCONT) {
+        m_runner.signal_all(SIGCONT);
+        return;
+    }
     if (m_result.signal == 0) {
         m_result.signal = signal;
-        m_runner.stop(signal);
+        m_stop_starting = true;
+        m_retry.clear();
+        m_runner.stop(signal, m_control.termseq);
     } else {
         m_runner.kill_all();
     }
+}
+
+void Scheduler::enforce_timeouts()
+{
+    auto now = Clock::now();
+    for (auto& [seq, attempt] : m_running) {
+        if (attempt.deadline && !attempt.timed_out && *attempt.deadline <= now) {
+            attempt.timed_out = true;
+            m_runner.terminate(seq, m_control.termseq);
+        }
+    }
+}
+
+void Scheduler::tick_reports()
+{
+    auto now = Clock::now();
+    if (m_reports.empty() || now - m_last_tick < k_tick_interval) {
+        return;
+    }
+    m_last_tick = now;
+    for (const auto& report : m_reports) {
+        report->tick(m_progress);
+    }
+}
+
+// The longest wait() may block: until the next deadline, delay or progress tick.
+std::optional<Millis> Scheduler::next_wakeup() const
+{
+    std::optional<Clock::time_point> due;
+    auto consider = [&due](Clock::time_point t) { due = due ? std::min(*due, t) : t; };
+    for (const auto& [seq, attempt] : m_running) {
+        if (attempt.deadline && !attempt.timed_out) {
+            consider(*attempt.deadline);
+        }
+    }
+    if (m_last_start && m_control.delay.count() > 0 && m_running.size() < m_control.max_jobs && may_start_more()) {
+        consider(*m_last_start + m_control.delay);
+    }
+    if (!m_reports.empty() && !m_running.empty()) {
+        consider(m_last_tick + k_tick_interval);
+    }
+    if (!due) {
+        return std::nullopt;
+    }
+    return until(*due);
 }
 
 } // namespace fanout

@@ -1,15 +1,22 @@
-// Scheduler: decides which job runs when, in which slot, and what the run's outcome
-// is. It starts jobs through a Runner and never sees a descriptor.
+// Scheduler: decides which job runs when, in which slot, when it is retried, timed
+// out or halted, and what the run's outcome is. It starts jobs through a Runner and
+// never sees a descriptor.
 #pragma once
 
 #include "batcher.hpp"
-#include "command_template.hpp"
+#include "duration.hpp"
+#include "halt.hpp"
 #include "job_command.hpp"
+#include "joblog.hpp"
 #include "output.hpp"
 #include "process_set.hpp"
+#include "report.hpp"
 
+#include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
+#include <optional>
 #include <queue>
 #include <unordered_map>
 #include <vector>
@@ -22,31 +29,76 @@ public:
     virtual ~Runner() = default;
     // Starts `command` as job `seq` in `slot`; returns 0 or an errno (ENOENT: not found).
     virtual int start(std::uint64_t seq, const Command& command, std::size_t slot) = 0;
-    // Blocks until something happens to a job, a signal arrives, or input_fd is readable.
-    virtual void wait(ProcessEvents& events, int input_fd) = 0;
-    // Stops every job: `signal` to each, then SIGTERM to what each leaves behind.
-    virtual void stop(int signal) = 0;
+    // Blocks until something happens to a job, a signal arrives, input_fd is readable
+    // or `timeout` passed.
+    virtual void wait(ProcessEvents& events, int input_fd, std::optional<Millis> timeout) = 0;
+    // Runs the termination sequence on one job.
+    virtual void terminate(std::uint64_t seq, const TermSeq& termseq) = 0;
+    // Stops every job: `first` (if not 0), then the sequence, also on what they leave.
+    virtual void stop(int first, const TermSeq& termseq) = 0;
     virtual void kill_all() = 0;
+    virtual void signal_all(int signal) = 0;
+};
+
+// How jobs are controlled beyond "run them all".
+struct JobControl {
+    std::size_t max_jobs = 1;
+    bool verbose = false;
+    TimeoutSpec timeout;
+    TermSeq termseq;
+    std::size_t retries = 0;
+    Millis delay{0};
+    HaltPolicy halt;
+    // --resume / --resume-failed: what an earlier run's joblog says.
+    std::optional<JobLogEntries> resume_from;
+    bool resume_failed = false;
 };
 
 struct RunResult {
     std::size_t failed = 0;
     std::size_t succeeded = 0;
-    int signal = 0; // the signal that stopped the run, 0 if none
+    int signal = 0;                // the signal that stopped the run, 0 if none
+    std::optional<int> halt_exit;  // the exit code --halt chose
 };
 
 class Scheduler : private ProcessEvents {
 public:
-    Scheduler(Batcher& batcher, const JobCommand& commands, Runner& runner, Output& output,
-              std::size_t max_jobs, bool verbose);
+    Scheduler(Batcher& batcher, const JobCommand& commands, Runner& runner, Output& output, Reports& reports,
+              JobControl control);
 
-    // Runs every job; returns when all have ended or a signal stopped the run.
+    // Runs every job; returns when all have ended, or the run was halted or signalled.
     RunResult run();
 
 private:
+    using Clock = std::chrono::steady_clock;
+
+    // A job between its start and its last attempt's end.
+    struct Attempt {
+        JobSpec spec;
+        std::string command;
+        std::size_t slot = 0;
+        unsigned number = 1;
+        Clock::time_point started;
+        std::chrono::system_clock::time_point started_wall;
+        std::optional<Clock::time_point> deadline;
+        bool timed_out = false;
+        std::uint64_t bytes[2] = {0, 0};
+        std::string captured[2];
+        bool truncated[2] = {false, false};
+    };
+
     void start_jobs();
-    void start_job(const JobSpec& job);
-    void fail_to_start(const JobSpec& job, const CannotRun& why);
+    [[nodiscard]] bool may_start_more() const;
+    [[nodiscard]] bool done_before(const JobSpec& job) const;
+    void start_attempt(Attempt attempt);
+    void fail_to_start(Attempt& attempt, const std::string& message, int exit_code);
+    void finish(JobRecord& record);
+    void check_halt(int exit_code);
+    void enforce_timeouts();
+    void tick_reports();
+    [[nodiscard]] std::optional<Millis> next_wakeup() const;
+    [[nodiscard]] std::optional<Clock::time_point> deadline_for(Clock::time_point start) const;
+    [[nodiscard]] JobRecord record_of(const Attempt& attempt, const ExitInfo* exit) const;
     std::size_t take_slot();
 
     void on_output(std::uint64_t seq, Stream stream, std::string_view data) override;
@@ -57,14 +109,22 @@ private:
     const JobCommand& m_commands;
     Runner& m_runner;
     Output& m_output;
-    std::size_t m_max_jobs;
-    bool m_verbose;
+    Reports& m_reports;
+    JobControl m_control;
+    std::size_t m_capture_cap = 0;
 
-    std::unordered_map<std::uint64_t, std::size_t> m_slot_of; // running jobs
+    std::unordered_map<std::uint64_t, Attempt> m_running;
+    std::deque<Attempt> m_retry;
     std::priority_queue<std::size_t, std::vector<std::size_t>, std::greater<>> m_free_slots;
     std::size_t m_slots_made = 0;
     bool m_input_ended = false;
     bool m_waiting_for_input = false;
+    bool m_stop_starting = false;
+    std::optional<Clock::time_point> m_last_start;
+    Clock::time_point m_last_tick{};
+    std::vector<double> m_runtimes; // recent runtimes, for --timeout N%
+    std::size_t m_runtime_next = 0;
+    RunProgress m_progress;
     RunResult m_result;
     JobSpec m_job; // reused for every job read
 };

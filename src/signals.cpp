@@ -16,7 +16,7 @@ sigset_t waited_signals()
 {
     sigset_t set;
     sigemptyset(&set);
-    for (int s : {SIGCHLD, SIGINT, SIGTERM, SIGHUP}) {
+    for (int s : {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGTSTP, SIGCONT}) {
         sigaddset(&set, s);
     }
     return set;
@@ -40,17 +40,17 @@ SignalInbox::~SignalInbox()
     ::sigprocmask(SIG_SETMASK, &m_old_mask, nullptr);
 }
 
-std::optional<int> SignalInbox::drain()
+std::vector<int> SignalInbox::drain()
 {
-    std::optional<int> terminating;
+    std::vector<int> signals;
     signalfd_siginfo info{};
     while (::read(m_fd.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
         int signal = static_cast<int>(info.ssi_signo);
         if (signal != SIGCHLD) {
-            terminating = signal;
+            signals.push_back(signal);
         }
     }
-    return terminating;
+    return signals;
 }
 
 const sigset_t& SignalInbox::defaults_for_children()
@@ -58,12 +58,17 @@ const sigset_t& SignalInbox::defaults_for_children()
     static const sigset_t set = [] {
         sigset_t s;
         sigemptyset(&s);
-        for (int signal : {SIGPIPE, SIGCHLD, SIGINT, SIGTERM, SIGHUP}) {
+        for (int signal : {SIGPIPE, SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGTSTP, SIGCONT}) {
             sigaddset(&s, signal);
         }
         return s;
     }();
     return set;
+}
+
+void stop_self()
+{
+    ::raise(SIGSTOP);
 }
 
 void die_by_signal(int signal)

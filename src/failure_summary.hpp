@@ -1,0 +1,29 @@
+// FailureSummary: at the end of a run with failed jobs, a short list on stderr.
+#pragma once
+
+#include "output.hpp"
+#include "report.hpp"
+
+#include <string>
+#include <vector>
+
+namespace fanout {
+
+class FailureSummary : public Report {
+public:
+    explicit FailureSummary(Output& output) : m_output(output) {}
+    void job_finished(const JobRecord& job) override;
+    void run_finished(const RunProgress& progress) override;
+
+    static constexpr std::size_t k_listed = 10;
+
+private:
+    Output& m_output;
+    std::vector<std::string> m_lines;
+    std::size_t m_failed = 0;
+};
+
+// "exit 3", "signal KILL", "timed out", "command not found": how a job failed.
+std::string how_it_failed(const JobRecord& job);
+
+} // namespace fanout

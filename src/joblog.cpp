@@ -1,0 +1,111 @@
+#include "joblog.hpp"
+
+#include "error.hpp"
+#include "write_all.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <fstream>
+
+namespace fanout {
+
+namespace {
+
+constexpr const char* k_header = "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\n";
+
+std::vector<std::string_view> split_tabs(std::string_view line, std::size_t max_fields)
+{
+    std::vector<std::string_view> fields;
+    while (fields.size() + 1 < max_fields) {
+        std::size_t tab = line.find('\t');
+        if (tab == std::string_view::npos) {
+            break;
+        }
+        fields.push_back(line.substr(0, tab));
+        line.remove_prefix(tab + 1);
+    }
+    fields.push_back(line);
+    return fields;
+}
+
+template <typename T>
+bool parse_number(std::string_view text, T& value)
+{
+    while (!text.empty() && text.front() == ' ') {
+        text.remove_prefix(1);
+    }
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    return ec == std::errc() && ptr == text.data() + text.size();
+}
+
+} // namespace
+
+std::string joblog_path(const std::string& spec)
+{
+    return spec.starts_with('+') ? spec.substr(1) : spec;
+}
+
+JobLog::JobLog(const std::string& spec, bool append)
+{
+    std::string path = joblog_path(spec);
+    append = append || spec.starts_with('+');
+    int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC);
+    m_fd.reset(::open(path.c_str(), flags, 0666));
+    if (!m_fd) {
+        throw Error(os_error("--joblog: cannot open '" + path + "'"));
+    }
+    if (!append || ::lseek(m_fd.get(), 0, SEEK_END) == 0) {
+        write_all(m_fd.get(), k_header, "joblog");
+    }
+}
+
+std::string joblog_line(const JobRecord& job)
+{
+    // A job killed by a signal logs Exitval 0 and the signal, as GNU parallel does;
+    // one that never started logs its 126/127.
+    int exit_value = job.signal != 0 ? 0 : job.exit_code;
+    if (job.timed_out) {
+        exit_value = -1;
+    }
+    double start = std::chrono::duration<double>(job.start.time_since_epoch()).count();
+    char numbers[96];
+    std::snprintf(numbers, sizeof numbers, "%.3f\t%10.3f\t0\t%llu\t%d\t%d\t", start, job.runtime.count(),
+                  static_cast<unsigned long long>(job.bytes[0]), exit_value, job.signal);
+    std::string command = job.command;
+    for (char& c : command) {
+        if (c == '\n' || c == '\t') {
+            c = ' '; // one job, one line: the TSV stays parseable
+        }
+    }
+    return std::to_string(job.seq) + "\t" + job.host + "\t" + numbers + command + "\n";
+}
+
+void JobLog::job_finished(const JobRecord& job)
+{
+    write_all(m_fd.get(), joblog_line(job), "joblog");
+}
+
+JobLogEntries read_joblog(const std::string& spec)
+{
+    JobLogEntries entries;
+    std::ifstream in(joblog_path(spec));
+    std::string line;
+    while (std::getline(in, line)) {
+        auto fields = split_tabs(line, 9);
+        std::uint64_t seq = 0;
+        LoggedJob job;
+        if (fields.size() != 9 || !parse_number(fields[0], seq) || !parse_number(fields[6], job.exit_code) ||
+            !parse_number(fields[7], job.signal)) {
+            continue; // the header, or a line cut short by a crash
+        }
+        job.command = std::string(fields[8]);
+        entries[seq] = std::move(job);
+    }
+    return entries;
+}
+
+} // namespace fanout

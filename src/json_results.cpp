@@ -1,0 +1,143 @@
+#include "json_results.hpp"
+
+#include "duration.hpp"
+#include "error.hpp"
+#include "write_all.hpp"
+
+#include <fcntl.h>
+
+#include <ctime>
+
+namespace fanout {
+
+namespace {
+
+double seconds(const timeval& tv)
+{
+    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+}
+
+// Output goes in as a string when it is UTF-8, else base64 in "<name>_base64", so the
+// report is always valid JSON and loses no byte.
+void add_output(nlohmann::json& object, const char* name, const JobRecord& job, int stream)
+{
+    const std::string& text = job.output[stream];
+    if (is_valid_utf8(text)) {
+        object[name] = text;
+    } else {
+        object[std::string(name) + "_base64"] = base64(text);
+    }
+    object[std::string(name) + "_truncated"] = job.output_truncated[stream];
+}
+
+} // namespace
+
+std::string rfc3339(std::chrono::system_clock::time_point time)
+{
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
+    std::time_t secs = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    ::gmtime_r(&secs, &tm);
+    char text[40];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &tm);
+    char full[48];
+    std::snprintf(full, sizeof full, "%s.%03dZ", text, static_cast<int>(ms % 1000));
+    return full;
+}
+
+bool is_valid_utf8(std::string_view text)
+{
+    std::size_t i = 0;
+    while (i < text.size()) {
+        auto c = static_cast<unsigned char>(text[i]);
+        std::size_t extra = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xE ? 2 : (c >> 3) == 0x1E ? 3 : 9;
+        if (extra == 9 || i + extra >= text.size()) {
+            return false; // not a lead byte, or the sequence is cut off
+        }
+        std::uint32_t code = extra == 0 ? c : c & (0x3F >> extra);
+        for (std::size_t k = 1; k <= extra; ++k) {
+            auto next = static_cast<unsigned char>(text[i + k]);
+            if ((next & 0xC0) != 0x80) {
+                return false;
+            }
+            code = (code << 6) | (next & 0x3F);
+        }
+        bool overlong = (extra == 1 && code < 0x80) || (extra == 2 && code < 0x800) || (extra == 3 && code < 0x10000);
+        if (overlong || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) {
+            return false;
+        }
+        i += extra + 1;
+    }
+    return true;
+}
+
+std::string base64(std::string_view bytes)
+{
+    static constexpr char k_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    out.reserve((bytes.size() + 2) / 3 * 4);
+    for (std::size_t i = 0; i < bytes.size(); i += 3) {
+        std::uint32_t n = static_cast<unsigned char>(bytes[i]) << 16;
+        if (i + 1 < bytes.size()) {
+            n |= static_cast<unsigned char>(bytes[i + 1]) << 8;
+        }
+        if (i + 2 < bytes.size()) {
+            n |= static_cast<unsigned char>(bytes[i + 2]);
+        }
+        out += k_alphabet[(n >> 18) & 63];
+        out += k_alphabet[(n >> 12) & 63];
+        out += i + 1 < bytes.size() ? k_alphabet[(n >> 6) & 63] : '=';
+        out += i + 2 < bytes.size() ? k_alphabet[n & 63] : '=';
+    }
+    return out;
+}
+
+nlohmann::json job_to_json(const JobRecord& job, bool with_output)
+{
+    nlohmann::json args = nlohmann::json::array();
+    for (const auto& arg : job.args) {
+        args.push_back(is_valid_utf8(arg) ? nlohmann::json(arg) : nlohmann::json({{"base64", base64(arg)}}));
+    }
+    nlohmann::json object = {
+        {"seq", job.seq},
+        {"slot", job.slot},
+        {"host", job.host},
+        {"command", is_valid_utf8(job.command) ? job.command : base64(job.command)},
+        {"args", std::move(args)},
+        {"start", rfc3339(job.start)},
+        {"duration", job.runtime.count()},
+        {"exit_code", job.exit_code},
+        {"signal", job.signal == 0 ? nlohmann::json(nullptr) : nlohmann::json(signal_name(job.signal))},
+        {"timed_out", job.timed_out},
+        {"started", job.started},
+        {"attempts", job.attempts},
+        {"user_cpu", seconds(job.usage.ru_utime)},
+        {"system_cpu", seconds(job.usage.ru_stime)},
+        {"max_rss_kib", job.usage.ru_maxrss},
+        {"stdout_bytes", job.bytes[0]},
+        {"stderr_bytes", job.bytes[1]},
+    };
+    if (with_output) {
+        add_output(object, "stdout", job, 0);
+        add_output(object, "stderr", job, 1);
+    }
+    return object;
+}
+
+JsonResults::JsonResults(const std::string& path, bool with_output) : m_with_output(with_output)
+{
+    if (path != "-") {
+        m_owned.reset(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666));
+        if (!m_owned) {
+            throw Error(os_error("--results: cannot open '" + path + "'"));
+        }
+        m_fd = m_owned.get();
+    }
+}
+
+void JsonResults::job_finished(const JobRecord& job)
+{
+    write_all(m_fd, job_to_json(job, m_with_output).dump() + "\n", "results");
+}
+
+} // namespace fanout

@@ -1,0 +1,42 @@
+// JsonResults: --results FILE.jsonl, one JSON object per finished job.
+#pragma once
+
+#include "fd.hpp"
+#include "report.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace fanout {
+
+class JsonResults : public Report {
+public:
+    // path "-" is stdout. with_output: include each job's output (--results-output).
+    // Throws Error naming the file when it cannot be opened.
+    JsonResults(const std::string& path, bool with_output);
+    void job_finished(const JobRecord& job) override;
+    [[nodiscard]] std::size_t output_wanted() const override { return m_with_output ? k_output_cap : 0; }
+
+    // Each stream's output is kept up to this many bytes in a report.
+    static constexpr std::size_t k_output_cap = 1024 * 1024;
+
+private:
+    Fd m_owned;
+    int m_fd = 1;
+    bool m_with_output;
+};
+
+// The JSON object for one job (without output unless asked).
+nlohmann::json job_to_json(const JobRecord& job, bool with_output);
+
+// RFC 3339 UTC time with milliseconds: 2026-11-21T12:34:56.789Z.
+std::string rfc3339(std::chrono::system_clock::time_point time);
+
+// True when text is valid UTF-8 (JSON strings must be).
+bool is_valid_utf8(std::string_view text);
+
+std::string base64(std::string_view bytes);
+
+} // namespace fanout

@@ -1,0 +1,62 @@
+// Reports: what the run tells beyond the jobs' own output (joblog, JSON Lines, JUnit,
+// failure summary, progress). Each is told about every job as it ends.
+#pragma once
+
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace fanout {
+
+// Everything known about one finished job (its last attempt).
+struct JobRecord {
+    std::uint64_t seq = 0;
+    std::size_t slot = 0;
+    std::string host = ":";
+    std::string command; // as a shell would read it
+    std::vector<std::string> args;
+    std::chrono::system_clock::time_point start;
+    std::chrono::duration<double> runtime{0};
+    int exit_code = 0; // 128+N when killed by signal N; 126/127 when it could not start
+    int signal = 0;
+    bool timed_out = false;
+    bool started = true; // false: it never ran (not found, too long)
+    unsigned attempts = 1;
+    struct rusage usage {};
+    std::uint64_t bytes[2] = {0, 0}; // stdout, stderr
+    std::string output[2];            // captured only for reports that asked for it
+    bool output_truncated[2] = {false, false};
+
+    [[nodiscard]] bool failed() const { return exit_code != 0 || signal != 0; }
+};
+
+// How far the run is, for progress displays.
+struct RunProgress {
+    std::size_t done = 0;
+    std::size_t failed = 0;
+    std::size_t running = 0;
+    std::size_t total = 0; // 0 while the input is still being read
+    bool input_complete = false;
+    std::chrono::steady_clock::time_point started_at;
+};
+
+class Report {
+public:
+    virtual ~Report() = default;
+    virtual void job_finished(const JobRecord& job) = 0;
+    // The run is over (normally, halted or by a signal).
+    virtual void run_finished(const RunProgress&) {}
+    // Called at most ~10 times a second while jobs run.
+    virtual void tick(const RunProgress&) {}
+    // How much of each job's output this report needs captured (0: none).
+    [[nodiscard]] virtual std::size_t output_wanted() const { return 0; }
+};
+
+using Reports = std::vector<std::unique_ptr<Report>>;
+
+} // namespace fanout
