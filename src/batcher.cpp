@@ -1,5 +1,7 @@
 #include "batcher.hpp"
 
+#include <limits>
+
 namespace fanout {
 
 Batcher::Batcher(Input& input, const CommandTemplate* command, BatchRules rules, ArgLimits limits)
@@ -26,19 +28,57 @@ ReadStatus Batcher::next(JobSpec& job, bool may_block)
     return status;
 }
 
+// The size estimate is an upper bound for nearly every template; this makes sure of
+// it by expanding once and giving trailing records back until the command fits.
+void Batcher::shrink_to_fit()
+{
+    constexpr std::size_t k_widest_slot = std::numeric_limits<std::size_t>::max();
+    while (m_batch_records > 1) {
+        Command command = m_command->expand(JobValues{m_batch.args, m_seq + 1, k_widest_slot});
+        if (m_limits.fits(measure(command.argv))) {
+            return;
+        }
+        if (m_pending) { // it was read after the batch's records, so it goes back after them
+            m_returned.push_front(std::move(m_record));
+            m_pending = false;
+        }
+        Record back;
+        std::size_t columns = m_record_columns.back();
+        back.columns.assign(std::make_move_iterator(m_batch.args.end() - static_cast<std::ptrdiff_t>(columns)),
+                            std::make_move_iterator(m_batch.args.end()));
+        m_batch.args.resize(m_batch.args.size() - columns);
+        m_record_columns.pop_back();
+        --m_batch_records;
+        m_returned.push_front(std::move(back));
+    }
+}
+
 void Batcher::emit(JobSpec& job)
 {
+    shrink_to_fit();
     job = std::move(m_batch);
     job.seq = ++m_seq;
     m_batch = JobSpec{};
     m_batch_records = 0;
+    m_record_columns.clear();
+}
+
+// The next record: one given back by the last batch, else from the input.
+ReadStatus Batcher::take_record(bool may_block)
+{
+    if (!m_returned.empty()) {
+        m_record.columns = std::move(m_returned.front().columns);
+        m_returned.pop_front();
+        return ReadStatus::record;
+    }
+    return m_input.next(m_record, may_block);
 }
 
 ReadStatus Batcher::next_batch(JobSpec& job, bool may_block)
 {
     while (true) {
         if (!m_pending) {
-            ReadStatus status = m_input.next(m_record, may_block);
+            ReadStatus status = take_record(may_block);
             if (status == ReadStatus::would_block || (status == ReadStatus::end && m_batch_records == 0)) {
                 return status;
             }
@@ -66,6 +106,7 @@ ReadStatus Batcher::next_batch(JobSpec& job, bool may_block)
         if (m_batch_records == 0) {
             m_batch.origin = m_record.origin();
         }
+        m_record_columns.push_back(m_record.columns.size());
         for (auto& column : m_record.columns) {
             m_batch.args.push_back(std::move(column));
         }

@@ -7,6 +7,8 @@
 #include "input.hpp"
 #include "job.hpp"
 
+#include <deque>
+
 namespace fanout {
 
 struct BatchRules {
@@ -27,7 +29,9 @@ public:
 private:
     [[nodiscard]] bool batching() const { return m_command && m_rules.max_records != 1 && !m_rules.drop_args; }
     ReadStatus next_batch(JobSpec& job, bool may_block);
+    ReadStatus take_record(bool may_block);
     void emit(JobSpec& job);
+    void shrink_to_fit();
 
     Input& m_input;
     const CommandTemplate* m_command;
@@ -38,6 +42,8 @@ private:
     bool m_pending = false;      // m_record is read but not yet in a job
     JobSpec m_batch;
     std::size_t m_batch_records = 0;
+    std::vector<std::size_t> m_record_columns; // columns each batched record added
+    std::deque<Record> m_returned;             // records a batch gave back, read first
     ArgvSize m_batch_size;
 };
 

@@ -176,6 +176,14 @@ bool word_has_all_args(const Word& word)
     });
 }
 
+bool word_has_positional(const Word& word)
+{
+    return std::any_of(word.pieces.begin(), word.pieces.end(), [](const Piece& p) {
+        const auto* r = std::get_if<Replacement>(&p);
+        return r && r->kind == Replacement::Kind::positional;
+    });
+}
+
 std::size_t literal_length(const Word& word)
 {
     std::size_t length = 0;
@@ -191,6 +199,21 @@ bool is_implicit(const Word& word)
 {
     const auto* r = word.pieces.size() == 1 ? std::get_if<Replacement>(&word.pieces.front()) : nullptr;
     return r && r->implicit;
+}
+
+// A word's length without its argument values: literal text, and room for {#} and {%}.
+std::size_t fixed_length(const Word& word)
+{
+    std::size_t length = 0;
+    for (const auto& piece : word.pieces) {
+        if (const auto* literal = std::get_if<std::string>(&piece)) {
+            length += literal->size();
+        } else if (auto kind = std::get<Replacement>(piece).kind;
+                   kind == Replacement::Kind::seq || kind == Replacement::Kind::slot) {
+            length += k_slot_digits;
+        }
+    }
+    return length;
 }
 
 std::size_t digits_of(std::size_t n) { return std::to_string(n).size(); }
@@ -426,7 +449,8 @@ ArgvSize CommandTemplate::add_arg(ArgvSize size, std::size_t index, std::string_
 {
     for (const auto& word : m_words) {
         std::size_t added = 0;
-        bool new_word = false; // {} in direct mode makes each further argument its own word
+        std::size_t new_words = 0; // in direct mode each {} value may start an argv word
+        std::size_t positional = 0; // {N} values stay in their word, which grows with each
         for (const auto& piece : word.pieces) {
             const auto* r = std::get_if<Replacement>(&piece);
             bool all = r && r->kind == Replacement::Kind::all_args;
@@ -436,17 +460,21 @@ ArgvSize CommandTemplate::add_arg(ArgvSize size, std::size_t index, std::string_
             std::string modified = apply_modifier(value, r->modifier);
             // In a shell script each value is quoted and, for {}, follows a space.
             added += m_needs_shell ? shell_quoted_length(modified) + (all ? 1 : 0) : modified.size();
-            new_word = new_word || (all && !m_needs_shell);
+            new_words += all && !m_needs_shell ? 1 : 0;
+            positional += all ? 0 : modified.size();
         }
-        if (added == 0 && !new_word) {
+        if (added == 0 && new_words == 0) {
             continue;
         }
         if (m_syntax.context_replace && word_has_all_args(word)) {
-            added += literal_length(word); // -X repeats the whole word
+            added += fixed_length(word); // -X repeats the whole word
         }
-        size.bytes += added + (new_word ? 1 : 0);
-        size.count += new_word ? 1 : 0;
-        size.longest = m_needs_shell ? size.longest + added : std::max(size.longest, literal_length(word) + added);
+        size.bytes += added + new_words;
+        size.count += new_words;
+        // A word's {N} values join whatever its {} produces; only a word with {} alone
+        // has a longest string bounded by one argument.
+        bool additive = m_needs_shell || positional > 0 || word_has_positional(word);
+        size.longest = additive ? size.longest + added : std::max(size.longest, fixed_length(word) + added);
     }
     return size;
 }

@@ -69,7 +69,8 @@ public:
     [[nodiscard]] bool needs_shell() const { return m_needs_shell; }
 
     // The size of the expanded argv with no arguments, and with one more argument
-    // (index is 0-based) added to a size: never less than the real size.
+    // (index is 0-based) added to a size: never less than the real size, except with
+    // -X when {N} stands in the word that {} repeats (the Batcher checks batches).
     [[nodiscard]] ArgvSize base_size(std::size_t seq) const;
     [[nodiscard]] ArgvSize add_arg(ArgvSize size, std::size_t index, std::string_view value) const;
 

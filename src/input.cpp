@@ -92,14 +92,15 @@ void Input::append_columns(Record& record, const std::string& value) const
         record.columns.push_back(value);
         return;
     }
-    std::sregex_token_iterator it(value.begin(), value.end(), *m_colsep, -1);
-    std::sregex_token_iterator end;
-    for (; it != end; ++it) {
-        record.columns.push_back(*it);
+    // Every separator splits, so "a," is two columns, the second empty.
+    auto begin = value.cbegin();
+    std::smatch match;
+    while (begin != value.cend() && std::regex_search(begin, value.cend(), match, *m_colsep) &&
+           match.length(0) > 0) {
+        record.columns.emplace_back(begin, match[0].first);
+        begin = match[0].second;
     }
-    if (value.empty()) {
-        record.columns.emplace_back();
-    }
+    record.columns.emplace_back(begin, value.cend());
 }
 
 // Steps the later sources' positions, last fastest; false when all combinations are done.
@@ -116,17 +117,19 @@ bool Input::advance_odometer()
 
 ReadStatus Input::next(Record& record, bool may_block)
 {
-    bool any_empty = std::any_of(m_sources.begin() + 1, m_sources.end(),
-                                 [](const Source& s) { return s.values.empty(); });
-    if (any_empty) {
+    if (m_ended) {
         return ReadStatus::end;
     }
-    if (m_link || !m_have_first || !advance_odometer()) {
-        ReadStatus status = next_first(m_first_value, may_block);
+    bool any_empty = std::any_of(m_sources.begin() + 1, m_sources.end(),
+                                 [](const Source& s) { return s.values.empty(); });
+    if (m_need_first || any_empty) {
+        ReadStatus status = any_empty ? ReadStatus::end : next_first(m_first_value, may_block);
         if (status != ReadStatus::record) {
+            m_ended = status == ReadStatus::end;
             return status;
         }
-        m_have_first = true;
+        m_need_first = false;
+        std::fill(m_odometer.begin(), m_odometer.end(), 0);
     }
     record.columns.clear();
     append_columns(record, m_first_value);
@@ -138,6 +141,7 @@ ReadStatus Input::next(Record& record, bool may_block)
     const Source& first = m_sources.front();
     record.source = &first.name;
     record.number = first.reader ? first.reader->record_number() : m_first_index;
+    m_need_first = m_link || !advance_odometer();
     return ReadStatus::record;
 }
 

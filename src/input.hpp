@@ -51,7 +51,8 @@ private:
     std::size_t m_first_index = 0;      // values taken from the first source
     std::vector<std::size_t> m_odometer; // cartesian: position in each later source
     std::string m_first_value;
-    bool m_have_first = false;
+    bool m_need_first = true; // the next record needs the first source's next value
+    bool m_ended = false;
     bool m_first_ended = false;
     std::size_t m_link_length = 0;       // link: the longest later source
     std::vector<std::string> m_first_kept; // link: first source's values, to wrap around

@@ -1,0 +1,346 @@
+#include "error.hpp"
+#include "input.hpp"
+#include "options.hpp"
+
+#include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+// Shows string vectors, and vectors of them, in failure messages.
+namespace doctest {
+template <> struct StringMaker<std::vector<std::string>> {
+    static String convert(const std::vector<std::string>& words)
+    {
+        std::string text = "{";
+        for (std::size_t i = 0; i < words.size(); ++i) {
+            text += (i == 0 ? "\"" : ", \"") + words[i] + "\"";
+        }
+        text += "}";
+        return text.c_str();
+    }
+};
+template <> struct StringMaker<std::vector<std::vector<std::string>>> {
+    static String convert(const std::vector<std::vector<std::string>>& rows)
+    {
+        String text = "{";
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            text += (i == 0 ? "" : ", ");
+            text += StringMaker<std::vector<std::string>>::convert(rows[i]);
+        }
+        text += "}";
+        return text;
+    }
+};
+} // namespace doctest
+
+using fanout::Input;
+using fanout::Options;
+using fanout::ReadStatus;
+using fanout::Record;
+using fanout::SourceSpec;
+
+using Argv = std::vector<std::string>;
+using Records = std::vector<Argv>;
+
+namespace {
+
+// A fresh directory for one test, removed afterwards unless the test failed.
+class TempDir {
+public:
+    TempDir()
+    {
+        std::string pattern = (std::filesystem::temp_directory_path() / "fanout-test-XXXXXX").string();
+        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+        m_path = pattern;
+        s_failed = false;
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    ~TempDir()
+    {
+        if (s_failed || std::uncaught_exceptions() > 0) {
+            std::fprintf(stderr, "kept %s\n", m_path.c_str());
+            return;
+        }
+        std::error_code ignored;
+        std::filesystem::remove_all(m_path, ignored);
+    }
+
+    [[nodiscard]] const std::filesystem::path& path() const { return m_path; }
+    [[nodiscard]] std::string file(const std::string& name) const { return (m_path / name).string(); }
+
+    // Set by the listener below when an assertion fails.
+    static inline bool s_failed = false;
+
+private:
+    std::filesystem::path m_path;
+};
+
+// Notes failed assertions so TempDir knows to keep its directory.
+struct FailureListener : doctest::IReporter {
+    explicit FailureListener(const doctest::ContextOptions&) {}
+    void report_query(const doctest::QueryData&) override {}
+    void test_run_start() override {}
+    void test_run_end(const doctest::TestRunStats&) override {}
+    void test_case_start(const doctest::TestCaseData&) override {}
+    void test_case_reenter(const doctest::TestCaseData&) override {}
+    void test_case_end(const doctest::CurrentTestCaseStats&) override {}
+    void test_case_exception(const doctest::TestCaseException&) override { TempDir::s_failed = true; }
+    void subcase_start(const doctest::SubcaseSignature&) override {}
+    void subcase_end() override {}
+    void log_assert(const doctest::AssertData& data) override
+    {
+        TempDir::s_failed = TempDir::s_failed || data.m_failed;
+    }
+    void log_message(const doctest::MessageData&) override {}
+    void test_case_skipped(const doctest::TestCaseData&) override {}
+};
+REGISTER_LISTENER("input_temp_dirs", 1, FailureListener);
+
+SourceSpec args(Argv values)
+{
+    SourceSpec spec;
+    spec.kind = SourceSpec::Kind::args;
+    spec.args = std::move(values);
+    return spec;
+}
+
+SourceSpec file(std::string path)
+{
+    SourceSpec spec;
+    spec.kind = SourceSpec::Kind::file;
+    spec.path = std::move(path);
+    return spec;
+}
+
+std::string write_file(const TempDir& dir, const std::string& name, const std::string& data)
+{
+    std::string path = dir.file(name);
+    std::ofstream out(path, std::ios::binary);
+    out << data;
+    REQUIRE(out.good());
+    return path;
+}
+
+Options options_of(std::vector<SourceSpec> sources, bool link = false)
+{
+    Options options;
+    options.command = {"echo"};
+    options.sources = std::move(sources);
+    options.link = link;
+    return options;
+}
+
+Records read_all(Input& input)
+{
+    Records records;
+    Record record;
+    ReadStatus status;
+    while ((status = input.next(record, true)) == ReadStatus::record) {
+        records.push_back(record.columns);
+        REQUIRE(records.size() < 10000);
+    }
+    CHECK(status == ReadStatus::end);
+    return records;
+}
+
+Records read_all(const Options& options)
+{
+    Input input(options);
+    return read_all(input);
+}
+
+} // namespace
+
+TEST_CASE("Input: one source gives one column per record")
+{
+    CHECK(read_all(options_of({args({"a", "b c", ""})})) == Records{{"a"}, {"b c"}, {""}});
+    CHECK(read_all(options_of({args({})})).empty());
+}
+
+TEST_CASE("Input: several sources combine into every combination, the last varying fastest")
+{
+    CHECK(read_all(options_of({args({"a", "b"}), args({"1", "2"})})) ==
+          Records{{"a", "1"}, {"a", "2"}, {"b", "1"}, {"b", "2"}});
+    CHECK(read_all(options_of({args({"a", "b"}), args({"1", "2"}), args({"x", "y"})})) ==
+          Records{{"a", "1", "x"},
+                  {"a", "1", "y"},
+                  {"a", "2", "x"},
+                  {"a", "2", "y"},
+                  {"b", "1", "x"},
+                  {"b", "1", "y"},
+                  {"b", "2", "x"},
+                  {"b", "2", "y"}});
+    CHECK(read_all(options_of({args({"a"}), args({"1", "2", "3"})})) ==
+          Records{{"a", "1"}, {"a", "2"}, {"a", "3"}});
+    CHECK(read_all(options_of({args({"a", "b", "c"}), args({"1"})})) ==
+          Records{{"a", "1"}, {"b", "1"}, {"c", "1"}});
+}
+
+TEST_CASE("Input: once it has said end, it keeps saying end")
+{
+    Input input(options_of({args({"a", "b"}), args({"1", "2"})}));
+    Record record;
+    for (int i = 0; i < 4; ++i) {
+        REQUIRE(input.next(record, true) == ReadStatus::record);
+    }
+    CHECK(record.columns == Argv{"b", "2"});
+    CHECK(input.next(record, true) == ReadStatus::end);
+    CHECK(input.next(record, true) == ReadStatus::end);
+    CHECK(input.next(record, false) == ReadStatus::end);
+}
+
+TEST_CASE("Input: files as sources")
+{
+    TempDir dir;
+    std::string letters = write_file(dir, "letters", "a\nb\n");
+    std::string numbers = write_file(dir, "numbers", "1\n2");
+    CHECK(read_all(options_of({file(letters), file(numbers)})) ==
+          Records{{"a", "1"}, {"a", "2"}, {"b", "1"}, {"b", "2"}});
+    CHECK(read_all(options_of({args({"x"}), file(letters)})) == Records{{"x", "a"}, {"x", "b"}});
+    SUBCASE("with another delimiter")
+    {
+        std::string nul = write_file(dir, "nul", std::string("p\nq\0r\0", 6));
+        Options options = options_of({file(nul)});
+        options.delimiter = '\0';
+        CHECK(read_all(options) == Records{{"p\nq"}, {"r"}});
+    }
+}
+
+TEST_CASE("Input: --link pairs values and wraps the shorter sources around")
+{
+    CHECK(read_all(options_of({args({"a", "b", "c"}), args({"1", "2"})}, true)) ==
+          Records{{"a", "1"}, {"b", "2"}, {"c", "1"}});
+    CHECK(read_all(options_of({args({"a"}), args({"1", "2", "3"})}, true)) ==
+          Records{{"a", "1"}, {"a", "2"}, {"a", "3"}});
+    CHECK(read_all(options_of({args({"a", "b"}), args({"1", "2"})}, true)) ==
+          Records{{"a", "1"}, {"b", "2"}});
+    CHECK(read_all(options_of({args({"a", "b", "c"}), args({"1", "2"}), args({"x"})}, true)) ==
+          Records{{"a", "1", "x"}, {"b", "2", "x"}, {"c", "1", "x"}});
+    CHECK(read_all(options_of({args({"a", "b"}), args({"1", "2", "3", "4", "5"})}, true)) ==
+          Records{{"a", "1"}, {"b", "2"}, {"a", "3"}, {"b", "4"}, {"a", "5"}});
+    SUBCASE("the first source read from a file")
+    {
+        TempDir dir;
+        std::string first = write_file(dir, "first", "a\nb\n");
+        CHECK(read_all(options_of({file(first), args({"1", "2", "3"})}, true)) ==
+              Records{{"a", "1"}, {"b", "2"}, {"a", "3"}});
+        CHECK(read_all(options_of({file(first), args({"1"})}, true)) == Records{{"a", "1"}, {"b", "1"}});
+    }
+}
+
+TEST_CASE("Input: an empty source means no records")
+{
+    TempDir dir;
+    std::string empty = write_file(dir, "empty", "");
+    CHECK(read_all(options_of({args({"a", "b"}), args({})})).empty());
+    CHECK(read_all(options_of({args({"a", "b"}), file(empty)})).empty());
+    CHECK(read_all(options_of({args({"a", "b"}), args({"1"}), args({})})).empty());
+    CHECK(read_all(options_of({args({}), args({"1", "2"})})).empty());
+    CHECK(read_all(options_of({file(empty), args({"1", "2"})})).empty());
+    CHECK(read_all(options_of({args({"a", "b"}), args({})}, true)).empty());
+}
+
+TEST_CASE("Input: --colsep splits each value into columns")
+{
+    auto split = [](Argv values, std::vector<SourceSpec> more = {}) {
+        std::vector<SourceSpec> sources{args(std::move(values))};
+        sources.insert(sources.end(), more.begin(), more.end());
+        Options options = options_of(std::move(sources));
+        options.colsep = ",\\s*";
+        return read_all(options);
+    };
+    CHECK(split({"a, b,c", "d"}) == Records{{"a", "b", "c"}, {"d"}});
+    CHECK(split({"a,,b"}) == Records{{"a", "", "b"}});
+    CHECK(split({",a"}) == Records{{"", "a"}});
+    CHECK(split({""}) == Records{{""}});
+    SUBCASE("each source's value is split")
+    {
+        CHECK(split({"a,b"}, {args({"1, 2"})}) == Records{{"a", "b", "1", "2"}});
+    }
+    SUBCASE("a trailing separator leaves an empty last column, as in GNU parallel")
+    {
+        CHECK(split({"a,"}) == Records{{"a", ""}});
+        CHECK(split({",a,"}) == Records{{"", "a", ""}});
+    }
+}
+
+TEST_CASE("Input: each record tells where it came from")
+{
+    SUBCASE("::: arguments")
+    {
+        Input input(options_of({args({"a", "b"}), args({"1", "2"})}));
+        Record record;
+        std::vector<std::string> origins;
+        while (input.next(record, true) == ReadStatus::record) {
+            origins.push_back(record.origin());
+        }
+        CHECK(origins == std::vector<std::string>{"::: arguments record 1", "::: arguments record 1",
+                                                  "::: arguments record 2", "::: arguments record 2"});
+    }
+    SUBCASE("a file")
+    {
+        TempDir dir;
+        std::string path = write_file(dir, "list", "a\nb\nc\n");
+        Input input(options_of({file(path)}));
+        Record record;
+        for (int i = 0; i < 3; ++i) {
+            REQUIRE(input.next(record, true) == ReadStatus::record);
+        }
+        CHECK(record.columns == Argv{"c"});
+        CHECK(record.number == 3);
+        CHECK(record.origin() == path + " record 3");
+    }
+}
+
+TEST_CASE("Input: a source that cannot be read is an error naming it")
+{
+    TempDir dir;
+    std::string missing = dir.file("missing");
+    CHECK_THROWS_WITH_AS(Input(options_of({file(missing)})), doctest::Contains(missing.c_str()),
+                         fanout::Error);
+    CHECK_THROWS_WITH_AS(Input(options_of({args({"a"}), file(missing)})), doctest::Contains(missing.c_str()),
+                         fanout::Error);
+}
+
+TEST_CASE("Input: the first source is read lazily, without blocking when asked")
+{
+    int fds[2];
+    REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
+    int write_fd = fds[1];
+    std::string path = "/dev/fd/" + std::to_string(fds[0]);
+    Input input(options_of({file(path), args({"1", "2"})}));
+    ::close(fds[0]); // Input opened its own descriptor
+    CHECK(input.wait_fd() >= 0);
+
+    Record record;
+    CHECK(input.next(record, false) == ReadStatus::would_block);
+    REQUIRE(::write(write_fd, "a\n", 2) == 2);
+    REQUIRE(input.next(record, false) == ReadStatus::record);
+    CHECK(record.columns == Argv{"a", "1"});
+    REQUIRE(input.next(record, false) == ReadStatus::record);
+    CHECK(record.columns == Argv{"a", "2"});
+    CHECK(input.next(record, false) == ReadStatus::would_block);
+    REQUIRE(::write(write_fd, "b", 1) == 1);
+    ::close(write_fd);
+    REQUIRE(input.next(record, false) == ReadStatus::record);
+    CHECK(record.columns == Argv{"b", "1"});
+    REQUIRE(input.next(record, false) == ReadStatus::record);
+    CHECK(record.columns == Argv{"b", "2"});
+    CHECK(input.next(record, false) == ReadStatus::end);
+}
+
+TEST_CASE("Input: where to wait")
+{
+    CHECK(Input(options_of({args({"a"})})).wait_fd() == -1);
+    CHECK(Input(options_of({})).wait_fd() == STDIN_FILENO); // no source: stdin
+}

@@ -1,0 +1,480 @@
+#include "error.hpp"
+#include "output.hpp"
+#include "output_buffer.hpp"
+
+#include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <thread>
+
+using fanout::MemoryBudget;
+using fanout::Output;
+using fanout::OutputBuffer;
+using fanout::OutputMode;
+using fanout::Stream;
+
+namespace {
+
+// A fresh directory for one test, removed afterwards unless the test failed.
+class TempDir {
+public:
+    TempDir()
+    {
+        std::string pattern = (std::filesystem::temp_directory_path() / "fanout-test-XXXXXX").string();
+        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+        m_path = pattern;
+        s_failed = false;
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    ~TempDir()
+    {
+        if (s_failed || std::uncaught_exceptions() > 0) {
+            std::fprintf(stderr, "kept %s\n", m_path.c_str());
+            return;
+        }
+        std::error_code ignored;
+        std::filesystem::remove_all(m_path, ignored);
+    }
+
+    [[nodiscard]] const std::filesystem::path& path() const { return m_path; }
+    [[nodiscard]] std::string file(const std::string& name) const { return (m_path / name).string(); }
+
+    // Set by the listener below when an assertion fails.
+    static inline bool s_failed = false;
+
+private:
+    std::filesystem::path m_path;
+};
+
+// Notes failed assertions so TempDir knows to keep its directory.
+struct FailureListener : doctest::IReporter {
+    explicit FailureListener(const doctest::ContextOptions&) {}
+    void report_query(const doctest::QueryData&) override {}
+    void test_run_start() override {}
+    void test_run_end(const doctest::TestRunStats&) override {}
+    void test_case_start(const doctest::TestCaseData&) override {}
+    void test_case_reenter(const doctest::TestCaseData&) override {}
+    void test_case_end(const doctest::CurrentTestCaseStats&) override {}
+    void test_case_exception(const doctest::TestCaseException&) override { TempDir::s_failed = true; }
+    void subcase_start(const doctest::SubcaseSignature&) override {}
+    void subcase_end() override {}
+    void log_assert(const doctest::AssertData& data) override
+    {
+        TempDir::s_failed = TempDir::s_failed || data.m_failed;
+    }
+    void log_message(const doctest::MessageData&) override {}
+    void test_case_skipped(const doctest::TestCaseData&) override {}
+};
+REGISTER_LISTENER("output_temp_dirs", 1, FailureListener);
+
+// A file in the test's directory standing in for stdout or stderr.
+class Capture {
+public:
+    Capture(const TempDir& dir, const std::string& name)
+    {
+        m_fd = ::open(dir.file(name).c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        REQUIRE(m_fd >= 0);
+    }
+    Capture(const Capture&) = delete;
+    Capture& operator=(const Capture&) = delete;
+    ~Capture() { ::close(m_fd); }
+
+    [[nodiscard]] int fd() const { return m_fd; }
+
+    // Everything written so far.
+    [[nodiscard]] std::string text() const
+    {
+        std::string out;
+        char buffer[65536];
+        off_t offset = 0;
+        ssize_t n;
+        while ((n = ::pread(m_fd, buffer, sizeof buffer, offset)) > 0) {
+            out.append(buffer, static_cast<std::size_t>(n));
+            offset += n;
+        }
+        REQUIRE(n == 0);
+        return out;
+    }
+
+private:
+    int m_fd = -1;
+};
+
+// An Output writing to two captured files.
+struct Rig {
+    explicit Rig(OutputMode mode) : out(dir, "out"), err(dir, "err"), output(mode, out.fd(), err.fd()) {}
+
+    TempDir dir;
+    Capture out;
+    Capture err;
+    Output output;
+};
+
+// Sets an environment variable for one scope and puts the old value back.
+class ScopedEnv {
+public:
+    ScopedEnv(const char* name, const std::string& value) : m_name(name)
+    {
+        if (const char* old = std::getenv(name)) {
+            m_old = old;
+        }
+        REQUIRE(::setenv(name, value.c_str(), 1) == 0);
+    }
+    ScopedEnv(const ScopedEnv&) = delete;
+    ScopedEnv& operator=(const ScopedEnv&) = delete;
+    ~ScopedEnv()
+    {
+        if (m_old) {
+            ::setenv(m_name, m_old->c_str(), 1);
+        } else {
+            ::unsetenv(m_name);
+        }
+    }
+
+private:
+    const char* m_name;
+    std::optional<std::string> m_old;
+};
+
+std::string pattern(std::size_t size, char seed)
+{
+    std::string data(size, '\0');
+    for (std::size_t i = 0; i < size; ++i) {
+        data[i] = static_cast<char>(seed + static_cast<char>(i % 61));
+        if (i % 80 == 79) {
+            data[i] = '\n';
+        }
+    }
+    return data;
+}
+
+} // namespace
+
+TEST_CASE("Output --group: a job's output waits until it finishes and is never interleaved")
+{
+    Rig rig(OutputMode::group);
+    rig.output.job_started(1, "");
+    rig.output.job_started(2, "");
+    rig.output.job_output(1, Stream::out, "a1\n");
+    rig.output.job_output(2, Stream::out, "b1\n");
+    rig.output.job_output(1, Stream::err, "e1\n");
+    rig.output.job_output(1, Stream::out, "a2");
+    rig.output.job_output(2, Stream::out, "b2\n");
+    rig.output.job_output(1, Stream::out, "\n");
+    CHECK(rig.out.text().empty());
+    CHECK(rig.err.text().empty());
+
+    rig.output.job_finished(2);
+    CHECK(rig.out.text() == "b1\nb2\n");
+    CHECK(rig.err.text().empty());
+    rig.output.job_finished(1);
+    CHECK(rig.out.text() == "b1\nb2\na1\na2\n");
+    CHECK(rig.err.text() == "e1\n");
+}
+
+TEST_CASE("Output --group: output larger than the memory kept per job")
+{
+    TempDir spill_dir;
+    ScopedEnv tmpdir("TMPDIR", spill_dir.path().string());
+    Rig rig(OutputMode::group);
+    std::string big_a = pattern(3 * 1024 * 1024 + 17, 'A');
+    std::string big_b = pattern(2 * 1024 * 1024 + 5, 'a');
+    rig.output.job_started(1, "");
+    rig.output.job_started(2, "");
+    for (std::size_t at = 0; at < big_a.size(); at += 100000) {
+        rig.output.job_output(1, Stream::out, std::string_view(big_a).substr(at, 100000));
+        if (at < big_b.size()) {
+            rig.output.job_output(2, Stream::out, std::string_view(big_b).substr(at, 100000));
+        }
+    }
+    CHECK(rig.out.text().empty());
+    rig.output.job_finished(2);
+    rig.output.job_finished(1);
+    CHECK(rig.out.text() == big_b + big_a);
+}
+
+TEST_CASE("Output -k: output comes in input order")
+{
+    Rig rig(OutputMode::keep_order);
+    for (std::uint64_t seq = 1; seq <= 3; ++seq) {
+        rig.output.job_started(seq, "");
+    }
+    SUBCASE("the oldest running job streams live, later ones wait")
+    {
+        rig.output.job_output(2, Stream::out, "two\n");
+        rig.output.job_finished(2);
+        CHECK(rig.out.text().empty());
+        rig.output.job_output(1, Stream::out, "one-a\n");
+        CHECK(rig.out.text() == "one-a\n");
+        rig.output.job_output(3, Stream::out, "three-a\n");
+        CHECK(rig.out.text() == "one-a\n");
+        rig.output.job_output(1, Stream::out, "one-b\n");
+        CHECK(rig.out.text() == "one-a\none-b\n");
+        rig.output.job_finished(1);
+        CHECK(rig.out.text() == "one-a\none-b\ntwo\nthree-a\n");
+        rig.output.job_output(3, Stream::out, "three-b\n"); // now the oldest: live
+        CHECK(rig.out.text() == "one-a\none-b\ntwo\nthree-a\nthree-b\n");
+        rig.output.job_finished(3);
+        CHECK(rig.out.text() == "one-a\none-b\ntwo\nthree-a\nthree-b\n");
+    }
+    SUBCASE("jobs finishing in reverse order")
+    {
+        for (std::uint64_t seq = 3; seq >= 1; --seq) {
+            rig.output.job_output(seq, Stream::out, "job " + std::to_string(seq) + "\n");
+            rig.output.job_output(seq, Stream::err, "err " + std::to_string(seq) + "\n");
+            if (seq > 1) {
+                rig.output.job_finished(seq);
+                CHECK(rig.out.text().empty());
+            }
+        }
+        CHECK(rig.out.text() == "job 1\n");
+        CHECK(rig.err.text() == "err 1\n");
+        rig.output.job_finished(1);
+        CHECK(rig.out.text() == "job 1\njob 2\njob 3\n");
+        CHECK(rig.err.text() == "err 1\nerr 2\nerr 3\n");
+    }
+    SUBCASE("a job started after the previous ones finished goes out at once")
+    {
+        rig.output.job_finished(1);
+        rig.output.job_finished(2);
+        rig.output.job_finished(3);
+        rig.output.job_started(4, "");
+        rig.output.job_output(4, Stream::out, "four\n");
+        CHECK(rig.out.text() == "four\n");
+    }
+}
+
+TEST_CASE("Output --line-buffer: whole lines go out as they come, never half a line")
+{
+    Rig rig(OutputMode::line_buffer);
+    rig.output.job_started(1, "");
+    rig.output.job_started(2, "");
+    rig.output.job_output(1, Stream::out, "abc");
+    CHECK(rig.out.text().empty());
+    rig.output.job_output(2, Stream::out, "xy\nz");
+    CHECK(rig.out.text() == "xy\n");
+    rig.output.job_output(1, Stream::out, "def\nghi\njk");
+    CHECK(rig.out.text() == "xy\nabcdef\nghi\n");
+    rig.output.job_output(2, Stream::out, "z\n");
+    CHECK(rig.out.text() == "xy\nabcdef\nghi\nzz\n");
+    rig.output.job_output(1, Stream::err, "e");
+    CHECK(rig.err.text().empty());
+    rig.output.job_finished(1); // the unfinished line goes out at the end
+    CHECK(rig.out.text() == "xy\nabcdef\nghi\nzz\njk");
+    CHECK(rig.err.text() == "e");
+    rig.output.job_finished(2);
+    CHECK(rig.out.text() == "xy\nabcdef\nghi\nzz\njk");
+}
+
+TEST_CASE("Output --ungroup: output goes out at once")
+{
+    Rig rig(OutputMode::ungroup);
+    rig.output.job_started(1, "");
+    rig.output.job_started(2, "");
+    rig.output.job_output(1, Stream::out, "a");
+    CHECK(rig.out.text() == "a");
+    rig.output.job_output(2, Stream::out, "b\n");
+    CHECK(rig.out.text() == "ab\n");
+    rig.output.job_output(2, Stream::err, "e");
+    CHECK(rig.err.text() == "e");
+    rig.output.job_finished(2);
+    rig.output.job_finished(1);
+    CHECK(rig.out.text() == "ab\n");
+}
+
+TEST_CASE("Output: tags prefix every line, however the output was split")
+{
+    SUBCASE("--group")
+    {
+        Rig rig(OutputMode::group);
+        rig.output.job_started(1, "T1\t");
+        rig.output.job_output(1, Stream::out, "a");
+        rig.output.job_output(1, Stream::out, "b\nc");
+        rig.output.job_output(1, Stream::out, "\n\nd\n");
+        rig.output.job_output(1, Stream::err, "e\nf");
+        rig.output.job_finished(1);
+        CHECK(rig.out.text() == "T1\tab\nT1\tc\nT1\t\nT1\td\n");
+        CHECK(rig.err.text() == "T1\te\nT1\tf");
+    }
+    SUBCASE("-k, across the switch from held to live")
+    {
+        Rig rig(OutputMode::keep_order);
+        rig.output.job_started(1, "one\t");
+        rig.output.job_started(2, "two\t");
+        rig.output.job_output(2, Stream::out, "p");
+        rig.output.job_output(1, Stream::out, "x\ny");
+        rig.output.job_finished(1);
+        rig.output.job_output(2, Stream::out, "q\nr\n");
+        rig.output.job_finished(2);
+        CHECK(rig.out.text() == "one\tx\none\tytwo\tpq\ntwo\tr\n");
+    }
+    SUBCASE("--line-buffer")
+    {
+        Rig rig(OutputMode::line_buffer);
+        rig.output.job_started(1, "A\t");
+        rig.output.job_started(2, "B\t");
+        rig.output.job_output(1, Stream::out, "a");
+        rig.output.job_output(2, Stream::out, "b\nb");
+        rig.output.job_output(1, Stream::out, "a\na\n");
+        rig.output.job_output(2, Stream::out, "b\n");
+        CHECK(rig.out.text() == "B\tb\nA\taa\nA\ta\nB\tbb\n");
+        rig.output.job_output(1, Stream::out, "end");
+        rig.output.job_finished(1);
+        CHECK(rig.out.text() == "B\tb\nA\taa\nA\ta\nB\tbb\nA\tend");
+    }
+    SUBCASE("--ungroup")
+    {
+        Rig rig(OutputMode::ungroup);
+        rig.output.job_started(1, "U\t");
+        rig.output.job_output(1, Stream::out, "a");
+        rig.output.job_output(1, Stream::out, "b\nc\n");
+        rig.output.job_finished(1);
+        CHECK(rig.out.text() == "U\tab\nU\tc\n");
+    }
+}
+
+TEST_CASE("Output: say() writes a line of our own on stderr")
+{
+    Rig rig(OutputMode::group);
+    rig.output.job_started(1, "");
+    rig.output.job_output(1, Stream::out, "held\n");
+    rig.output.say("echo a b");
+    CHECK(rig.err.text() == "echo a b\n");
+    CHECK(rig.out.text().empty());
+}
+
+TEST_CASE("Output: whether jobs' output must come through pipes")
+{
+    CHECK(Output(OutputMode::group).needs_capture());
+    CHECK(Output(OutputMode::keep_order).needs_capture());
+    CHECK(Output(OutputMode::line_buffer).needs_capture());
+    Output ungrouped(OutputMode::ungroup);
+    CHECK_FALSE(ungrouped.needs_capture());
+    ungrouped.set_tagged(true);
+    CHECK(ungrouped.needs_capture());
+}
+
+TEST_CASE("OutputBuffer: past its share of memory it spills to a temp file and keeps the order")
+{
+    TempDir dir;
+    ScopedEnv tmpdir("TMPDIR", dir.path().string());
+    Capture sink(dir, "sink");
+    MemoryBudget budget;
+    budget.per_buffer = 16;
+    {
+        OutputBuffer buffer(budget);
+        CHECK(buffer.empty());
+        buffer.append("0123456789");
+        CHECK(budget.used == 10);
+        buffer.append("abcdefghij"); // 20 > 16: spills
+        CHECK(budget.used == 0);
+        CHECK_FALSE(buffer.empty());
+        std::string rest = pattern(200000, 'k');
+        buffer.append(rest);
+        buffer.append("");
+        buffer.append("end");
+        CHECK(budget.used == 0);
+        buffer.write_to(sink.fd(), "sink");
+        CHECK(buffer.empty());
+        CHECK(sink.text() == "0123456789abcdefghij" + rest + "end");
+
+        SUBCASE("and can be used again")
+        {
+            buffer.append("again");
+            buffer.write_to(sink.fd(), "sink");
+            CHECK(sink.text() == "0123456789abcdefghij" + rest + "endagain");
+        }
+    }
+    CHECK(budget.used == 0);
+}
+
+TEST_CASE("OutputBuffer: the memory all buffers share is limited too")
+{
+    TempDir dir;
+    ScopedEnv tmpdir("TMPDIR", dir.path().string());
+    Capture sink(dir, "sink");
+    MemoryBudget budget;
+    budget.limit = 30;
+    budget.per_buffer = 100;
+    OutputBuffer first(budget);
+    OutputBuffer second(budget);
+    first.append(std::string(20, 'a'));
+    CHECK(budget.used == 20);
+    second.append(std::string(20, 'b')); // 40 > 30: spills
+    CHECK(budget.used == 20);
+    second.append("c");
+    CHECK(budget.used == 20);
+    second.write_to(sink.fd(), "sink");
+    first.write_to(sink.fd(), "sink");
+    CHECK(sink.text() == std::string(20, 'b') + "c" + std::string(20, 'a'));
+    CHECK(budget.used == 0);
+}
+
+TEST_CASE("OutputBuffer: a moved buffer keeps its bytes and the budget stays right")
+{
+    TempDir dir;
+    Capture sink(dir, "sink");
+    MemoryBudget budget;
+    {
+        OutputBuffer original(budget);
+        original.append("hello");
+        OutputBuffer moved(std::move(original));
+        CHECK(budget.used == 5);
+        moved.write_to(sink.fd(), "sink");
+        CHECK(budget.used == 0);
+    }
+    CHECK(budget.used == 0);
+    CHECK(sink.text() == "hello");
+}
+
+TEST_CASE("OutputBuffer: a spilled buffer writes back through a pipe")
+{
+    TempDir dir;
+    ScopedEnv tmpdir("TMPDIR", dir.path().string());
+    MemoryBudget budget;
+    budget.per_buffer = 1000;
+    OutputBuffer buffer(budget);
+    std::string data = pattern(1024 * 1024 + 3, '!');
+    buffer.append(std::string_view(data).substr(0, 999));
+    buffer.append(std::string_view(data).substr(999));
+    CHECK(budget.used == 0);
+
+    int fds[2];
+    REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
+    std::string received;
+    std::thread reader([&] {
+        char chunk[65536];
+        ssize_t n;
+        while ((n = ::read(fds[0], chunk, sizeof chunk)) > 0) {
+            received.append(chunk, static_cast<std::size_t>(n));
+        }
+    });
+    buffer.write_to(fds[1], "pipe");
+    ::close(fds[1]);
+    reader.join();
+    ::close(fds[0]);
+    CHECK(received.size() == data.size());
+    CHECK(received == data);
+}
+
+TEST_CASE("OutputBuffer: a TMPDIR that does not exist makes spilling an error naming it")
+{
+    TempDir dir;
+    std::string missing = dir.file("no-such-dir");
+    ScopedEnv tmpdir("TMPDIR", missing);
+    MemoryBudget budget;
+    budget.per_buffer = 8;
+    OutputBuffer buffer(budget);
+    buffer.append("small"); // fits in memory: no temp file needed
+    CHECK_THROWS_WITH_AS(buffer.append("much too much"), doctest::Contains(missing.c_str()), fanout::Error);
+    CHECK_THROWS_WITH_AS(fanout::open_temp_file(), doctest::Contains(missing.c_str()), fanout::Error);
+}

@@ -1,0 +1,403 @@
+#include "error.hpp"
+#include "record_reader.hpp"
+
+#include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+using fanout::ReadStatus;
+using fanout::RecordReader;
+
+namespace {
+
+// A fresh directory for one test, removed afterwards unless the test failed.
+class TempDir {
+public:
+    TempDir()
+    {
+        std::string pattern = (std::filesystem::temp_directory_path() / "fanout-test-XXXXXX").string();
+        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+        m_path = pattern;
+        s_failed = false;
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    ~TempDir()
+    {
+        if (s_failed || std::uncaught_exceptions() > 0) {
+            std::fprintf(stderr, "kept %s\n", m_path.c_str());
+            return;
+        }
+        std::error_code ignored;
+        std::filesystem::remove_all(m_path, ignored);
+    }
+
+    [[nodiscard]] const std::filesystem::path& path() const { return m_path; }
+    [[nodiscard]] std::string file(const std::string& name) const { return (m_path / name).string(); }
+
+    // Set by the listener below when an assertion fails.
+    static inline bool s_failed = false;
+
+private:
+    std::filesystem::path m_path;
+};
+
+// Notes failed assertions so TempDir knows to keep its directory.
+struct FailureListener : doctest::IReporter {
+    explicit FailureListener(const doctest::ContextOptions&) {}
+    void report_query(const doctest::QueryData&) override {}
+    void test_run_start() override {}
+    void test_run_end(const doctest::TestRunStats&) override {}
+    void test_case_start(const doctest::TestCaseData&) override {}
+    void test_case_reenter(const doctest::TestCaseData&) override {}
+    void test_case_end(const doctest::CurrentTestCaseStats&) override {}
+    void test_case_exception(const doctest::TestCaseException&) override { TempDir::s_failed = true; }
+    void subcase_start(const doctest::SubcaseSignature&) override {}
+    void subcase_end() override {}
+    void log_assert(const doctest::AssertData& data) override
+    {
+        TempDir::s_failed = TempDir::s_failed || data.m_failed;
+    }
+    void log_message(const doctest::MessageData&) override {}
+    void test_case_skipped(const doctest::TestCaseData&) override {}
+};
+REGISTER_LISTENER("record_reader_temp_dirs", 1, FailureListener);
+
+void write_file(const std::string& path, const std::string& data)
+{
+    std::ofstream out(path, std::ios::binary);
+    out << data;
+    REQUIRE(out.good());
+}
+
+// A pipe whose ends the test owns; the read end is handed to a RecordReader.
+struct TestPipe {
+    TestPipe()
+    {
+        int fds[2];
+        REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
+        read_fd = fds[0];
+        write_fd = fds[1];
+    }
+    TestPipe(const TestPipe&) = delete;
+    TestPipe& operator=(const TestPipe&) = delete;
+    ~TestPipe()
+    {
+        close_write();
+        if (read_fd >= 0) {
+            ::close(read_fd);
+        }
+    }
+
+    // Gives the read end to a reader that will close it.
+    int give_read()
+    {
+        int fd = read_fd;
+        read_fd = -1;
+        return fd;
+    }
+
+    void write(const std::string& data) const
+    {
+        std::size_t done = 0;
+        while (done < data.size()) {
+            ssize_t n = ::write(write_fd, data.data() + done, data.size() - done);
+            REQUIRE(n > 0);
+            done += static_cast<std::size_t>(n);
+        }
+    }
+
+    void close_write()
+    {
+        if (write_fd >= 0) {
+            ::close(write_fd);
+            write_fd = -1;
+        }
+    }
+
+    int read_fd = -1;
+    int write_fd = -1;
+};
+
+// Writes `data` into the pipe from another thread, `piece` bytes at a time with a
+// pause now and then, then closes it.
+std::thread slow_writer(TestPipe& pipe, std::string data, std::size_t piece)
+{
+    return std::thread([&pipe, data = std::move(data), piece] {
+        std::size_t pieces = 0;
+        for (std::size_t at = 0; at < data.size(); at += piece) {
+            std::string chunk = data.substr(at, piece);
+            std::size_t done = 0;
+            while (done < chunk.size()) {
+                ssize_t n = ::write(pipe.write_fd, chunk.data() + done, chunk.size() - done);
+                if (n <= 0) {
+                    return;
+                }
+                done += static_cast<std::size_t>(n);
+            }
+            if (++pieces % 16 == 0) {
+                std::this_thread::sleep_for(std::chrono::microseconds(200));
+            }
+        }
+        pipe.close_write();
+    });
+}
+
+std::vector<std::string> read_all(RecordReader& reader)
+{
+    std::vector<std::string> records;
+    std::string record;
+    ReadStatus status;
+    while ((status = reader.next(record, true)) == ReadStatus::record) {
+        records.push_back(record);
+    }
+    CHECK(status == ReadStatus::end);
+    return records;
+}
+
+std::vector<std::string> read_file(const TempDir& dir, const std::string& data, char delimiter = '\n')
+{
+    std::string path = dir.file("input");
+    write_file(path, data);
+    RecordReader reader = RecordReader::open(path, delimiter);
+    return read_all(reader);
+}
+
+using Records = std::vector<std::string>;
+
+} // namespace
+
+TEST_CASE("RecordReader: newline-terminated records")
+{
+    TempDir dir;
+    CHECK(read_file(dir, "a\nbb\n\nccc\n") == Records{"a", "bb", "", "ccc"});
+    CHECK(read_file(dir, "one line\n") == Records{"one line"});
+    CHECK(read_file(dir, "\n") == Records{""});
+}
+
+TEST_CASE("RecordReader: the last record needs no delimiter")
+{
+    TempDir dir;
+    CHECK(read_file(dir, "a\nb") == Records{"a", "b"});
+    CHECK(read_file(dir, "only") == Records{"only"});
+}
+
+TEST_CASE("RecordReader: empty input has no records")
+{
+    TempDir dir;
+    CHECK(read_file(dir, "").empty());
+    SUBCASE("and keeps saying end")
+    {
+        std::string path = dir.file("empty");
+        write_file(path, "");
+        RecordReader reader = RecordReader::open(path, '\n');
+        std::string record = "untouched";
+        CHECK(reader.next(record, true) == ReadStatus::end);
+        CHECK(reader.next(record, false) == ReadStatus::end);
+        CHECK(reader.record_number() == 0);
+    }
+}
+
+TEST_CASE("RecordReader: NUL-delimited records keep their newlines")
+{
+    TempDir dir;
+    std::string data("a\nb\0c\0\0d", 8);
+    CHECK(read_file(dir, data, '\0') == Records{"a\nb", "c", "", "d"});
+}
+
+TEST_CASE("RecordReader: another delimiter")
+{
+    TempDir dir;
+    CHECK(read_file(dir, "a,b\n,c,", ',') == Records{"a", "b\n", "c"});
+}
+
+TEST_CASE("RecordReader: a 1 MiB record")
+{
+    TempDir dir;
+    std::string big(1024 * 1024, 'x');
+    for (std::size_t i = 0; i < big.size(); i += 997) {
+        big[i] = static_cast<char>('a' + i % 26);
+    }
+    SUBCASE("from a file")
+    {
+        CHECK(read_file(dir, "first\n" + big + "\nlast\n") == Records{"first", big, "last"});
+    }
+    SUBCASE("from a pipe")
+    {
+        TestPipe pipe;
+        std::thread writer = slow_writer(pipe, "first\n" + big + "\nlast", 50000);
+        RecordReader reader(pipe.give_read(), true, "pipe", '\n');
+        Records records = read_all(reader);
+        writer.join();
+        CHECK(records == Records{"first", big, "last"});
+    }
+}
+
+TEST_CASE("RecordReader: records split across reads")
+{
+    std::mt19937 random(99);
+    std::string data;
+    Records expected;
+    for (int i = 0; i < 3000; ++i) {
+        std::size_t length =
+            std::uniform_int_distribution<std::size_t>(0, i % 100 == 99 ? 70000 : 200)(random);
+        std::string record(length, static_cast<char>('a' + i % 26));
+        expected.push_back(record);
+        data += record + "\n";
+    }
+    SUBCASE("through a pipe, a few bytes at a time")
+    {
+        std::size_t size = 0;
+        std::size_t count = 0;
+        while (size < 40000) { // the first records, to keep the test quick
+            size += expected[count++].size() + 1;
+        }
+        TestPipe pipe;
+        std::thread writer = slow_writer(pipe, data.substr(0, size), 7);
+        RecordReader reader(pipe.give_read(), true, "pipe", '\n');
+        Records records = read_all(reader);
+        writer.join();
+        CHECK(records == Records(expected.begin(), expected.begin() + static_cast<std::ptrdiff_t>(count)));
+    }
+    SUBCASE("through a pipe, in pieces of odd sizes")
+    {
+        TestPipe pipe;
+        std::thread writer = slow_writer(pipe, data, 65537);
+        RecordReader reader(pipe.give_read(), true, "pipe", '\n');
+        Records records = read_all(reader);
+        writer.join();
+        CHECK(records == expected);
+    }
+    SUBCASE("from a file, delimiters at and around 64 KiB boundaries")
+    {
+        TempDir dir;
+        std::string edges;
+        Records edge_records;
+        for (std::size_t length : {65535U, 0U, 65534U, 65536U, 1U, 131071U, 2U}) {
+            std::string record(length, 'q');
+            edge_records.push_back(record);
+            edges += record + "\n";
+        }
+        CHECK(read_file(dir, edges) == edge_records);
+        CHECK(read_file(dir, data) == expected);
+    }
+}
+
+TEST_CASE("RecordReader: without blocking, an empty open pipe would block")
+{
+    TestPipe pipe;
+    RecordReader reader(pipe.give_read(), true, "pipe", '\n');
+    std::string record;
+    CHECK(reader.next(record, false) == ReadStatus::would_block);
+    CHECK(reader.next(record, false) == ReadStatus::would_block);
+
+    pipe.write("abc");
+    CHECK(reader.next(record, false) == ReadStatus::would_block); // no whole record yet
+
+    pipe.write("def\nxy");
+    REQUIRE(reader.next(record, false) == ReadStatus::record);
+    CHECK(record == "abcdef");
+    CHECK(reader.record_number() == 1);
+    CHECK(reader.next(record, false) == ReadStatus::would_block);
+
+    pipe.write("z\n1\n2\n");
+    REQUIRE(reader.next(record, false) == ReadStatus::record);
+    CHECK(record == "xyz");
+    REQUIRE(reader.next(record, false) == ReadStatus::record);
+    CHECK(record == "1");
+    REQUIRE(reader.next(record, true) == ReadStatus::record);
+    CHECK(record == "2");
+    CHECK(reader.next(record, false) == ReadStatus::would_block);
+
+    pipe.write("tail");
+    pipe.close_write();
+    REQUIRE(reader.next(record, false) == ReadStatus::record);
+    CHECK(record == "tail");
+    CHECK(reader.record_number() == 5);
+    CHECK(reader.next(record, false) == ReadStatus::end);
+    CHECK(reader.next(record, true) == ReadStatus::end);
+}
+
+TEST_CASE("RecordReader: a blocking read waits for the writer")
+{
+    TestPipe pipe;
+    RecordReader reader(pipe.give_read(), true, "pipe", '\n');
+    std::thread writer([&pipe] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        pipe.write("late\n");
+        pipe.close_write();
+    });
+    std::string record;
+    ReadStatus status = reader.next(record, true);
+    writer.join();
+    CHECK(status == ReadStatus::record);
+    CHECK(record == "late");
+    CHECK(reader.next(record, true) == ReadStatus::end);
+}
+
+TEST_CASE("RecordReader: record_number counts the records returned")
+{
+    TempDir dir;
+    std::string path = dir.file("input");
+    write_file(path, "a\n\nb\nc");
+    RecordReader reader = RecordReader::open(path, '\n');
+    std::string record;
+    CHECK(reader.record_number() == 0);
+    for (std::size_t n = 1; n <= 4; ++n) {
+        REQUIRE(reader.next(record, true) == ReadStatus::record);
+        CHECK(reader.record_number() == n);
+    }
+    CHECK(reader.next(record, true) == ReadStatus::end);
+    CHECK(reader.record_number() == 4);
+}
+
+TEST_CASE("RecordReader: open")
+{
+    TempDir dir;
+    SUBCASE("a missing file is an error naming it")
+    {
+        std::string path = dir.file("no-such-file");
+        CHECK_THROWS_WITH_AS(RecordReader::open(path, '\n'), doctest::Contains(path.c_str()), fanout::Error);
+    }
+    SUBCASE("an unreadable file is an error naming it")
+    {
+        std::string path = dir.file("secret");
+        write_file(path, "x\n");
+        REQUIRE(::chmod(path.c_str(), 0) == 0);
+        if (::geteuid() != 0) { // root reads anything
+            CHECK_THROWS_WITH_AS(RecordReader::open(path, '\n'), doctest::Contains(path.c_str()),
+                                 fanout::Error);
+        }
+        REQUIRE(::chmod(path.c_str(), 0600) == 0);
+    }
+    SUBCASE("the reader is named after the file, and '-' is stdin")
+    {
+        std::string path = dir.file("named");
+        write_file(path, "x\n");
+        CHECK(RecordReader::open(path, '\n').name() == path);
+        RecordReader in = RecordReader::open("-", '\n');
+        CHECK(in.name() == "stdin");
+        CHECK(in.fd() == STDIN_FILENO);
+    }
+    SUBCASE("a reader that does not own its descriptor leaves it open")
+    {
+        TestPipe pipe;
+        {
+            RecordReader borrowed(pipe.read_fd, false, "borrowed", '\n');
+        }
+        CHECK(::fcntl(pipe.read_fd, F_GETFD) >= 0);
+    }
+}

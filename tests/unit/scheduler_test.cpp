@@ -1,0 +1,708 @@
+#include "arg_limits.hpp"
+#include "batcher.hpp"
+#include "input.hpp"
+#include "job_command.hpp"
+#include "options.hpp"
+#include "output.hpp"
+#include "process_set.hpp"
+#include "report.hpp"
+#include "scheduler.hpp"
+
+#include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+// Shows string vectors, and vectors of them, in failure messages.
+namespace doctest {
+template <> struct StringMaker<std::vector<std::string>> {
+    static String convert(const std::vector<std::string>& words)
+    {
+        std::string text = "{";
+        for (std::size_t i = 0; i < words.size(); ++i) {
+            text += (i == 0 ? "\"" : ", \"") + words[i] + "\"";
+        }
+        text += "}";
+        return text.c_str();
+    }
+};
+template <> struct StringMaker<std::vector<std::vector<std::string>>> {
+    static String convert(const std::vector<std::vector<std::string>>& rows)
+    {
+        String text = "{";
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            text += (i == 0 ? "" : ", ");
+            text += StringMaker<std::vector<std::string>>::convert(rows[i]);
+        }
+        text += "}";
+        return text;
+    }
+};
+} // namespace doctest
+
+using fanout::ArgLimits;
+using fanout::Batcher;
+using fanout::BatchRules;
+using fanout::Command;
+using fanout::ExitInfo;
+using fanout::Input;
+using fanout::JobCommand;
+using fanout::JobControl;
+using fanout::JobRecord;
+using fanout::Millis;
+using fanout::Options;
+using fanout::Output;
+using fanout::OutputMode;
+using fanout::ProcessEvents;
+using fanout::RunResult;
+using fanout::Scheduler;
+using fanout::SourceSpec;
+using fanout::Stream;
+using fanout::TermSeq;
+
+using Argv = std::vector<std::string>;
+
+namespace {
+
+// A fresh directory for one test, removed afterwards unless the test failed.
+class TempDir {
+public:
+    TempDir()
+    {
+        std::string pattern = (std::filesystem::temp_directory_path() / "fanout-test-XXXXXX").string();
+        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+        m_path = pattern;
+        s_failed = false;
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    ~TempDir()
+    {
+        if (s_failed || std::uncaught_exceptions() > 0) {
+            std::fprintf(stderr, "kept %s\n", m_path.c_str());
+            return;
+        }
+        std::error_code ignored;
+        std::filesystem::remove_all(m_path, ignored);
+    }
+
+    [[nodiscard]] const std::filesystem::path& path() const { return m_path; }
+    [[nodiscard]] std::string file(const std::string& name) const { return (m_path / name).string(); }
+
+    // Set by the listener below when an assertion fails.
+    static inline bool s_failed = false;
+
+private:
+    std::filesystem::path m_path;
+};
+
+// Notes failed assertions so TempDir knows to keep its directory.
+struct FailureListener : doctest::IReporter {
+    explicit FailureListener(const doctest::ContextOptions&) {}
+    void report_query(const doctest::QueryData&) override {}
+    void test_run_start() override {}
+    void test_run_end(const doctest::TestRunStats&) override {}
+    void test_case_start(const doctest::TestCaseData&) override {}
+    void test_case_reenter(const doctest::TestCaseData&) override {}
+    void test_case_end(const doctest::CurrentTestCaseStats&) override {}
+    void test_case_exception(const doctest::TestCaseException&) override { TempDir::s_failed = true; }
+    void subcase_start(const doctest::SubcaseSignature&) override {}
+    void subcase_end() override {}
+    void log_assert(const doctest::AssertData& data) override
+    {
+        TempDir::s_failed = TempDir::s_failed || data.m_failed;
+    }
+    void log_message(const doctest::MessageData&) override {}
+    void test_case_skipped(const doctest::TestCaseData&) override {}
+};
+REGISTER_LISTENER("scheduler_temp_dirs", 1, FailureListener);
+
+// A file in the test's directory standing in for stdout or stderr.
+class Capture {
+public:
+    Capture(const TempDir& dir, const std::string& name)
+    {
+        m_fd = ::open(dir.file(name).c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        REQUIRE(m_fd >= 0);
+    }
+    Capture(const Capture&) = delete;
+    Capture& operator=(const Capture&) = delete;
+    ~Capture() { ::close(m_fd); }
+
+    [[nodiscard]] int fd() const { return m_fd; }
+
+    [[nodiscard]] std::string text() const
+    {
+        std::string out;
+        char buffer[65536];
+        off_t offset = 0;
+        ssize_t n;
+        while ((n = ::pread(m_fd, buffer, sizeof buffer, offset)) > 0) {
+            out.append(buffer, static_cast<std::size_t>(n));
+            offset += n;
+        }
+        REQUIRE(n == 0);
+        return out;
+    }
+
+private:
+    int m_fd = -1;
+};
+
+struct StartedJob {
+    std::uint64_t seq;
+    Argv argv;
+    std::size_t slot;
+};
+
+// Runs nothing: records what the scheduler starts, and ends jobs when and how the
+// test says, through the same events a ProcessSet reports.
+class FakeRunner : public fanout::Runner {
+public:
+    using Script = std::function<void(FakeRunner&, ProcessEvents&)>;
+
+    int start(std::uint64_t seq, const Command& command, std::size_t slot) override
+    {
+        started.push_back({seq, command.argv, slot});
+        if (auto it = start_errors.find(seq); it != start_errors.end()) {
+            return it->second;
+        }
+        CHECK_MESSAGE(busy_slots.insert(slot).second, "slot ", slot, " given to job ", seq, " while in use");
+        running.push_back(seq);
+        most_running = std::max(most_running, running.size());
+        return 0;
+    }
+
+    void wait(ProcessEvents& events, int input_fd, std::optional<Millis> timeout) override
+    {
+        REQUIRE(++waits < 10000);
+        CHECK(input_fd == -1); // ::: arguments never make it wait for input
+        running_at_wait.push_back(running.size());
+        last_timeout = timeout;
+        script(*this, events);
+    }
+
+    void terminate(std::uint64_t seq, const TermSeq&) override { terminated.push_back(seq); }
+    void stop(int first, const TermSeq&) override { stops.push_back(first); }
+    void kill_all() override { ++kills; }
+    void signal_all(int signal) override { signalled.push_back(signal); }
+
+    // Ends job `seq` with wait status `status`, after it printed `output`.
+    void finish(ProcessEvents& events, std::uint64_t seq, int status, const std::string& output)
+    {
+        auto it = std::find(running.begin(), running.end(), seq);
+        REQUIRE(it != running.end());
+        running.erase(it);
+        busy_slots.erase(slot_of(seq));
+        if (!output.empty()) {
+            events.on_output(seq, Stream::out, output);
+        }
+        ExitInfo exit;
+        exit.status = status;
+        events.on_exit(seq, exit);
+    }
+
+    // Ends the oldest running job with the next status the test gave it (0 if none);
+    // it prints "out SEQ try N".
+    void finish_oldest(ProcessEvents& events)
+    {
+        REQUIRE_FALSE(running.empty());
+        std::uint64_t seq = running.front();
+        int status = 0;
+        auto it = statuses.find(seq);
+        if (it != statuses.end() && !it->second.empty()) {
+            status = it->second.front();
+            it->second.erase(it->second.begin());
+        }
+        std::string output = "out " + std::to_string(seq);
+        std::size_t tries = starts_of(seq);
+        if (tries > 1) {
+            output += " try " + std::to_string(tries);
+        }
+        finish(events, seq, status, output + "\n");
+    }
+
+    [[nodiscard]] std::size_t slot_of(std::uint64_t seq) const
+    {
+        for (auto it = started.rbegin(); it != started.rend(); ++it) {
+            if (it->seq == seq) {
+                return it->slot;
+            }
+        }
+        FAIL("job ", seq, " never started");
+        return 0;
+    }
+
+    [[nodiscard]] std::size_t starts_of(std::uint64_t seq) const
+    {
+        return static_cast<std::size_t>(std::count_if(
+            started.begin(), started.end(), [seq](const StartedJob& job) { return job.seq == seq; }));
+    }
+
+    [[nodiscard]] std::vector<std::uint64_t> started_seqs() const
+    {
+        std::vector<std::uint64_t> seqs;
+        for (const auto& job : started) {
+            seqs.push_back(job.seq);
+        }
+        return seqs;
+    }
+
+    // What the test sets.
+    Script script = [](FakeRunner& runner, ProcessEvents& events) { runner.finish_oldest(events); };
+    std::map<std::uint64_t, int> start_errors;          // job -> errno start() returns
+    std::map<std::uint64_t, std::vector<int>> statuses; // job -> wait status of each attempt
+
+    // What the runner saw.
+    std::vector<StartedJob> started;
+    std::vector<std::uint64_t> running; // in start order
+    std::set<std::size_t> busy_slots;
+    std::size_t most_running = 0;
+    std::vector<std::size_t> running_at_wait;
+    std::optional<Millis> last_timeout;
+    std::vector<std::uint64_t> terminated;
+    std::vector<int> stops;
+    std::vector<int> signalled;
+    int kills = 0;
+    int waits = 0;
+};
+
+// A report that keeps every job record it is given.
+class RecordingReport : public fanout::Report {
+public:
+    explicit RecordingReport(std::vector<JobRecord>& records, bool& run_finished)
+        : m_records(records), m_run_finished(run_finished)
+    {
+    }
+    void job_finished(const JobRecord& job) override { m_records.push_back(job); }
+    void run_finished(const fanout::RunProgress&) override { m_run_finished = true; }
+
+private:
+    std::vector<JobRecord>& m_records;
+    bool& m_run_finished;
+};
+
+Options options_of(Argv values, Argv command)
+{
+    Options options;
+    options.command = std::move(command);
+    SourceSpec source;
+    source.kind = SourceSpec::Kind::args;
+    source.args = std::move(values);
+    options.sources = {source};
+    return options;
+}
+
+JobControl jobs(std::size_t max_jobs)
+{
+    JobControl control;
+    control.max_jobs = max_jobs;
+    control.termseq = fanout::parse_termseq(fanout::k_default_termseq);
+    return control;
+}
+
+// The parts a run needs, wired as main() wires them, with a fake runner.
+struct Rig {
+    explicit Rig(Argv values, Argv command = {"echo"},
+                 ArgLimits arg_limits = fanout::system_arg_limits(0, {}), bool tag = false)
+        : options(with_tag(options_of(std::move(values), std::move(command)), tag)), limits(arg_limits),
+          commands(options, limits), input(options),
+          batcher(input, commands.command_template(), BatchRules{}, limits), out(dir, "out"), err(dir, "err"),
+          output(OutputMode::group, out.fd(), err.fd())
+    {
+        reports.push_back(std::make_unique<RecordingReport>(records, run_finished));
+    }
+
+    RunResult run(JobControl control)
+    {
+        Scheduler scheduler(batcher, commands, runner, output, reports, std::move(control));
+        return scheduler.run();
+    }
+
+    RunResult run(std::size_t max_jobs) { return run(jobs(max_jobs)); }
+
+    // The record of job `seq`; fails when there is not exactly one.
+    const JobRecord& record(std::uint64_t seq) const
+    {
+        const JobRecord* found = nullptr;
+        for (const auto& r : records) {
+            if (r.seq == seq) {
+                REQUIRE_MESSAGE(found == nullptr, "two records for job ", seq);
+                found = &r;
+            }
+        }
+        REQUIRE_MESSAGE(found != nullptr, "no record for job ", seq);
+        return *found;
+    }
+
+    static Options with_tag(Options options, bool tag)
+    {
+        options.tag = tag;
+        return options;
+    }
+
+    TempDir dir;
+    Options options;
+    ArgLimits limits;
+    JobCommand commands;
+    Input input;
+    Batcher batcher;
+    Capture out;
+    Capture err;
+    Output output;
+    std::vector<JobRecord> records;
+    bool run_finished = false;
+    fanout::Reports reports;
+    FakeRunner runner;
+};
+
+Argv numbered(std::size_t count)
+{
+    Argv values;
+    for (std::size_t i = 1; i <= count; ++i) {
+        values.push_back(std::to_string(i));
+    }
+    return values;
+}
+
+int exited(int code)
+{
+    return W_EXITCODE(code, 0);
+}
+
+int killed_by(int signal)
+{
+    return W_EXITCODE(0, signal);
+}
+
+} // namespace
+
+TEST_CASE("Scheduler: never more than -j jobs run at once, and all of them run")
+{
+    for (std::size_t max_jobs : {1U, 3U, 20U}) {
+        CAPTURE(max_jobs);
+        Rig rig(numbered(10));
+        RunResult result = rig.run(max_jobs);
+        CHECK(result.succeeded == 10);
+        CHECK(result.failed == 0);
+        CHECK(result.signal == 0);
+        CHECK(rig.runner.most_running == std::min<std::size_t>(max_jobs, 10));
+        REQUIRE_FALSE(rig.runner.running_at_wait.empty());
+        CHECK(rig.runner.running_at_wait.front() == std::min<std::size_t>(max_jobs, 10));
+        for (std::size_t running : rig.runner.running_at_wait) {
+            CHECK(running <= max_jobs);
+        }
+        CHECK(rig.runner.running.empty());
+        REQUIRE(rig.runner.started.size() == 10);
+        std::string expected_out;
+        for (std::size_t i = 0; i < 10; ++i) {
+            const StartedJob& job = rig.runner.started[i];
+            CHECK(job.seq == i + 1);
+            CHECK(job.argv == Argv{"echo", std::to_string(i + 1)});
+            CHECK(job.slot >= 1);
+            CHECK(job.slot <= max_jobs);
+            expected_out += "out " + std::to_string(i + 1) + "\n";
+        }
+        CHECK(rig.out.text() == expected_out);
+        CHECK(rig.err.text().empty());
+    }
+}
+
+TEST_CASE("Scheduler: slots are 1..-j, and the lowest free one is reused first")
+{
+    Rig rig({"a", "b", "c", "d", "e", "f"}, {"echo", "{%}", "{}"});
+    int round = 0;
+    rig.runner.script = [&round](FakeRunner& runner, ProcessEvents& events) {
+        switch (++round) {
+        case 1: // jobs 1, 2, 3 run in slots 1, 2, 3
+            runner.finish(events, 2, 0, "");
+            runner.finish(events, 1, 0, "");
+            break;
+        case 2: // jobs 4 and 5 took slots 1 and 2
+            runner.finish(events, 3, 0, "");
+            break;
+        default:
+            runner.finish_oldest(events);
+        }
+    };
+    RunResult result = rig.run(3);
+    CHECK(result.succeeded == 6);
+    std::map<std::uint64_t, std::size_t> slots;
+    for (const auto& job : rig.runner.started) {
+        slots[job.seq] = job.slot;
+        CHECK(job.argv[1] == std::to_string(job.slot)); // {%} is the slot
+    }
+    CHECK(slots == std::map<std::uint64_t, std::size_t>{{1, 1}, {2, 2}, {3, 3}, {4, 1}, {5, 2}, {6, 3}});
+    CHECK(rig.runner.started[3].argv == Argv{"echo", "1", "d"});
+}
+
+TEST_CASE("Scheduler: jobs that exit non-zero or die by a signal count as failed")
+{
+    Rig rig(numbered(6));
+    rig.runner.statuses = {{2, {exited(1)}}, {4, {exited(3)}}, {5, {killed_by(SIGKILL)}}, {6, {exited(0)}}};
+    RunResult result = rig.run(2);
+    CHECK(result.failed == 3);
+    CHECK(result.succeeded == 3);
+    CHECK(result.signal == 0);
+    CHECK(rig.runner.started.size() == 6);
+    SUBCASE("and the reports hear how each ended")
+    {
+        CHECK(rig.records.size() == 6);
+        CHECK(rig.record(1).exit_code == 0);
+        CHECK_FALSE(rig.record(1).failed());
+        CHECK(rig.record(2).exit_code == 1);
+        CHECK(rig.record(4).exit_code == 3);
+        CHECK(rig.record(5).exit_code == 128 + SIGKILL);
+        CHECK(rig.record(5).signal == SIGKILL);
+        CHECK(rig.record(5).failed());
+        CHECK(rig.record(4).command == "echo 4");
+        CHECK(rig.record(4).args == Argv{"4"});
+        CHECK(rig.record(4).slot >= 1);
+        CHECK(rig.run_finished);
+    }
+}
+
+TEST_CASE("Scheduler: a command that cannot be found fails its job, and the rest still run")
+{
+    Rig rig(numbered(4));
+    rig.runner.start_errors = {{2, ENOENT}};
+    RunResult result = rig.run(2);
+    CHECK(result.failed == 1);
+    CHECK(result.succeeded == 3);
+    CHECK(rig.runner.started_seqs() == std::vector<std::uint64_t>{1, 2, 3, 4});
+    std::string err = rig.err.text();
+    CHECK(err.find("command not found") != std::string::npos);
+    CHECK(err.find("echo") != std::string::npos);
+    CHECK(rig.out.text().find("out 2") == std::string::npos);
+    CHECK(rig.record(2).exit_code == 127);
+    CHECK_FALSE(rig.record(2).started);
+    SUBCASE("its slot goes to the next job")
+    {
+        CHECK(rig.runner.started[1].slot == 2);
+        CHECK(rig.runner.started[2].slot == 2);
+    }
+}
+
+TEST_CASE("Scheduler: any other start error fails the job with its reason")
+{
+    Rig rig(numbered(3));
+    rig.runner.start_errors = {{1, EACCES}, {3, E2BIG}};
+    RunResult result = rig.run(4);
+    CHECK(result.failed == 2);
+    CHECK(result.succeeded == 1);
+    std::string err = rig.err.text();
+    CHECK(err.find(std::strerror(EACCES)) != std::string::npos);
+    CHECK(err.find(std::strerror(E2BIG)) != std::string::npos);
+    CHECK(rig.record(1).exit_code == 126);
+}
+
+TEST_CASE("Scheduler: a job whose command line is too long fails without starting")
+{
+    ArgLimits limits;
+    limits.max_bytes = 200;
+    limits.max_single = 60;
+    Rig rig({"a", std::string(100, 'x'), "b"}, {"echo"}, limits);
+    RunResult result = rig.run(2);
+    CHECK(result.failed == 1);
+    CHECK(result.succeeded == 2);
+    CHECK(rig.runner.started_seqs() == std::vector<std::uint64_t>{1, 3});
+    CHECK(rig.err.text().find("too long") != std::string::npos);
+    CHECK(rig.record(2).exit_code == 126);
+    CHECK_FALSE(rig.record(2).started);
+}
+
+TEST_CASE("Scheduler: a signal stops new jobs and is passed on to the running ones")
+{
+    Rig rig(numbered(10));
+    int round = 0;
+    rig.runner.script = [&round](FakeRunner& runner, ProcessEvents& events) {
+        if (++round == 1) {
+            events.on_signal(SIGTERM);
+            return;
+        }
+        runner.finish(events, runner.running.front(), killed_by(SIGTERM), "");
+    };
+    RunResult result = rig.run(3);
+    CHECK(result.signal == SIGTERM);
+    CHECK(rig.runner.stops == std::vector<int>{SIGTERM});
+    CHECK(rig.runner.kills == 0);
+    CHECK(rig.runner.started.size() == 3);
+    CHECK(result.failed == 3);
+    CHECK(result.succeeded == 0);
+    CHECK(rig.runner.running.empty()); // it waited for the running jobs to end
+}
+
+TEST_CASE("Scheduler: a second signal kills the jobs")
+{
+    Rig rig(numbered(10));
+    int round = 0;
+    rig.runner.script = [&round](FakeRunner& runner, ProcessEvents& events) {
+        ++round;
+        if (round <= 2) {
+            events.on_signal(SIGINT);
+            return;
+        }
+        runner.finish(events, runner.running.front(), killed_by(SIGKILL), "");
+    };
+    RunResult result = rig.run(2);
+    CHECK(result.signal == SIGINT);
+    CHECK(rig.runner.stops == std::vector<int>{SIGINT});
+    CHECK(rig.runner.kills == 1);
+    CHECK(rig.runner.started.size() == 2);
+    CHECK(rig.runner.running.empty());
+}
+
+TEST_CASE("Scheduler: SIGCONT is passed on to the jobs, and nothing stops")
+{
+    Rig rig(numbered(3));
+    int round = 0;
+    rig.runner.script = [&round](FakeRunner& runner, ProcessEvents& events) {
+        if (++round == 1) {
+            events.on_signal(SIGCONT);
+            return;
+        }
+        runner.finish_oldest(events);
+    };
+    RunResult result = rig.run(1);
+    CHECK(rig.runner.signalled == std::vector<int>{SIGCONT});
+    CHECK(rig.runner.stops.empty());
+    CHECK(result.signal == 0);
+    CHECK(result.succeeded == 3);
+}
+
+TEST_CASE("Scheduler: --retries runs a failed job again, and only its last attempt counts")
+{
+    Rig rig(numbered(3));
+    JobControl control = jobs(2);
+    control.retries = 2;
+    SUBCASE("success on the third attempt")
+    {
+        rig.runner.statuses = {{2, {exited(1), exited(2), exited(0)}}};
+        RunResult result = rig.run(control);
+        CHECK(result.succeeded == 3);
+        CHECK(result.failed == 0);
+        CHECK(rig.runner.starts_of(2) == 3);
+        CHECK(rig.record(2).attempts == 3);
+        CHECK(rig.record(2).exit_code == 0);
+        std::string out = rig.out.text();
+        CHECK(out.find("out 2 try 3\n") != std::string::npos);
+        CHECK(out.find("try 2") == std::string::npos); // a failed attempt's output is dropped
+        CHECK(out.find("out 2\n") == std::string::npos);
+    }
+    SUBCASE("failure on every attempt")
+    {
+        rig.runner.statuses = {{1, {exited(5), exited(5), exited(6)}}};
+        RunResult result = rig.run(control);
+        CHECK(result.failed == 1);
+        CHECK(result.succeeded == 2);
+        CHECK(rig.runner.starts_of(1) == 3);
+        CHECK(rig.record(1).attempts == 3);
+        CHECK(rig.record(1).exit_code == 6);
+    }
+    SUBCASE("never more than -j at once, retries included")
+    {
+        rig.runner.statuses = {{1, {exited(1), exited(1)}}, {2, {exited(1)}}, {3, {exited(1)}}};
+        rig.run(control);
+        CHECK(rig.runner.most_running <= 2);
+        CHECK(rig.runner.started.size() == 7);
+    }
+}
+
+TEST_CASE("Scheduler: --halt")
+{
+    Rig rig(numbered(10));
+    JobControl control = jobs(2);
+    control.halt.why = fanout::HaltPolicy::Why::fail;
+    control.halt.threshold = 1;
+    rig.runner.statuses = {{1, {exited(3)}}};
+    SUBCASE("now,fail=1: stops the running jobs at the first failure")
+    {
+        control.halt.when = fanout::HaltPolicy::When::now;
+        rig.runner.script = [](FakeRunner& runner, ProcessEvents& events) {
+            if (runner.stops.empty()) {
+                runner.finish_oldest(events);
+            } else {
+                runner.finish(events, runner.running.front(), killed_by(SIGTERM), "");
+            }
+        };
+        RunResult result = rig.run(control);
+        REQUIRE(result.halt_exit.has_value());
+        CHECK(*result.halt_exit == 3);
+        CHECK(rig.runner.stops == std::vector<int>{0});
+        CHECK(rig.runner.started.size() == 2);
+        CHECK(rig.runner.running.empty());
+    }
+    SUBCASE("soon,fail=1: starts nothing more and lets the running jobs finish")
+    {
+        control.halt.when = fanout::HaltPolicy::When::soon;
+        RunResult result = rig.run(control);
+        REQUIRE(result.halt_exit.has_value());
+        CHECK(*result.halt_exit == 3);
+        CHECK(rig.runner.stops.empty());
+        CHECK(rig.runner.started.size() == 2);
+        CHECK(result.succeeded == 1);
+        CHECK(result.failed == 1);
+    }
+}
+
+TEST_CASE("Scheduler: --timeout ends a job that runs too long")
+{
+    Rig rig(numbered(2));
+    JobControl control = jobs(2);
+    control.timeout.fixed = Millis(30);
+    bool had_deadline = true;
+    rig.runner.script = [&had_deadline](FakeRunner& runner, ProcessEvents& events) {
+        for (std::uint64_t seq : runner.running) {
+            if (std::find(runner.terminated.begin(), runner.terminated.end(), seq) !=
+                runner.terminated.end()) {
+                runner.finish(events, seq, killed_by(SIGTERM), "");
+                return;
+            }
+        }
+        // The jobs hang: let the time pass.
+        had_deadline = had_deadline && runner.last_timeout && *runner.last_timeout <= Millis(30);
+        std::this_thread::sleep_for(runner.last_timeout.value_or(Millis(40)));
+    };
+    RunResult result = rig.run(control);
+    CHECK(had_deadline);
+    std::vector<std::uint64_t> terminated = rig.runner.terminated;
+    std::sort(terminated.begin(), terminated.end());
+    CHECK(terminated == std::vector<std::uint64_t>{1, 2});
+    CHECK(result.failed == 2);
+    CHECK(rig.record(1).timed_out);
+    CHECK(rig.record(2).timed_out);
+}
+
+TEST_CASE("Scheduler: -v shows each command before it runs")
+{
+    Rig rig({"a b", "c"});
+    JobControl control = jobs(1);
+    control.verbose = true;
+    rig.run(control);
+    CHECK(rig.err.text() == "echo 'a b'\necho c\n");
+}
+
+TEST_CASE("Scheduler: --tag prefixes each job's lines with its arguments")
+{
+    Rig rig({"a", "b"}, {"echo"}, fanout::system_arg_limits(0, {}), true);
+    rig.run(2);
+    CHECK(rig.out.text() == "a\tout 1\nb\tout 2\n");
+}
