@@ -82,7 +82,7 @@ int DryRunRunner::start(std::uint64_t seq, const Command& command, std::size_t)
     return 0;
 }
 
-void DryRunRunner::wait(ProcessEvents& events, int, std::optional<Millis>)
+void DryRunRunner::wait(ProcessEvents& events, const std::vector<int>&, std::optional<Millis>)
 {
     auto shown = std::move(m_shown);
     m_shown.clear();

@@ -18,9 +18,9 @@ public:
     explicit LocalRunner(bool capture);
 
     int start(std::uint64_t seq, const Command& command, std::size_t slot) override;
-    void wait(ProcessEvents& events, int input_fd, std::optional<Millis> timeout) override
+    void wait(ProcessEvents& events, const std::vector<int>& fds, std::optional<Millis> timeout) override
     {
-        m_processes.wait(events, input_fd, timeout);
+        m_processes.wait(events, fds, timeout);
     }
     void terminate(std::uint64_t seq, const TermSeq& termseq) override { m_processes.terminate(seq, termseq); }
     void stop(int first, const TermSeq& termseq) override { m_processes.stop(first, termseq); }
@@ -40,7 +40,7 @@ private:
 class DryRunRunner : public Runner {
 public:
     int start(std::uint64_t seq, const Command& command, std::size_t slot) override;
-    void wait(ProcessEvents& events, int input_fd, std::optional<Millis> timeout) override;
+    void wait(ProcessEvents& events, const std::vector<int>& fds, std::optional<Millis> timeout) override;
     void terminate(std::uint64_t, const TermSeq&) override {}
     void stop(int, const TermSeq&) override {}
     void kill_all() override {}

@@ -9,6 +9,7 @@
 #include "job_command.hpp"
 #include "job_count.hpp"
 #include "joblog.hpp"
+#include "jobserver.hpp"
 #include "json_results.hpp"
 #include "junit_report.hpp"
 #include "local_runner.hpp"
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 
@@ -47,10 +49,34 @@ BatchRules batch_rules(const Options& options)
     return BatchRules{options.context_replace ? 0U : 1U, false};
 }
 
-JobControl job_control(const Options& options)
+// GNU make's jobserver, when MAKEFLAGS has one and the user did not choose -j.
+std::optional<Jobserver> connect_jobserver(const Options& options, Output& output)
+{
+    bool forced = options.jobserver.value_or(false);
+    if (!options.jobserver.value_or(!options.jobs_spec)) {
+        return std::nullopt;
+    }
+    const char* makeflags = std::getenv("MAKEFLAGS");
+    MakeflagsJobserver found = parse_makeflags(makeflags ? makeflags : "");
+    std::string warning;
+    if (!found.auth && forced) {
+        warning = found.problem.empty() ? "--jobserver: MAKEFLAGS names no jobserver" : found.problem;
+    }
+    std::optional<Jobserver> jobserver = found.auth ? Jobserver::connect(*found.auth, warning) : std::nullopt;
+    if (!warning.empty()) {
+        output.say("fanout: warning: " + warning);
+    }
+    return jobserver;
+}
+
+JobControl job_control(const Options& options, Jobserver* jobserver)
 {
     JobControl control;
     control.max_jobs = job_slots(options);
+    if (jobserver != nullptr) {
+        control.jobserver = jobserver;
+        control.max_jobs = options.jobs_spec ? control.max_jobs : unlimited_job_count();
+    }
     control.verbose = options.verbose;
     if (options.timeout) {
         control.timeout = parse_timeout(*options.timeout);
@@ -106,13 +132,14 @@ int run(int argc, const char* const* argv)
         return parsed.exit_code;
     }
     const Options& options = *parsed.options;
-    JobControl control = job_control(options);
+    Output output(options.output_mode);
+    std::optional<Jobserver> jobserver = connect_jobserver(options, output);
+    JobControl control = job_control(options, jobserver ? &*jobserver : nullptr);
     ArgLimits limits = system_arg_limits(job_environment_size(), options.max_chars);
     JobCommand commands(options, limits);
     BatchRules rules = batch_rules(options);
     Input input(options);
     Batcher batcher(input, commands.command_template(), rules, limits);
-    Output output(options.output_mode);
     output.set_tagged(options.tag || options.tagstring);
     output.set_hold_oldest(options.retries > 0);
     Reports reports = make_reports(options, output);
@@ -122,6 +149,7 @@ int run(int argc, const char* const* argv)
     RunResult result = scheduler.run();
     if (result.signal != 0) {
         runner.reset(); // nothing the jobs left behind may outlive us
+        jobserver.reset(); // make gets its tokens back
         die_by_signal(result.signal);
     }
     return result.halt_exit ? *result.halt_exit : exit_code_for_failures(result.failed);

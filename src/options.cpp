@@ -36,6 +36,8 @@ public:
 // Everything CLI11 fills in before we validate and convert it into Options.
 struct RawOptions {
     std::optional<std::string> jobs;
+    bool jobserver = false;
+    bool no_jobserver = false;
     std::vector<std::string> arg_files;
     bool null = false;
     std::optional<std::string> delimiter;
@@ -113,6 +115,9 @@ void add_run_options(CLI::App& app, RawOptions& raw)
     const char* group = "Running";
     app.add_option("-j,-P,--jobs", raw.jobs, "Run N jobs at once: N, N% or +N/-N of the CPUs, 0 = as many as possible")
         ->type_name("N")->group(group);
+    app.add_flag("--jobserver", raw.jobserver, "Share GNU make's job slots even when -j is given (-j then caps)")
+        ->group(group);
+    app.add_flag("--no-jobserver", raw.no_jobserver, "Ignore GNU make's jobserver in MAKEFLAGS")->group(group);
     app.add_flag("--dry-run", raw.dry_run, "Print each command instead of running it")->group(group);
     app.add_flag("-t,--verbose", raw.verbose, "Print each command to stderr as it starts")->group(group);
     app.add_option("--timeout", raw.timeout, "Terminate a job after DURATION (30, 1.5s, 200ms, 2m) or N% of the median runtime")
@@ -304,6 +309,12 @@ Options to_options(const RawOptions& raw, std::vector<std::string> rest)
     set_batching(options, raw);
     set_command_style(options, raw);
     options.jobs_spec = raw.jobs;
+    if (raw.jobserver && raw.no_jobserver) {
+        throw Error("--jobserver and --no-jobserver exclude each other");
+    }
+    if (raw.jobserver || raw.no_jobserver) {
+        options.jobserver = raw.jobserver;
+    }
     options.output_mode = output_mode_of(raw);
     options.tag = raw.tag;
     options.tagstring = raw.tagstring;

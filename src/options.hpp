@@ -41,6 +41,7 @@ struct Options {
 
     // Jobs.
     std::optional<std::string> jobs_spec; // none: the usable CPUs
+    std::optional<bool> jobserver;        // none: use make's when there is one and no -j
 
     // Output.
     OutputMode output_mode = OutputMode::group;

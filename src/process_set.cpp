@@ -129,7 +129,7 @@ void ProcessSet::reap(ProcessEvents& events)
     }
 }
 
-void ProcessSet::wait(ProcessEvents& events, int extra_fd, std::optional<Millis> timeout)
+void ProcessSet::wait(ProcessEvents& events, const std::vector<int>& extra_fds, std::optional<Millis> timeout)
 {
     auto now = Clock::now();
     std::optional<Clock::time_point> due = next_step_due();
@@ -142,10 +142,10 @@ void ProcessSet::wait(ProcessEvents& events, int extra_fd, std::optional<Millis>
         poll_ms = static_cast<int>(std::clamp<long long>(ms, 0, 60'000));
     }
     std::vector<pollfd> fds;
-    fds.reserve(m_children.size() * 2 + 2);
+    fds.reserve(m_children.size() * 2 + 1 + extra_fds.size());
     fds.push_back({m_signals.fd(), POLLIN, 0});
-    if (extra_fd >= 0) {
-        fds.push_back({extra_fd, POLLIN, 0});
+    for (int fd : extra_fds) {
+        fds.push_back({fd, POLLIN, 0});
     }
     std::size_t first_pipe = fds.size();
     for (auto& child : m_children) {

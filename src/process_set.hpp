@@ -34,9 +34,9 @@ public:
     // Starts a child known by `id`; returns 0 or the spawn errno.
     int start(std::uint64_t id, SpawnRequest request);
 
-    // Blocks until children wrote output or exited, a signal came, `extra_fd` (when
-    // >= 0) became readable, or `timeout` passed; reports what happened to `events`.
-    void wait(ProcessEvents& events, int extra_fd, std::optional<Millis> timeout);
+    // Blocks until children wrote output or exited, a signal came, one of `extra_fds`
+    // became readable, or `timeout` passed; reports what happened to `events`.
+    void wait(ProcessEvents& events, const std::vector<int>& extra_fds, std::optional<Millis> timeout);
 
     // Sends `signal` to the process group of every running child.
     void signal_all(int signal);

@@ -40,10 +40,11 @@ RunResult Scheduler::run()
     m_progress.started_at = Clock::now();
     while (true) {
         start_jobs();
+        release_spare_tokens();
         if (m_running.empty() && !may_start_more()) {
             break;
         }
-        m_runner.wait(*this, m_waiting_for_input ? m_batcher.input_fd() : -1, next_wakeup());
+        m_runner.wait(*this, fds_to_wait_on(), next_wakeup());
         enforce_timeouts();
         tick_reports();
     }
@@ -59,11 +60,48 @@ bool Scheduler::may_start_more() const
     return !m_stop_starting && (!m_input_ended || !m_retry.empty());
 }
 
+std::vector<int> Scheduler::fds_to_wait_on() const
+{
+    std::vector<int> fds;
+    if (m_waiting_for_input) {
+        fds.push_back(m_batcher.input_fd());
+    }
+    if (m_waiting_for_token) {
+        fds.push_back(m_control.jobserver->wait_fd());
+    }
+    return fds;
+}
+
+// A free slot: below -j, or under make, the implicit slot or a jobserver token.
+bool Scheduler::have_capacity()
+{
+    Jobserver* jobserver = m_control.jobserver;
+    if (jobserver == nullptr || m_running.size() >= m_control.max_jobs) {
+        return m_running.size() < m_control.max_jobs;
+    }
+    if (m_running.size() < 1 + jobserver->held() || jobserver->try_acquire()) {
+        return true;
+    }
+    m_waiting_for_token = true;
+    return false;
+}
+
+// Tokens back to make as soon as no running job needs them (the first job runs on the
+// implicit slot every make client has).
+void Scheduler::release_spare_tokens()
+{
+    Jobserver* jobserver = m_control.jobserver;
+    while (jobserver != nullptr && jobserver->held() + 1 > std::max<std::size_t>(m_running.size(), 1)) {
+        jobserver->release();
+    }
+}
+
 // Starts jobs (retries first) while slots are free and input is ready; never blocks.
 void Scheduler::start_jobs()
 {
     m_waiting_for_input = false;
-    while (m_running.size() < m_control.max_jobs && may_start_more()) {
+    m_waiting_for_token = false;
+    while (may_start_more() && have_capacity()) {
         if (m_last_start && m_control.delay.count() > 0 && Clock::now() < *m_last_start + m_control.delay) {
             return; // next_wakeup() brings us back when the delay is over
         }

@@ -7,6 +7,7 @@
 #include "duration.hpp"
 #include "halt.hpp"
 #include "job_command.hpp"
+#include "jobserver.hpp"
 #include "joblog.hpp"
 #include "output.hpp"
 #include "process_set.hpp"
@@ -29,9 +30,9 @@ public:
     virtual ~Runner() = default;
     // Starts `command` as job `seq` in `slot`; returns 0 or an errno (ENOENT: not found).
     virtual int start(std::uint64_t seq, const Command& command, std::size_t slot) = 0;
-    // Blocks until something happens to a job, a signal arrives, input_fd is readable
-    // or `timeout` passed.
-    virtual void wait(ProcessEvents& events, int input_fd, std::optional<Millis> timeout) = 0;
+    // Blocks until something happens to a job, a signal arrives, one of `fds` (input,
+    // jobserver) is readable or `timeout` passed.
+    virtual void wait(ProcessEvents& events, const std::vector<int>& fds, std::optional<Millis> timeout) = 0;
     // Runs the termination sequence on one job.
     virtual void terminate(std::uint64_t seq, const TermSeq& termseq) = 0;
     // Stops every job: `first` (if not 0), then the sequence, also on what they leave.
@@ -42,7 +43,8 @@ public:
 
 // How jobs are controlled beyond "run them all".
 struct JobControl {
-    std::size_t max_jobs = 1;
+    std::size_t max_jobs = 1;    // with a jobserver: the most it may ever run
+    Jobserver* jobserver = nullptr; // each job past the first needs one of its tokens
     bool verbose = false;
     TimeoutSpec timeout;
     TermSeq termseq;
@@ -88,6 +90,9 @@ private:
     };
 
     void start_jobs();
+    bool have_capacity();
+    void release_spare_tokens();
+    [[nodiscard]] std::vector<int> fds_to_wait_on() const;
     [[nodiscard]] bool may_start_more() const;
     [[nodiscard]] bool done_before(const JobSpec& job) const;
     void start_attempt(Attempt attempt);
@@ -119,6 +124,7 @@ private:
     std::size_t m_slots_made = 0;
     bool m_input_ended = false;
     bool m_waiting_for_input = false;
+    bool m_waiting_for_token = false;
     bool m_stop_starting = false;
     std::optional<Clock::time_point> m_last_start;
     Clock::time_point m_last_tick{};

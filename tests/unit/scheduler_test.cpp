@@ -191,10 +191,10 @@ public:
         return 0;
     }
 
-    void wait(ProcessEvents& events, int input_fd, std::optional<Millis> timeout) override
+    void wait(ProcessEvents& events, const std::vector<int>& fds, std::optional<Millis> timeout) override
     {
         REQUIRE(++waits < 10000);
-        CHECK(input_fd == -1); // ::: arguments never make it wait for input
+        CHECK(fds.empty()); // ::: arguments never make it wait for input
         running_at_wait.push_back(running.size());
         last_timeout = timeout;
         script(*this, events);

@@ -1,0 +1,59 @@
+// Jobserver: a client of GNU make's jobserver, so fanout under `make -j` shares make's
+// job slots instead of multiplying them. Every token taken is given back, on every
+// path out (the destructor returns what is still held).
+#pragma once
+
+#include "fd.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace fanout {
+
+// Where MAKEFLAGS says the jobserver is.
+struct JobserverAuth {
+    std::string fifo; // make 4.4+: --jobserver-auth=fifo:PATH
+    int read_fd = -1; // make 4.3: --jobserver-auth=R,W or --jobserver-fds=R,W
+    int write_fd = -1;
+};
+
+// What MAKEFLAGS says: a jobserver, none, or a dry run (`make -n`: no jobserver).
+// The last --jobserver-auth/--jobserver-fds wins, as make reads it. `problem` is set
+// when the text names a jobserver that cannot be used (negative fds, bad syntax).
+struct MakeflagsJobserver {
+    std::optional<JobserverAuth> auth;
+    bool dry_run = false;
+    std::string problem;
+};
+MakeflagsJobserver parse_makeflags(std::string_view makeflags);
+
+class Jobserver {
+public:
+    // Connects to the jobserver MAKEFLAGS names. Returns nothing, and sets `warning`
+    // when there is one the user would want to hear about (fds that make closed
+    // because the recipe is not marked '+', a missing FIFO).
+    static std::optional<Jobserver> connect(const JobserverAuth& auth, std::string& warning);
+
+    Jobserver(Jobserver&&) noexcept = default;
+    Jobserver& operator=(Jobserver&&) = delete;
+    ~Jobserver();
+
+    // Takes a token if one is free now; never blocks.
+    bool try_acquire();
+    // Gives one token back (the same byte that was taken).
+    void release();
+    [[nodiscard]] std::size_t held() const { return m_tokens.size(); }
+    // Readable when a token may be free.
+    [[nodiscard]] int wait_fd() const { return m_read.get(); }
+
+private:
+    Jobserver(Fd read, Fd write) : m_read(std::move(read)), m_write(std::move(write)) {}
+
+    Fd m_read;  // our own non-blocking open of the pipe or FIFO
+    Fd m_write;
+    std::vector<char> m_tokens;
+};
+
+} // namespace fanout
