@@ -20,8 +20,10 @@ constexpr std::array<std::string_view, 34> k_shell_words = {
     "!", ".", ":", "[[", "alias", "bg", "break", "case", "cd", "command", "continue", "do",
     "done", "elif", "else", "eval", "exec", "exit", "export", "fg", "for", "function", "getopts",
     "hash", "if", "jobs", "read", "readonly", "return", "set", "shift", "source", "trap", "ulimit"};
-constexpr std::array<std::string_view, 8> k_more_shell_words = {
-    "umask", "unalias", "unset", "until", "wait", "while", "select", "then"};
+constexpr std::array<std::string_view, 24> k_more_shell_words = {
+    "umask",  "unalias", "unset",   "until",   "wait",    "while",   "select", "then",
+    "type",   "times",   "let",     "local",   "declare", "typeset", "fc",     "disown",
+    "suspend", "builtin", "enable", "shopt",   "history", "logout",  "caller", "mapfile"};
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n'; }
 

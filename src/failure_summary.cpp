@@ -45,8 +45,8 @@ void FailureSummary::run_finished(const RunProgress& progress)
     if (m_failed == 0) {
         return;
     }
-    m_output.say("fanout: " + std::to_string(m_failed) + " of " + std::to_string(progress.done) +
-                 " jobs failed:");
+    m_output.alert("fanout: " + std::to_string(m_failed) + " of " + std::to_string(progress.done) +
+                   " jobs failed:");
     for (const auto& line : m_lines) {
         m_output.say(line);
     }

@@ -18,6 +18,7 @@
 #include "progress.hpp"
 #include "scheduler.hpp"
 #include "signals.hpp"
+#include "system_gate.hpp"
 
 #include <unistd.h>
 
@@ -25,6 +26,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <string_view>
 
 namespace fanout {
 namespace {
@@ -87,11 +89,34 @@ JobControl job_control(const Options& options, Jobserver* jobserver)
         control.delay = parse_duration(*options.delay, "--delay");
     }
     control.halt = parse_halt(options.halt);
+    if (options.load) {
+        control.gate.max_load = parse_load(*options.load, usable_cpu_count());
+    }
+    if (options.memfree) {
+        control.gate.min_free = parse_size(*options.memfree, "--memfree");
+    }
     if (options.resume || options.resume_failed) {
         control.resume_from = read_joblog(*options.joblog);
         control.resume_failed = options.resume_failed;
     }
     return control;
+}
+
+bool under_ci()
+{
+    const char* ci = std::getenv("CI");
+    return ci != nullptr && *ci != '\0' && std::string_view(ci) != "false";
+}
+
+// --color=auto: only on a terminal, and not under CI, NO_COLOR or TERM=dumb.
+bool use_color(Options::Color color, int fd)
+{
+    if (color != Options::Color::auto_) {
+        return color == Options::Color::always;
+    }
+    const char* no_color = std::getenv("NO_COLOR");
+    const char* term = std::getenv("TERM");
+    return ::isatty(fd) && !under_ci() && !(no_color && *no_color) && !(term && std::string_view(term) == "dumb");
 }
 
 // The reports asked for; files are opened now, so a bad path fails before any job.
@@ -107,7 +132,7 @@ Reports make_reports(const Options& options, Output& output)
     if (options.junit) {
         reports.push_back(std::make_unique<JunitReport>(*options.junit));
     }
-    if (options.progress != Options::Progress::none && ::isatty(STDERR_FILENO)) {
+    if (options.progress != Options::Progress::none && ::isatty(STDERR_FILENO) && !under_ci()) {
         auto style = options.progress == Options::Progress::bar   ? ProgressStyle::bar
                      : options.progress == Options::Progress::eta ? ProgressStyle::eta
                                                                   : ProgressStyle::counts;
@@ -141,6 +166,7 @@ int run(int argc, const char* const* argv)
     Input input(options);
     Batcher batcher(input, commands.command_template(), rules, limits);
     output.set_tagged(options.tag || options.tagstring);
+    output.set_colors(use_color(options.color, STDOUT_FILENO), use_color(options.color, STDERR_FILENO));
     output.set_hold_oldest(options.retries > 0);
     Reports reports = make_reports(options, output);
     std::unique_ptr<Runner> runner = make_runner(options, output);

@@ -72,6 +72,9 @@ struct RawOptions {
     bool results_output = false;
     std::optional<std::string> junit;
     bool progress = false;
+    std::string color = "auto";
+    std::optional<std::string> load;
+    std::optional<std::string> memfree;
     bool bar = false;
     bool eta = false;
 };
@@ -115,6 +118,10 @@ void add_run_options(CLI::App& app, RawOptions& raw)
     const char* group = "Running";
     app.add_option("-j,-P,--jobs", raw.jobs, "Run N jobs at once: N, N% or +N/-N of the CPUs, 0 = as many as possible")
         ->type_name("N")->group(group);
+    app.add_option("--load", raw.load, "Start no job while the load average is above MAX (a number, or N% of the CPUs)")
+        ->type_name("MAX")->group(group);
+    app.add_option("--memfree", raw.memfree, "Start no job while less than SIZE memory is available (e.g. 2G)")
+        ->type_name("SIZE")->group(group);
     app.add_flag("--jobserver", raw.jobserver, "Share GNU make's job slots even when -j is given (-j then caps)")
         ->group(group);
     app.add_flag("--no-jobserver", raw.no_jobserver, "Ignore GNU make's jobserver in MAKEFLAGS")->group(group);
@@ -155,6 +162,8 @@ void add_output_options(CLI::App& app, RawOptions& raw)
     app.add_flag("-k,--keep-order", raw.keep_order, "Write output in input order")->group(group);
     app.add_flag("--line-buffer,--lb", raw.line_buffer, "Write whole lines as they come")->group(group);
     app.add_flag("-u,--ungroup", raw.ungroup, "Pass output straight through (may mix lines)")->group(group);
+    app.add_option("--color,--colour", raw.color, "Colour --tag prefixes and the failure summary: auto, always, never")
+        ->type_name("WHEN")->check(CLI::IsMember({"auto", "always", "never"}))->group(group);
     app.add_flag("--tag", raw.tag, "Prefix each output line with the job's arguments and a tab")->group(group);
     app.add_option("--tagstring", raw.tagstring, "Prefix each output line with STR and a tab (replacement strings allowed)")
         ->type_name("STR")->group(group);
@@ -293,6 +302,11 @@ void set_job_control(Options& options, const RawOptions& raw)
     }
     options.results_output = raw.results_output;
     options.junit = raw.junit;
+    options.load = raw.load;
+    options.memfree = raw.memfree;
+    options.color = raw.color == "always"  ? Options::Color::always
+                    : raw.color == "never" ? Options::Color::never
+                                           : Options::Color::auto_;
     using P = Options::Progress;
     options.progress = raw.bar ? P::bar : raw.eta ? P::eta : raw.progress ? P::counts : P::none;
 }

@@ -66,6 +66,11 @@ struct Options {
     bool results_output = false;
     std::optional<std::string> junit;
     enum class Progress { none, counts, bar, eta } progress = Progress::none;
+    enum class Color { auto_, always, never } color = Color::auto_;
+
+    // Start no job while the load average is above this, or less memory is free.
+    std::optional<std::string> load;
+    std::optional<std::string> memfree;
 };
 
 // What parse_command_line() decided: run with these options, or exit at once

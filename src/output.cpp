@@ -12,6 +12,13 @@ Output::Output(OutputMode mode, int out_fd, int err_fd) : m_mode(mode), m_out_fd
 
 void Output::job_started(std::uint64_t seq, std::string tag)
 {
+    if (m_color_out && !tag.empty()) {
+        // One of six colours by sequence number, so neighbouring jobs differ.
+        std::string colored = "\033[3" + std::to_string(1 + seq % 6) + "m";
+        colored.append(tag, 0, tag.size() - 1);
+        colored += "\033[0m\t";
+        tag = std::move(colored);
+    }
     m_jobs.try_emplace(seq, std::move(tag), m_budget);
 }
 
@@ -166,6 +173,18 @@ void Output::clear_status()
         m_status_shown = false;
         write_all(m_err_fd, "\r\033[K", "stderr");
     }
+}
+
+void Output::alert(std::string_view line)
+{
+    if (!m_color_err) {
+        say(line);
+        return;
+    }
+    std::string colored = "\033[1;31m";
+    colored += line;
+    colored += "\033[0m";
+    say(colored);
 }
 
 void Output::say(std::string_view line)

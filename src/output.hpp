@@ -39,6 +39,14 @@ public:
     // True when jobs' output must come through pipes (everything but plain -u).
     [[nodiscard]] bool needs_capture() const { return m_mode != OutputMode::ungroup || m_tagged; }
     void set_tagged(bool tagged) { m_tagged = tagged; }
+    // Colours for --tag prefixes (stdout) and fanout's own alerts (stderr).
+    void set_colors(bool out, bool err)
+    {
+        m_color_out = out;
+        m_color_err = err;
+    }
+    // A line of fanout's own that calls for attention (red when colours are on).
+    void alert(std::string_view line);
 
 private:
     struct JobOutput {
@@ -65,6 +73,8 @@ private:
     bool m_tagged = false;
     bool m_status_shown = false;
     bool m_hold_oldest = false;
+    bool m_color_out = false;
+    bool m_color_err = false;
     MemoryBudget m_budget;
     std::map<std::uint64_t, JobOutput> m_jobs;
     std::uint64_t m_next_in_order = 1; // -k: the job whose output goes out live

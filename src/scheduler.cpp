@@ -13,6 +13,8 @@ namespace fanout {
 namespace {
 
 constexpr auto k_tick_interval = std::chrono::milliseconds(100);
+// How often --load and --memfree look again while they hold jobs back.
+constexpr auto k_gate_recheck = std::chrono::seconds(1);
 // --timeout N% needs a few finished jobs for a median, and remembers this many.
 constexpr std::size_t k_min_runtimes = 3;
 constexpr std::size_t k_max_runtimes = 1001;
@@ -101,7 +103,8 @@ void Scheduler::start_jobs()
 {
     m_waiting_for_input = false;
     m_waiting_for_token = false;
-    while (may_start_more() && have_capacity()) {
+    m_gate_closed = m_control.gate.configured() && may_start_more() && !m_control.gate.open();
+    while (!m_gate_closed && may_start_more() && have_capacity()) {
         if (m_last_start && m_control.delay.count() > 0 && Clock::now() < *m_last_start + m_control.delay) {
             return; // next_wakeup() brings us back when the delay is over
         }
@@ -218,6 +221,9 @@ void Scheduler::fail_to_start(Attempt& attempt, const std::string& message, int 
     JobRecord record = record_of(attempt, nullptr);
     record.exit_code = exit_code;
     record.started = false;
+    if (record.command.empty()) {
+        record.command = "(" + attempt.spec.origin + ")"; // there is no command to show
+    }
     finish(record);
 }
 
@@ -380,6 +386,9 @@ std::optional<Millis> Scheduler::next_wakeup() const
     }
     if (!m_reports.empty() && !m_running.empty()) {
         consider(m_last_tick + k_tick_interval);
+    }
+    if (m_gate_closed) {
+        consider(Clock::now() + k_gate_recheck);
     }
     if (!due) {
         return std::nullopt;

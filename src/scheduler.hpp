@@ -12,6 +12,7 @@
 #include "output.hpp"
 #include "process_set.hpp"
 #include "report.hpp"
+#include "system_gate.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -51,6 +52,7 @@ struct JobControl {
     std::size_t retries = 0;
     Millis delay{0};
     HaltPolicy halt;
+    SystemGate gate; // --load, --memfree
     // --resume / --resume-failed: what an earlier run's joblog says.
     std::optional<JobLogEntries> resume_from;
     bool resume_failed = false;
@@ -125,6 +127,7 @@ private:
     bool m_input_ended = false;
     bool m_waiting_for_input = false;
     bool m_waiting_for_token = false;
+    bool m_gate_closed = false;
     bool m_stop_starting = false;
     std::optional<Clock::time_point> m_last_start;
     Clock::time_point m_last_tick{};

@@ -1,0 +1,319 @@
+# Shared helpers for the end-to-end tests: sourced by every tests/e2e/*_test.sh.
+#
+# Each script gets a private temporary directory ($T, also the starting working
+# directory), removed when every assertion passed and kept (its path printed) when one
+# failed. `run` executes a command under a hang guard and captures its stdout, stderr
+# and exit status; the assert_* functions compare and count. Every script ends with
+# end_of_tests. The last line a script prints is "N passed, N failed"; it exits
+# non-zero when an assertion failed, when no assertion ran, or when the script stopped
+# before end_of_tests.
+#
+# Environment: FANOUT (the binary under test), FANOUT_SRC (the source root).
+
+set -u
+
+if [ -z "${FANOUT:-}" ] || [ ! -x "${FANOUT}" ]; then
+    echo "FANOUT must name the fanout binary (got '${FANOUT:-}')" >&2
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+FANOUT_SRC=${FANOUT_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+
+TEST_SCRIPT_NAME=$(basename "$0" .sh)
+T=$(mktemp -d "${TMPDIR:-/tmp}/fanout-e2e-${TEST_SCRIPT_NAME}.XXXXXX")
+cd "$T" || exit 1
+
+PASSED=0
+FAILED=0
+RUN_N=0
+RUN_TIMEOUT=${RUN_TIMEOUT:-60}
+RUN_CMD=""
+STATUS=""
+OUT=""
+ERR=""
+OUT_FILE=""
+ERR_FILE=""
+CLEANUP_PIDS=()
+REACHED_END=0
+
+# Kills only the processes this script recorded, by pid.
+kill_recorded() {
+    local pid
+    for pid in "${CLEANUP_PIDS[@]}"; do
+        kill "$pid" 2>/dev/null
+    done
+    CLEANUP_PIDS=()
+}
+
+# Remembers a pid (or the pid stored in a file) to kill when the script ends.
+kill_at_exit() {
+    local pid=$1
+    if [ -f "$pid" ]; then
+        pid=$(cat "$pid")
+    fi
+    case $pid in
+    '' | *[!0-9]*) return ;;
+    esac
+    CLEANUP_PIDS+=("$pid")
+}
+
+finish() {
+    local rc=$?
+    kill_recorded
+    cd / || true
+    if [ "$REACHED_END" -eq 0 ]; then
+        echo "FAIL: the test script stopped (status $rc) before reaching end_of_tests"
+        FAILED=$((FAILED + 1))
+    fi
+    if [ $((PASSED + FAILED)) -eq 0 ]; then
+        echo "FAIL: no assertion ran"
+        FAILED=1
+    fi
+    if [ "$FAILED" -eq 0 ]; then
+        rm -rf "$T"
+    else
+        echo "kept temporary directory: $T"
+    fi
+    echo "$PASSED passed, $FAILED failed"
+    if [ "$FAILED" -ne 0 ]; then
+        exit 1
+    fi
+    exit 0
+}
+trap finish EXIT
+
+# The last line of every test script: proves the script ran to its end.
+end_of_tests() {
+    REACHED_END=1
+    exit 0
+}
+
+# Prints a value for a failure report: as is when short and printable, else %q.
+show() {
+    local value=$1
+    if [ ${#value} -gt 2000 ]; then
+        printf '%q... (%d characters)\n' "${value:0:2000}" ${#value}
+    elif [[ $value =~ ^[[:print:]]*$ ]]; then
+        printf '[%s]\n' "$value"
+    else
+        printf '%q\n' "$value"
+    fi
+}
+
+pass() {
+    PASSED=$((PASSED + 1))
+}
+
+# fail DESC [detail lines...]
+fail() {
+    FAILED=$((FAILED + 1))
+    echo "FAIL: $1"
+    shift
+    local line
+    for line in "$@"; do
+        echo "    $line"
+    done
+    if [ -n "$RUN_CMD" ]; then
+        echo "    last command (run #$RUN_N, status $STATUS): $RUN_CMD"
+        if [ -s "$ERR_FILE" ]; then
+            echo "    its stderr (first lines):"
+            head -c 1500 "$ERR_FILE" | head -n 8 | sed 's/^/      /'
+        fi
+    fi
+}
+
+# run [--stdin FILE | --input TEXT] [--timeout SECS] COMMAND...
+# Runs COMMAND with stdin from FILE, from TEXT (exact bytes; a bash string holds no
+# NUL, so NUL input goes through a file) or from /dev/null.
+# Sets STATUS, OUT and ERR (trailing newlines removed, NUL bytes dropped; empty
+# when larger than 1 MiB), OUT_FILE and ERR_FILE (the exact bytes).
+run() {
+    local stdin=/dev/null limit=$RUN_TIMEOUT
+    while [ $# -gt 0 ]; do
+        case $1 in
+        --stdin)
+            stdin=$2
+            shift 2
+            ;;
+        --input)
+            stdin="$T/.run.$((RUN_N + 1)).stdin"
+            printf '%s' "$2" >"$stdin"
+            shift 2
+            ;;
+        --timeout)
+            limit=$2
+            shift 2
+            ;;
+        *) break ;;
+        esac
+    done
+    RUN_N=$((RUN_N + 1))
+    RUN_CMD=$(printf '%q ' "$@")
+    OUT_FILE="$T/.run.$RUN_N.stdout"
+    ERR_FILE="$T/.run.$RUN_N.stderr"
+    timeout -k 5 "$limit" "$@" <"$stdin" >"$OUT_FILE" 2>"$ERR_FILE"
+    STATUS=$?
+    if [ "$STATUS" -eq 124 ]; then
+        echo "NOTE: run #$RUN_N timed out after ${limit}s: $RUN_CMD"
+    fi
+    OUT=$(read_small "$OUT_FILE")
+    ERR=$(read_small "$ERR_FILE")
+}
+
+read_small() {
+    if [ "$(stat -c %s "$1")" -le 1048576 ]; then
+        tr -d '\000' <"$1"
+    fi
+}
+
+# assert_eq DESC EXPECTED ACTUAL
+assert_eq() {
+    if [ "$2" == "$3" ]; then
+        pass
+    else
+        fail "$1" "expected: $(show "$2")" "actual:   $(show "$3")"
+    fi
+}
+
+# assert_ne DESC UNEXPECTED ACTUAL
+assert_ne() {
+    if [ "$2" != "$3" ]; then
+        pass
+    else
+        fail "$1" "expected anything but: $(show "$2")"
+    fi
+}
+
+# assert_contains DESC NEEDLE HAYSTACK
+assert_contains() {
+    if [[ $3 == *"$2"* ]]; then
+        pass
+    else
+        fail "$1" "expected to contain: $(show "$2")" "actual: $(show "$3")"
+    fi
+}
+
+# assert_not_contains DESC NEEDLE HAYSTACK
+assert_not_contains() {
+    if [[ $3 != *"$2"* ]]; then
+        pass
+    else
+        fail "$1" "expected not to contain: $(show "$2")" "actual: $(show "$3")"
+    fi
+}
+
+# assert_match DESC EXTENDED_REGEX ACTUAL
+assert_match() {
+    if [[ $3 =~ $2 ]]; then
+        pass
+    else
+        fail "$1" "expected to match: $(show "$2")" "actual: $(show "$3")"
+    fi
+}
+
+# assert_status DESC EXPECTED: the exit status of the last run.
+assert_status() {
+    if [ "$STATUS" == "$2" ]; then
+        pass
+    else
+        fail "$1" "expected exit status: $2" "actual exit status:   $STATUS"
+    fi
+}
+
+# assert_true DESC COMMAND...: COMMAND succeeds.
+assert_true() {
+    local desc=$1
+    shift
+    if "$@"; then
+        pass
+    else
+        fail "$desc" "this check failed: $(printf '%q ' "$@")"
+    fi
+}
+
+# assert_le DESC LIMIT ACTUAL (integers)
+assert_le() {
+    if [ "$3" -le "$2" ] 2>/dev/null; then
+        pass
+    else
+        fail "$1" "expected at most: $2" "actual: $3"
+    fi
+}
+
+# assert_ge DESC MINIMUM ACTUAL (integers)
+assert_ge() {
+    if [ "$3" -ge "$2" ] 2>/dev/null; then
+        pass
+    else
+        fail "$1" "expected at least: $2" "actual: $3"
+    fi
+}
+
+# assert_file_eq DESC EXPECTED_FILE ACTUAL_FILE: byte for byte.
+assert_file_eq() {
+    if cmp -s "$2" "$3"; then
+        pass
+    else
+        fail "$1" "files differ: $2 (expected) vs $3 (actual)" \
+            "$(cmp "$2" "$3" 2>&1 | head -n 1)" \
+            "expected bytes: $(od -An -c "$2" 2>&1 | head -n 4 | tr -s ' \n' ' ')" \
+            "actual bytes:   $(od -An -c "$3" 2>&1 | head -n 4 | tr -s ' \n' ' ')"
+    fi
+}
+
+# assert_file_exists DESC PATH
+assert_file_exists() {
+    if [ -e "$2" ]; then
+        pass
+    else
+        fail "$1" "expected the file to exist: $2"
+    fi
+}
+
+# assert_no_file DESC PATH...: none of the paths exists.
+assert_no_file() {
+    local desc=$1 path found=()
+    shift
+    for path in "$@"; do
+        [ -e "$path" ] && found+=("$path")
+    done
+    if [ ${#found[@]} -eq 0 ]; then
+        pass
+    else
+        fail "$desc" "expected not to exist: ${found[*]}"
+    fi
+}
+
+# assert_usage_error DESC NEEDLE: the last run failed as a usage error should: exit
+# status 255, nothing on stdout, exactly one stderr line that starts with
+# "fanout: error:" and contains NEEDLE.
+assert_usage_error() {
+    local desc=$1 needle=$2
+    assert_status "$desc: exit status 255" 255
+    assert_eq "$desc: nothing on stdout" "" "$OUT"
+    assert_eq "$desc: exactly one line on stderr" 1 "$(line_count "$ERR_FILE")"
+    assert_match "$desc: stderr starts with 'fanout: error:'" '^fanout: error: ' "$ERR"
+    assert_contains "$desc: stderr names the problem" "$needle" "$ERR"
+}
+
+# line_count FILE: the number of lines, counting a final line without newline.
+line_count() {
+    awk 'END { print NR }' "$1"
+}
+
+# wait_until SECS COMMAND...: polls COMMAND until it succeeds; fails after SECS.
+wait_until() {
+    local deadline=$((SECONDS + $1))
+    shift
+    until "$@"; do
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            return 1
+        fi
+        sleep 0.05
+    done
+}
+
+# fresh_dir NAME: an empty directory $T/NAME, made the working directory.
+fresh_dir() {
+    mkdir -p "$T/$1" && cd "$T/$1" || exit 1
+}

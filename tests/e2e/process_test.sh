@@ -1,0 +1,61 @@
+# Each job: its own process group, stdin from /dev/null, FANOUT_SEQ/FANOUT_SLOT and
+# PARALLEL_SEQ/PARALLEL_JOBSLOT in its environment; a thousand jobs in a row.
+# shellcheck source=lib.sh disable=SC1083,SC2016 # literal braces and unexpanded $ are the point
+source "$(dirname "$0")/lib.sh"
+
+# --- process group ----------------------------------------------------------------------
+run "$FANOUT" -q sh -c 'echo $(ps -o pgid= -p $$) $$' ::: x
+assert_status "pgid (direct): exit status" 0
+assert_match "pgid (direct): the job is its own process group leader" '^([0-9]+) \1$' "$OUT"
+run "$FANOUT" 'echo $(ps -o pgid= -p $$) $$; : {}' ::: x
+assert_match "pgid (shell): the job is its own process group leader" '^([0-9]+) \1$' "$OUT"
+run "$FANOUT" -u -q sh -c 'echo $(ps -o pgid= -p $$) $$' ::: x
+assert_match "pgid (-u): the job is its own process group leader" '^([0-9]+) \1$' "$OUT"
+run "$FANOUT" -j3 -q sh -c 'echo $(ps -o pgid= -p $$) $$' ::: 1 2 3 4 5 6
+assert_eq "pgid: six jobs, six process groups" 6 "$(awk '$1 == $2' "$OUT_FILE" | sort -u | wc -l)"
+
+# --- stdin is /dev/null ---------------------------------------------------------------------
+run "$FANOUT" -q sh -c 'readlink /proc/$$/fd/0' ::: x
+assert_eq "a job's stdin is /dev/null" /dev/null "$OUT"
+run --input $'a\n' "$FANOUT" -q sh -c 'readlink /proc/$$/fd/0'
+assert_eq "a job's stdin is /dev/null when fanout reads records from stdin" /dev/null "$OUT"
+run "$FANOUT" -u -q sh -c 'readlink /proc/$$/fd/0' ::: x
+assert_eq "a job's stdin is /dev/null with -u" /dev/null "$OUT"
+# 'cat' as a task: with fanout's stdin it would swallow the next task ("echo end") or
+# wait for the producer; with /dev/null it ends at once and prints nothing.
+(printf 'cat\n'; sleep 2; printf 'echo end\n') | timeout -k 5 20 "$FANOUT" -k >cat_out.txt 2>cat_err.txt
+status=$?
+assert_eq "a task 'cat' ends at once: exit status" 0 "$status"
+assert_eq "a task 'cat' reads nothing from fanout's stdin" end "$(cat cat_out.txt)"
+run --input $'x\ny\n' "$FANOUT" -N0 cat
+assert_eq "-N0 cat with records on stdin: no output" "" "$OUT"
+assert_status "-N0 cat: exit status" 0
+
+# --- environment ---------------------------------------------------------------------------
+run "$FANOUT" -k -j1 'echo $FANOUT_SEQ $FANOUT_SLOT $PARALLEL_SEQ $PARALLEL_JOBSLOT {}' ::: a b c
+assert_eq "-j1: FANOUT_SEQ FANOUT_SLOT PARALLEL_SEQ PARALLEL_JOBSLOT" $'1 1 1 1 a\n2 1 2 1 b\n3 1 3 1 c' "$OUT"
+run "$FANOUT" -j3 'sleep 0.1; echo {#} {%} $FANOUT_SEQ $FANOUT_SLOT $PARALLEL_SEQ $PARALLEL_JOBSLOT' ::: $(seq 12)
+assert_eq "-j3: 12 jobs" 12 "$(line_count "$OUT_FILE")"
+assert_eq "-j3: FANOUT_SEQ and PARALLEL_SEQ equal {#}" "" "$(awk '!($1 == $3 && $1 == $5)' "$OUT_FILE")"
+assert_eq "-j3: FANOUT_SLOT and PARALLEL_JOBSLOT equal {%}" "" "$(awk '!($2 == $4 && $2 == $6)' "$OUT_FILE")"
+assert_eq "-j3: the slot is within 1..3" "" "$(awk '$4 !~ /^[123]$/' "$OUT_FILE")"
+assert_eq "-j3: sequence numbers 1..12" "$(seq 12)" "$(awk '{ print $3 }' "$OUT_FILE" | sort -n)"
+run "$FANOUT" -k -N0 env ::: a b
+assert_eq "direct execution: FANOUT_SEQ in the environment" $'FANOUT_SEQ=1\nFANOUT_SEQ=2' "$(grep '^FANOUT_SEQ=' "$OUT_FILE")"
+assert_eq "direct execution: PARALLEL_JOBSLOT in the environment" 2 "$(grep -c '^PARALLEL_JOBSLOT=[0-9]' "$OUT_FILE")"
+run env FANOUT_E2E_MARK=inherited "$FANOUT" -N0 printenv FANOUT_E2E_MARK ::: a
+assert_eq "jobs inherit fanout's environment" inherited "$OUT"
+mkdir -p "$T/here"
+run sh -c 'cd "$1" && exec "$2" -N0 pwd ::: a' _ "$T/here" "$FANOUT"
+assert_eq "jobs run in fanout's working directory" "$T/here" "$OUT"
+
+# --- a thousand jobs --------------------------------------------------------------------------
+seq 1000 >thousand.txt
+run --stdin thousand.txt "$FANOUT" -j 50 true
+assert_status "1000 jobs, 50 at a time: exit status" 0
+run --stdin thousand.txt "$FANOUT" -k -j 8 echo
+assert_eq "1000 jobs with -k: every output in order" "$(seq 1000)" "$OUT"
+run --stdin thousand.txt "$FANOUT" -j 16 'exit $(({} % 2))'
+assert_status "1000 jobs, 500 failing: 101" 101
+
+end_of_tests
