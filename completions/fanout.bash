@@ -5,12 +5,17 @@
 
 # Options that take a value in the next word (or after '=' for long ones).
 _fanout_opts_with_arg='-a --arg-file -d --delimiter -C --colsep -I -n --max-args -N
-    -s --max-chars --shell -j -P --jobs --tagstring'
+    -s --max-chars --shell -j -P --jobs --tagstring --timeout --termseq --term-seq
+    --retries --delay --halt --halt-on-error --joblog --results --junit --load --memfree
+    --color --colour'
 
 _fanout_opts='-a --arg-file -0 --null -d --delimiter -C --colsep --link --xapply
     -r --no-run-if-empty -I -n --max-args -N -X -s --max-chars -q --quote --shell
-    -j -P --jobs --dry-run -t --verbose --group -k --keep-order --line-buffer --lb
-    -u --ungroup --tag --tagstring -h --help --version'
+    -j -P --jobs --load --memfree --jobserver --no-jobserver --dry-run -t --verbose
+    --timeout --termseq --term-seq --retries --delay --halt --halt-on-error --group
+    -k --keep-order --line-buffer --lb -u --ungroup --color --colour --tag
+    --tagstring --joblog --resume --resume-failed --results
+    --results-output --junit --progress --bar --eta -h --help --version'
 
 # Completes command names into COMPREPLY.
 _fanout_commands()
@@ -45,8 +50,40 @@ _fanout_takes_arg()
 _fanout_option_value()
 {
     case $1 in
-        -a | --arg-file | --shell)
+        -a | --arg-file | --shell | --joblog | --results | --junit)
             _fanout_files "$2"
+            ;;
+        --timeout)
+            COMPREPLY=($(compgen -W '10 30s 500ms 5m 1h 200%' -- "$2"))
+            ;;
+        --delay)
+            COMPREPLY=($(compgen -W '0.1 0.5 1 200ms 2s' -- "$2"))
+            ;;
+        --termseq | --term-seq)
+            COMPREPLY=($(compgen -W 'TERM,200,TERM,100,TERM,50,KILL,25 TERM,1000,KILL,25 INT,1000,KILL,25' -- "$2"))
+            ;;
+        --load)
+            COMPREPLY=($(compgen -W '1 2 4 8 50% 100%' -- "$2"))
+            ;;
+        --memfree)
+            COMPREPLY=($(compgen -W '500M 1G 2G 4G' -- "$2"))
+            ;;
+        --color | --colour)
+            COMPREPLY=($(compgen -W 'auto always never' -- "$2"))
+            ;;
+        --retries)
+            COMPREPLY=($(compgen -W '1 2 3 5' -- "$2"))
+            ;;
+        --halt | --halt-on-error)
+            COMPREPLY=($(compgen -W 'never now,fail=1 soon,fail=1 now,success=1 soon,success=1
+                now,done=1 soon,done=1 now,fail=10% soon,fail=10%' -- "$2"))
+            # Readline replaces only what follows the last '=' of the word.
+            if [[ $2 == *=* && $COMP_WORDBREAKS == *=* ]]; then
+                local prefix=${2%=*}= i
+                for i in "${!COMPREPLY[@]}"; do
+                    COMPREPLY[i]=${COMPREPLY[i]#"$prefix"}
+                done
+            fi
             ;;
         -j | -P | --jobs)
             local n

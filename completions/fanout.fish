@@ -7,7 +7,9 @@ function __fanout_in_options
     set -l tokens (commandline -opc)
     set -e tokens[1]
     set -l takes_arg -a --arg-file -d --delimiter -C --colsep -I -n --max-args -N \
-        -s --max-chars --shell -j -P --jobs --tagstring
+        -s --max-chars --shell -j -P --jobs --tagstring --timeout --termseq --term-seq \
+        --retries --delay --halt --halt-on-error --joblog --results --junit --load --memfree \
+        --color --colour
     set -l skip 0
     for t in $tokens
         if test $skip -eq 1
@@ -35,7 +37,9 @@ function __fanout_at_command
     set -l tokens (commandline -opc)
     set -e tokens[1]
     set -l takes_arg -a --arg-file -d --delimiter -C --colsep -I -n --max-args -N \
-        -s --max-chars --shell -j -P --jobs --tagstring
+        -s --max-chars --shell -j -P --jobs --tagstring --timeout --termseq --term-seq \
+        --retries --delay --halt --halt-on-error --joblog --results --junit --load --memfree \
+        --color --colour
     set -l skip 0
     for t in $tokens
         if test $skip -eq 1
@@ -81,6 +85,18 @@ function __fanout_jobs
         -1 'one fewer than the usable CPUs'
 end
 
+function __fanout_halt
+    printf '%s\t%s\n' never 'run every job (the default)' \
+        now,fail=1 'stop at the first failure, killing running jobs' \
+        soon,fail=1 'stop at the first failure, letting running jobs finish' \
+        now,success=1 'stop at the first success, killing running jobs' \
+        soon,success=1 'stop at the first success, letting running jobs finish' \
+        now,done=1 'stop when one job has ended, killing running jobs' \
+        soon,done=1 'stop when one job has ended, letting running jobs finish' \
+        now,fail=10% 'stop when 10% of the jobs failed, killing running jobs' \
+        soon,fail=10% 'stop when 10% of the jobs failed, letting running jobs finish'
+end
+
 complete -c fanout -e
 # Outside the options nothing is completed unless a rule below says so.
 complete -c fanout -f
@@ -107,8 +123,23 @@ complete -c fanout -n $opt -l shell -r -F -d 'Shell for commands that need one (
 
 # Running
 complete -c fanout -n $opt -s j -s P -l jobs -r -f -a '(__fanout_jobs)' -d 'Run N jobs at once: N, N%, +N, -N, 0'
+complete -c fanout -n $opt -l load -x -a '1 2 4 8 50% 100%' \
+    -d 'Start no job while the load average is above MAX (a number, or N% of the CPUs)'
+complete -c fanout -n $opt -l memfree -x -a '500M 1G 2G 4G' -d 'Start no job while less than SIZE memory is available'
+complete -c fanout -n $opt -l jobserver -d "Share GNU make's job slots even when -j is given (-j then caps)"
+complete -c fanout -n $opt -l no-jobserver -d "Ignore GNU make's jobserver in MAKEFLAGS"
 complete -c fanout -n $opt -l dry-run -d 'Print each command instead of running it'
 complete -c fanout -n $opt -s t -l verbose -d 'Print each command to stderr as it starts'
+complete -c fanout -n $opt -l timeout -x -a '10 30s 500ms 5m 1h 200%' \
+    -d 'Terminate a job after DURATION (30, 1.5s, 200ms, 2m) or N% of the median runtime'
+complete -c fanout -n $opt -l termseq -x -a 'TERM,200,TERM,100,TERM,50,KILL,25 TERM,1000,KILL,25' \
+    -d 'How to terminate a job: SIGNAL,MS,...'
+complete -c fanout -n $opt -l term-seq -x -a 'TERM,200,TERM,100,TERM,50,KILL,25 TERM,1000,KILL,25' \
+    -d 'Same as --termseq'
+complete -c fanout -n $opt -l retries -x -a '1 2 3 5' -d 'Run a failed job again, up to N more times'
+complete -c fanout -n $opt -l delay -x -a '0.1 0.5 1 200ms 2s' -d 'Wait DURATION between job starts'
+complete -c fanout -n $opt -l halt -x -a '(__fanout_halt)' -d 'Stop early: never, now|soon,fail|success|done=N or N%'
+complete -c fanout -n $opt -l halt-on-error -x -a '(__fanout_halt)' -d 'Same as --halt'
 
 # Output
 complete -c fanout -n $opt -l group -d "Write each job's output whole when it ends (default)"
@@ -116,8 +147,21 @@ complete -c fanout -n $opt -s k -l keep-order -d 'Write output in input order'
 complete -c fanout -n $opt -l line-buffer -d 'Write whole lines as they come'
 complete -c fanout -n $opt -l lb -d 'Same as --line-buffer'
 complete -c fanout -n $opt -s u -l ungroup -d 'Pass output straight through (may mix lines)'
+complete -c fanout -n $opt -l color -x -a 'auto always never' -d 'Colour --tag prefixes and the failure summary'
+complete -c fanout -n $opt -l colour -x -a 'auto always never' -d 'Same as --color'
 complete -c fanout -n $opt -l tag -d "Prefix each output line with the job's arguments and a tab"
 complete -c fanout -n $opt -l tagstring -r -f -d 'Prefix each output line with STR (replacement strings allowed)'
+
+# Reports
+complete -c fanout -n $opt -l joblog -r -F -d "Log each finished job to FILE (GNU parallel's format; +FILE appends)"
+complete -c fanout -n $opt -l resume -d 'Skip jobs the --joblog shows as run'
+complete -c fanout -n $opt -l resume-failed -d 'Skip jobs the --joblog shows as succeeded; run the rest'
+complete -c fanout -n $opt -l results -r -F -d "Write one JSON object per finished job to FILE ('-' is stdout)"
+complete -c fanout -n $opt -l results-output -d "Include each job's output in --results"
+complete -c fanout -n $opt -l junit -r -F -d 'Write a JUnit XML report to FILE'
+complete -c fanout -n $opt -l progress -d 'Show a status line on stderr (on a terminal)'
+complete -c fanout -n $opt -l bar -d 'Show a progress bar on stderr (on a terminal)'
+complete -c fanout -n $opt -l eta -d 'Show progress with the estimated time left on stderr (on a terminal)'
 
 complete -c fanout -n $opt -s h -l help -d 'Print a summary of the options and exit'
 complete -c fanout -n $opt -l version -d 'Print the version and exit'

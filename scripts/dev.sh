@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(g++ cmake make libcli11-dev nlohmann-json3-dev libboost1.81-dev doctest-dev
-          parallel groff-base man-db procps bash-completion zsh fish)
+          parallel groff-base man-db procps bash-completion zsh fish
+          jq libxml2-utils bsdutils tmux)
 
 install_missing() {
   local missing=()

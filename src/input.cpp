@@ -48,6 +48,21 @@ Input::Input(const Options& options) : m_link(options.link)
     }
 }
 
+std::optional<std::size_t> Input::count_records() const
+{
+    const Source& first = m_sources.front();
+    std::optional<std::size_t> count = first.reader ? first.reader->count_remaining() : first.values.size();
+    if (!count) {
+        return std::nullopt;
+    }
+    std::size_t total = *count;
+    for (std::size_t i = 1; i < m_sources.size(); ++i) {
+        std::size_t size = m_sources[i].values.size();
+        total = m_link ? std::max(total, size) : total * size;
+    }
+    return total;
+}
+
 int Input::wait_fd() const
 {
     const auto& first = m_sources.front();

@@ -33,6 +33,10 @@ public:
     // The descriptor to wait on after next() said would_block.
     [[nodiscard]] int wait_fd() const;
 
+    // How many records all sources will give, if that can be known before reading
+    // them (in-memory values and regular files); for --bar and --eta.
+    [[nodiscard]] std::optional<std::size_t> count_records() const;
+
 private:
     // A source: either a stream being read, or values already in memory.
     struct Source {

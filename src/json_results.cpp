@@ -102,7 +102,8 @@ nlohmann::json job_to_json(const JobRecord& job, bool with_output)
         {"seq", job.seq},
         {"slot", job.slot},
         {"host", job.host},
-        {"command", is_valid_utf8(job.command) ? job.command : base64(job.command)},
+        {"command", is_valid_utf8(job.command) ? nlohmann::json(job.command)
+                                               : nlohmann::json({{"base64", base64(job.command)}})},
         {"args", std::move(args)},
         {"start", rfc3339(job.start)},
         {"duration", job.runtime.count()},

@@ -51,8 +51,8 @@ std::string testcase(const JobRecord& job)
     const char* tags[2] = {"system-out", "system-err"};
     for (int s = 0; s < 2; ++s) {
         if (!job.output[s].empty()) {
-            xml += std::string("      <") + tags[s] + ">" + (job.output_truncated[s] ? "[...]\n" : "") +
-                   xml_escape(job.output[s]) + "</" + tags[s] + ">\n";
+            xml += std::string("      <") + tags[s] + ">" + xml_escape(job.output[s]) +
+                   (job.output_truncated[s] ? "\n[... truncated]" : "") + "</" + tags[s] + ">\n";
         }
     }
     return xml + "    </testcase>\n";

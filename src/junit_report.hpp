@@ -19,7 +19,7 @@ public:
     void run_finished(const RunProgress& progress) override;
     [[nodiscard]] std::size_t output_wanted() const override { return k_output_cap; }
 
-    // Captured output kept per stream and job: the last this many bytes.
+    // Captured output kept per stream and job: the first this many bytes.
     static constexpr std::size_t k_output_cap = 64 * 1024;
 
 private:

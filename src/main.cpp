@@ -142,6 +142,17 @@ Reports make_reports(const Options& options, Output& output)
     return reports;
 }
 
+// Jobs the input will make, when that is known before reading it (not with -X).
+std::optional<std::size_t> expected_jobs(const Input& input, const BatchRules& rules)
+{
+    std::optional<std::size_t> records = input.count_records();
+    if (!records || rules.max_records == 0) {
+        return std::nullopt;
+    }
+    std::size_t per_job = rules.drop_args ? 1 : rules.max_records;
+    return (*records + per_job - 1) / per_job;
+}
+
 std::unique_ptr<Runner> make_runner(const Options& options, const Output& output)
 {
     if (options.dry_run) {
@@ -171,6 +182,9 @@ int run(int argc, const char* const* argv)
     Reports reports = make_reports(options, output);
     std::unique_ptr<Runner> runner = make_runner(options, output);
 
+    if (options.progress != Options::Progress::none) {
+        control.expected_jobs = expected_jobs(input, rules);
+    }
     Scheduler scheduler(batcher, commands, *runner, output, reports, std::move(control));
     RunResult result = scheduler.run();
     if (result.signal != 0) {

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <unistd.h>
 
+#include <charconv>
 #include <iostream>
 #include <regex>
 
@@ -44,10 +45,10 @@ struct RawOptions {
     std::optional<std::string> colsep;
     bool link = false;
     std::optional<std::string> replace_str;
-    std::optional<std::size_t> max_args;
-    std::optional<std::size_t> exact_args;
+    std::optional<std::string> max_args;
+    std::optional<std::string> exact_args;
     bool context_replace = false;
-    std::optional<std::size_t> max_chars;
+    std::optional<std::string> max_chars;
     bool quote = false;
     std::optional<std::string> shell;
     bool keep_order = false;
@@ -62,7 +63,7 @@ struct RawOptions {
     bool version = false;
     std::optional<std::string> timeout;
     std::optional<std::string> termseq;
-    std::size_t retries = 0;
+    std::optional<std::string> retries;
     std::optional<std::string> delay;
     std::optional<std::string> halt;
     std::optional<std::string> joblog;
@@ -169,12 +170,16 @@ void add_output_options(CLI::App& app, RawOptions& raw)
         ->type_name("STR")->group(group);
 }
 
-std::size_t positive(const std::optional<std::size_t>& value, const char* option)
+// A whole number >= minimum; "-1", "", "1.5" and overflow are errors, not wrap-arounds.
+std::size_t parse_count(const std::string& text, const char* option, std::size_t minimum)
 {
-    if (*value == 0) {
-        throw Error(std::string(option) + ": must be at least 1");
+    std::size_t value = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || value < minimum) {
+        throw Error(std::string(option) + ": invalid value '" + text + "' (expected a whole number of at least " +
+                    std::to_string(minimum) + ")");
     }
-    return *value;
+    return value;
 }
 
 OutputMode output_mode_of(const RawOptions& raw)
@@ -222,15 +227,15 @@ void set_batching(Options& options, const RawOptions& raw)
         throw Error("-n and -N exclude each other");
     }
     if (raw.max_args) {
-        options.max_args = positive(raw.max_args, "-n/--max-args");
+        options.max_args = parse_count(*raw.max_args, "-n/--max-args", 1);
     }
     if (raw.exact_args) {
-        options.max_args = *raw.exact_args;
+        options.max_args = parse_count(*raw.exact_args, "-N", 0);
         options.exact_args = true;
     }
     options.context_replace = raw.context_replace;
     if (raw.max_chars) {
-        options.max_chars = positive(raw.max_chars, "-s/--max-chars");
+        options.max_chars = parse_count(*raw.max_chars, "-s/--max-chars", 1);
     }
 }
 
@@ -285,7 +290,7 @@ void set_job_control(Options& options, const RawOptions& raw)
     if (raw.termseq) {
         options.termseq = *raw.termseq;
     }
-    options.retries = raw.retries;
+    options.retries = raw.retries ? parse_count(*raw.retries, "--retries", 0) : 0;
     options.delay = raw.delay;
     if (raw.halt) {
         options.halt = *raw.halt;

@@ -39,19 +39,21 @@ std::string progress_line(const RunProgress& p, ProgressStyle style, std::size_t
 {
     double elapsed = std::chrono::duration<double>(now - p.started_at).count();
     double rate = elapsed > 0 ? static_cast<double>(p.done) / elapsed : 0;
-    std::string counts = std::to_string(p.done) + (p.input_complete ? "/" + std::to_string(p.total) : "") +
+    std::optional<std::size_t> total = p.input_complete ? std::optional(p.total) : p.expected_total;
+    std::string counts = std::to_string(p.done) + (total ? "/" + std::to_string(*total) : "") +
                          " done, " + std::to_string(p.running) + " running, " + std::to_string(p.failed) + " failed";
     char rate_text[32];
     std::snprintf(rate_text, sizeof rate_text, ", %.1f/s", rate);
     std::string eta;
-    if (p.input_complete && rate > 0 && p.total >= p.done) {
-        eta = ", ETA " + format_seconds(static_cast<double>(p.total - p.done) / rate);
+    if (total && rate > 0 && *total >= p.done) {
+        eta = ", ETA " + format_seconds(static_cast<double>(*total - p.done) / rate);
     }
     std::string line = "fanout: " + counts + rate_text + (style == ProgressStyle::counts ? "" : eta);
-    if (style == ProgressStyle::bar && p.input_complete && p.total > 0 && width > line.size() + 10) {
+    if (style == ProgressStyle::bar && total && *total > 0 && width > line.size() + 10) {
         std::size_t bar_width = std::min<std::size_t>(width - line.size() - 9, 40);
-        std::size_t filled = bar_width * p.done / p.total;
-        int percent = static_cast<int>(100 * p.done / p.total);
+        std::size_t done = std::min(p.done, *total);
+        std::size_t filled = bar_width * done / *total;
+        int percent = static_cast<int>(100 * done / *total);
         line = std::to_string(percent) + "% [" + std::string(filled, '#') + std::string(bar_width - filled, ' ') +
                "] " + line.substr(8);
     }

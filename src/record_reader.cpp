@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -61,6 +62,27 @@ ReadStatus RecordReader::next(std::string& record, bool may_block)
             return ReadStatus::would_block;
         }
     }
+}
+
+std::optional<std::size_t> RecordReader::count_remaining() const
+{
+    struct stat st {};
+    off_t offset = ::lseek(m_fd, 0, SEEK_CUR);
+    if (::fstat(m_fd, &st) != 0 || !S_ISREG(st.st_mode) || offset < 0 || m_count > 0) {
+        return std::nullopt;
+    }
+    std::size_t count = 0;
+    char last = m_delimiter;
+    std::string chunk(k_read_size, '\0');
+    ssize_t n;
+    while ((n = ::pread(m_fd, chunk.data(), chunk.size(), offset)) > 0) {
+        for (ssize_t i = 0; i < n; ++i) {
+            count += chunk[static_cast<std::size_t>(i)] == m_delimiter ? 1 : 0;
+        }
+        last = chunk[static_cast<std::size_t>(n) - 1];
+        offset += n;
+    }
+    return count + (last != m_delimiter ? 1 : 0); // a last record without its delimiter
 }
 
 // Reads once more into the buffer; false when nothing was ready and we may not block.

@@ -4,6 +4,7 @@
 #include "fd.hpp"
 
 #include <cstddef>
+#include <optional>
 #include <string>
 
 namespace fanout {
@@ -26,6 +27,10 @@ public:
     [[nodiscard]] const std::string& name() const { return m_name; }
     // 1-based number of the record next() returned last.
     [[nodiscard]] std::size_t record_number() const { return m_count; }
+
+    // How many records are still to come, when that can be known without consuming
+    // them (a regular file: counted with pread); nothing for pipes and terminals.
+    [[nodiscard]] std::optional<std::size_t> count_remaining() const;
 
 private:
     bool fill(bool may_block);

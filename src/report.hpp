@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,8 +41,9 @@ struct RunProgress {
     std::size_t done = 0;
     std::size_t failed = 0;
     std::size_t running = 0;
-    std::size_t total = 0; // 0 while the input is still being read
+    std::size_t total = 0; // jobs read so far
     bool input_complete = false;
+    std::optional<std::size_t> expected_total; // known before the input is read (--bar)
     std::chrono::steady_clock::time_point started_at;
 };
 

@@ -40,6 +40,7 @@ Scheduler::Scheduler(Batcher& batcher, const JobCommand& commands, Runner& runne
 RunResult Scheduler::run()
 {
     m_progress.started_at = Clock::now();
+    m_progress.expected_total = m_control.expected_jobs;
     while (true) {
         start_jobs();
         release_spare_tokens();
@@ -267,10 +268,10 @@ void Scheduler::finish(JobRecord& record)
             m_runtimes[m_runtime_next++ % k_max_runtimes] = record.runtime.count();
         }
     }
+    m_output.job_finished(record.seq); // before reports: --results - follows the job's output
     for (const auto& report : m_reports) {
         report->job_finished(record);
     }
-    m_output.job_finished(record.seq);
     check_halt(record.exit_code);
 }
 

@@ -56,6 +56,7 @@ struct JobControl {
     // --resume / --resume-failed: what an earlier run's joblog says.
     std::optional<JobLogEntries> resume_from;
     bool resume_failed = false;
+    std::optional<std::size_t> expected_jobs; // for progress, when known up front
 };
 
 struct RunResult {

@@ -1,0 +1,219 @@
+# Signals sent to fanout: SIGINT (Ctrl-C) stops every job and everything the jobs
+# started, logs them, and fanout dies by SIGINT; a job that ignores SIGINT and SIGTERM
+# still ends by the termination sequence; a second SIGINT kills at once; SIGTERM and
+# SIGHUP; a reader that goes away (| head) stops fanout quietly by SIGPIPE; SIGTSTP
+# stops the jobs and fanout, SIGCONT resumes them.
+# shellcheck source=lib.sh disable=SC1083,SC2016,SC2317 # literal braces and unexpanded $ are the point; wait_until calls the small functions
+source "$(dirname "$0")/lib.sh"
+
+# A number no other process on this machine has in its command line: the jobs sleep for
+# "N.$MARK" seconds so that pgrep finds exactly the processes of this script.
+MARK=$$$RANDOM
+
+# The pids of this script's job processes still alive (a marker sleep).
+leftover() {
+    pgrep -f "^sleep [0-9]+\.$MARK" | xargs
+}
+
+no_leftover() {
+    [ -z "$(leftover)" ]
+}
+
+# Kills, by pid, what a failed check left behind, so that it cannot outlive the test.
+kill_leftovers() {
+    local pid
+    for pid in $(leftover); do
+        kill -KILL "$pid" 2>/dev/null
+    done
+}
+
+# The state letter of a process (R, S, T, Z...), empty when it is gone.
+proc_state() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+    stat=${stat##*) }
+    echo "${stat%% *}"
+}
+
+# start_fanout [--stdin FILE] ARGS...: runs fanout in the background, stdout in
+# out.txt, stderr in err.txt, as a shell in a terminal would: SIGINT not ignored (bash
+# ignores it in background commands of a script). Sets FANOUT_PID.
+start_fanout() {
+    local stdin=/dev/null
+    if [ "$1" == --stdin ]; then
+        stdin=$2
+        shift 2
+    fi
+    if env --default-signal=INT true 2>/dev/null; then
+        env --default-signal=INT "$FANOUT" "$@" <"$stdin" >out.txt 2>err.txt &
+    else
+        "$FANOUT" "$@" <"$stdin" >out.txt 2>err.txt &
+    fi
+    FANOUT_PID=$!
+    kill_at_exit "$FANOUT_PID"
+    RUN_CMD="fanout $(printf '%q ' "$@") (in the background)"
+    ERR_FILE=$PWD/err.txt
+}
+
+# forget_pid PID: takes a reaped pid off lib.sh's list of pids to kill at the end, as
+# the number may belong to another process by then.
+forget_pid() {
+    local kept=() pid
+    for pid in "${CLEANUP_PIDS[@]}"; do
+        [ "$pid" == "$1" ] || kept+=("$pid")
+    done
+    CLEANUP_PIDS=("${kept[@]}")
+}
+
+# wait_exit SECS: waits up to SECS for the background fanout to end; sets STATUS (its
+# exit status as the shell sees it) and ELAPSED_MS, or STATUS=hung after killing it.
+wait_exit() {
+    local limit=$1 start=$SECONDS begin=${EPOCHREALTIME/[.,]/} state
+    while state=$(proc_state "$FANOUT_PID") && [ -n "$state" ] && [ "$state" != Z ]; do
+        if ((SECONDS - start >= limit)); then
+            echo "NOTE: fanout (pid $FANOUT_PID) still running after ${limit}s: killing it"
+            kill -KILL "$FANOUT_PID" 2>/dev/null
+            wait "$FANOUT_PID" 2>/dev/null
+            STATUS=hung
+            ELAPSED_MS=$(((${EPOCHREALTIME/[.,]/} - begin) / 1000))
+            return
+        fi
+        sleep 0.05
+    done
+    wait "$FANOUT_PID" 2>/dev/null
+    STATUS=$?
+    forget_pid "$FANOUT_PID"
+    ELAPSED_MS=$(((${EPOCHREALTIME/[.,]/} - begin) / 1000))
+}
+
+marker_count() {
+    pgrep -fc "^sleep [0-9]+\.$MARK" || true
+}
+
+# at_least_markers N: at least N marker sleeps are running.
+at_least_markers() {
+    [ "$(marker_count)" -ge "$1" ]
+}
+
+# --- Ctrl-C during 50 jobs that each started a background process --------------------------------
+fresh_dir sigint
+{
+    for _ in 1 2 3 4 5; do echo 0; done
+    for _ in $(seq 50); do echo "60.$MARK"; done
+} >input.txt
+start_fanout --stdin input.txt -j50 --joblog log.tsv 'sleep {} & sleep {}'
+# 50 long jobs with two sleeps each: all are running, so the 5 quick ones have ended.
+assert_true "SIGINT: all 50 long jobs and their background sleeps are running" wait_until 30 at_least_markers 100
+kill -INT "$FANOUT_PID"
+wait_exit 30
+assert_eq "SIGINT: fanout's exit status is 130 (it dies by SIGINT)" 130 "$STATUS"
+assert_true "SIGINT: no process of the run is left (jobs and background sleeps)" wait_until 5 no_leftover
+assert_eq "SIGINT: the joblog has the header and a line for each of the 55 jobs" 56 "$(line_count log.tsv)"
+assert_eq "SIGINT: each job is logged once" "$(seq 55)" "$(awk -F'\t' 'NR > 1 { print $1 }' log.tsv | sort -n)"
+assert_eq "SIGINT: the 5 jobs that finished before it are logged as succeeded" $'0 0\n0 0\n0 0\n0 0\n0 0' \
+    "$(awk -F'\t' 'NR > 1 && $1 <= 5 { print $7, $8 }' log.tsv)"
+assert_eq "SIGINT: the 50 killed jobs are logged with Exitval 0 and Signal 2" 50 \
+    "$(awk -F'\t' 'NR > 1 && $1 > 5 && $7 == 0 && $8 == 2' log.tsv | wc -l)"
+assert_contains "SIGINT: the failure summary follows" "fanout: 50 of 55 jobs failed:" "$(cat err.txt)"
+assert_contains "SIGINT: the summary names the signal" "(signal INT)" "$(cat err.txt)"
+assert_contains "SIGINT: the summary is cut after 10 jobs" "  ... and 40 more" "$(cat err.txt)"
+kill_leftovers
+
+# --- a job that ignores SIGINT and SIGTERM ------------------------------------------------------------------
+fresh_dir stubborn
+start_fanout --joblog log.tsv "trap '' INT TERM; sleep 60.$MARK; : {}" ::: x
+assert_true "stubborn job: running" wait_until 20 at_least_markers 1
+kill -INT "$FANOUT_PID"
+wait_exit 20
+assert_eq "stubborn job: fanout still ends by SIGINT (130)" 130 "$STATUS"
+assert_le "stubborn job: the termination sequence ends it well before its 60 s (ms)" 15000 "$ELAPSED_MS"
+assert_true "stubborn job: no process is left" wait_until 5 no_leftover
+assert_eq "stubborn job: the joblog has it, killed by the sequence's SIGKILL" 9 \
+    "$(awk -F'\t' 'NR == 2 { print $8 }' log.tsv)"
+kill_leftovers
+
+# --- a second SIGINT kills at once -----------------------------------------------------------------------------
+fresh_dir second_sigint
+start_fanout --termseq TERM,60000,KILL,25 "trap '' INT TERM; sleep 60.$MARK; : {}" ::: x
+assert_true "second SIGINT: the job is running" wait_until 20 at_least_markers 1
+kill -INT "$FANOUT_PID"
+sleep 0.5
+assert_eq "second SIGINT: after the first, fanout waits out the sequence (job ignores TERM)" 1 \
+    "$(kill -0 "$FANOUT_PID" 2>/dev/null && echo 1)"
+kill -INT "$FANOUT_PID"
+wait_exit 20
+assert_eq "second SIGINT: fanout ends by SIGINT (130)" 130 "$STATUS"
+assert_le "second SIGINT: ends at once, not after the sequence's 60 s (ms)" 10000 "$ELAPSED_MS"
+assert_true "second SIGINT: no process is left" wait_until 5 no_leftover
+assert_contains "second SIGINT: the summary shows the job killed" "job 1 (signal KILL)" "$(cat err.txt)"
+kill_leftovers
+
+# --- SIGTERM and SIGHUP --------------------------------------------------------------------------------------
+fresh_dir sigterm
+start_fanout -j2 "sleep 60.$MARK & sleep 60.$MARK; : {}" ::: a b
+assert_true "SIGTERM: the jobs are running" wait_until 20 at_least_markers 4
+kill -TERM "$FANOUT_PID"
+wait_exit 20
+assert_eq "SIGTERM: fanout dies by SIGTERM (143)" 143 "$STATUS"
+assert_true "SIGTERM: no process is left" wait_until 5 no_leftover
+assert_contains "SIGTERM: the failure summary" "fanout: 2 of 2 jobs failed:" "$(cat err.txt)"
+kill_leftovers
+
+fresh_dir sighup
+start_fanout -j2 "sleep 60.$MARK & sleep 60.$MARK; : {}" ::: a b
+assert_true "SIGHUP: the jobs are running" wait_until 20 at_least_markers 4
+kill -HUP "$FANOUT_PID"
+wait_exit 20
+assert_eq "SIGHUP: fanout dies by SIGHUP (129)" 129 "$STATUS"
+assert_true "SIGHUP: no process is left" wait_until 5 no_leftover
+kill_leftovers
+
+# --- the reader goes away: SIGPIPE -------------------------------------------------------------------------
+fresh_dir sigpipe
+RUN_CMD="fanout -k echo ::: \$(seq 1000) | head -1"
+ERR_FILE=$PWD/err.txt
+timeout -k 5 60 "$FANOUT" -k echo ::: $(seq 1000) 2>err.txt | head -1 >out.txt
+statuses=("${PIPESTATUS[@]}")
+assert_eq "| head -1, -k: one line" 1 "$(cat out.txt)"
+assert_eq "| head -1, -k: nothing on stderr" "" "$(cat err.txt)"
+assert_eq "| head -1, -k: fanout dies by SIGPIPE (141)" 141 "${statuses[0]}"
+
+timeout -k 5 60 "$FANOUT" echo ::: $(seq 1000) 2>err.txt | head -1 >out.txt
+statuses=("${PIPESTATUS[@]}")
+assert_eq "| head -1, --group: one line" 1 "$(line_count out.txt)"
+assert_eq "| head -1, --group: nothing on stderr" "" "$(cat err.txt)"
+assert_eq "| head -1, --group: fanout dies by SIGPIPE (141)" 141 "${statuses[0]}"
+
+timeout -k 5 60 "$FANOUT" -k 'seq 200000; : {}' ::: a b c 2>err.txt | head -1 >out.txt
+statuses=("${PIPESTATUS[@]}")
+assert_eq "| head -1, large outputs: the first line" 1 "$(cat out.txt)"
+assert_eq "| head -1, large outputs: nothing on stderr" "" "$(cat err.txt)"
+assert_eq "| head -1, large outputs: fanout dies by SIGPIPE (141)" 141 "${statuses[0]}"
+
+# --- SIGTSTP and SIGCONT -----------------------------------------------------------------------------------
+fresh_dir sigtstp
+start_fanout -j2 "echo \$\$ > pid.{}; exec sleep 1.$MARK" ::: a b
+pid_files_written() { [ -s pid.a ] && [ -s pid.b ]; }
+assert_true "SIGTSTP: both jobs started" wait_until 20 pid_files_written
+job_a=$(cat pid.a 2>/dev/null)
+job_b=$(cat pid.b 2>/dev/null)
+kill -TSTP "$FANOUT_PID"
+is_stopped() { [ "$(proc_state "$1")" == T ]; }
+assert_true "SIGTSTP: fanout stops itself" wait_until 5 is_stopped "$FANOUT_PID"
+assert_true "SIGTSTP: job a is stopped" wait_until 5 is_stopped "$job_a"
+assert_true "SIGTSTP: job b is stopped" wait_until 5 is_stopped "$job_b"
+# Longer than the jobs' own 1.x s: stopped jobs do not end.
+sleep 2
+assert_eq "SIGTSTP: job a is still there, stopped, after its run time" T "$(proc_state "$job_a")"
+assert_eq "SIGTSTP: fanout is still stopped" T "$(proc_state "$FANOUT_PID")"
+kill -CONT "$FANOUT_PID"
+is_not_stopped() { [ "$(proc_state "$1")" != T ]; }
+assert_true "SIGCONT: job a runs again (or has finished)" wait_until 5 is_not_stopped "$job_a"
+wait_exit 20
+assert_eq "SIGCONT: the run finishes normally" 0 "$STATUS"
+assert_eq "SIGCONT: nothing on stderr" "" "$(cat err.txt)"
+kill_leftovers
+
+assert_true "no process of this script's jobs is left" no_leftover
+
+end_of_tests
