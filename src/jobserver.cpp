@@ -87,6 +87,10 @@ std::optional<Jobserver> Jobserver::connect(const JobserverAuth& auth, std::stri
             warning = "jobserver FIFO " + auth.fifo + ": " + std::strerror(errno) + "; running without it";
             return std::nullopt;
         }
+        if (!is_pipe_or_fifo(read.get())) { // a regular file would hand out its bytes forever
+            warning = "jobserver FIFO " + auth.fifo + " is not a FIFO; running without it";
+            return std::nullopt;
+        }
         return Jobserver(std::move(read), std::move(write));
     }
     if (!is_pipe_or_fifo(auth.read_fd) || !is_pipe_or_fifo(auth.write_fd)) {

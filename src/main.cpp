@@ -62,7 +62,9 @@ std::optional<Jobserver> connect_jobserver(const Options& options, Output& outpu
     MakeflagsJobserver found = parse_makeflags(makeflags ? makeflags : "");
     std::string warning;
     if (!found.auth && forced) {
-        warning = found.problem.empty() ? "--jobserver: MAKEFLAGS names no jobserver" : found.problem;
+        warning = !found.problem.empty() ? found.problem
+                  : found.dry_run  ? "--jobserver: make is only printing commands (-n); no jobserver"
+                                   : "--jobserver: MAKEFLAGS names no jobserver";
     }
     std::optional<Jobserver> jobserver = found.auth ? Jobserver::connect(*found.auth, warning) : std::nullopt;
     if (!warning.empty()) {

@@ -12,6 +12,10 @@
 
 set -u
 
+# The tests decide concurrency themselves: an outer `make -jN` must not lend its
+# jobserver, and CI settings must not change colours or progress behind their back.
+unset MAKEFLAGS MFLAGS MAKELEVEL
+
 if [ -z "${FANOUT:-}" ] || [ ! -x "${FANOUT}" ]; then
     echo "FANOUT must name the fanout binary (got '${FANOUT:-}')" >&2
     echo "0 passed, 1 failed"
