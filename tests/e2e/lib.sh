@@ -14,7 +14,7 @@ set -u
 
 # The tests decide concurrency themselves: an outer `make -jN` must not lend its
 # jobserver, and CI settings must not change colours or progress behind their back.
-unset MAKEFLAGS MFLAGS MAKELEVEL
+unset MAKEFLAGS MFLAGS MAKELEVEL CI NO_COLOR
 
 if [ -z "${FANOUT:-}" ] || [ ! -x "${FANOUT}" ]; then
     echo "FANOUT must name the fanout binary (got '${FANOUT:-}')" >&2
