@@ -35,11 +35,15 @@ public:
     posix_spawn_file_actions_t m_actions{};
 };
 
-Pipe make_pipe()
+// A close-on-exec pipe, or the errno of why there is none (EMFILE, ENFILE).
+int make_pipe(Pipe& pipe)
 {
     int fds[2];
-    check_os(::pipe2(fds, O_CLOEXEC), "pipe2");
-    return Pipe{Fd(fds[0]), Fd(fds[1])};
+    if (::pipe2(fds, O_CLOEXEC) != 0) {
+        return errno;
+    }
+    pipe = Pipe{Fd(fds[0]), Fd(fds[1])};
+    return 0;
 }
 
 } // namespace
@@ -73,8 +77,12 @@ int Process::spawn(const SpawnRequest& request)
     Pipe out;
     Pipe err;
     if (request.capture) {
-        out = make_pipe();
-        err = make_pipe();
+        if (int error = make_pipe(out); error != 0) {
+            return error;
+        }
+        if (int error = make_pipe(err); error != 0) {
+            return error;
+        }
         ::posix_spawn_file_actions_adddup2(&setup.m_actions, out.write.get(), STDOUT_FILENO);
         ::posix_spawn_file_actions_adddup2(&setup.m_actions, err.write.get(), STDERR_FILENO);
     }

@@ -34,8 +34,9 @@ struct ExitInfo {
 
 class Process {
 public:
-    // Starts the child. Returns 0, or the errno posix_spawn reported (ENOENT, EACCES,
-    // E2BIG, EAGAIN...), in which case nothing is left behind.
+    // Starts the child. Returns 0, or the errno that stopped it (ENOENT, EACCES, E2BIG
+    // from posix_spawn; EAGAIN, EMFILE, ENFILE when out of processes or descriptors),
+    // in which case nothing is left behind.
     int spawn(const SpawnRequest& request);
 
     [[nodiscard]] pid_t pid() const { return m_pid; }

@@ -15,6 +15,10 @@ namespace {
 constexpr auto k_tick_interval = std::chrono::milliseconds(100);
 // How often --load and --memfree look again while they hold jobs back.
 constexpr auto k_gate_recheck = std::chrono::seconds(1);
+// Out of processes or descriptors with nothing running to free them: try again this
+// often, this many times, before the job is reported as not started.
+constexpr auto k_resource_retry = std::chrono::milliseconds(100);
+constexpr unsigned k_max_resource_retries = 50;
 // --timeout N% needs a few finished jobs for a median, and remembers this many.
 constexpr std::size_t k_min_runtimes = 3;
 constexpr std::size_t k_max_runtimes = 1001;
@@ -48,6 +52,7 @@ RunResult Scheduler::run()
             break;
         }
         m_runner.wait(*this, fds_to_wait_on(), next_wakeup());
+        m_short_of_resources = m_short_of_resources && !m_running.empty(); // nothing to wait for: try again
         enforce_timeouts();
         tick_reports();
     }
@@ -105,7 +110,7 @@ void Scheduler::start_jobs()
     m_waiting_for_input = false;
     m_waiting_for_token = false;
     m_gate_closed = m_control.gate.configured() && may_start_more() && !m_control.gate.open();
-    while (!m_gate_closed && may_start_more() && have_capacity()) {
+    while (!m_gate_closed && !m_short_of_resources && may_start_more() && have_capacity()) {
         if (m_last_start && m_control.delay.count() > 0 && Clock::now() < *m_last_start + m_control.delay) {
             return; // next_wakeup() brings us back when the delay is over
         }
@@ -201,6 +206,9 @@ void Scheduler::start_attempt(Attempt attempt)
         m_output.say(command.display);
     }
     int error = m_runner.start(attempt.spec.seq, command, attempt.slot);
+    if (error != 0 && requeue_on_shortage(attempt, error)) {
+        return;
+    }
     if (error != 0) {
         const std::string& name = command.argv.front();
         bool missing = error == ENOENT;
@@ -209,9 +217,26 @@ void Scheduler::start_attempt(Attempt attempt)
         return;
     }
     attempt.deadline = deadline_for(attempt.started);
+    m_resource_retries = 0;
     std::uint64_t seq = attempt.spec.seq;
     m_running.emplace(seq, std::move(attempt));
     m_progress.running = m_running.size();
+}
+
+// EAGAIN (no more processes) and EMFILE/ENFILE (no more descriptors) pass: the job
+// goes back to the front of the queue and waits for a running job to end, or, with
+// none running, for a short while. Nothing is lost or reported failed for it.
+bool Scheduler::requeue_on_shortage(Attempt& attempt, int error)
+{
+    bool shortage = error == EAGAIN || error == EMFILE || error == ENFILE;
+    if (!shortage || (m_running.empty() && m_resource_retries >= k_max_resource_retries)) {
+        return false;
+    }
+    m_resource_retries += m_running.empty() ? 1 : 0;
+    m_short_of_resources = true;
+    m_free_slots.push(attempt.slot);
+    m_retry.push_front(std::move(attempt));
+    return true;
 }
 
 // A job that never ran still counts, and its message keeps its place in the output.
@@ -313,6 +338,7 @@ void Scheduler::on_exit(std::uint64_t seq, const ExitInfo& exit)
     }
     Attempt& attempt = node.mapped();
     m_free_slots.push(attempt.slot);
+    m_short_of_resources = false; // what it held is free again
     m_progress.running = m_running.size();
     JobRecord record = record_of(attempt, &exit);
     if (record.failed() && attempt.number <= m_control.retries && !m_stop_starting) {
@@ -390,6 +416,9 @@ std::optional<Millis> Scheduler::next_wakeup() const
     }
     if (m_gate_closed) {
         consider(Clock::now() + k_gate_recheck);
+    }
+    if (m_short_of_resources && m_running.empty()) {
+        consider(Clock::now() + k_resource_retry);
     }
     if (!due) {
         return std::nullopt;

@@ -99,6 +99,7 @@ private:
     [[nodiscard]] bool may_start_more() const;
     [[nodiscard]] bool done_before(const JobSpec& job) const;
     void start_attempt(Attempt attempt);
+    bool requeue_on_shortage(Attempt& attempt, int error);
     void fail_to_start(Attempt& attempt, const std::string& message, int exit_code);
     void finish(JobRecord& record);
     void check_halt(int exit_code);
@@ -129,6 +130,8 @@ private:
     bool m_waiting_for_input = false;
     bool m_waiting_for_token = false;
     bool m_gate_closed = false;
+    bool m_short_of_resources = false; // a spawn hit EAGAIN/EMFILE: wait for a job to end
+    unsigned m_resource_retries = 0;
     bool m_stop_starting = false;
     std::optional<Clock::time_point> m_last_start;
     Clock::time_point m_last_tick{};
