@@ -84,7 +84,11 @@ void OutputBuffer::release_memory()
 {
     m_budget->used -= m_memory.size();
     m_memory.clear();
-    m_memory.shrink_to_fit();
+    bool worth_keeping = m_memory.capacity() >= 64 * 1024 && m_memory.capacity() <= 2 * m_budget->per_buffer;
+    if (worth_keeping && m_budget->spare.size() < MemoryBudget::k_max_spare) {
+        m_budget->spare.push_back(std::move(m_memory));
+    }
+    m_memory = std::string();
 }
 
 void OutputBuffer::append(std::string_view data)
@@ -102,6 +106,10 @@ void OutputBuffer::append(std::string_view data)
         }
         m_file_size += data.size();
         return;
+    }
+    if (m_memory.capacity() < m_memory.size() + data.size() && !m_budget->spare.empty() && m_memory.empty()) {
+        m_memory = std::move(m_budget->spare.back()); // emptied, with its capacity kept
+        m_budget->spare.pop_back();
     }
     m_memory += data;
     m_budget->used += data.size();

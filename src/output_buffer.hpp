@@ -7,14 +7,21 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace fanout {
 
 // The memory all buffers may hold together; a buffer spills when it would pass it.
+// It also keeps a few emptied buffers, so that the next jobs reuse their capacity
+// instead of allocating (and page-faulting) it anew.
 struct MemoryBudget {
     std::size_t limit = 8 * 1024 * 1024;
     std::size_t per_buffer = 1024 * 1024;
     std::size_t used = 0;
+    std::vector<std::string> spare;
+    static constexpr std::size_t k_max_spare = 2;
+
+    MemoryBudget() { spare.reserve(k_max_spare); } // so a destructor's push_back never allocates
 };
 
 class OutputBuffer {

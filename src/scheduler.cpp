@@ -244,29 +244,29 @@ void Scheduler::fail_to_start(Attempt& attempt, const std::string& message, int 
 {
     m_free_slots.push(attempt.slot);
     m_output.job_output(attempt.spec.seq, Stream::err, message + "\n");
-    JobRecord record = record_of(attempt, nullptr);
+    if (attempt.command.empty()) {
+        attempt.command = "(" + attempt.spec.origin + ")"; // there is no command to show
+    }
+    JobRecord record = take_record(attempt, nullptr);
     record.exit_code = exit_code;
     record.started = false;
-    if (record.command.empty()) {
-        record.command = "(" + attempt.spec.origin + ")"; // there is no command to show
-    }
     finish(record);
 }
 
-JobRecord Scheduler::record_of(const Attempt& attempt, const ExitInfo* exit) const
+JobRecord Scheduler::take_record(Attempt& attempt, const ExitInfo* exit) const
 {
     JobRecord record;
     record.seq = attempt.spec.seq;
     record.slot = attempt.slot;
-    record.command = attempt.command;
-    record.args = attempt.spec.args;
+    record.command = std::move(attempt.command);
+    record.args = std::move(attempt.spec.args);
     record.start = attempt.started_wall;
     record.runtime = Clock::now() - attempt.started;
     record.timed_out = attempt.timed_out;
     record.attempts = attempt.number;
     for (int s = 0; s < 2; ++s) {
         record.bytes[s] = attempt.bytes[s];
-        record.output[s] = attempt.captured[s];
+        record.output[s] = std::move(attempt.captured[s]);
         record.output_truncated[s] = attempt.truncated[s];
     }
     if (exit != nullptr) {
@@ -340,8 +340,7 @@ void Scheduler::on_exit(std::uint64_t seq, const ExitInfo& exit)
     m_free_slots.push(attempt.slot);
     m_short_of_resources = false; // what it held is free again
     m_progress.running = m_running.size();
-    JobRecord record = record_of(attempt, &exit);
-    if (record.failed() && attempt.number <= m_control.retries && !m_stop_starting) {
+    if (exit.exit_code() != 0 && attempt.number <= m_control.retries && !m_stop_starting) {
         m_output.job_discard(seq); // only the last attempt's output is shown
         Attempt retry;
         retry.spec = std::move(attempt.spec);
@@ -349,6 +348,7 @@ void Scheduler::on_exit(std::uint64_t seq, const ExitInfo& exit)
         m_retry.push_back(std::move(retry));
         return;
     }
+    JobRecord record = take_record(attempt, &exit);
     finish(record);
 }
 

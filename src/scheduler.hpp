@@ -107,7 +107,8 @@ private:
     void tick_reports();
     [[nodiscard]] std::optional<Millis> next_wakeup() const;
     [[nodiscard]] std::optional<Clock::time_point> deadline_for(Clock::time_point start) const;
-    [[nodiscard]] JobRecord record_of(const Attempt& attempt, const ExitInfo* exit) const;
+    // The record of an attempt that is over; takes its strings.
+    [[nodiscard]] JobRecord take_record(Attempt& attempt, const ExitInfo* exit) const;
     std::size_t take_slot();
 
     void on_output(std::uint64_t seq, Stream stream, std::string_view data) override;
