@@ -1,0 +1,513 @@
+#!/usr/bin/env bash
+# fanout's benchmark suite: fanout against a bare posix_spawn loop (ref_runner), xargs and
+# GNU parallel. Every comparison is interleaved round by round in one run, and judged by
+# medians of per-round ratios: the machine is shared and noisy, absolute numbers drift.
+#
+#   bench/run.sh [--quick] [--write] [--rounds N]
+#     --quick    2 rounds and smaller sizes (a minute or two)
+#     --write    also write the report to bench/results.md
+#     --rounds N rounds for the interleaved rows (default 5)
+#   FANOUT=/path/to/fanout   use that binary instead of building build-bench/ (Release)
+#
+# The report (markdown) goes to stdout, progress to stderr. Exits non-zero only when it
+# could not run: a missing tool, a failed build, or a runner that produced wrong output.
+# Missed speed targets are reported, never fatal.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/.." && pwd)
+
+quick=0
+write=0
+rounds=""
+while [[ $# -gt 0 ]]; do
+    case $1 in
+    --quick) quick=1 ;;
+    --write) write=1 ;;
+    --rounds)
+        rounds=${2:?--rounds needs a number}
+        shift
+        ;;
+    -h | --help)
+        sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+        exit 0
+        ;;
+    *)
+        echo "run.sh: unknown argument '$1' (see --help)" >&2
+        exit 2
+        ;;
+    esac
+    shift
+done
+
+die() {
+    echo "run.sh: $*" >&2
+    exit 1
+}
+log() { echo "[bench] $*" >&2; }
+
+# ---------------------------------------------------------------- sizes
+if [[ $quick == 1 ]]; then
+    rounds=${rounds:-2}
+    n_trivial=1000 n_parallel=300 n_startup=6 n_cpu=8 n_out=50 n_input=200000
+    n_shell=500 n_spawn=300 keep_sizes=(2000 5000 10000)
+else
+    rounds=${rounds:-5}
+    n_trivial=5000 n_parallel=1000 n_startup=20 n_cpu=16 n_out=200 n_input=1000000
+    n_shell=2000 n_spawn=500 keep_sizes=(10000 50000 100000)
+fi
+[[ $rounds =~ ^[1-9][0-9]*$ ]] || die "--rounds: '$rounds' is not a positive number"
+cpu_seconds=0.25
+mib=1048576
+
+# ---------------------------------------------------------------- tools and builds
+for tool in cc g++ xargs parallel seq yes head wc cmp sort awk; do
+    command -v "$tool" >/dev/null || die "missing tool: $tool"
+done
+[[ -e /usr/include/boost/process.hpp ]] || die "missing Boost.Process headers (apt-get install libboost1.81-dev)"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/fanout-bench.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+log "compiling ref_runner, measure, busy, selfcpu.so, spawn_compare in $tmp"
+cc -O2 -Wall -o "$tmp/ref_runner" "$here/ref_runner.c" || die "cannot compile ref_runner.c"
+cc -O2 -Wall -o "$tmp/measure" "$here/measure.c" || die "cannot compile measure.c"
+cc -O2 -Wall -o "$tmp/busy" "$here/busy.c" || die "cannot compile busy.c"
+cc -O2 -Wall -shared -fPIC -o "$tmp/selfcpu.so" "$here/selfcpu.c" || die "cannot compile selfcpu.c"
+g++ -O2 -std=c++20 -o "$tmp/spawn_compare" "$here/spawn_compare.cpp" -lpthread ||
+    die "cannot compile spawn_compare.cpp"
+
+if [[ -n ${FANOUT:-} ]]; then
+    [[ -x $FANOUT ]] || die "FANOUT=$FANOUT is not an executable"
+    fanout=$FANOUT
+else
+    command -v cmake >/dev/null || die "missing tool: cmake"
+    log "building fanout (Release) in $repo/build-bench"
+    {
+        cmake -S "$repo" -B "$repo/build-bench" -DCMAKE_BUILD_TYPE=Release &&
+            cmake --build "$repo/build-bench" -j2 --target fanout
+    } >"$tmp/build.log" 2>&1 || {
+        tail -30 "$tmp/build.log" >&2
+        die "fanout build failed"
+    }
+    fanout=$repo/build-bench/fanout
+fi
+# What was built (read-only git queries).
+rev=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [[ -n ${FANOUT:-} ]]; then
+    rev="$rev (FANOUT given: the binary may not match it)"
+elif [[ -n $(git -C "$repo" status --porcelain -- src CMakeLists.txt 2>/dev/null) ]]; then
+    rev="$rev + uncommitted changes in src/"
+fi
+ref=$tmp/ref_runner
+measure=$tmp/measure
+busy=$tmp/busy
+q() { printf '%q' "$1"; }
+F=$(q "$fanout")
+R=$(q "$ref")
+
+# ---------------------------------------------------------------- helpers
+# Values per key, one per round, space-separated.
+declare -A V
+
+median() {
+    printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+max() { printf '%s\n' "$@" | sort -g | tail -1; }
+# Medians for the report: 3 significant-ish digits, no exponent.
+fmt() { awk -v x="$1" 'BEGIN { a = x < 0 ? -x : x; if (x == "nan") print x; else if (a >= 100) printf "%.0f\n", x; else if (a >= 10) printf "%.1f\n", x; else printf "%.3f\n", x }'; }
+med() { fmt "$(median ${V[$1]})"; }
+calc() { awk "BEGIN { printf \"$1\", $2 }"; }
+add() { V[$1]+="$2 "; }
+
+# run_measured INPUT_CMD RUNNER_CMD OUT [-p|-s]: `INPUT_CMD | measure RUNNER_CMD > OUT`;
+# sets wall user sys tree_rss self_hwm self_cpu. -p: the runner's own peak RSS (ptrace);
+# -s: the runner's own CPU time (preloaded selfcpu.so). Neither is used for timed start-up.
+run_measured() {
+    local input=$1 cmd=$2 out=$3 flag=${4:-}
+    [[ $flag == -s ]] && flag="-s $(q "$tmp/selfcpu.so")"
+    local mf=$tmp/m.txt
+    rm -f "$mf"
+    # The pipeline's own status is ignored: the runner's comes from measure's file.
+    eval "$input | $(q "$measure") $flag -o $(q "$mf") $cmd > $(q "$out")" || true
+    [[ -s $mf ]] || die "measure produced nothing for: $cmd"
+    read -r wall user sys tree_rss self_hwm code self_user self_sys <"$mf"
+    self_cpu=$(calc '%.6f' "$self_user + $self_sys")
+    [[ $code == 0 ]] || die "exit status $code from: $input | $cmd"
+}
+
+# Orders the names in "$@" starting at the round's offset, so no runner always goes first.
+rotate() {
+    local r=$1
+    shift
+    local names=("$@") n=$# i
+    for ((i = 0; i < n; i++)); do
+        echo "${names[(i + r) % n]}"
+    done
+}
+
+report=$tmp/report.md
+out() { echo "$*" >>"$report"; }
+
+seq "$n_trivial" >"$tmp/seq_trivial"
+seq "$n_parallel" >"$tmp/seq_parallel"
+
+# ---------------------------------------------------------------- 1. trivial jobs
+declare -A T_CMD T_N T_ORDERED
+T_CMD[ref]="$R -j2 echo"
+T_CMD[ref-c]="$R -c -j2 echo"
+T_CMD[group]="$F -j2 --group echo"
+T_CMD[keep]="$F -j2 -k echo"
+T_CMD[lb]="$F -j2 --line-buffer echo"
+T_CMD[ungroup]="$F -j2 -u echo"
+T_CMD[xargs]="xargs -P2 -n1 echo"
+T_CMD[parallel]="parallel --will-cite -j2 echo"
+for k in "${!T_CMD[@]}"; do T_N[$k]=$n_trivial; done
+T_N[parallel]=$n_parallel
+T_ORDERED[keep]=1
+trivial_names=(ref ref-c group keep lb ungroup xargs parallel)
+
+for ((r = 1; r <= rounds; r++)); do
+    for name in $(rotate "$r" "${trivial_names[@]}"); do
+        n=${T_N[$name]}
+        log "trivial jobs: round $r/$rounds: $name ($n jobs)"
+        run_measured "seq $n" "${T_CMD[$name]}" "$tmp/out.txt" -s
+        [[ $self_user != -1* ]] || die "$name: no self CPU time reported (selfcpu.so)"
+        lines=$(wc -l <"$tmp/out.txt")
+        [[ $lines == "$n" ]] || die "$name: $lines output lines, expected $n"
+        if [[ -n ${T_ORDERED[$name]:-} ]]; then
+            cmp -s "$tmp/out.txt" <(seq "$n") || die "$name: output is not in input order"
+        else
+            sort -n "$tmp/out.txt" | cmp -s - <(seq "$n") || die "$name: output lines differ from seq $n"
+        fi
+        add "t_rate_$name" "$(calc '%.1f' "$n / $wall")"
+        add "t_cpu_$name" "$(calc '%.3f' "($user + $sys) * 1000 / $n")"
+        add "t_self_$name" "$(calc '%.1f' "$self_cpu * 1000000 / $n")"
+    done
+    for name in group keep; do
+        rate=$(echo ${V[t_rate_$name]} | awk '{ print $NF }')
+        for base in ref-c xargs parallel; do
+            b=$(echo ${V[t_rate_$base]} | awk '{ print $NF }')
+            add "t_ratio_${name}_$base" "$(calc '%.3f' "$rate / $b")"
+        done
+        # CPU per job, fanout over ref_runner -c: > 1 means fanout burns more.
+        c=$(echo ${V[t_cpu_$name]} | awk '{ print $NF }')
+        b=$(echo ${V[t_cpu_ref-c]} | awk '{ print $NF }')
+        add "t_cpuratio_$name" "$(calc '%.3f' "$c / $b")"
+        c=$(echo ${V[t_self_$name]} | awk '{ print $NF }')
+        b=$(echo ${V[t_self_ref-c]} | awk '{ print $NF }')
+        add "t_selfratio_$name" "$(calc '%.3f' "$c / $b")"
+    done
+done
+
+# ---------------------------------------------------------------- 2. start-up
+echo 1 >"$tmp/one"
+declare -A S_CMD
+S_CMD[fanout]="$F echo"
+S_CMD[ref]="$R echo"
+S_CMD[ref-c]="$R -c echo"
+S_CMD[xargs]="xargs -n1 echo"
+S_CMD[parallel]="parallel --will-cite echo"
+startup_names=(fanout ref ref-c xargs parallel)
+for ((i = 1; i <= n_startup; i++)); do
+    log "start-up: run $i/$n_startup"
+    for name in $(rotate "$i" "${startup_names[@]}"); do
+        run_measured "cat $(q "$tmp/one")" "${S_CMD[$name]}" "$tmp/out.txt"
+        [[ $(cat "$tmp/out.txt") == 1 ]] || die "start-up $name: wrong output"
+        add "s_ms_$name" "$(calc '%.3f' "$wall * 1000")"
+    done
+    f=$(echo ${V[s_ms_fanout]} | awk '{ print $NF }')
+    for base in ref ref-c parallel; do
+        add "s_ratio_$base" "$(calc '%.3f' "$f / $(echo ${V[s_ms_$base]} | awk '{ print $NF }')")"
+    done
+done
+
+# ---------------------------------------------------------------- 3. CPU-bound scaling
+log "calibrating the busy loop to ${cpu_seconds}s of CPU"
+probe=200000000
+best=""
+for i in 1 2 3; do
+    "$measure" -o "$tmp/cal.txt" "$busy" "$probe"
+done
+best=$(awk '{ print $2 + $3 }' "$tmp/cal.txt" | sort -g | head -1)
+iters=$(calc '%.0f' "$probe * $cpu_seconds / $best")
+declare -A C_CMD
+C_CMD[fanout-j1]="$F -j1 $(q "$busy") $iters"
+C_CMD[fanout-j2]="$F -j2 $(q "$busy") $iters"
+C_CMD[ref-j1]="$R -j1 $(q "$busy") $iters"
+C_CMD[ref-j2]="$R -j2 $(q "$busy") $iters"
+cpu_names=(fanout-j1 fanout-j2 ref-j1 ref-j2)
+for ((r = 1; r <= rounds; r++)); do
+    for name in $(rotate "$r" "${cpu_names[@]}"); do
+        log "CPU-bound: round $r/$rounds: $name"
+        run_measured "seq $n_cpu" "${C_CMD[$name]}" /dev/null
+        add "c_wall_$name" "$wall"
+        add "c_cpu_$name" "$(calc '%.3f' "($user + $sys) / $n_cpu")"
+    done
+    for who in fanout ref; do
+        j1=$(echo ${V[c_wall_$who-j1]} | awk '{ print $NF }')
+        j2=$(echo ${V[c_wall_$who-j2]} | awk '{ print $NF }')
+        add "c_speedup_$who" "$(calc '%.3f' "$j1 / $j2")"
+    done
+done
+
+# ---------------------------------------------------------------- 4. output volume
+head -c "$mib" /dev/zero >"$tmp/mib"
+for ((i = 0; i < n_out; i++)); do echo "$tmp/mib"; done >"$tmp/out_list"
+out_input="cat $(q "$tmp/out_list")"
+out_bytes=$((n_out * mib))
+declare -A O_CMD
+O_CMD[group]="$F -j2 --group cat"
+O_CMD[keep]="$F -j2 -k cat"
+O_CMD[ref-c]="$R -c -j2 cat"
+output_names=(group keep ref-c)
+for ((r = 1; r <= rounds; r++)); do
+    for name in $(rotate "$r" "${output_names[@]}"); do
+        log "output: round $r/$rounds: $name"
+        run_measured "$out_input" "${O_CMD[$name]} | wc -c" "$tmp/count.txt" -s
+        # measure timed the runner; `| wc -c` is in the eval'd command after it.
+        bytes=$(cat "$tmp/count.txt")
+        [[ $bytes == "$out_bytes" ]] || die "output $name: $bytes bytes arrived, expected $out_bytes"
+        add "o_mibs_$name" "$(calc '%.1f' "$n_out / $wall")"
+        add "o_self_$name" "$(calc '%.3f' "$self_cpu * 1000 / $n_out")"
+        if [[ $r == 1 ]]; then
+            # The runner's own peak RSS, in a second run under ptrace (not timed).
+            run_measured "$out_input" "${O_CMD[$name]} | wc -c" "$tmp/count.txt" -p
+            [[ $(cat "$tmp/count.txt") == "$out_bytes" ]] || die "output $name (traced): bytes missing"
+            add "o_rss_$name" "$self_hwm"
+            add "o_tree_$name" "$tree_rss"
+        fi
+    done
+    for name in group keep; do
+        a=$(echo ${V[o_mibs_$name]} | awk '{ print $NF }')
+        b=$(echo ${V[o_mibs_ref-c]} | awk '{ print $NF }')
+        add "o_ratio_$name" "$(calc '%.3f' "$a / $b")"
+        a=$(echo ${V[o_self_$name]} | awk '{ print $NF }')
+        b=$(echo ${V[o_self_ref-c]} | awk '{ print $NF }')
+        add "o_selfratio_$name" "$(calc '%.3f' "$a / $b")"
+    done
+done
+
+# ---------------------------------------------------------------- 5. input volume
+declare -A I_CMD
+I_CMD[fanout]="$F -j2 -n 1000 true"
+I_CMD[xargs]="xargs -P2 -n 1000 true"
+input_names=(fanout xargs)
+for ((r = 1; r <= rounds; r++)); do
+    for name in $(rotate "$r" "${input_names[@]}"); do
+        log "input: round $r/$rounds: $name"
+        run_measured "seq $n_input" "${I_CMD[$name]}" /dev/null -s
+        add "i_wall_$name" "$wall"
+        add "i_self_$name" "$self_cpu"
+        if [[ $r == 1 ]]; then
+            run_measured "seq $n_input" "${I_CMD[$name]}" /dev/null -p
+            add "i_rss_$name" "$self_hwm"
+        fi
+    done
+    a=$(echo ${V[i_wall_fanout]} | awk '{ print $NF }')
+    b=$(echo ${V[i_wall_xargs]} | awk '{ print $NF }')
+    add "i_ratio" "$(calc '%.3f' "$a / $b")"
+done
+
+# ---------------------------------------------------------------- 6. keep-order memory
+for n in "${keep_sizes[@]}"; do
+    log "keep-order memory: $n jobs (one run, under ptrace)"
+    run_measured "seq $n" "$F -k -j2 echo" "$tmp/out.txt" -p
+    cmp -s "$tmp/out.txt" <(seq "$n") || die "-k over $n jobs: output is not seq $n"
+    V[k_rss_$n]=$self_hwm
+    V[k_rate_$n]=$(calc '%.1f' "$n / $wall")
+done
+
+# ---------------------------------------------------------------- shell vs direct
+declare -A D_CMD
+D_CMD[direct]="$F -j2 echo {}"
+D_CMD[shell]="$F -j2 'echo {} ;'"
+D_CMD[shell-ext]="$F -j2 '/bin/echo {} ;'"
+shell_names=(direct shell shell-ext)
+for ((r = 1; r <= rounds; r++)); do
+    for name in $(rotate "$r" "${shell_names[@]}"); do
+        log "shell vs direct: round $r/$rounds: $name"
+        run_measured "seq $n_shell" "${D_CMD[$name]}" "$tmp/out.txt" -s
+        sort -n "$tmp/out.txt" | cmp -s - <(seq "$n_shell") || die "shell vs direct ($name): wrong output"
+        add "d_rate_$name" "$(calc '%.1f' "$n_shell / $wall")"
+        add "d_cpu_$name" "$(calc '%.3f' "($user + $sys) * 1000 / $n_shell")"
+        add "d_self_$name" "$(calc '%.1f' "$self_cpu * 1000000 / $n_shell")"
+    done
+    a=$(echo ${V[d_rate_direct]} | awk '{ print $NF }')
+    c=$(echo ${V[d_cpu_direct]} | awk '{ print $NF }')
+    for name in shell shell-ext; do
+        b=$(echo ${V[d_rate_$name]} | awk '{ print $NF }')
+        add "d_extra_ms_$name" "$(calc '%.3f' "1000 / $b - 1000 / $a")"
+        b=$(echo ${V[d_cpu_$name]} | awk '{ print $NF }')
+        add "d_extra_cpu_$name" "$(calc '%.3f' "$b - $c")"
+    done
+done
+
+# ---------------------------------------------------------------- Boost.Process vs posix_spawn
+log "spawn_compare: $n_spawn spawns x 4 modes x $rounds rounds"
+"$tmp/spawn_compare" "$n_spawn" "$rounds" >"$tmp/spawn.txt" || die "spawn_compare failed"
+
+# ================================================================ report
+kib_to_mib() { calc '%.1f' "$1 / 1024"; }
+verdict() { if awk "BEGIN { exit !($1) }"; then echo "met"; else echo "**missed**"; fi; }
+
+out "# fanout benchmark results"
+out ""
+out "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end;"
+out "fanout $("$fanout" --version 2>/dev/null | awk '{ print $2 }') ($fanout, commit $rev), $rounds interleaved rounds$([[ $quick == 1 ]] && echo ', --quick sizes')."
+out "Medians over rounds; ratios are medians of per-round ratios (each round runs every"
+out "contender back to back, in a rotating order)."
+out ""
+out "## 1. Trivial jobs: \`seq $n_trivial | X echo\`, 2 at a time"
+out ""
+out "| runner | jobs | jobs/s | CPU ms/job (whole tree) | runner's own CPU µs/job |"
+out "| --- | ---: | ---: | ---: | ---: |"
+declare -A T_LABEL=([ref]="ref_runner (no capture)" [ref-c]="ref_runner -c" [group]="fanout --group (default)"
+    [keep]="fanout -k" [lb]="fanout --line-buffer" [ungroup]="fanout -u" [xargs]="xargs -P2 -n1 echo"
+    [parallel]="parallel -j2 echo")
+for name in "${trivial_names[@]}"; do
+    out "| ${T_LABEL[$name]} | ${T_N[$name]} | $(med t_rate_$name) | $(med t_cpu_$name) | $(med t_self_$name) |"
+done
+out ""
+out "GNU parallel runs $n_parallel jobs, not $n_trivial (it is slow); jobs/s and CPU ms/job are rates,"
+out "so its row compares directly. Whole-tree CPU is user+sys of the runner and every job it"
+out "reaped (wait4); the runner's own CPU (jobs excluded) is getrusage(RUSAGE_SELF) taken at its"
+out "exit by bench/selfcpu.c, preloaded into the runner only: the part of the cost a runner controls."
+out "Every run's output was checked: $n_trivial lines, equal to \`seq\` once sorted (-k: in order)."
+out ""
+out "Per-round jobs/s ratios:"
+out ""
+out "| round | group/ref -c | -k/ref -c | group/xargs | -k/xargs | group/parallel | -k/parallel | tree CPU group/ref -c | tree CPU -k/ref -c | own CPU group/ref -c | own CPU -k/ref -c |"
+out "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+ratio_keys=(t_ratio_group_ref-c t_ratio_keep_ref-c t_ratio_group_xargs t_ratio_keep_xargs t_ratio_group_parallel t_ratio_keep_parallel t_cpuratio_group t_cpuratio_keep t_selfratio_group t_selfratio_keep)
+for ((r = 1; r <= rounds; r++)); do
+    row="| $r |"
+    for key in "${ratio_keys[@]}"; do row+=" $(echo ${V[$key]} | awk -v r="$r" '{ print $r }') |"; done
+    out "$row"
+done
+row="| **median** |"
+for key in "${ratio_keys[@]}"; do row+=" **$(med "$key")** |"; done
+out "$row"
+out ""
+out "The first six columns are jobs/s ratios (higher is better for fanout); the last four are"
+out "CPU-per-job ratios (lower is better), which other load on the machine disturbs less: the"
+out "whole tree's (dominated by exec'ing /bin/echo) and the runner's own."
+out ""
+out "## 2. Start-up: one \`echo\` job, wall time (median of $n_startup runs)"
+out ""
+out "| runner | ms | fanout / this (median of per-run ratios) |"
+out "| --- | ---: | ---: |"
+declare -A S_LABEL=([fanout]="fanout" [ref]="ref_runner" [ref-c]="ref_runner -c" [xargs]="xargs" [parallel]="parallel")
+for name in "${startup_names[@]}"; do
+    ratio="-"
+    [[ -n ${V[s_ratio_$name]:-} ]] && ratio=$(med "s_ratio_$name")
+    out "| ${S_LABEL[$name]} | $(med s_ms_$name) | $ratio |"
+done
+out ""
+out "## 3. CPU-bound scaling: $n_cpu jobs of ${cpu_seconds}s CPU (busy loop, $iters iterations)"
+out ""
+out "| runner | -j1 wall s | -j2 wall s | speed-up (median per round) | CPU s/job |"
+out "| --- | ---: | ---: | ---: | ---: |"
+for who in fanout ref; do
+    label=$([[ $who == ref ]] && echo "ref_runner (control: what this machine allows now)" || echo fanout)
+    out "| $label | $(med c_wall_$who-j1) | $(med c_wall_$who-j2) | $(med c_speedup_$who) | $(med c_cpu_$who-j2) |"
+done
+out ""
+out "Per-round speed-ups: fanout $(echo ${V[c_speedup_fanout]}), ref_runner $(echo ${V[c_speedup_ref]})."
+out ""
+out "## 4. Output: $n_out jobs each writing 1 MiB (\`cat\` of a 1 MiB file) into \`| wc -c\`"
+out ""
+out "| runner | MiB/s | / ref_runner -c (median per round) | runner's own CPU ms/MiB | own CPU / ref_runner -c | runner's own peak RSS MiB | tree max RSS MiB (GNU time %M) |"
+out "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+declare -A O_LABEL=([group]="fanout --group" [keep]="fanout -k" [ref-c]="ref_runner -c")
+for name in "${output_names[@]}"; do
+    ratio="-" sratio="-"
+    [[ -n ${V[o_ratio_$name]:-} ]] && ratio=$(med "o_ratio_$name")
+    [[ -n ${V[o_selfratio_$name]:-} ]] && sratio=$(med "o_selfratio_$name")
+    out "| ${O_LABEL[$name]} | $(med o_mibs_$name) | $ratio | $(med o_self_$name) | $sratio | $(kib_to_mib "$(max ${V[o_rss_$name]})") | $(kib_to_mib "$(max ${V[o_tree_$name]})") |"
+done
+out ""
+out "Every run delivered $out_bytes bytes. The runner's own peak RSS (one extra, untimed run in"
+out "round 1) is VmHWM read from /proc/PID/status when it exits (bench/measure -p stops it there"
+out "with ptrace). GNU time's %M is wait4's ru_maxrss, the maximum over the process *and every child it reaped*, so it shows"
+out "the jobs' RSS as soon as one is bigger than the runner (checked: \`fanout -u dd bs=64M\` shows"
+out "~67 MiB under %M and ~4 MiB as fanout's VmHWM)."
+out ""
+out "## 5. Input: \`seq $n_input | X -P2/-j2 -n 1000 true\`"
+out ""
+out "| runner | wall s | own CPU s | own peak RSS MiB |"
+out "| --- | ---: | ---: | ---: |"
+out "| fanout -j2 -n 1000 true | $(med i_wall_fanout) | $(med i_self_fanout) | $(kib_to_mib "$(max ${V[i_rss_fanout]})") |"
+out "| xargs -P2 -n 1000 true | $(med i_wall_xargs) | $(med i_self_xargs) | $(kib_to_mib "$(max ${V[i_rss_xargs]})") |"
+out ""
+out "fanout / xargs wall time, per round: $(echo ${V[i_ratio]}); median **$(med i_ratio)**."
+out ""
+out "## 6. Keep-order memory: \`seq N | fanout -k -j2 echo\`"
+out ""
+out "| jobs | fanout peak RSS MiB | jobs/s (one run) |"
+out "| ---: | ---: | ---: |"
+for n in "${keep_sizes[@]}"; do
+    out "| $n | $(kib_to_mib "${V[k_rss_$n]}") | ${V[k_rate_$n]} |"
+done
+out ""
+out "## Shell vs direct: \`seq $n_shell | fanout -j2 echo {}\` vs \`fanout -j2 'echo {} ;'\`"
+out ""
+out "| command | jobs/s | CPU ms/job (tree) | fanout's own CPU µs/job | extra wall ms/job vs direct | extra CPU ms/job vs direct |"
+out "| --- | ---: | ---: | ---: | ---: | ---: |"
+out "| direct (\`echo {}\`: posix_spawn of /bin/echo) | $(med d_rate_direct) | $(med d_cpu_direct) | $(med d_self_direct) | - | - |"
+out "| shell (\`'echo {} ;'\`: /bin/sh -c, echo is a builtin) | $(med d_rate_shell) | $(med d_cpu_shell) | $(med d_self_shell) | $(med d_extra_ms_shell) | $(med d_extra_cpu_shell) |"
+out "| shell + exec (\`'/bin/echo {} ;'\`, extra row) | $(med d_rate_shell-ext) | $(med d_cpu_shell-ext) | $(med d_self_shell-ext) | $(med d_extra_ms_shell-ext) | $(med d_extra_cpu_shell-ext) |"
+out ""
+out "Extra costs are medians of per-round differences (wall per job at -j2 is 1 / jobs/s). In"
+out "\`'echo {} ;'\` the shell's builtin echo replaces /bin/echo, so that row can come out"
+out "cheaper than running /bin/echo directly; the third row runs the same /bin/echo through"
+out "the shell and is the real price of the shell."
+out ""
+out "## Boost.Process v1 (fork launcher) vs posix_spawn: /bin/true, $n_spawn spawns"
+out ""
+out '```'
+while IFS= read -r line; do out "$line"; done <"$tmp/spawn.txt"
+out '```'
+out ""
+
+# ---------------------------------------------------------------- targets
+mg=$(med t_ratio_group_ref-c) mk=$(med t_ratio_keep_ref-c)
+xg=$(med t_ratio_group_xargs) xk=$(med t_ratio_keep_xargs)
+pg=$(med t_ratio_group_parallel) pk=$(med t_ratio_keep_parallel)
+sr=$(med s_ratio_ref)
+sp=$(med c_speedup_fanout)
+og=$(med o_ratio_group) ok=$(med o_ratio_keep)
+org=$(max ${V[o_rss_group]}) ork=$(max ${V[o_rss_keep]})
+ir=$(med i_ratio) irss=$(max ${V[i_rss_fanout]})
+kbig=${keep_sizes[-1]}
+krss=${V[k_rss_$kbig]}
+out "## Targets"
+out ""
+ratio_of() { fmt "$(calc '%.4f' "$1 / $2")"; }
+tc_g=$(median ${V[t_cpu_group]}) tc_k=$(median ${V[t_cpu_keep]}) tc_x=$(median ${V[t_cpu_xargs]})
+tc_p=$(median ${V[t_cpu_parallel]}) ts_g=$(median ${V[t_self_group]}) ts_k=$(median ${V[t_self_keep]})
+ts_x=$(median ${V[t_self_xargs]})
+out "| target | measured (wall-time ratio) | verdict | CPU view (steadier under load) |"
+out "| --- | --- | --- | --- |"
+out "| trivial jobs, --group >= 0.9x ref_runner -c | $mg | $(verdict "$mg >= 0.9") | tree CPU/job $(med t_cpuratio_group)x, own CPU/job $(med t_selfratio_group)x ref_runner -c's |"
+out "| trivial jobs, -k >= 0.9x ref_runner -c | $mk | $(verdict "$mk >= 0.9") | tree CPU/job $(med t_cpuratio_keep)x, own CPU/job $(med t_selfratio_keep)x ref_runner -c's |"
+out "| trivial jobs, --group >= xargs -P2 | $xg | $(verdict "$xg >= 1.0") | tree CPU/job $(ratio_of "$tc_g" "$tc_x")x, own CPU/job $(ratio_of "$ts_g" "$ts_x")x xargs' |"
+out "| trivial jobs, -k >= xargs -P2 | $xk | $(verdict "$xk >= 1.0") | tree CPU/job $(ratio_of "$tc_k" "$tc_x")x, own CPU/job $(ratio_of "$ts_k" "$ts_x")x xargs' |"
+out "| trivial jobs >= 8x GNU parallel (--group / -k) | $pg / $pk | $(verdict "$pg >= 8 && $pk >= 8") | parallel burns $(ratio_of "$tc_p" "$tc_g")x / $(ratio_of "$tc_p" "$tc_k")x the tree CPU per job |"
+out "| start-up within 1.3x of ref_runner (one job) | $sr | $(verdict "$sr <= 1.3") | (vs ref_runner -c: $(med s_ratio_ref-c)) |"
+out "| CPU-bound speed-up >= 1.98x at -j2 | $sp | $(verdict "$sp >= 1.98") | ref_runner's speed-up in the same rounds: $(med c_speedup_ref) |"
+out "| output >= 0.9x ref_runner -c MiB/s (--group / -k) | $og / $ok | $(verdict "$og >= 0.9 && $ok >= 0.9") | own CPU per MiB $(med o_selfratio_group)x / $(med o_selfratio_keep)x ref_runner -c's |"
+out "| output: fanout peak RSS < 16 MiB (--group / -k) | $(kib_to_mib "$org") / $(kib_to_mib "$ork") MiB | $(verdict "$org < 16384 && $ork < 16384") | |"
+out "| 1M-line input within 1.5x of xargs | $ir | $(verdict "$ir <= 1.5") | own CPU $(ratio_of "$(median ${V[i_self_fanout]})" "$(median ${V[i_self_xargs]})")x xargs' |"
+out "| 1M-line input: fanout peak RSS < 16 MiB | $(kib_to_mib "$irss") MiB | $(verdict "$irss < 16384") | |"
+out "| -k over $kbig jobs: peak RSS < 8 MiB | $(kib_to_mib "$krss") MiB | $(verdict "$krss < 8192") | |"
+out ""
+out "Verdicts follow the targets' wall-time ratios. Under heavy load from other processes the"
+out "per-round ratios scatter widely; the CPU column says whether fanout itself costs more."
+[[ $quick == 1 ]] && out "" && out "(--quick: smaller sizes than the targets name; run without --quick to judge them.)"
+
+cat "$report"
+if [[ $write == 1 ]]; then
+    cp "$report" "$here/results.md"
+    log "wrote $here/results.md"
+fi
