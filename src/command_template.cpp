@@ -442,7 +442,7 @@ ArgvSize CommandTemplate::base_size(std::size_t seq) const
         size.longest = std::max(size.longest, length);
     }
     if (m_needs_shell) {
-        size = ArgvSize{m_syntax.shell.size() + 1 + 3 + script + 1, 3, script};
+        size = ArgvSize{m_syntax.shell.size() + 1 + 3 + script + 1, 3, std::max(script, m_syntax.shell.size())};
     }
     return size;
 }

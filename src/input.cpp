@@ -55,9 +55,12 @@ std::optional<std::size_t> Input::count_records() const
     if (!count) {
         return std::nullopt;
     }
-    std::size_t total = *count;
-    for (std::size_t i = 1; i < m_sources.size(); ++i) {
+    std::size_t total = *count; // an empty first source means no records, linked or not
+    for (std::size_t i = 1; i < m_sources.size() && total > 0; ++i) {
         std::size_t size = m_sources[i].values.size();
+        if (size == 0) {
+            return 0; // next() gives nothing when any later source is empty, linked or not
+        }
         total = m_link ? std::max(total, size) : total * size;
     }
     return total;

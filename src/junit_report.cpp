@@ -67,7 +67,11 @@ std::string xml_escape(std::string_view text)
     for (std::size_t i = 0; i < text.size();) {
         char c = text[i];
         std::size_t length = utf8_length(text, i);
-        if (length == 0 || (length == 1 && static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r')) {
+        bool control = length == 1 && static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r';
+        // U+FFFE and U+FFFF are valid UTF-8 but not XML 1.0 characters.
+        bool nonchar = length == 3 && text.substr(i, 2) == "\xEF\xBF" &&
+                       (text[i + 2] == '\xBE' || text[i + 2] == '\xBF');
+        if (length == 0 || control || nonchar) {
             out += k_replacement;
             i += length == 0 ? 1 : length;
             continue;
