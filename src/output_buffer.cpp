@@ -99,12 +99,7 @@ void OutputBuffer::append(std::string_view data)
         spill();
     }
     if (m_file) {
-        try {
-            write_all(m_file.get(), data, "temp file");
-        } catch (const Error& e) {
-            throw Error(std::string("cannot hold job output in ") + temp_dir() + ": " + e.what());
-        }
-        m_file_size += data.size();
+        write_to_file(data);
         return;
     }
     if (m_memory.capacity() < m_memory.size() + data.size() && !m_budget->spare.empty() && m_memory.empty()) {
@@ -119,10 +114,20 @@ void OutputBuffer::spill()
 {
     m_file = open_temp_file();
     if (!m_memory.empty()) {
-        write_all(m_file.get(), m_memory, "temp file");
-        m_file_size = m_memory.size();
+        write_to_file(m_memory);
         release_memory();
     }
+}
+
+// A full disk is an error that names the directory, never a silent loss.
+void OutputBuffer::write_to_file(std::string_view data)
+{
+    try {
+        write_all(m_file.get(), data, "temp file");
+    } catch (const Error& e) {
+        throw Error("cannot hold job output in " + temp_dir() + ": " + e.what());
+    }
+    m_file_size += data.size();
 }
 
 void OutputBuffer::write_to(int fd, const char* what)

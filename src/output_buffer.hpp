@@ -43,6 +43,7 @@ public:
 
 private:
     void spill();
+    void write_to_file(std::string_view data);
     void release_memory();
 
     MemoryBudget* m_budget;

@@ -1,0 +1,324 @@
+# Fault injection: our stdout a closed pipe, $TMPDIR full, missing or read-only when
+# output must spill, too few descriptors (ulimit -n) or processes (ulimit -u), jobs that
+# close stdout, leave a daemon holding the pipe, write 4 GiB or die by a signal. Every
+# case checks the outcome is reported, the other jobs' output is complete, and that no
+# temp file or process is left behind.
+# shellcheck source=lib.sh disable=SC1083,SC2016 # literal braces and unexpanded $ are the point
+source "$(dirname "$0")/lib.sh"
+
+# --- helpers ---------------------------------------------------------------------------
+
+# Jobs that must not outlive fanout run `sleep <marker>`: a duration no other process on
+# the machine uses, so pgrep -f finds exactly them (and the shells that run them).
+MARK_BASE=$((RANDOM * 32768 + RANDOM))
+MARK_N=0
+new_mark() {
+    MARK_N=$((MARK_N + 1))
+    MARK="29.$MARK_BASE$MARK_N"
+}
+
+# leftovers PATTERN: the processes (pid and command line) that still match PATTERN.
+leftovers() {
+    pgrep -af -- "$1" || true
+}
+
+# A milliseconds clock for "fanout ended quickly".
+now_ms() {
+    echo $(($(date +%s%N) / 1000000))
+}
+
+# The descriptors a job's shell holds, one per line, as `ls /proc/$$/fd` in a job prints
+# them (a simple command: the shell opens nothing for it). A job must hold exactly what a
+# shell started here holds (0, 1, 2 and whatever the test harness passed on): nothing
+# fanout opened (pipes, temp files, signalfd, /dev/null) may leak into it.
+JOB_FDS='ls /proc/$$/fd'
+BASELINE_FDS=$(sh -c "$JOB_FDS" </dev/null 2>/dev/null)
+
+# Running as nobody (RLIMIT_NPROC does not bind root, and root writes to read-only
+# directories): a copy of the binary in a world-readable directory, and the command that
+# drops privileges.
+DROP=()
+NOBODY_DIR=""
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+    NOBODY_DIR=$(mktemp -d /tmp/fanout-e2e-nobody.XXXXXX)
+    chmod 755 "$NOBODY_DIR"
+    cp "$FANOUT" "$NOBODY_DIR/fanout"
+    chmod 755 "$NOBODY_DIR/fanout"
+    if setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups true 2>/dev/null; then
+        DROP=(setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups)
+    elif runuser -u nobody -- true 2>/dev/null; then
+        DROP=(runuser -u nobody --)
+    fi
+fi
+
+MOUNTS=()
+cleanup_faults() {
+    local rc=$? dir
+    for dir in "${MOUNTS[@]}"; do
+        umount "$dir" 2>/dev/null || umount -l "$dir" 2>/dev/null
+    done
+    [ -n "$NOBODY_DIR" ] && rm -rf "$NOBODY_DIR"
+    (exit "$rc")
+    finish
+}
+trap cleanup_faults EXIT
+
+# --- our stdout is a closed pipe --------------------------------------------------------
+# Jobs 1-3 print after 0.1-0.3 s; every other job sleeps until it is killed. The reader
+# leaves at once or after one line; fanout learns it on its next write, must die by
+# SIGPIPE (141) without a word, and take its running jobs with it.
+closed_pipe_case() { # DESC READER MODE-OPTIONS...
+    local desc=$1 reader=$2 start status
+    shift 2
+    new_mark
+    start=$(now_ms)
+    timeout -k 5 60 "$FANOUT" "$@" -j6 "case {} in 1|2|3) sleep 0.{}; echo {};; *) exec sleep $MARK;; esac" \
+        ::: $(seq 100) 2>"$T/pipe_err.txt" | eval "$reader" >"$T/pipe_out.txt"
+    status=${PIPESTATUS[0]}
+    assert_eq "$desc: fanout dies by SIGPIPE" 141 "$status"
+    assert_eq "$desc: fanout says nothing on stderr" "" "$(cat "$T/pipe_err.txt")"
+    assert_le "$desc: fanout ends at once, not when its jobs would (ms)" 10000 $(($(now_ms) - start))
+    assert_eq "$desc: no job process is left" "" "$(leftovers "$MARK")"
+}
+closed_pipe_case "closed pipe (--group, reader gone)" '(exec 0<&-; true)' --group
+assert_eq "closed pipe (--group, reader gone): nothing was read" "" "$(cat "$T/pipe_out.txt")"
+closed_pipe_case "closed pipe (--group, head -n 1)" 'head -n 1' --group
+assert_eq "closed pipe (--group, head -n 1): the reader got the first line" 1 "$(cat "$T/pipe_out.txt")"
+closed_pipe_case "closed pipe (-k, head -n 1)" 'head -n 1' -k
+assert_eq "closed pipe (-k, head -n 1): the reader got the first line" 1 "$(cat "$T/pipe_out.txt")"
+closed_pipe_case "closed pipe (--line-buffer, reader gone)" '(exec 0<&-; true)' --line-buffer
+
+# Output held in a temp file goes out by sendfile: a reader that leaves midway.
+timeout -k 5 60 "$FANOUT" --group 'head -c 20M /dev/zero; : {}' ::: 1 2>"$T/pipe_err.txt" | head -c 1000 >"$T/pipe_out.txt"
+status=${PIPESTATUS[0]}
+assert_eq "closed pipe while copying spilled output: SIGPIPE" 141 "$status"
+assert_eq "closed pipe while copying spilled output: nothing on stderr" "" "$(cat "$T/pipe_err.txt")"
+assert_eq "closed pipe while copying spilled output: the reader got its 1000 bytes" 1000 "$(wc -c <"$T/pipe_out.txt")"
+
+# --- output cannot spill: $TMPDIR full, missing or read-only -----------------------------
+# Three small jobs finish first; then one job prints 20 MiB under --group (spills past
+# 1 MiB) while another sleeps. Expected: exit 255, one "fanout: error: cannot ... in DIR"
+# line, the small jobs' output, the sleeper killed, and DIR left empty.
+SPILL_JOBS='case {} in big) sleep 0.5; head -c 20M /dev/zero;; slow) exec sleep MARK;; *) echo small-{};; esac'
+spill_failure_case() { # DESC DIR [PREFIX...] (PREFIX runs fanout, e.g. as nobody)
+    local desc=$1 dir=$2 start
+    shift 2
+    new_mark
+    start=$(now_ms)
+    run env TMPDIR="$dir" "$@" "$FANOUT" --group -j3 "${SPILL_JOBS/MARK/$MARK}" ::: s1 s2 s3 slow big
+    assert_status "$desc: exit status 255" 255
+    assert_eq "$desc: exactly one line on stderr" 1 "$(line_count "$ERR_FILE")"
+    assert_match "$desc: a 'fanout: error: cannot' line" '^fanout: error: cannot ' "$ERR"
+    assert_contains "$desc: the error names the directory" " $dir" "$ERR"
+    assert_eq "$desc: the small jobs' output is complete" $'small-s1\nsmall-s2\nsmall-s3' "$(sort "$OUT_FILE")"
+    assert_le "$desc: fanout stops at once (ms)" 10000 $(($(now_ms) - start))
+    assert_eq "$desc: the running job is terminated" "" "$(leftovers "$MARK")"
+    if [ -d "$dir" ]; then
+        assert_eq "$desc: nothing left in the directory" "" "$(ls -A "$dir")"
+    fi
+}
+
+mkdir -p "$T/full1m" "$T/full64k"
+if mount -t tmpfs -o size=1m tmpfs "$T/full1m" 2>/dev/null; then
+    MOUNTS+=("$T/full1m")
+    # 1 MiB held in memory fits; the next write does not.
+    spill_failure_case "TMPDIR on a full 1 MiB tmpfs" "$T/full1m"
+    assert_eq "TMPDIR on a full tmpfs: no space is still in use" 0 "$(df -P "$T/full1m" | awk 'NR == 2 { print $3 }')"
+    umount "$T/full1m"
+    mount -t tmpfs -o size=64k tmpfs "$T/full64k"
+    MOUNTS+=("$T/full64k")
+    # Even the first 1 MiB held in memory does not fit when it moves to the file.
+    spill_failure_case "TMPDIR on a full 64 KiB tmpfs" "$T/full64k"
+    umount "$T/full64k"
+else
+    echo "NOTE: cannot mount a tmpfs here; the full-filesystem cases are covered by the read-only one"
+fi
+
+if [ ${#DROP[@]} -gt 0 ]; then
+    mkdir "$NOBODY_DIR/readonly"
+    chmod 555 "$NOBODY_DIR/readonly"
+    FANOUT_AS_ROOT=$FANOUT
+    FANOUT=$NOBODY_DIR/fanout
+    spill_failure_case "TMPDIR read-only (as nobody)" "$NOBODY_DIR/readonly" "${DROP[@]}"
+    FANOUT=$FANOUT_AS_ROOT
+elif [ "$(id -u)" -ne 0 ]; then
+    mkdir "$T/readonly"
+    chmod 555 "$T/readonly"
+    spill_failure_case "TMPDIR read-only" "$T/readonly"
+    chmod 755 "$T/readonly"
+else
+    echo "SKIP: read-only TMPDIR: cannot drop root privileges (no setpriv or runuser, or no user nobody)"
+fi
+
+spill_failure_case "TMPDIR=/nonexistent" /nonexistent
+assert_contains "TMPDIR=/nonexistent: the error gives the reason" "No such file or directory" "$ERR"
+
+# --- too few descriptors: ulimit -n 32 with -j 64 ---------------------------------------
+# Each running job holds two pipe ends, so -j 64 cannot fit in 32 descriptors: spawns
+# fail with EMFILE and wait for a running job to end. Nothing is lost.
+run bash -c 'ulimit -n 32 && exec "$0" -j 64 "echo {}" ::: $(seq 300)' "$FANOUT"
+assert_status "ulimit -n 32, -j 64: exit status" 0
+assert_eq "ulimit -n 32, -j 64: all 300 lines arrive" "$(seq 300)" "$(sort -n "$OUT_FILE")"
+assert_eq "ulimit -n 32, -j 64: nothing on stderr" "" "$ERR"
+run bash -c 'ulimit -n 32 && exec "$0" -k -j 64 "echo {}" ::: $(seq 300)' "$FANOUT"
+assert_eq "ulimit -n 32, -j 64, -k: all 300 lines in order" "$(seq 300)" "$OUT"
+run bash -c 'ulimit -n 32 && exec "$0" -k -j 64 "$1; : {}" ::: $(seq 100)' "$FANOUT" "$JOB_FDS"
+assert_eq "ulimit -n 32: no job holds a descriptor of fanout's (100 jobs list theirs)" \
+    "$(for i in $(seq 100); do echo "$BASELINE_FDS"; done)" "$OUT"
+
+# So few descriptors that not even one job can start (fanout itself needs 0-4, a job two
+# pipes more): with nothing running to wait for, fanout tries for about 5 s, then reports
+# the jobs as not started. Inherited descriptors are closed first so the count is exact.
+CLOSE_FDS='for fd in $(ls /proc/$$/fd); do
+    if [ "$fd" -gt 2 ] && [ -e "/proc/$$/fd/$fd" ]; then eval "exec $fd>&-"; fi
+done'
+start=$(now_ms)
+run bash -c "$CLOSE_FDS; ulimit -n 8 && exec \"\$0\" -k 'echo {}' ::: a b" "$FANOUT"
+elapsed=$(($(now_ms) - start))
+assert_status "ulimit -n 8: two jobs that cannot start: exit status 2" 2
+assert_eq "ulimit -n 8: nothing on stdout" "" "$OUT"
+assert_contains "ulimit -n 8: the reason is given" "echo: Too many open files" "$ERR"
+assert_contains "ulimit -n 8: the summary says the job could not start" "job 1 (could not start): echo a" "$ERR"
+assert_ge "ulimit -n 8: fanout kept trying for a while (ms)" 4000 "$elapsed"
+assert_le "ulimit -n 8: but not forever (ms)" 20000 "$elapsed"
+
+# --- too few processes: ulimit -u as nobody -----------------------------------------------
+# RLIMIT_NPROC counts the tasks of a real user id and does not bind root. As nobody the
+# limit is set a few above nobody's current count, so only some of the -j 50 jobs can run
+# at once; spawns fail with EAGAIN and must wait. The jobs use no fork of their own
+# (`exec sleep`): a job's shell that cannot fork its `sleep` would fail on its own.
+nobody_tasks() {
+    ps -eLo ruid= | awk -v uid="$(id -u nobody)" '$1 == uid' | wc -l
+}
+nproc_prefix() { # LIMIT: sets NPROC, a prefix that runs a command as nobody under ulimit -u LIMIT
+    NPROC=(bash -c 'ulimit -u "$0" && cd "$1" && shift && exec "$@"' "$1" "$NOBODY_DIR" "${DROP[@]}")
+}
+if [ ${#DROP[@]} -gt 0 ]; then
+    base=$(nobody_tasks)
+    # Proof the limit binds here: three background sleeps must not all start under +2.
+    nproc_prefix $((base + 2))
+    "${NPROC[@]}" sh -c 'for i in 1 2 3; do sleep 0.3 & done; wait' >/dev/null 2>"$T/probe_err.txt"
+    if grep -q "fork" "$T/probe_err.txt"; then
+        start=$(now_ms)
+        nproc_prefix $((base + 6))
+        run "${NPROC[@]}" "$NOBODY_DIR/fanout" -j 50 'echo {}; exec sleep 0.05' ::: $(seq 200)
+        elapsed=$(($(now_ms) - start))
+        assert_status "ulimit -u: exit status" 0
+        assert_eq "ulimit -u: all 200 lines arrive" "$(seq 200)" "$(sort -n "$OUT_FILE")"
+        assert_eq "ulimit -u: nothing on stderr" "" "$ERR"
+        # 200 jobs of 0.05 s, at most 5 at a time: about 2 s (50 at a time: 0.2 s).
+        assert_ge "ulimit -u: the limit held the jobs back (ms)" 1200 "$elapsed"
+        # Room for fanout alone: nothing running to wait for, so it retries, then gives up.
+        nproc_prefix $((base + 1))
+        run "${NPROC[@]}" "$NOBODY_DIR/fanout" 'echo {}' ::: a
+        assert_status "ulimit -u, no room for any job: one job failed" 1
+        assert_contains "ulimit -u, no room for any job: the reason is given" \
+            "echo: Resource temporarily unavailable" "$ERR"
+        assert_contains "ulimit -u, no room for any job: the summary says so" \
+            "job 1 (could not start): echo a" "$ERR"
+    else
+        echo "SKIP: ulimit -u does not bind nobody here (the probe could fork beyond it): not tested"
+    fi
+else
+    echo "SKIP: ulimit -u: cannot run as an unprivileged user here (root ignores RLIMIT_NPROC): not tested"
+fi
+
+# --- a job closes its stdout and goes on ------------------------------------------------
+for mode in --group -k --line-buffer; do
+    run "$FANOUT" $mode 'exec >&-; sleep 1; echo done-{} >&2' ::: 1 2
+    assert_status "a job closes stdout ($mode): exit status" 0
+    assert_eq "a job closes stdout ($mode): its later stderr arrives" $'done-1\ndone-2' "$(sort "$ERR_FILE")"
+    assert_eq "a job closes stdout ($mode): nothing on stdout" "" "$OUT"
+done
+
+# --- a job leaves a daemon holding the pipe ----------------------------------------------
+# The daemon escapes the job's process group (setsid) and keeps the write ends open:
+# fanout must not wait for the end of file.
+for mode in --group -k --line-buffer; do
+    rm -f "$T/daemon.pid"
+    start=$(now_ms)
+    run "$FANOUT" $mode "setsid sh -c 'echo \$\$ >$T/daemon.pid; exec sleep 30' & echo hi-{}" ::: 1
+    elapsed=$(($(now_ms) - start))
+    wait_until 5 test -s "$T/daemon.pid"
+    kill_at_exit "$T/daemon.pid"
+    assert_status "daemon holding the pipe ($mode): exit status" 0
+    assert_eq "daemon holding the pipe ($mode): the job's output arrives" hi-1 "$OUT"
+    assert_le "daemon holding the pipe ($mode): fanout ends quickly (ms)" 10000 "$elapsed"
+    assert_true "daemon holding the pipe ($mode): the daemon did run" test -s "$T/daemon.pid"
+    kill "$(cat "$T/daemon.pid" 2>/dev/null)" 2>/dev/null
+done
+
+# --- a job writes 4 GiB ----------------------------------------------------------------
+# Through a pipe to wc -c: -k passes it live; --group holds it in a temp file in $TMPDIR
+# (here $T) and copies it out at the end. fanout's own peak RSS (VmHWM, polled) must stay
+# small either way.
+BIG=4G
+BIG_BYTES=4294967296
+free_kb=$(df -Pk "$T" | awk 'NR == 2 { print $4 }')
+if [ "$free_kb" -lt $((5 * 1024 * 1024)) ]; then
+    echo "NOTE: less than 5 GiB free in $T: the big-output cases use 1 GiB"
+    BIG=1G
+    BIG_BYTES=1073741824
+fi
+# big_output_case DESC MODE: one job writes $BIG through fanout MODE into wc -c.
+big_output_case() {
+    local desc=$1 mode=$2 pid state hwm deadline
+    rm -f "$T/big.fifo" "$T/big.count"
+    mkfifo "$T/big.fifo"
+    wc -c <"$T/big.fifo" >"$T/big.count" &
+    local reader=$!
+    # A third job, started 0.5 s in (when the second ends), while the first's output is
+    # held in a temp file, lists its descriptors.
+    TMPDIR=$T "$FANOUT" "$mode" -j2 "case {} in big) head -c $BIG /dev/zero;; short) sleep 0.5;; fds) exec >&2; $JOB_FDS;; esac" \
+        ::: big short fds >"$T/big.fifo" 2>"$T/big.err" &
+    pid=$!
+    PEAK_KB=0
+    deadline=$((SECONDS + 120))
+    while true; do
+        state=$(awk '/^State:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
+        if [ -z "$state" ] || [ "$state" = Z ]; then
+            break
+        fi
+        hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
+        if [ -n "$hwm" ] && [ "$hwm" -gt "$PEAK_KB" ]; then
+            PEAK_KB=$hwm
+        fi
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            echo "NOTE: $desc: fanout still runs after 120 s; killing it"
+            kill "$pid"
+        fi
+        sleep 0.2
+    done
+    wait "$pid"
+    BIG_STATUS=$?
+    wait "$reader"
+    BIG_COUNT=$(tr -d ' ' <"$T/big.count")
+    assert_eq "$desc: exit status" 0 "$BIG_STATUS"
+    assert_eq "$desc: every byte arrives ($BIG)" "$BIG_BYTES" "$BIG_COUNT"
+    assert_eq "$desc: the other job's stderr arrives; it holds none of fanout's descriptors" \
+        "$BASELINE_FDS" "$(cat "$T/big.err")"
+    echo "NOTE: $desc: fanout's peak RSS was $PEAK_KB KiB"
+    assert_ge "$desc: VmHWM was sampled" 1 "$PEAK_KB"
+    assert_le "$desc: fanout's peak RSS stays under 64 MiB (KiB)" 65536 "$PEAK_KB"
+    assert_eq "$desc: no temp file left in TMPDIR" "" "$(find "$T" -mindepth 1 -maxdepth 1 -name 'fanout*')"
+}
+big_output_case "$BIG through -k" -k
+big_output_case "$BIG through --group (spilled to disk)" --group
+
+# --- jobs killed by a signal -----------------------------------------------------------
+run bash -c 'ulimit -c 0 && exec "$@"' _ "$FANOUT" -k -j4 --joblog "$T/signals.log" \
+    'case {} in KILL|SEGV) kill -{} $$;; *) sleep 0.1; echo {};; esac' ::: a KILL b SEGV c
+assert_status "jobs killed by KILL and SEGV: exit status counts 2 failures" 2
+assert_eq "jobs killed by a signal: the other jobs' output is complete" $'a\nb\nc' "$OUT"
+assert_contains "the summary counts them" "fanout: 2 of 5 jobs failed:" "$ERR"
+assert_contains "the summary names signal KILL" "job 2 (signal KILL)" "$ERR"
+assert_contains "the summary names signal SEGV" "job 4 (signal SEGV)" "$ERR"
+assert_eq "--joblog: Signal column 9 for KILL" 9 "$(awk -F'\t' '$1 == 2 { print $8 }' "$T/signals.log")"
+assert_eq "--joblog: Signal column 11 for SEGV" 11 "$(awk -F'\t' '$1 == 4 { print $8 }' "$T/signals.log")"
+assert_eq "--joblog: Signal column 0 for the others" "0 0 0" \
+    "$(awk -F'\t' '$1 == 1 || $1 == 3 || $1 == 5 { print $8 }' "$T/signals.log" | xargs)"
+run bash -c 'ulimit -c 0 && exec "$@"' _ "$FANOUT" -q sh -c 'kill -SEGV $$' ::: x
+assert_status "direct sh -c 'kill -SEGV \$\$': a failed job" 1
+assert_contains "direct sh -c 'kill -SEGV \$\$': signal SEGV" "(signal SEGV)" "$ERR"
+
+end_of_tests
