@@ -453,6 +453,7 @@ ArgvSize CommandTemplate::add_arg(ArgvSize size, std::size_t index, std::string_
         std::size_t added = 0;
         std::size_t new_words = 0; // in direct mode each {} value may start an argv word
         std::size_t positional = 0; // {N} values stay in their word, which grows with each
+        std::size_t all_refs = 0;   // two {} in one word join values of different arguments
         for (const auto& piece : word.pieces) {
             const auto* r = std::get_if<Replacement>(&piece);
             bool all = r && r->kind == Replacement::Kind::all_args;
@@ -463,6 +464,7 @@ ArgvSize CommandTemplate::add_arg(ArgvSize size, std::size_t index, std::string_
             // In a shell script each value is quoted and, for {}, follows a space.
             added += m_needs_shell ? shell_quoted_length(modified) + (all ? 1 : 0) : modified.size();
             new_words += all && !m_needs_shell ? 1 : 0;
+            all_refs += all ? 1 : 0;
             positional += all ? 0 : modified.size();
         }
         if (added == 0 && new_words == 0) {
@@ -475,7 +477,7 @@ ArgvSize CommandTemplate::add_arg(ArgvSize size, std::size_t index, std::string_
         size.count += new_words;
         // A word's {N} values join whatever its {} produces; only a word with {} alone
         // has a longest string bounded by one argument.
-        bool additive = m_needs_shell || positional > 0 || word_has_positional(word);
+        bool additive = m_needs_shell || positional > 0 || all_refs > 1 || word_has_positional(word);
         size.longest = additive ? size.longest + added : std::max(size.longest, fixed_length(word) + added);
     }
     return size;

@@ -137,7 +137,7 @@ TermSeq parse_termseq(std::string_view text)
         }
         rest.remove_prefix(comma + 1);
         double ms = 0;
-        if (!take_number(rest, ms) || (!rest.empty() && rest.front() != ',')) {
+        if (!take_number(rest, ms) || ms > 1e15 || (!rest.empty() && rest.front() != ',')) {
             bad("--termseq", text, k_expected);
         }
         if (!rest.empty()) {

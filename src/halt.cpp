@@ -28,7 +28,7 @@ double parse_amount(std::string_view text, std::string_view whole, bool& percent
     }
     double value = 0;
     auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || !(value > 0) ||
+    if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || !(value > 0) || !std::isfinite(value) ||
         (percent && value > 100) || (!percent && value != std::floor(value))) {
         bad(whole);
     }

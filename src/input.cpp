@@ -113,7 +113,10 @@ void Input::append_columns(Record& record, const std::string& value) const
     // Every separator splits, so "a," is two columns, the second empty.
     auto begin = value.cbegin();
     std::smatch match;
-    while (begin != value.cend() && std::regex_search(begin, value.cend(), match, *m_colsep) &&
+    // After the first separator, ^ and \b must see the text before `begin`.
+    auto flags = [&] { return begin == value.cbegin() ? std::regex_constants::match_default
+                                                      : std::regex_constants::match_prev_avail; };
+    while (begin != value.cend() && std::regex_search(begin, value.cend(), match, *m_colsep, flags()) &&
            match.length(0) > 0) {
         record.columns.emplace_back(begin, match[0].first);
         begin = match[0].second;
