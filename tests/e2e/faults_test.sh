@@ -14,7 +14,7 @@ MARK_BASE=$((RANDOM * 32768 + RANDOM))
 MARK_N=0
 new_mark() {
     MARK_N=$((MARK_N + 1))
-    MARK="29.$MARK_BASE$MARK_N"
+    printf -v MARK '29.%s%03d' "$MARK_BASE" "$MARK_N" # fixed width: no mark is a prefix of another
 }
 
 # leftovers PATTERN: the processes (pid and command line) that still match PATTERN.
@@ -27,52 +27,82 @@ now_ms() {
     echo $(($(date +%s%N) / 1000000))
 }
 
-# The descriptors a job's shell holds, one per line, as `ls /proc/$$/fd` in a job prints
-# them (a simple command: the shell opens nothing for it). A job must hold exactly what a
-# shell started here holds (0, 1, 2 and whatever the test harness passed on): nothing
-# fanout opened (pipes, temp files, signalfd, /dev/null) may leak into it.
-JOB_FDS='ls /proc/$$/fd'
+# The descriptors a job's shell holds, one "NUMBER TARGET" line each, as JOB_FDS in a
+# job prints them (a simple command: the shell opens nothing for it). A job must hold
+# exactly the numbers a shell started here holds (0, 1, 2 and whatever the test harness
+# passed on): nothing fanout opened (pipes, temp files, signalfd, /dev/null) may leak in.
+JOB_FDS='find /proc/$$/fd -mindepth 1 -printf "%f %l\n"'
 BASELINE_FDS=$(sh -c "$JOB_FDS" </dev/null 2>/dev/null)
+# fd_counts FILE: each descriptor number with how many listings in FILE hold it ("0x1 1x1 ...").
+fd_counts() {
+    awk '{ print $1 }' "$1" | sort -n | uniq -c | awk '{ printf "%sx%s ", $2, $1 }'
+}
+# check_job_fds DESC FILE N: FILE holds N job listings, each with the baseline's numbers.
+check_job_fds() {
+    local expected
+    expected=$(echo "$BASELINE_FDS" | awk '{ print $1 }' | sort -n | awk -v n="$3" '{ printf "%sx%s ", $1, n }')
+    if [ "$(fd_counts "$2")" != "$expected" ]; then
+        echo "NOTE: $1: the baseline holds:" "$(echo "$BASELINE_FDS" | tr '\n' ';')"
+        echo "NOTE: $1: the jobs held:" "$(sort -u "$2" | tr '\n' ';')"
+    fi
+    assert_eq "$1" "$expected" "$(fd_counts "$2")"
+}
 
-# Running as nobody (RLIMIT_NPROC does not bind root, and root writes to read-only
+# Running unprivileged (RLIMIT_NPROC does not bind root, and root writes to read-only
 # directories): a copy of the binary in a world-readable directory, and the command that
-# drops privileges.
+# drops privileges. setpriv takes a numeric id no account and no process uses, so other
+# processes (another test run as nobody) cannot eat into this user's process limit.
 DROP=()
-NOBODY_DIR=""
-if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
-    NOBODY_DIR=$(mktemp -d /tmp/fanout-e2e-nobody.XXXXXX)
-    chmod 755 "$NOBODY_DIR"
-    cp "$FANOUT" "$NOBODY_DIR/fanout"
-    chmod 755 "$NOBODY_DIR/fanout"
-    if setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups true 2>/dev/null; then
-        DROP=(setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups)
+DROP_UID=""
+UNPRIV_DIR=""
+if [ "$(id -u)" -eq 0 ]; then
+    UNPRIV_DIR=$(mktemp -d /tmp/fanout-e2e-unpriv.XXXXXX)
+    chmod 755 "$UNPRIV_DIR"
+    cp "$FANOUT" "$UNPRIV_DIR/fanout"
+    chmod 755 "$UNPRIV_DIR/fanout"
+    for _ in 1 2 3 4 5; do
+        candidate=$((2000000000 + RANDOM * 1000 + RANDOM % 1000))
+        if ! getent passwd "$candidate" >/dev/null && ! pgrep -U "$candidate" >/dev/null; then
+            DROP_UID=$candidate
+            break
+        fi
+    done
+    if [ -n "$DROP_UID" ] && setpriv --reuid="$DROP_UID" --regid="$DROP_UID" --clear-groups true 2>/dev/null; then
+        DROP=(setpriv --reuid="$DROP_UID" --regid="$DROP_UID" --clear-groups)
     elif runuser -u nobody -- true 2>/dev/null; then
+        DROP_UID=$(id -u nobody)
         DROP=(runuser -u nobody --)
     fi
 fi
 
 MOUNTS=()
+# shellcheck disable=SC2317 # run by the EXIT trap
 cleanup_faults() {
     local rc=$? dir
     for dir in "${MOUNTS[@]}"; do
         umount "$dir" 2>/dev/null || umount -l "$dir" 2>/dev/null
     done
-    [ -n "$NOBODY_DIR" ] && rm -rf "$NOBODY_DIR"
+    [ -n "$UNPRIV_DIR" ] && rm -rf "$UNPRIV_DIR"
+    for pid in $(pgrep -f -- "sleep 29\.$MARK_BASE"); do
+        kill "$pid" 2>/dev/null # a daemon left by a case that stopped midway
+    done
     (exit "$rc")
     finish
 }
 trap cleanup_faults EXIT
 
 # --- our stdout is a closed pipe --------------------------------------------------------
-# Jobs 1-3 print after 0.1-0.3 s; every other job sleeps until it is killed. The reader
-# leaves at once or after one line; fanout learns it on its next write, must die by
-# SIGPIPE (141) without a word, and take its running jobs with it.
+# Jobs 1-40 print their number after {}/10 s, one every 0.1 s for 4 s; every other job
+# sleeps until it is killed. The reader leaves at once or after one line; fanout learns
+# it on its next write, must die by SIGPIPE (141) without a word, and take its running
+# jobs with it.
 closed_pipe_case() { # DESC READER MODE-OPTIONS...
     local desc=$1 reader=$2 start status
     shift 2
     new_mark
     start=$(now_ms)
-    timeout -k 5 60 "$FANOUT" "$@" -j6 "case {} in 1|2|3) sleep 0.{}; echo {};; *) exec sleep $MARK;; esac" \
+    timeout -k 5 60 "$FANOUT" "$@" -j60 \
+        "if [ {} -le 40 ]; then sleep \$(({} / 10)).\$(({} % 10)); echo {}; else exec sleep $MARK; fi" \
         ::: $(seq 100) 2>"$T/pipe_err.txt" | eval "$reader" >"$T/pipe_out.txt"
     status=${PIPESTATUS[0]}
     assert_eq "$desc: fanout dies by SIGPIPE" 141 "$status"
@@ -100,7 +130,7 @@ assert_eq "closed pipe while copying spilled output: the reader got its 1000 byt
 # 1 MiB) while another sleeps. Expected: exit 255, one "fanout: error: cannot ... in DIR"
 # line, the small jobs' output, the sleeper killed, and DIR left empty.
 SPILL_JOBS='case {} in big) sleep 0.5; head -c 20M /dev/zero;; slow) exec sleep MARK;; *) echo small-{};; esac'
-spill_failure_case() { # DESC DIR [PREFIX...] (PREFIX runs fanout, e.g. as nobody)
+spill_failure_case() { # DESC DIR [PREFIX...] (PREFIX runs fanout, e.g. unprivileged)
     local desc=$1 dir=$2 start
     shift 2
     new_mark
@@ -135,11 +165,11 @@ else
 fi
 
 if [ ${#DROP[@]} -gt 0 ]; then
-    mkdir "$NOBODY_DIR/readonly"
-    chmod 555 "$NOBODY_DIR/readonly"
+    mkdir "$UNPRIV_DIR/readonly"
+    chmod 555 "$UNPRIV_DIR/readonly"
     FANOUT_AS_ROOT=$FANOUT
-    FANOUT=$NOBODY_DIR/fanout
-    spill_failure_case "TMPDIR read-only (as nobody)" "$NOBODY_DIR/readonly" "${DROP[@]}"
+    FANOUT=$UNPRIV_DIR/fanout
+    spill_failure_case "TMPDIR read-only (unprivileged)" "$UNPRIV_DIR/readonly" "${DROP[@]}"
     FANOUT=$FANOUT_AS_ROOT
 elif [ "$(id -u)" -ne 0 ]; then
     mkdir "$T/readonly"
@@ -147,7 +177,7 @@ elif [ "$(id -u)" -ne 0 ]; then
     spill_failure_case "TMPDIR read-only" "$T/readonly"
     chmod 755 "$T/readonly"
 else
-    echo "SKIP: read-only TMPDIR: cannot drop root privileges (no setpriv or runuser, or no user nobody)"
+    echo "SKIP: read-only TMPDIR: cannot drop root privileges (no setpriv, no runuser with user nobody)"
 fi
 
 spill_failure_case "TMPDIR=/nonexistent" /nonexistent
@@ -163,8 +193,7 @@ assert_eq "ulimit -n 32, -j 64: nothing on stderr" "" "$ERR"
 run bash -c 'ulimit -n 32 && exec "$0" -k -j 64 "echo {}" ::: $(seq 300)' "$FANOUT"
 assert_eq "ulimit -n 32, -j 64, -k: all 300 lines in order" "$(seq 300)" "$OUT"
 run bash -c 'ulimit -n 32 && exec "$0" -k -j 64 "$1; : {}" ::: $(seq 100)' "$FANOUT" "$JOB_FDS"
-assert_eq "ulimit -n 32: no job holds a descriptor of fanout's (100 jobs list theirs)" \
-    "$(for i in $(seq 100); do echo "$BASELINE_FDS"; done)" "$OUT"
+check_job_fds "ulimit -n 32: no job holds a descriptor of fanout's (100 jobs list theirs)" "$OUT_FILE" 100
 
 # So few descriptors that not even one job can start (fanout itself needs 0-4, a job two
 # pipes more): with nothing running to wait for, fanout tries for about 5 s, then reports
@@ -182,26 +211,27 @@ assert_contains "ulimit -n 8: the summary says the job could not start" "job 1 (
 assert_ge "ulimit -n 8: fanout kept trying for a while (ms)" 4000 "$elapsed"
 assert_le "ulimit -n 8: but not forever (ms)" 20000 "$elapsed"
 
-# --- too few processes: ulimit -u as nobody -----------------------------------------------
-# RLIMIT_NPROC counts the tasks of a real user id and does not bind root. As nobody the
-# limit is set a few above nobody's current count, so only some of the -j 50 jobs can run
-# at once; spawns fail with EAGAIN and must wait. The jobs use no fork of their own
-# (`exec sleep`): a job's shell that cannot fork its `sleep` would fail on its own.
-nobody_tasks() {
-    ps -eLo ruid= | awk -v uid="$(id -u nobody)" '$1 == uid' | wc -l
+# --- too few processes: ulimit -u, unprivileged -------------------------------------------
+# RLIMIT_NPROC counts the tasks of a real user id and does not bind root. As the
+# unprivileged user the limit is set a few above that user's current count, so only some
+# of the -j 50 jobs can run at once; spawns fail with EAGAIN and must wait. The jobs use
+# no fork of their own (`exec sleep`): a job's shell that cannot fork its `sleep` would
+# fail on its own.
+user_tasks() {
+    ps -eLo ruid= | awk -v uid="$DROP_UID" '$1 == uid' | wc -l
 }
-nproc_prefix() { # LIMIT: sets NPROC, a prefix that runs a command as nobody under ulimit -u LIMIT
-    NPROC=(bash -c 'ulimit -u "$0" && cd "$1" && shift && exec "$@"' "$1" "$NOBODY_DIR" "${DROP[@]}")
+nproc_prefix() { # LIMIT: sets NPROC, a prefix that runs a command unprivileged under ulimit -u LIMIT
+    NPROC=(bash -c 'ulimit -u "$0" && cd "$1" && shift && exec "$@"' "$1" "$UNPRIV_DIR" "${DROP[@]}")
 }
 if [ ${#DROP[@]} -gt 0 ]; then
-    base=$(nobody_tasks)
+    base=$(user_tasks)
     # Proof the limit binds here: three background sleeps must not all start under +2.
     nproc_prefix $((base + 2))
     "${NPROC[@]}" sh -c 'for i in 1 2 3; do sleep 0.3 & done; wait' >/dev/null 2>"$T/probe_err.txt"
     if grep -q "fork" "$T/probe_err.txt"; then
         start=$(now_ms)
         nproc_prefix $((base + 6))
-        run "${NPROC[@]}" "$NOBODY_DIR/fanout" -j 50 'echo {}; exec sleep 0.05' ::: $(seq 200)
+        run "${NPROC[@]}" "$UNPRIV_DIR/fanout" -j 50 'echo {}; exec sleep 0.05' ::: $(seq 200)
         elapsed=$(($(now_ms) - start))
         assert_status "ulimit -u: exit status" 0
         assert_eq "ulimit -u: all 200 lines arrive" "$(seq 200)" "$(sort -n "$OUT_FILE")"
@@ -210,14 +240,14 @@ if [ ${#DROP[@]} -gt 0 ]; then
         assert_ge "ulimit -u: the limit held the jobs back (ms)" 1200 "$elapsed"
         # Room for fanout alone: nothing running to wait for, so it retries, then gives up.
         nproc_prefix $((base + 1))
-        run "${NPROC[@]}" "$NOBODY_DIR/fanout" 'echo {}' ::: a
+        run "${NPROC[@]}" "$UNPRIV_DIR/fanout" 'echo {}' ::: a
         assert_status "ulimit -u, no room for any job: one job failed" 1
         assert_contains "ulimit -u, no room for any job: the reason is given" \
             "echo: Resource temporarily unavailable" "$ERR"
         assert_contains "ulimit -u, no room for any job: the summary says so" \
             "job 1 (could not start): echo a" "$ERR"
     else
-        echo "SKIP: ulimit -u does not bind nobody here (the probe could fork beyond it): not tested"
+        echo "SKIP: ulimit -u does not bind the unprivileged user here (the probe could fork beyond it): not tested"
     fi
 else
     echo "SKIP: ulimit -u: cannot run as an unprivileged user here (root ignores RLIMIT_NPROC): not tested"
@@ -233,19 +263,20 @@ done
 
 # --- a job leaves a daemon holding the pipe ----------------------------------------------
 # The daemon escapes the job's process group (setsid) and keeps the write ends open:
-# fanout must not wait for the end of file.
+# fanout must not wait for the end of file. The daemon is found (and killed) by its
+# marker, never by a pid that may have been reused by then.
 for mode in --group -k --line-buffer; do
-    rm -f "$T/daemon.pid"
+    new_mark
     start=$(now_ms)
-    run "$FANOUT" $mode "setsid sh -c 'echo \$\$ >$T/daemon.pid; exec sleep 30' & echo hi-{}" ::: 1
+    run "$FANOUT" $mode "setsid sh -c 'exec sleep $MARK' & echo hi-{}" ::: 1
     elapsed=$(($(now_ms) - start))
-    wait_until 5 test -s "$T/daemon.pid"
-    kill_at_exit "$T/daemon.pid"
     assert_status "daemon holding the pipe ($mode): exit status" 0
     assert_eq "daemon holding the pipe ($mode): the job's output arrives" hi-1 "$OUT"
     assert_le "daemon holding the pipe ($mode): fanout ends quickly (ms)" 10000 "$elapsed"
-    assert_true "daemon holding the pipe ($mode): the daemon did run" test -s "$T/daemon.pid"
-    kill "$(cat "$T/daemon.pid" 2>/dev/null)" 2>/dev/null
+    assert_true "daemon holding the pipe ($mode): the daemon still runs" wait_until 5 pgrep -f -- "sleep $MARK"
+    for pid in $(pgrep -f -- "sleep $MARK"); do
+        kill "$pid"
+    done
 done
 
 # --- a job writes 4 GiB ----------------------------------------------------------------
@@ -295,8 +326,7 @@ big_output_case() {
     BIG_COUNT=$(tr -d ' ' <"$T/big.count")
     assert_eq "$desc: exit status" 0 "$BIG_STATUS"
     assert_eq "$desc: every byte arrives ($BIG)" "$BIG_BYTES" "$BIG_COUNT"
-    assert_eq "$desc: the other job's stderr arrives; it holds none of fanout's descriptors" \
-        "$BASELINE_FDS" "$(cat "$T/big.err")"
+    check_job_fds "$desc: the other job's stderr arrives; it holds none of fanout's descriptors" "$T/big.err" 1
     echo "NOTE: $desc: fanout's peak RSS was $PEAK_KB KiB"
     assert_ge "$desc: VmHWM was sampled" 1 "$PEAK_KB"
     assert_le "$desc: fanout's peak RSS stays under 64 MiB (KiB)" 65536 "$PEAK_KB"

@@ -19,7 +19,7 @@ mkdir "$NAMES"
 names=()
 for byte in $(seq 1 255); do
     [ "$byte" -eq 47 ] && continue
-    printf -v char "\\x$(printf %02x "$byte")"
+    printf -v char '%b' "\\x$(printf %02x "$byte")"
     # The byte alone (but "." is this directory), and the byte inside a name.
     [ "$byte" -ne 46 ] && names+=("$char")
     names+=("x${char}y")
