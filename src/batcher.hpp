@@ -5,7 +5,7 @@
 #include "arg_limits.hpp"
 #include "command_template.hpp"
 #include "input.hpp"
-#include "job.hpp"
+#include "job_source.hpp"
 
 #include <deque>
 
@@ -16,15 +16,13 @@ struct BatchRules {
     bool drop_args = false;      // -N 0: one record per job, no arguments
 };
 
-class Batcher {
+class Batcher : public JobSource {
 public:
     // `command` may be null (each record is a command): then every record is a job.
     Batcher(Input& input, const CommandTemplate* command, BatchRules rules, ArgLimits limits);
 
-    ReadStatus next(JobSpec& job, bool may_block);
-
-    // The descriptor to wait on after next() said would_block.
-    [[nodiscard]] int input_fd() const { return m_input.wait_fd(); }
+    ReadStatus next(JobSpec& job, bool may_block) override;
+    [[nodiscard]] int wait_fd() const override { return m_input.wait_fd(); }
 
 private:
     [[nodiscard]] bool batching() const { return m_command && m_rules.max_records != 1 && !m_rules.drop_args; }

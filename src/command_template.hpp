@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -43,6 +44,10 @@ struct Command {
     std::vector<std::string> argv;
     bool via_shell = false;
     std::string display; // the command as a shell would read it
+    std::vector<std::string> env;             // NAME=value, added to the job's environment
+    std::string cwd;                          // where it starts; empty: our directory
+    std::shared_ptr<const std::string> input; // written to its stdin, then EOF
+    bool stream_input = false;                // stdin stays open for Runner::feed()
 };
 
 // The values one job substitutes.

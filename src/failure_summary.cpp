@@ -36,7 +36,8 @@ void FailureSummary::job_finished(const JobRecord& job)
         for (char& c : command) {
             c = c == '\n' ? ' ' : c;
         }
-        m_lines.push_back("  job " + std::to_string(job.seq) + " (" + how_it_failed(job) + "): " + command);
+        std::string task = job.id.empty() ? std::string() : "task \"" + job.id + "\", ";
+        m_lines.push_back("  job " + std::to_string(job.seq) + " (" + task + how_it_failed(job) + "): " + command);
     }
 }
 

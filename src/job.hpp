@@ -1,7 +1,10 @@
 // JobSpec: one job as the input side defines it, before it has a slot or a process.
 #pragma once
 
+#include "task.hpp"
+
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -12,6 +15,8 @@ struct JobSpec {
     std::vector<std::string> args;  // the values its replacement strings stand for
     std::string origin;             // where its (first) record came from
     bool too_long = false;          // one record that no command line can hold
+    std::shared_ptr<const std::string> input; // fed to its stdin (--pipe block, task stdin)
+    std::shared_ptr<const Task> task;         // --tasks: its own command and settings
 };
 
 } // namespace fanout

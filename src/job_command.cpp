@@ -1,6 +1,7 @@
 #include "job_command.hpp"
 
 #include "exit_codes.hpp"
+#include "shell_quote.hpp"
 
 namespace fanout {
 
@@ -43,10 +44,37 @@ CannotRun JobCommand::too_long(const JobSpec& job, const ArgvSize& size) const
                      k_exit_cannot_run};
 }
 
+// A task's own command: argv as it is, or a line as any other command line.
+std::variant<Command, CannotRun> JobCommand::task_command(const Task& task) const
+{
+    if (!task.error.empty()) {
+        return CannotRun{"fanout: " + task.error, k_exit_cannot_run};
+    }
+    Command command;
+    if (task.argv.empty()) {
+        command = command_from_line(task.line, m_shell);
+    } else {
+        command.argv = task.argv;
+        for (const auto& word : task.argv) {
+            command.display += command.display.empty() ? "" : " ";
+            append_shell_quoted(command.display, word);
+        }
+    }
+    command.env = task.env;
+    command.cwd = task.cwd;
+    return command;
+}
+
 std::variant<Command, CannotRun> JobCommand::build(const JobSpec& job, std::size_t slot) const
 {
     Command command;
-    if (m_template) {
+    if (job.task) {
+        auto built = task_command(*job.task);
+        if (std::holds_alternative<CannotRun>(built)) {
+            return built;
+        }
+        command = std::move(std::get<Command>(built));
+    } else if (m_template) {
         command = m_template->expand(JobValues{job.args, job.seq, slot});
     } else {
         std::string line;
@@ -60,11 +88,18 @@ std::variant<Command, CannotRun> JobCommand::build(const JobSpec& job, std::size
     if (job.too_long || !m_limits.fits(size)) {
         return too_long(job, size);
     }
+    command.input = job.input;
     return command;
 }
 
 std::string JobCommand::tag(const JobSpec& job, std::size_t slot) const
 {
+    if (job.task && job.task->tag) {
+        return *job.task->tag + "\t";
+    }
+    if (job.task && !m_tagstring) {
+        return m_tag ? job.task->id + "\t" : "";
+    }
     if (m_tagstring) {
         return expand_plain(*m_tagstring, JobValues{job.args, job.seq, slot}, m_replace_str) + "\t";
     }

@@ -34,6 +34,7 @@ public:
 
 private:
     [[nodiscard]] CannotRun too_long(const JobSpec& job, const ArgvSize& size) const;
+    [[nodiscard]] std::variant<Command, CannotRun> task_command(const Task& task) const;
 
     std::optional<CommandTemplate> m_template;
     std::string m_shell;

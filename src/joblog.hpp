@@ -14,16 +14,18 @@ namespace fanout {
 class JobLog : public Report {
 public:
     // "FILE" truncates, "+FILE" appends; `append` forces appending (--resume).
+    // `with_ids` (--tasks) adds an Id column before Command.
     // Throws Error naming the file when it cannot be opened.
-    JobLog(const std::string& spec, bool append);
+    JobLog(const std::string& spec, bool append, bool with_ids = false);
     void job_finished(const JobRecord& job) override;
 
 private:
     Fd m_fd;
+    bool m_with_ids;
 };
 
 // The joblog's line for one job, with its newline.
-std::string joblog_line(const JobRecord& job);
+std::string joblog_line(const JobRecord& job, bool with_id = false);
 
 // What an earlier run's joblog says of each sequence number.
 struct LoggedJob {

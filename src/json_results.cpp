@@ -115,9 +115,13 @@ nlohmann::json job_to_json(const JobRecord& job, bool with_output)
         {"user_cpu", seconds(job.usage.ru_utime)},
         {"system_cpu", seconds(job.usage.ru_stime)},
         {"max_rss_kib", job.usage.ru_maxrss},
+        {"stdin_bytes", job.sent},
         {"stdout_bytes", job.bytes[0]},
         {"stderr_bytes", job.bytes[1]},
     };
+    if (!job.id.empty()) {
+        object["id"] = is_valid_utf8(job.id) ? nlohmann::json(job.id) : nlohmann::json({{"base64", base64(job.id)}});
+    }
     if (with_output) {
         add_output(object, "stdout", job, 0);
         add_output(object, "stderr", job, 1);

@@ -42,8 +42,8 @@ std::string testcase(const JobRecord& job)
 {
     char time[32];
     std::snprintf(time, sizeof time, "%.3f", job.runtime.count());
-    std::string xml = "    <testcase classname=\"fanout\" name=\"" + xml_escape(std::to_string(job.seq) + ": " + job.command) +
-                      "\" time=\"" + time + "\">\n";
+    std::string name = (job.id.empty() ? std::to_string(job.seq) : job.id) + ": " + job.command;
+    std::string xml = "    <testcase classname=\"fanout\" name=\"" + xml_escape(name) + "\" time=\"" + time + "\">\n";
     if (job.failed()) {
         xml += "      <failure type=\"" + std::string(job.timed_out ? "timeout" : job.signal ? "signal" : "exit") +
                "\" message=\"" + failure_message(job) + "\"/>\n";

@@ -24,6 +24,22 @@ bool is_job_variable(std::string_view entry)
     return false;
 }
 
+// Whether one of `variables` (NAME=value) sets the variable of `entry`.
+bool set_by(const std::vector<std::string>& variables, std::string_view entry)
+{
+    std::size_t equals = entry.find('=');
+    if (equals == std::string_view::npos) {
+        return false;
+    }
+    std::string_view name = entry.substr(0, equals + 1);
+    for (const auto& variable : variables) {
+        if (variable.starts_with(name)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 } // namespace
 
 std::size_t job_environment_size()
@@ -63,8 +79,16 @@ int LocalRunner::start(std::uint64_t seq, const Command& command, std::size_t sl
     std::string slot_text = std::to_string(slot);
     std::string variables[] = {std::string(k_job_variables[0]) + seq_text, std::string(k_job_variables[1]) + slot_text,
                                std::string(k_job_variables[2]) + seq_text, std::string(k_job_variables[3]) + slot_text};
-    m_envp = m_base_env;
+    m_envp.clear();
+    for (const char* entry : m_base_env) {
+        if (command.env.empty() || !set_by(command.env, entry)) {
+            m_envp.push_back(entry);
+        }
+    }
     for (const auto& variable : variables) {
+        m_envp.push_back(variable.c_str());
+    }
+    for (const auto& variable : command.env) {
         m_envp.push_back(variable.c_str());
     }
     m_envp.push_back(nullptr);
@@ -73,7 +97,13 @@ int LocalRunner::start(std::uint64_t seq, const Command& command, std::size_t sl
     request.argv = &command.argv;
     request.envp = &m_envp;
     request.capture = m_capture;
-    return m_processes.start(seq, request);
+    request.feed_stdin = command.input != nullptr || command.stream_input;
+    request.cwd = &command.cwd;
+    int error = m_processes.start(seq, request);
+    if (error == 0 && request.feed_stdin) {
+        m_processes.feed(seq, command.input, !command.stream_input);
+    }
+    return error;
 }
 
 int DryRunRunner::start(std::uint64_t seq, const Command& command, std::size_t)

@@ -22,6 +22,10 @@ public:
     {
         m_processes.wait(events, fds, timeout);
     }
+    void feed(std::uint64_t seq, std::shared_ptr<const std::string> data, bool last) override
+    {
+        m_processes.feed(seq, std::move(data), last);
+    }
     void terminate(std::uint64_t seq, const TermSeq& termseq) override { m_processes.terminate(seq, termseq); }
     void stop(int first, const TermSeq& termseq) override { m_processes.stop(first, termseq); }
     void kill_all() override { m_processes.signal_all(SIGKILL); }

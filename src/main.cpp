@@ -15,11 +15,14 @@
 #include "local_runner.hpp"
 #include "options.hpp"
 #include "output.hpp"
+#include "pipe_blocks.hpp"
 #include "progress.hpp"
 #include "scheduler.hpp"
 #include "signals.hpp"
 #include "system_gate.hpp"
+#include "task_list.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -91,6 +94,7 @@ JobControl job_control(const Options& options, Jobserver* jobserver)
         control.delay = parse_duration(*options.delay, "--delay");
     }
     control.halt = parse_halt(options.halt);
+    control.round_robin = options.round_robin;
     if (options.load) {
         control.gate.max_load = parse_load(*options.load, usable_cpu_count());
     }
@@ -126,7 +130,8 @@ Reports make_reports(const Options& options, Output& output)
 {
     Reports reports;
     if (options.joblog) {
-        reports.push_back(std::make_unique<JobLog>(*options.joblog, options.resume || options.resume_failed));
+        reports.push_back(
+            std::make_unique<JobLog>(*options.joblog, options.resume || options.resume_failed, options.tasks.has_value()));
     }
     if (options.results) {
         reports.push_back(std::make_unique<JsonResults>(*options.results, options.results_output));
@@ -155,6 +160,55 @@ std::optional<std::size_t> expected_jobs(const Input& input, const BatchRules& r
     return (*records + per_job - 1) / per_job;
 }
 
+// Where the jobs come from: blocks of one stream (--pipe), a JSON task list (--tasks),
+// or input records batched into command lines. Built in place: the parts refer to
+// each other.
+class JobSources {
+public:
+    JobSources(const Options& options, const JobCommand& commands, const BatchRules& rules, ArgLimits limits)
+    {
+        if (options.pipe) {
+            BlockRules block_rules{options.block_size, options.recend, options.recstart,
+                                   options.exact_args ? options.max_args : 0, options.header_records};
+            std::string name = "stdin";
+            int fd = STDIN_FILENO;
+            if (!options.sources.empty() && options.sources[0].path != "-") {
+                name = options.sources[0].path;
+                m_file.reset(::open(name.c_str(), O_RDONLY | O_CLOEXEC));
+                if (!m_file) {
+                    throw Error(os_error("cannot read '" + name + "'"));
+                }
+                fd = m_file.get();
+            }
+            m_blocks.emplace(fd, name, block_rules);
+            m_active = &*m_blocks;
+        } else if (options.tasks) {
+            m_tasks.emplace(*options.tasks);
+            m_active = &*m_tasks;
+        } else {
+            m_input.emplace(options);
+            m_batcher.emplace(*m_input, commands.command_template(), rules, limits);
+            m_active = &*m_batcher;
+        }
+    }
+
+    [[nodiscard]] JobSource& jobs() { return *m_active; }
+
+    // Jobs the input will make, when that is known before reading it (not with -X).
+    [[nodiscard]] std::optional<std::size_t> expected_jobs(const BatchRules& rules) const
+    {
+        return m_input ? fanout::expected_jobs(*m_input, rules) : std::nullopt;
+    }
+
+private:
+    Fd m_file;
+    std::optional<PipeBlocks> m_blocks;
+    std::optional<TaskList> m_tasks;
+    std::optional<Input> m_input;
+    std::optional<Batcher> m_batcher;
+    JobSource* m_active = nullptr;
+};
+
 std::unique_ptr<Runner> make_runner(const Options& options, const Output& output)
 {
     if (options.dry_run) {
@@ -175,19 +229,18 @@ int run(int argc, const char* const* argv)
     JobControl control = job_control(options, jobserver ? &*jobserver : nullptr);
     ArgLimits limits = system_arg_limits(job_environment_size(), options.max_chars);
     JobCommand commands(options, limits);
-    BatchRules rules = batch_rules(options);
-    Input input(options);
-    Batcher batcher(input, commands.command_template(), rules, limits);
-    output.set_tagged(options.tag || options.tagstring);
+    BatchRules rules = options.pipe ? BatchRules{} : batch_rules(options);
+    JobSources sources(options, commands, rules, limits);
+    output.set_tagged(options.tag || options.tagstring || options.tasks); // a task may have a tag
     output.set_colors(use_color(options.color, STDOUT_FILENO), use_color(options.color, STDERR_FILENO));
     output.set_hold_oldest(options.retries > 0);
     Reports reports = make_reports(options, output);
     std::unique_ptr<Runner> runner = make_runner(options, output);
 
     if (options.progress != Options::Progress::none) {
-        control.expected_jobs = expected_jobs(input, rules);
+        control.expected_jobs = sources.expected_jobs(rules);
     }
-    Scheduler scheduler(batcher, commands, *runner, output, reports, std::move(control));
+    Scheduler scheduler(sources.jobs(), commands, *runner, output, reports, std::move(control));
     RunResult result = scheduler.run();
     if (result.signal != 0) {
         runner.reset(); // nothing the jobs left behind may outlive us

@@ -2,6 +2,7 @@
 
 #include "error.hpp"
 #include "exit_codes.hpp"
+#include "system_gate.hpp"
 
 #include <CLI/CLI.hpp>
 #include <unistd.h>
@@ -78,6 +79,13 @@ struct RawOptions {
     std::optional<std::string> memfree;
     bool bar = false;
     bool eta = false;
+    bool pipe = false;
+    std::optional<std::string> block;
+    std::optional<std::string> recend;
+    std::optional<std::string> recstart;
+    std::optional<std::string> header;
+    bool round_robin = false;
+    std::optional<std::string> tasks;
 };
 
 void add_input_options(CLI::App& app, RawOptions& raw)
@@ -94,6 +102,24 @@ void add_input_options(CLI::App& app, RawOptions& raw)
         ->group(group);
     app.add_flag("-r,--no-run-if-empty", raw.no_run_if_empty, "Accepted for xargs: fanout never runs a job on empty input")
         ->group(group);
+}
+
+void add_stream_options(CLI::App& app, RawOptions& raw)
+{
+    const char* group = "Pipe and tasks";
+    app.add_flag("--pipe,--spreadstdin", raw.pipe, "Cut the input into blocks and write each block to one job's stdin")
+        ->group(group);
+    app.add_option("--block,--block-size", raw.block, "--pipe: blocks of about SIZE bytes (default 1M; k, M, G suffixes)")
+        ->type_name("SIZE")->group(group);
+    app.add_option("--recend", raw.recend, "--pipe: records end with STR (default \\n; '' cuts anywhere)")
+        ->type_name("STR")->group(group);
+    app.add_option("--recstart", raw.recstart, "--pipe: records start with STR")->type_name("STR")->group(group);
+    app.add_option("--header", raw.header, "--pipe: repeat the first N records before every block")
+        ->type_name("N")->group(group);
+    app.add_flag("--round-robin,--roundrobin", raw.round_robin, "--pipe: start one job per slot and feed blocks to them in turn")
+        ->group(group);
+    app.add_option("--tasks", raw.tasks, "Run the tasks of a JSON Lines file or JSON array FILE ('-' is stdin)")
+        ->type_name("FILE")->group(group);
 }
 
 void add_command_options(CLI::App& app, RawOptions& raw)
@@ -284,6 +310,63 @@ void split_command_and_sources(Options& options, std::vector<std::string> rest)
     }
 }
 
+void set_pipe(Options& options, const RawOptions& raw)
+{
+    options.pipe = raw.pipe;
+    options.round_robin = raw.round_robin;
+    if (!raw.pipe) {
+        for (const auto& [given, name] : {std::pair{raw.block.has_value(), "--block"}, {raw.recend.has_value(), "--recend"},
+                                          {raw.recstart.has_value(), "--recstart"}, {raw.header.has_value(), "--header"},
+                                          {raw.round_robin, "--round-robin"}}) {
+            if (given) {
+                throw Error(std::string(name) + " needs --pipe");
+            }
+        }
+        return;
+    }
+    if (options.command.empty()) {
+        throw Error("--pipe needs a command to write the blocks to");
+    }
+    if (options.sources.size() > 1 || (options.sources.size() == 1 && options.sources[0].kind != SourceSpec::Kind::file)) {
+        throw Error("--pipe reads one stream: stdin, or one file given with -a or '::::'");
+    }
+    if (raw.context_replace || raw.max_args) {
+        throw Error("--pipe: use -N RECORDS for a number of records per block (-n and -X do not apply)");
+    }
+    if (raw.block) {
+        options.block_size = parse_size(*raw.block, "--block");
+        if (options.block_size == 0) {
+            throw Error("--block: the size must be at least 1 byte");
+        }
+    }
+    if (raw.recend) {
+        options.recend = parse_escapes(*raw.recend, "--recend");
+    }
+    if (raw.recstart) {
+        options.recstart = parse_escapes(*raw.recstart, "--recstart");
+    }
+    if (raw.header) {
+        options.header_records = parse_count(*raw.header, "--header", 0);
+    }
+    if (options.exact_args && options.max_args == 0) {
+        throw Error("-N: --pipe needs at least 1 record per block");
+    }
+}
+
+void set_tasks(Options& options, const RawOptions& raw)
+{
+    if (!raw.tasks) {
+        return;
+    }
+    if (!options.command.empty() || !options.sources.empty()) {
+        throw Error("--tasks: each task names its command; give no command, ':::' or input file");
+    }
+    if (raw.pipe || raw.max_args || raw.exact_args || raw.context_replace || raw.colsep) {
+        throw Error("--tasks cannot be combined with --pipe, -n, -N, -X or --colsep");
+    }
+    options.tasks = raw.tasks;
+}
+
 void set_job_control(Options& options, const RawOptions& raw)
 {
     options.timeout = raw.timeout;
@@ -340,10 +423,49 @@ Options to_options(const RawOptions& raw, std::vector<std::string> rest)
     options.dry_run = raw.dry_run;
     options.verbose = raw.verbose;
     set_job_control(options, raw);
+    set_pipe(options, raw);
+    set_tasks(options, raw);
     return options;
 }
 
 } // namespace
+
+std::string parse_escapes(const std::string& text, const char* option)
+{
+    std::string bytes;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] != '\\') {
+            bytes += text[i];
+            continue;
+        }
+        if (++i == text.size()) {
+            throw Error(std::string(option) + ": '" + text + "' ends with a lone '\\'");
+        }
+        char next = text[i];
+        switch (next) {
+        case 'n': bytes += '\n'; break;
+        case 'r': bytes += '\r'; break;
+        case 't': bytes += '\t'; break;
+        case '0': bytes += '\0'; break;
+        case '\\': bytes += '\\'; break;
+        case 'x': {
+            unsigned value = 0;
+            auto [ptr, ec] = i + 3 <= text.size() ? std::from_chars(text.data() + i + 1, text.data() + i + 3, value, 16)
+                                                   : std::from_chars_result{nullptr, std::errc::invalid_argument};
+            if (ec != std::errc() || ptr != text.data() + i + 3) {
+                throw Error(std::string(option) + ": '\\x' needs two hex digits in '" + text + "'");
+            }
+            bytes += static_cast<char>(value);
+            i += 2;
+            break;
+        }
+        default:
+            throw Error(std::string(option) + ": unknown escape '\\" + std::string(1, next) + "' in '" + text +
+                        "' (use \\n \\r \\t \\0 \\\\ or \\xHH)");
+        }
+    }
+    return bytes;
+}
 
 char parse_delimiter(const std::string& spec)
 {
@@ -377,6 +499,7 @@ ParseResult parse_command_line(int argc, const char* const* argv)
     add_run_options(app, raw);
     add_output_options(app, raw);
     add_report_options(app, raw);
+    add_stream_options(app, raw);
     app.add_flag("--version", raw.version, "Print the version and exit");
     app.prefix_command();
     try {

@@ -68,6 +68,17 @@ struct Options {
     enum class Progress { none, counts, bar, eta } progress = Progress::none;
     enum class Color { auto_, always, never } color = Color::auto_;
 
+    // --pipe: the input is cut into blocks, each written to one job's stdin.
+    bool pipe = false;
+    std::size_t block_size = 1024 * 1024;
+    std::string recend = "\n";
+    std::string recstart;
+    std::size_t header_records = 0;
+    bool round_robin = false;
+
+    // --tasks: a JSON task list instead of input records and a command.
+    std::optional<std::string> tasks;
+
     // Start no job while the load average is above this, or less memory is free.
     std::optional<std::string> load;
     std::optional<std::string> memfree;
@@ -83,6 +94,10 @@ struct ParseResult {
 // Parses argv as GNU parallel's grammar: options, then the command and its initial
 // arguments, then ':::'/'::::' groups. Throws Error on bad usage.
 ParseResult parse_command_line(int argc, const char* const* argv);
+
+// Turns C escapes (\n \r \t \0 \\ \xHH) in a --recend/--recstart string into bytes.
+// Throws Error naming `option` on an unknown or incomplete escape.
+std::string parse_escapes(const std::string& text, const char* option);
 
 // Turns "\n", "\t", "\0", "\\" and one plain character into the delimiter byte.
 // Throws Error when spec is anything else.

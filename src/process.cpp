@@ -73,7 +73,19 @@ int Process::spawn(const SpawnRequest& request)
     ::posix_spawnattr_setpgroup(&setup.m_attr, 0);
     ::posix_spawnattr_setsigmask(&setup.m_attr, &empty);
     ::posix_spawnattr_setsigdefault(&setup.m_attr, &SignalInbox::defaults_for_children());
-    ::posix_spawn_file_actions_adddup2(&setup.m_actions, request.stdin_fd, STDIN_FILENO);
+    Pipe in;
+    if (request.feed_stdin) {
+        if (int error = make_pipe(in); error != 0) {
+            return error;
+        }
+        ::fcntl(in.write.get(), F_SETFL, O_NONBLOCK);
+        ::posix_spawn_file_actions_adddup2(&setup.m_actions, in.read.get(), STDIN_FILENO);
+    } else {
+        ::posix_spawn_file_actions_adddup2(&setup.m_actions, request.stdin_fd, STDIN_FILENO);
+    }
+    if (request.cwd != nullptr && !request.cwd->empty()) {
+        ::posix_spawn_file_actions_addchdir_np(&setup.m_actions, request.cwd->c_str());
+    }
     Pipe out;
     Pipe err;
     if (request.capture) {
@@ -100,6 +112,7 @@ int Process::spawn(const SpawnRequest& request)
     }
     m_pipes[0] = std::move(out.read);
     m_pipes[1] = std::move(err.read);
+    m_input = std::move(in.write);
     return 0;
 }
 

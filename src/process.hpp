@@ -19,7 +19,9 @@ struct SpawnRequest {
     const std::vector<std::string>* argv = nullptr;
     const std::vector<const char*>* envp = nullptr; // NULL-terminated
     int stdin_fd = -1;                            // dup'ed onto the child's stdin
+    bool feed_stdin = false;                      // stdin is a pipe we write (stdin_fd unused)
     bool capture = true;                          // false: inherit our stdout/stderr
+    const std::string* cwd = nullptr;             // where it starts (null: our directory)
 };
 
 // How a child ended: its wait status and resource usage.
@@ -41,10 +43,13 @@ public:
 
     [[nodiscard]] pid_t pid() const { return m_pid; }
     [[nodiscard]] Fd& pipe(Stream s) { return m_pipes[static_cast<int>(s)]; }
+    // The write end of its stdin when fed (non-blocking), else invalid.
+    [[nodiscard]] Fd& input() { return m_input; }
 
 private:
     pid_t m_pid = -1;
     Fd m_pipes[2];
+    Fd m_input;
 };
 
 // Finds `name` on PATH as execvp would (names with a slash are taken as they are);

@@ -66,12 +66,59 @@ int ProcessSet::start(std::uint64_t id, SpawnRequest request)
     if (request.stdin_fd < 0) {
         request.stdin_fd = m_dev_null.get();
     }
-    Child child{id, {}, std::nullopt};
+    Child child{id, {}, std::nullopt, {}};
     int rc = child.process.spawn(request);
     if (rc == 0) {
         m_children.push_back(std::move(child));
     }
     return rc;
+}
+
+void ProcessSet::feed(std::uint64_t id, std::shared_ptr<const std::string> data, bool last)
+{
+    auto it = std::find_if(m_children.begin(), m_children.end(), [id](const Child& c) { return c.id == id; });
+    if (it == m_children.end() || !it->process.input()) {
+        return; // it has exited or closed its stdin: what it did not read is dropped
+    }
+    if (data && !data->empty()) {
+        it->feed.queue.push_back(std::move(data));
+    }
+    it->feed.last = it->feed.last || last;
+    if (it->feed.queue.empty() && it->feed.last) {
+        it->process.input().reset();
+    }
+}
+
+// Writes what the child's stdin takes now; EPIPE means it stopped reading.
+void ProcessSet::write_input(Child& child, ProcessEvents& events)
+{
+    Feed& feed = child.feed;
+    Fd& input = child.process.input();
+    while (!feed.queue.empty()) {
+        const std::string& data = *feed.queue.front();
+        ssize_t n = ::write(input.get(), data.data() + feed.offset, data.size() - feed.offset);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0 && errno == EAGAIN) {
+            return;
+        }
+        if (n < 0) {
+            feed.queue.clear();
+            input.reset();
+            return;
+        }
+        feed.offset += static_cast<std::size_t>(n);
+        if (feed.offset == data.size()) {
+            feed.queue.pop_front();
+            feed.offset = 0;
+        }
+    }
+    if (feed.last) {
+        input.reset(); // EOF for the job
+    } else {
+        events.on_input_drained(child.id);
+    }
 }
 
 void ProcessSet::read_pipe(Child& child, Stream stream, ProcessEvents& events)
@@ -142,15 +189,26 @@ void ProcessSet::wait(ProcessEvents& events, const std::vector<int>& extra_fds, 
         poll_ms = static_cast<int>(std::clamp<long long>(ms, 0, 60'000));
     }
     std::vector<pollfd> fds;
-    fds.reserve(m_children.size() * 2 + 1 + extra_fds.size());
+    fds.reserve(m_children.size() * 3 + 1 + extra_fds.size());
     fds.push_back({m_signals.fd(), POLLIN, 0});
     for (int fd : extra_fds) {
         fds.push_back({fd, POLLIN, 0});
     }
+    // Only open descriptors: poll() refuses more entries than RLIMIT_NOFILE allows.
+    // Per child: stdout (0), stderr (1), and its stdin (2) while we have data for it.
     std::size_t first_pipe = fds.size();
-    for (auto& child : m_children) {
+    m_polled.clear();
+    for (std::size_t index = 0; index < m_children.size(); ++index) {
+        Child& child = m_children[index];
         for (Stream stream : {Stream::out, Stream::err}) {
-            fds.push_back({child.process.pipe(stream).get(), POLLIN, 0}); // -1 is ignored
+            if (child.process.pipe(stream)) {
+                fds.push_back({child.process.pipe(stream).get(), POLLIN, 0});
+                m_polled.emplace_back(index, static_cast<int>(stream));
+            }
+        }
+        if (child.process.input() && !child.feed.queue.empty()) {
+            fds.push_back({child.process.input().get(), POLLOUT, 0});
+            m_polled.emplace_back(index, 2);
         }
     }
     if (::poll(fds.data(), fds.size(), poll_ms) < 0) {
@@ -161,9 +219,15 @@ void ProcessSet::wait(ProcessEvents& events, const std::vector<int>& extra_fds, 
     }
     run_due_steps();
     for (std::size_t i = first_pipe; i < fds.size(); ++i) {
-        if (fds[i].fd >= 0 && fds[i].revents != 0) {
-            std::size_t index = (i - first_pipe) / 2;
-            read_pipe(m_children[index], (i - first_pipe) % 2 == 0 ? Stream::out : Stream::err, events);
+        if (fds[i].revents == 0) {
+            continue;
+        }
+        auto [index, which] = m_polled[i - first_pipe];
+        Child& child = m_children[index];
+        if (which == 2) {
+            write_input(child, events);
+        } else {
+            read_pipe(child, which == 0 ? Stream::out : Stream::err, events);
         }
     }
     if (fds[0].revents != 0) {

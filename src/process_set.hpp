@@ -8,8 +8,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
+#include <memory>
 #include <optional>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace fanout {
@@ -21,6 +24,9 @@ public:
     virtual void on_output(std::uint64_t id, Stream stream, std::string_view data) = 0;
     virtual void on_exit(std::uint64_t id, const ExitInfo& exit) = 0;
     virtual void on_signal(int signal) = 0;
+    // A child started with a fed stdin took everything given so far and its stdin is
+    // still open: it can take more.
+    virtual void on_input_drained(std::uint64_t /*id*/) {}
 };
 
 class ProcessSet {
@@ -31,8 +37,14 @@ public:
     // Terminates (SIGTERM, then SIGKILL) and reaps every child still running.
     ~ProcessSet();
 
-    // Starts a child known by `id`; returns 0 or the spawn errno.
+    // Starts a child known by `id`; returns 0 or the spawn errno. With
+    // request.feed_stdin, its stdin is a pipe that feed() fills.
     int start(std::uint64_t id, SpawnRequest request);
+
+    // Queues `data` for the child's stdin; written as the child reads it. When
+    // `last`, its stdin is closed once all is written. A child that exits or closes
+    // its stdin early drops what is left: that is not an error.
+    void feed(std::uint64_t id, std::shared_ptr<const std::string> data, bool last);
 
     // Blocks until children wrote output or exited, a signal came, one of `extra_fds`
     // became readable, or `timeout` passed; reports what happened to `events`.
@@ -63,12 +75,21 @@ public:
     };
 
 private:
+    // What is still to be written to a child's stdin.
+    struct Feed {
+        std::deque<std::shared_ptr<const std::string>> queue;
+        std::size_t offset = 0; // into queue.front()
+        bool last = false;      // close once the queue is empty
+    };
+
     struct Child {
         std::uint64_t id;
         Process process;
         std::optional<Termination> termination;
+        Feed feed;
     };
 
+    void write_input(Child& child, ProcessEvents& events);
     void read_pipe(Child& child, Stream stream, ProcessEvents& events);
     void drain_pipes(Child& child, ProcessEvents& events);
     void reap(ProcessEvents& events);
@@ -80,6 +101,7 @@ private:
     Fd m_dev_null;
     std::vector<Child> m_children;
     std::vector<char> m_buffer;
+    std::vector<std::pair<std::size_t, int>> m_polled; // per polled pipe: child index, which
     std::optional<TermSeq> m_stopping; // set once fanout is stopping
     std::vector<Termination> m_lingering; // groups whose leader has exited
 };

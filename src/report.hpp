@@ -17,6 +17,7 @@ namespace fanout {
 // Everything known about one finished job (its last attempt).
 struct JobRecord {
     std::uint64_t seq = 0;
+    std::string id; // --tasks: the task's id
     std::size_t slot = 0;
     std::string host = ":";
     std::string command; // as a shell would read it
@@ -29,6 +30,7 @@ struct JobRecord {
     bool started = true; // false: it never ran (not found, too long)
     unsigned attempts = 1;
     struct rusage usage {};
+    std::uint64_t sent = 0;           // bytes written to its stdin (--pipe)
     std::uint64_t bytes[2] = {0, 0}; // stdout, stderr
     std::string output[2];            // captured only for reports that asked for it
     bool output_truncated[2] = {false, false};

@@ -3,6 +3,8 @@
 #include "exit_codes.hpp"
 #include "signals.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
@@ -31,9 +33,9 @@ std::chrono::milliseconds until(std::chrono::steady_clock::time_point when)
 
 } // namespace
 
-Scheduler::Scheduler(Batcher& batcher, const JobCommand& commands, Runner& runner, Output& output,
+Scheduler::Scheduler(JobSource& jobs, const JobCommand& commands, Runner& runner, Output& output,
                      Reports& reports, JobControl control)
-    : m_batcher(batcher), m_commands(commands), m_runner(runner), m_output(output), m_reports(reports),
+    : m_jobs(jobs), m_commands(commands), m_runner(runner), m_output(output), m_reports(reports),
       m_control(std::move(control))
 {
     for (const auto& report : m_reports) {
@@ -72,7 +74,7 @@ std::vector<int> Scheduler::fds_to_wait_on() const
 {
     std::vector<int> fds;
     if (m_waiting_for_input) {
-        fds.push_back(m_batcher.input_fd());
+        fds.push_back(m_jobs.wait_fd());
     }
     if (m_waiting_for_token) {
         fds.push_back(m_control.jobserver->wait_fd());
@@ -110,6 +112,12 @@ void Scheduler::start_jobs()
     m_waiting_for_input = false;
     m_waiting_for_token = false;
     m_gate_closed = m_control.gate.configured() && may_start_more() && !m_control.gate.open();
+    if (m_control.round_robin) {
+        if (!m_gate_closed && !m_short_of_resources) {
+            feed_round_robin();
+        }
+        return;
+    }
     while (!m_gate_closed && !m_short_of_resources && may_start_more() && have_capacity()) {
         if (m_last_start && m_control.delay.count() > 0 && Clock::now() < *m_last_start + m_control.delay) {
             return; // next_wakeup() brings us back when the delay is over
@@ -120,14 +128,7 @@ void Scheduler::start_jobs()
             start_attempt(std::move(attempt));
             continue;
         }
-        ReadStatus status = m_batcher.next(m_job, false);
-        if (status == ReadStatus::would_block) {
-            m_waiting_for_input = true;
-            return;
-        }
-        if (status == ReadStatus::end) {
-            m_input_ended = true;
-            m_progress.input_complete = true;
+        if (!read_job()) {
             return;
         }
         ++m_progress.total;
@@ -141,6 +142,60 @@ void Scheduler::start_jobs()
         attempt.spec = std::move(m_job);
         start_attempt(std::move(attempt));
     }
+}
+
+// The next job into m_job, without blocking; false when there is none yet or no more.
+bool Scheduler::read_job()
+{
+    ReadStatus status = m_jobs.next(m_job, false);
+    m_waiting_for_input = status == ReadStatus::would_block;
+    if (status == ReadStatus::end) {
+        m_input_ended = true;
+        m_progress.input_complete = true;
+    }
+    return status == ReadStatus::record;
+}
+
+// --round-robin: each block goes to a running job that took everything it was given;
+// a new job starts only when all are busy and a slot is free. At the end of the
+// input every job's stdin is closed.
+void Scheduler::feed_round_robin()
+{
+    while (may_start_more()) {
+        if (!m_have_block && !read_job()) {
+            for (const auto& [seq, attempt] : m_running) {
+                if (m_input_ended) {
+                    m_runner.feed(seq, nullptr, true);
+                }
+            }
+            return;
+        }
+        m_have_block = true;
+        while (!m_idle.empty() && !m_running.contains(m_idle.front())) {
+            m_idle.pop_front(); // it has exited since
+        }
+        if (!m_idle.empty()) {
+            Attempt& attempt = m_running.at(m_idle.front());
+            m_idle.pop_front();
+            attempt.sent += m_job.input ? m_job.input->size() : 0;
+            m_runner.feed(attempt.spec.seq, std::move(m_job.input), false);
+            m_have_block = false;
+        } else if (have_capacity()) {
+            Attempt attempt;
+            attempt.spec = std::move(m_job);
+            attempt.spec.seq = ++m_stream_jobs;
+            ++m_progress.total;
+            m_have_block = false;
+            start_attempt(std::move(attempt));
+        } else {
+            return; // until a job takes its block or ends
+        }
+    }
+}
+
+void Scheduler::on_input_drained(std::uint64_t seq)
+{
+    m_idle.push_back(seq);
 }
 
 // --resume: the joblog has this seq with the same command (and, for --resume-failed,
@@ -171,8 +226,11 @@ std::size_t Scheduler::take_slot()
     return slot;
 }
 
-std::optional<Scheduler::Clock::time_point> Scheduler::deadline_for(Clock::time_point start) const
+std::optional<Scheduler::Clock::time_point> Scheduler::deadline_for(const JobSpec& job, Clock::time_point start) const
 {
+    if (job.task && job.task->timeout) {
+        return start + *job.task->timeout;
+    }
     const TimeoutSpec& timeout = m_control.timeout;
     if (timeout.fixed.count() > 0) {
         return start + timeout.fixed;
@@ -200,13 +258,20 @@ void Scheduler::start_attempt(Attempt attempt)
         fail_to_start(attempt, why->message, why->exit_code);
         return;
     }
-    const Command& command = std::get<Command>(built);
+    Command& command = std::get<Command>(built);
+    command.stream_input = m_control.round_robin;
     attempt.command = command.display;
+    attempt.sent = command.input ? command.input->size() : 0;
     if (m_control.verbose) {
         m_output.say(command.display);
     }
     int error = m_runner.start(attempt.spec.seq, command, attempt.slot);
     if (error != 0 && requeue_on_shortage(attempt, error)) {
+        return;
+    }
+    if (error != 0 && !command.cwd.empty() && ::access(command.cwd.c_str(), X_OK) != 0) {
+        fail_to_start(attempt, "fanout: job " + std::to_string(attempt.spec.seq) + ": cwd '" + command.cwd +
+                                   "': " + std::strerror(errno), k_exit_cannot_run);
         return;
     }
     if (error != 0) {
@@ -216,7 +281,7 @@ void Scheduler::start_attempt(Attempt attempt)
                       missing ? k_exit_command_not_found : k_exit_cannot_run);
         return;
     }
-    attempt.deadline = deadline_for(attempt.started);
+    attempt.deadline = deadline_for(attempt.spec, attempt.started);
     m_resource_retries = 0;
     std::uint64_t seq = attempt.spec.seq;
     m_running.emplace(seq, std::move(attempt));
@@ -264,6 +329,8 @@ JobRecord Scheduler::take_record(Attempt& attempt, const ExitInfo* exit) const
     record.runtime = Clock::now() - attempt.started;
     record.timed_out = attempt.timed_out;
     record.attempts = attempt.number;
+    record.id = attempt.spec.task ? attempt.spec.task->id : std::string();
+    record.sent = attempt.sent;
     for (int s = 0; s < 2; ++s) {
         record.bytes[s] = attempt.bytes[s];
         record.output[s] = std::move(attempt.captured[s]);
@@ -340,7 +407,10 @@ void Scheduler::on_exit(std::uint64_t seq, const ExitInfo& exit)
     m_free_slots.push(attempt.slot);
     m_short_of_resources = false; // what it held is free again
     m_progress.running = m_running.size();
-    if (exit.exit_code() != 0 && attempt.number <= m_control.retries && !m_stop_starting) {
+    bool can_retry = !m_control.round_robin; // its blocks are gone
+    const Task* task = attempt.spec.task.get();
+    std::size_t retries = task && task->retries ? *task->retries : m_control.retries;
+    if (exit.exit_code() != 0 && attempt.number <= retries && !m_stop_starting && can_retry) {
         m_output.job_discard(seq); // only the last attempt's output is shown
         Attempt retry;
         retry.spec = std::move(attempt.spec);

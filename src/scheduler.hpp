@@ -3,10 +3,10 @@
 // never sees a descriptor.
 #pragma once
 
-#include "batcher.hpp"
 #include "duration.hpp"
 #include "halt.hpp"
 #include "job_command.hpp"
+#include "job_source.hpp"
 #include "jobserver.hpp"
 #include "joblog.hpp"
 #include "output.hpp"
@@ -34,6 +34,8 @@ public:
     // Blocks until something happens to a job, a signal arrives, one of `fds` (input,
     // jobserver) is readable or `timeout` passed.
     virtual void wait(ProcessEvents& events, const std::vector<int>& fds, std::optional<Millis> timeout) = 0;
+    // More for the stdin of a job started with Command::stream_input; `last` closes it.
+    virtual void feed(std::uint64_t /*seq*/, std::shared_ptr<const std::string> /*data*/, bool /*last*/) {}
     // Runs the termination sequence on one job.
     virtual void terminate(std::uint64_t seq, const TermSeq& termseq) = 0;
     // Stops every job: `first` (if not 0), then the sequence, also on what they leave.
@@ -57,6 +59,7 @@ struct JobControl {
     std::optional<JobLogEntries> resume_from;
     bool resume_failed = false;
     std::optional<std::size_t> expected_jobs; // for progress, when known up front
+    bool round_robin = false; // --pipe --round-robin: blocks go to long-running jobs
 };
 
 struct RunResult {
@@ -68,7 +71,7 @@ struct RunResult {
 
 class Scheduler : private ProcessEvents {
 public:
-    Scheduler(Batcher& batcher, const JobCommand& commands, Runner& runner, Output& output, Reports& reports,
+    Scheduler(JobSource& jobs, const JobCommand& commands, Runner& runner, Output& output, Reports& reports,
               JobControl control);
 
     // Runs every job; returns when all have ended, or the run was halted or signalled.
@@ -87,12 +90,15 @@ private:
         std::chrono::system_clock::time_point started_wall;
         std::optional<Clock::time_point> deadline;
         bool timed_out = false;
+        std::uint64_t sent = 0;
         std::uint64_t bytes[2] = {0, 0};
         std::string captured[2];
         bool truncated[2] = {false, false};
     };
 
     void start_jobs();
+    bool read_job();
+    void feed_round_robin();
     bool have_capacity();
     void release_spare_tokens();
     [[nodiscard]] std::vector<int> fds_to_wait_on() const;
@@ -106,7 +112,7 @@ private:
     void enforce_timeouts();
     void tick_reports();
     [[nodiscard]] std::optional<Millis> next_wakeup() const;
-    [[nodiscard]] std::optional<Clock::time_point> deadline_for(Clock::time_point start) const;
+    [[nodiscard]] std::optional<Clock::time_point> deadline_for(const JobSpec& job, Clock::time_point start) const;
     // The record of an attempt that is over; takes its strings.
     [[nodiscard]] JobRecord take_record(Attempt& attempt, const ExitInfo* exit) const;
     std::size_t take_slot();
@@ -114,8 +120,9 @@ private:
     void on_output(std::uint64_t seq, Stream stream, std::string_view data) override;
     void on_exit(std::uint64_t seq, const ExitInfo& exit) override;
     void on_signal(int signal) override;
+    void on_input_drained(std::uint64_t seq) override;
 
-    Batcher& m_batcher;
+    JobSource& m_jobs;
     const JobCommand& m_commands;
     Runner& m_runner;
     Output& m_output;
@@ -141,6 +148,11 @@ private:
     RunProgress m_progress;
     RunResult m_result;
     JobSpec m_job; // reused for every job read
+    // --round-robin: a block read but not yet given to a job, jobs that can take one,
+    // and how many jobs were started (blocks and jobs are numbered apart).
+    bool m_have_block = false;
+    std::deque<std::uint64_t> m_idle;
+    std::uint64_t m_stream_jobs = 0;
 };
 
 } // namespace fanout

@@ -235,7 +235,7 @@ assert_eq "--results: one line per job" 6 "$(line_count r.jsonl)"
 if have jq; then
     assert_eq "--results: every line is one JSON object" "" \
         "$(while IFS= read -r line; do jq -e 'type == "object"' <<<"$line" >/dev/null 2>&1 || echo "bad: $line"; done <r.jsonl)"
-    expected_keys=args,attempts,command,duration,exit_code,host,max_rss_kib,seq,signal,slot,start,started,stderr_bytes,stdout_bytes,system_cpu,timed_out,user_cpu
+    expected_keys=args,attempts,command,duration,exit_code,host,max_rss_kib,seq,signal,slot,start,started,stderr_bytes,stdin_bytes,stdout_bytes,system_cpu,timed_out,user_cpu
     assert_eq "--results: the fields" "$expected_keys" "$(jq -r 'keys | join(",")' r.jsonl | sort -u)"
     assert_eq "--results: field types" "" "$(jq -c 'select(
         (.seq | type) != "number" or (.slot | type) != "number" or .slot < 1 or .host != ":" or

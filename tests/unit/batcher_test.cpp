@@ -386,7 +386,7 @@ TEST_CASE("Batcher: a batch waits for input without blocking, then goes on")
     ::close(fds[0]);
     CommandTemplate command({"echo"}, {});
     Batcher batcher(input, &command, BatchRules{3, false}, roomy_limits());
-    CHECK(batcher.input_fd() >= 0);
+    CHECK(batcher.wait_fd() >= 0);
 
     JobSpec job;
     REQUIRE(::write(fds[1], "a\nb\n", 4) == 4);

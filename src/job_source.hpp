@@ -1,0 +1,22 @@
+// JobSource: where the scheduler takes its next job from (batched input records,
+// --pipe blocks, or a JSON task list).
+#pragma once
+
+#include "job.hpp"
+#include "record_reader.hpp"
+
+namespace fanout {
+
+class JobSource {
+public:
+    virtual ~JobSource() = default;
+
+    // Stores the next job in `job`. When `may_block` is false and no whole job is
+    // ready, returns would_block rather than wait.
+    virtual ReadStatus next(JobSpec& job, bool may_block) = 0;
+
+    // The descriptor to wait on after next() said would_block.
+    [[nodiscard]] virtual int wait_fd() const = 0;
+};
+
+} // namespace fanout

@@ -1,0 +1,184 @@
+#include "pipe_blocks.hpp"
+
+#include "error.hpp"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <memory>
+
+namespace fanout {
+
+namespace {
+
+constexpr std::size_t k_read_size = 256 * 1024;
+
+// A boundary is where a record ends and the next begins: after `recend` and before
+// `recstart`. Searching for both joined finds it; `offset` is where in the match.
+struct Boundary {
+    std::string pattern;
+    std::size_t offset;
+};
+
+Boundary boundary_of(const BlockRules& rules)
+{
+    return Boundary{rules.recend + rules.recstart, rules.recend.size()};
+}
+
+// The first boundary after `from`, or npos.
+std::size_t next_boundary(std::string_view data, const Boundary& b, std::size_t from)
+{
+    if (b.pattern.empty()) {
+        return from < data.size() ? from + 1 : std::string_view::npos;
+    }
+    std::size_t search = from + 1 > b.offset ? from + 1 - b.offset : 0;
+    std::size_t at = data.find(b.pattern, search);
+    return at == std::string_view::npos ? at : at + b.offset;
+}
+
+// The last boundary in (0, limit], or npos.
+std::size_t last_boundary(std::string_view data, const Boundary& b, std::size_t limit)
+{
+    if (b.pattern.empty()) {
+        return std::min(limit, data.size());
+    }
+    if (limit < b.offset) {
+        return std::string_view::npos;
+    }
+    std::size_t at = data.rfind(b.pattern, limit - b.offset);
+    if (at == std::string_view::npos || at + b.offset == 0) {
+        return std::string_view::npos;
+    }
+    return at + b.offset;
+}
+
+} // namespace
+
+std::optional<std::size_t> find_block_end(std::string_view data, const BlockRules& rules, bool eof)
+{
+    if (data.empty()) {
+        return std::nullopt;
+    }
+    Boundary b = boundary_of(rules);
+    if (rules.records > 0) {
+        std::size_t end = 0;
+        for (std::size_t n = 0; n < rules.records; ++n) {
+            end = next_boundary(data, b, end);
+            if (end == std::string_view::npos || (end >= data.size() && !rules.recstart.empty())) {
+                // With --recstart, the data's end is a boundary only at EOF.
+                return eof ? std::optional<std::size_t>(data.size()) : std::nullopt;
+            }
+        }
+        return end;
+    }
+    if (data.size() <= rules.block_size) {
+        return eof ? std::optional<std::size_t>(data.size()) : std::nullopt;
+    }
+    std::size_t end = last_boundary(data, b, rules.block_size);
+    if (end == std::string_view::npos) {
+        end = next_boundary(data, b, rules.block_size); // one record longer than a block: whole
+    }
+    if (end == std::string_view::npos || (end >= data.size() && !rules.recstart.empty())) {
+        return eof ? std::optional<std::size_t>(data.size()) : std::nullopt;
+    }
+    return end;
+}
+
+PipeBlocks::PipeBlocks(int fd, std::string name, BlockRules rules)
+    : m_fd(fd), m_name(std::move(name)), m_rules(std::move(rules))
+{
+}
+
+// Reads what is ready (or, when `may_block`, waits for something); false when nothing
+// was ready.
+bool PipeBlocks::fill(bool may_block)
+{
+    if (!may_block) {
+        pollfd p{m_fd, POLLIN, 0};
+        if (::poll(&p, 1, 0) == 0) {
+            return false;
+        }
+    }
+    m_chunk.resize(k_read_size);
+    ssize_t n;
+    do {
+        n = ::read(m_fd, m_chunk.data(), m_chunk.size());
+        if (n < 0 && errno == EAGAIN) { // someone made our stdin non-blocking
+            if (!may_block) {
+                return false;
+            }
+            pollfd p{m_fd, POLLIN, 0};
+            ::poll(&p, 1, -1);
+            errno = EINTR;
+        }
+    } while (n < 0 && errno == EINTR);
+    if (n > 0) {
+        if (m_buffer.capacity() < m_rules.block_size) {
+            m_buffer.reserve(m_rules.block_size + k_read_size);
+        }
+        m_buffer.append(m_chunk.data(), static_cast<std::size_t>(n));
+    }
+    if (n < 0) {
+        throw Error(os_error("cannot read " + m_name));
+    }
+    m_eof = n == 0;
+    return true;
+}
+
+// --header: the first records, kept to go before every block.
+bool PipeBlocks::take_header(bool may_block)
+{
+    BlockRules header_rules = m_rules;
+    header_rules.records = m_rules.header_records;
+    while (true) {
+        if (auto end = find_block_end(m_buffer, header_rules, m_eof)) {
+            m_header = m_buffer.substr(0, *end);
+            m_buffer.erase(0, *end);
+            return m_header_taken = true;
+        }
+        if (m_eof) {
+            return m_header_taken = true; // no input at all
+        }
+        if (!fill(may_block)) {
+            return false;
+        }
+    }
+}
+
+ReadStatus PipeBlocks::next(JobSpec& job, bool may_block)
+{
+    if (!m_header_taken && m_rules.header_records > 0 && !take_header(may_block)) {
+        return ReadStatus::would_block;
+    }
+    while (true) {
+        if (auto end = find_block_end(m_buffer, m_rules, m_eof)) {
+            auto block = std::make_shared<std::string>();
+            if (m_header.empty()) {
+                // Hand the buffer over and keep only what follows the block.
+                std::string rest = m_buffer.substr(*end);
+                m_buffer.resize(*end);
+                *block = std::move(m_buffer);
+                m_buffer = std::move(rest);
+            } else {
+                block->reserve(m_header.size() + *end);
+                block->append(m_header).append(m_buffer, 0, *end);
+                m_buffer.erase(0, *end);
+            }
+            job = JobSpec{};
+            job.seq = ++m_seq;
+            job.origin = m_name + " block " + std::to_string(m_seq);
+            job.input = std::move(block);
+            return ReadStatus::record;
+        }
+        if (m_eof) {
+            return ReadStatus::end;
+        }
+        if (!fill(may_block)) {
+            return ReadStatus::would_block;
+        }
+    }
+}
+
+} // namespace fanout

@@ -1,0 +1,257 @@
+#include "task.hpp"
+
+#include "error.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <regex>
+
+namespace fanout {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view k_fields[] = {"id", "cmd", "env", "cwd", "timeout", "retries", "stdin", "tag"};
+
+// A problem with one entry, at a byte offset into its text.
+struct Problem {
+    std::string message;
+    std::size_t offset = 0;
+};
+
+// Where each top-level key of an object starts, for messages; keys as written.
+std::vector<std::pair<std::string, std::size_t>> key_offsets(std::string_view text)
+{
+    std::vector<std::pair<std::string, std::size_t>> keys;
+    int depth = 0;
+    bool expect_key = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (c == '"') {
+            std::size_t start = i++;
+            while (i < text.size() && text[i] != '"') {
+                i += text[i] == '\\' ? 2 : 1;
+            }
+            if (depth == 1 && expect_key) {
+                keys.emplace_back(std::string(text.substr(start + 1, i - start - 1)), start);
+            }
+            expect_key = false;
+        } else if (c == '{' || c == '[') {
+            ++depth;
+            expect_key = c == '{' && depth == 1;
+        } else if (c == '}' || c == ']') {
+            --depth;
+        } else if (c == ',' && depth == 1) {
+            expect_key = true;
+        }
+    }
+    return keys;
+}
+
+std::string type_name(const json& value)
+{
+    return value.is_number() ? "a number" : value.is_string() ? "a string" : value.is_array() ? "an array"
+           : value.is_object() ? "an object" : value.is_boolean() ? "a boolean" : "null";
+}
+
+Millis timeout_of(const json& value)
+{
+    if (value.is_number()) {
+        double seconds = value.get<double>();
+        if (!std::isfinite(seconds) || seconds <= 0 || seconds > 1e9) {
+            throw Error("\"timeout\" must be a positive number of seconds");
+        }
+        return Millis(static_cast<Millis::rep>(std::ceil(seconds * 1000)));
+    }
+    if (value.is_string()) {
+        Millis timeout = parse_duration(value.get<std::string>(), "\"timeout\"");
+        if (timeout.count() <= 0) {
+            throw Error("\"timeout\" must be more than 0");
+        }
+        return timeout;
+    }
+    throw Error("\"timeout\" must be seconds (a number) or a duration such as \"1.5s\", not " + type_name(value));
+}
+
+void set_command(Task& task, const json& cmd)
+{
+    if (cmd.is_string()) {
+        task.line = cmd.get<std::string>();
+        if (task.line.find_first_not_of(" \t\n") == std::string::npos) {
+            throw Error("\"cmd\" is empty");
+        }
+        return;
+    }
+    if (!cmd.is_array() || cmd.empty()) {
+        throw Error("\"cmd\" must be a command line (a string) or a non-empty array of strings, not " +
+                    (cmd.is_array() ? std::string("an empty array") : type_name(cmd)));
+    }
+    for (const auto& word : cmd) {
+        if (!word.is_string()) {
+            throw Error("\"cmd\" array holds " + type_name(word) + "; every word must be a string");
+        }
+        task.argv.push_back(word.get<std::string>());
+    }
+    if (task.argv.front().empty()) {
+        throw Error("\"cmd\" names no program (its first word is empty)");
+    }
+}
+
+void set_env(Task& task, const json& env)
+{
+    if (!env.is_object()) {
+        throw Error("\"env\" must be an object of strings, not " + type_name(env));
+    }
+    for (const auto& [name, value] : env.items()) {
+        if (name.empty() || name.find('=') != std::string::npos || name.find('\0') != std::string::npos) {
+            throw Error("\"env\": '" + name + "' is not a variable name");
+        }
+        if (!value.is_string()) {
+            throw Error("\"env\": \"" + name + "\" must be a string, not " + type_name(value));
+        }
+        task.env.push_back(name + "=" + value.get<std::string>());
+    }
+}
+
+std::string string_field(const json& value, const char* name)
+{
+    if (!value.is_string()) {
+        throw Error("\"" + std::string(name) + "\" must be a string, not " + type_name(value));
+    }
+    return value.get<std::string>();
+}
+
+// Checks every field of an object and fills the task; throws Error on the first
+// problem, after setting `field` to the field it is about.
+void fill_task(Task& task, const json& object, std::string& field, std::string* stdin_data)
+{
+    for (const auto& [key, value] : object.items()) {
+        field = key;
+        if (std::find(std::begin(k_fields), std::end(k_fields), key) == std::end(k_fields)) {
+            throw Error("unknown field \"" + key + "\" (known: id, cmd, env, cwd, timeout, retries, stdin, tag)");
+        }
+        if (key == "cmd") {
+            set_command(task, value);
+        } else if (key == "env") {
+            set_env(task, value);
+        } else if (key == "cwd") {
+            task.cwd = string_field(value, "cwd");
+            if (task.cwd.empty()) {
+                throw Error("\"cwd\" is empty");
+            }
+        } else if (key == "timeout") {
+            task.timeout = timeout_of(value);
+        } else if (key == "retries") {
+            if (!value.is_number_unsigned()) {
+                throw Error("\"retries\" must be a whole number of at least 0, not " +
+                            (value.is_number() ? value.dump() : type_name(value)));
+            }
+            task.retries = value.get<std::size_t>();
+        } else if (key == "stdin") {
+            *stdin_data = string_field(value, "stdin");
+        } else if (key == "tag") {
+            task.tag = string_field(value, "tag");
+        }
+    }
+    field.clear();
+    if (task.line.empty() && task.argv.empty()) {
+        throw Error("no \"cmd\": a task needs a command");
+    }
+}
+
+// The id, read early so that every message can name it.
+std::string id_of(const json& object, const std::string& default_id)
+{
+    auto it = object.find("id");
+    if (it == object.end()) {
+        return default_id;
+    }
+    if (it->is_string() && !it->get<std::string>().empty()) {
+        return it->get<std::string>();
+    }
+    if (it->is_number_integer()) {
+        return it->dump();
+    }
+    throw Error("\"id\" must be a non-empty string or an integer, not " + type_name(*it));
+}
+
+// Without a parse, the id as written, when a plain "id": "..." is to be seen.
+std::string id_in_text(std::string_view text, const std::string& default_id)
+{
+    static const std::regex k_id(R"re("id"\s*:\s*"([^"\\]{1,200})")re");
+    std::match_results<std::string_view::const_iterator> match;
+    if (std::regex_search(text.begin(), text.end(), match, k_id)) {
+        return match[1].str();
+    }
+    return default_id;
+}
+
+// file:line:column of a byte offset into an entry that starts at `where`.
+std::string locate(std::string_view text, const TaskPosition& where, std::size_t offset)
+{
+    std::size_t line = where.line;
+    std::size_t column = where.column;
+    for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
+        if (text[i] == '\n') {
+            ++line;
+            column = 1;
+        } else {
+            ++column;
+        }
+    }
+    return where.file + ":" + std::to_string(line) + ":" + std::to_string(column);
+}
+
+// nlohmann's message without its "[json.exception...] parse error at line L, column C: ".
+std::string parse_message(const json::parse_error& e)
+{
+    std::string what = e.what();
+    std::size_t column = what.find(", column ");
+    std::size_t colon = column == std::string::npos ? what.find("] ") : what.find(": ", column);
+    return colon == std::string::npos ? what : what.substr(colon + 2);
+}
+
+} // namespace
+
+Task parse_task(std::string_view text, const TaskPosition& where, const std::string& default_id,
+                std::string* stdin_data)
+{
+    Task task;
+    task.id = default_id;
+    json object;
+    try {
+        object = json::parse(text);
+    } catch (const json::parse_error& e) {
+        task.id = id_in_text(text, default_id);
+        std::size_t offset = e.byte > 0 ? e.byte - 1 : 0;
+        task.error = locate(text, where, offset) + ": malformed JSON: " + parse_message(e) + " (task \"" + task.id + "\")";
+        return task;
+    }
+    std::size_t start = text.find_first_not_of(" \t\r\n");
+    if (!object.is_object()) {
+        task.error = locate(text, where, start) + ": a task must be a JSON object, not " + type_name(object) +
+                     " (task \"" + default_id + "\")";
+        return task;
+    }
+    std::string field;
+    try {
+        field = "id";
+        task.id = id_of(object, default_id);
+        fill_task(task, object, field, stdin_data);
+    } catch (const Error& e) {
+        std::size_t offset = start;
+        for (const auto& [key, key_offset] : key_offsets(text)) {
+            if (key == field) {
+                offset = key_offset;
+                break;
+            }
+        }
+        task.error = locate(text, where, offset) + ": " + e.what() + " (task \"" + task.id + "\")";
+    }
+    return task;
+}
+
+} // namespace fanout
