@@ -7,7 +7,7 @@
 _fanout_opts_with_arg='-a --arg-file -d --delimiter -C --colsep -I -n --max-args -N
     -s --max-chars --shell -j -P --jobs --tagstring --timeout --termseq --term-seq
     --retries --delay --halt --halt-on-error --joblog --results --junit --load --memfree
-    --color --colour'
+    --color --colour --block --block-size --recend --recstart --header --tasks'
 
 _fanout_opts='-a --arg-file -0 --null -d --delimiter -C --colsep --link --xapply
     -r --no-run-if-empty -I -n --max-args -N -X -s --max-chars -q --quote --shell
@@ -15,7 +15,9 @@ _fanout_opts='-a --arg-file -0 --null -d --delimiter -C --colsep --link --xapply
     --timeout --termseq --term-seq --retries --delay --halt --halt-on-error --group
     -k --keep-order --line-buffer --lb -u --ungroup --color --colour --tag
     --tagstring --joblog --resume --resume-failed --results
-    --results-output --junit --progress --bar --eta -h --help --version'
+    --results-output --junit --progress --bar --eta --pipe --spreadstdin --block
+    --block-size --recend --recstart --header --round-robin --roundrobin --tasks
+    -h --help --version'
 
 # Completes command names into COMPREPLY.
 _fanout_commands()
@@ -50,8 +52,17 @@ _fanout_takes_arg()
 _fanout_option_value()
 {
     case $1 in
-        -a | --arg-file | --shell | --joblog | --results | --junit)
+        -a | --arg-file | --shell | --joblog | --results | --junit | --tasks)
             _fanout_files "$2"
+            ;;
+        --block | --block-size)
+            COMPREPLY=($(compgen -W '512k 1M 10M 100M 1G' -- "$2"))
+            ;;
+        --recend | --recstart)
+            COMPREPLY=($(compgen -W '\\n \\r\\n \\0 \\t' -- "$2"))
+            ;;
+        --header)
+            COMPREPLY=($(compgen -W '1 2' -- "$2"))
             ;;
         --timeout)
             COMPREPLY=($(compgen -W '10 30s 500ms 5m 1h 200%' -- "$2"))

@@ -9,7 +9,7 @@ function __fanout_in_options
     set -l takes_arg -a --arg-file -d --delimiter -C --colsep -I -n --max-args -N \
         -s --max-chars --shell -j -P --jobs --tagstring --timeout --termseq --term-seq \
         --retries --delay --halt --halt-on-error --joblog --results --junit --load --memfree \
-        --color --colour
+        --color --colour --block --block-size --recend --recstart --header --tasks
     set -l skip 0
     for t in $tokens
         if test $skip -eq 1
@@ -39,7 +39,7 @@ function __fanout_at_command
     set -l takes_arg -a --arg-file -d --delimiter -C --colsep -I -n --max-args -N \
         -s --max-chars --shell -j -P --jobs --tagstring --timeout --termseq --term-seq \
         --retries --delay --halt --halt-on-error --joblog --results --junit --load --memfree \
-        --color --colour
+        --color --colour --block --block-size --recend --recstart --header --tasks
     set -l skip 0
     for t in $tokens
         if test $skip -eq 1
@@ -162,6 +162,18 @@ complete -c fanout -n $opt -l junit -r -F -d 'Write a JUnit XML report to FILE'
 complete -c fanout -n $opt -l progress -d 'Show a status line on stderr (on a terminal)'
 complete -c fanout -n $opt -l bar -d 'Show a progress bar on stderr (on a terminal)'
 complete -c fanout -n $opt -l eta -d 'Show progress with the estimated time left on stderr (on a terminal)'
+
+# Pipe and tasks
+complete -c fanout -n $opt -l pipe -d "Cut the input into blocks and write each block to one job's stdin"
+complete -c fanout -n $opt -l spreadstdin -d 'Same as --pipe'
+complete -c fanout -n $opt -l block -x -a '512k 1M 10M 100M 1G' -d '--pipe: blocks of about SIZE bytes (default 1M)'
+complete -c fanout -n $opt -l block-size -x -a '512k 1M 10M 100M 1G' -d 'Same as --block'
+complete -c fanout -n $opt -l recend -r -f -d "--pipe: records end with STR (default \\n; '' cuts anywhere)"
+complete -c fanout -n $opt -l recstart -r -f -d '--pipe: records start with STR'
+complete -c fanout -n $opt -l header -x -a '1 2' -d '--pipe: repeat the first N records before every block'
+complete -c fanout -n $opt -l round-robin -d '--pipe: keep -j jobs running and feed the blocks to them in turn'
+complete -c fanout -n $opt -l roundrobin -d 'Same as --round-robin'
+complete -c fanout -n $opt -l tasks -r -F -d "Run the tasks of a JSON Lines file or JSON array ('-' is stdin)"
 
 complete -c fanout -n $opt -s h -l help -d 'Print a summary of the options and exit'
 complete -c fanout -n $opt -l version -d 'Print the version and exit'
