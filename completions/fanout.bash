@@ -7,7 +7,9 @@
 _fanout_opts_with_arg='-a --arg-file -d --delimiter -C --colsep -I -n --max-args -N
     -s --max-chars --shell -j -P --jobs --tagstring --timeout --termseq --term-seq
     --retries --delay --halt --halt-on-error --joblog --results --junit --load --memfree
-    --color --colour --block --block-size --recend --recstart --header --tasks'
+    --color --colour --block --block-size --recend --recstart --header --tasks
+    -S --sshlogin --sshloginfile --slf --ssh --env --workdir --wd --transferfile --tf
+    --return --trc'
 
 _fanout_opts='-a --arg-file -0 --null -d --delimiter -C --colsep --link --xapply
     -r --no-run-if-empty -I -n --max-args -N -X -s --max-chars -q --quote --shell
@@ -17,7 +19,8 @@ _fanout_opts='-a --arg-file -0 --null -d --delimiter -C --colsep --link --xapply
     --tagstring --joblog --resume --resume-failed --results
     --results-output --junit --progress --bar --eta --pipe --spreadstdin --block
     --block-size --recend --recstart --header --round-robin --roundrobin --tasks
-    -h --help --version'
+    -S --sshlogin --sshloginfile --slf --ssh --env --workdir --wd --transferfile --tf
+    --transfer --return --cleanup --trc -h --help --version'
 
 # Completes command names into COMPREPLY.
 _fanout_commands()
@@ -52,8 +55,27 @@ _fanout_takes_arg()
 _fanout_option_value()
 {
     case $1 in
-        -a | --arg-file | --shell | --joblog | --results | --junit | --tasks)
+        -a | --arg-file | --shell | --joblog | --results | --junit | --tasks | --sshloginfile | --slf | \
+            --transferfile | --tf | --return | --trc)
             _fanout_files "$2"
+            ;;
+        -S | --sshlogin)
+            # Host names this user's ssh knows, as bash-completion finds them.
+            if declare -F _known_hosts_real >/dev/null; then
+                _known_hosts_real -- "$2"
+            else
+                COMPREPLY=($(compgen -A hostname -- "$2"))
+            fi
+            ;;
+        --ssh)
+            _fanout_commands "$2"
+            ;;
+        --env)
+            COMPREPLY=($(compgen -v -- "$2"))
+            ;;
+        --workdir | --wd)
+            compopt -o filenames 2>/dev/null
+            COMPREPLY=($(compgen -d -W '. ...' -- "$2"))
             ;;
         --block | --block-size)
             COMPREPLY=($(compgen -W '512k 1M 10M 100M 1G' -- "$2"))

@@ -9,7 +9,9 @@ function __fanout_in_options
     set -l takes_arg -a --arg-file -d --delimiter -C --colsep -I -n --max-args -N \
         -s --max-chars --shell -j -P --jobs --tagstring --timeout --termseq --term-seq \
         --retries --delay --halt --halt-on-error --joblog --results --junit --load --memfree \
-        --color --colour --block --block-size --recend --recstart --header --tasks
+        --color --colour --block --block-size --recend --recstart --header --tasks \
+        -S --sshlogin --sshloginfile --slf --ssh --env --workdir --wd --transferfile --tf \
+        --return --trc
     set -l skip 0
     for t in $tokens
         if test $skip -eq 1
@@ -39,7 +41,9 @@ function __fanout_at_command
     set -l takes_arg -a --arg-file -d --delimiter -C --colsep -I -n --max-args -N \
         -s --max-chars --shell -j -P --jobs --tagstring --timeout --termseq --term-seq \
         --retries --delay --halt --halt-on-error --joblog --results --junit --load --memfree \
-        --color --colour --block --block-size --recend --recstart --header --tasks
+        --color --colour --block --block-size --recend --recstart --header --tasks \
+        -S --sshlogin --sshloginfile --slf --ssh --env --workdir --wd --transferfile --tf \
+        --return --trc
     set -l skip 0
     for t in $tokens
         if test $skip -eq 1
@@ -174,6 +178,21 @@ complete -c fanout -n $opt -l header -x -a '1 2' -d '--pipe: repeat the first N 
 complete -c fanout -n $opt -l round-robin -d '--pipe: keep -j jobs running and feed the blocks to them in turn'
 complete -c fanout -n $opt -l roundrobin -d 'Same as --round-robin'
 complete -c fanout -n $opt -l tasks -r -F -d "Run the tasks of a JSON Lines file or JSON array ('-' is stdin)"
+
+# Remote hosts
+complete -c fanout -n $opt -s S -l sshlogin -x -a '(__fish_print_hostnames)' -d "Run jobs on [N/][user@]host[:port] over ssh (':' is here)"
+complete -c fanout -n $opt -l sshloginfile -r -F -d "Read hosts from FILE, one per line ('#' comments)"
+complete -c fanout -n $opt -l slf -r -F -d 'Same as --sshloginfile'
+complete -c fanout -n $opt -l ssh -x -a '(__fish_complete_command)' -d 'The ssh program and its options (default ssh)'
+complete -c fanout -n $opt -l env -x -a '(set -n)' -d 'Pass our variable NAME to remote jobs'
+complete -c fanout -n $opt -l workdir -x -a '(__fish_complete_directories) . ...' -d "Run remote jobs in DIR ('.' here, '...' a fresh one)"
+complete -c fanout -n $opt -l wd -x -a '(__fish_complete_directories) . ...' -d 'Same as --workdir'
+complete -c fanout -n $opt -l transferfile -r -F -d 'Send FILE (replacement strings allowed) to the host first'
+complete -c fanout -n $opt -l tf -r -F -d 'Same as --transferfile'
+complete -c fanout -n $opt -l transfer -d 'Send the input file {} to the host first'
+complete -c fanout -n $opt -l return -r -F -d 'Fetch FILE (replacement strings allowed) back after the job'
+complete -c fanout -n $opt -l cleanup -d 'Remove sent and fetched files from the host after the job'
+complete -c fanout -n $opt -l trc -r -F -d 'Shorthand for --transfer --return FILE --cleanup'
 
 complete -c fanout -n $opt -s h -l help -d 'Print a summary of the options and exit'
 complete -c fanout -n $opt -l version -d 'Print the version and exit'

@@ -48,6 +48,8 @@ struct Command {
     std::string cwd;                          // where it starts; empty: our directory
     std::shared_ptr<const std::string> input; // written to its stdin, then EOF
     bool stream_input = false;                // stdin stays open for Runner::feed()
+    std::vector<std::string> transfer_files;  // --transferfile: sent to a remote host first
+    std::vector<std::string> return_files;    // --return: fetched from it afterwards
 };
 
 // The values one job substitutes.

@@ -22,7 +22,7 @@ TemplateSyntax syntax_of(const Options& options)
 
 JobCommand::JobCommand(const Options& options, ArgLimits limits)
     : m_shell(options.shell), m_limits(limits), m_tag(options.tag), m_tagstring(options.tagstring),
-      m_replace_str(options.replace_str)
+      m_replace_str(options.replace_str), m_transfer_files(options.transfer_files), m_return_files(options.return_files)
 {
     if (!options.command.empty()) {
         m_template.emplace(options.command, syntax_of(options));
@@ -89,6 +89,13 @@ std::variant<Command, CannotRun> JobCommand::build(const JobSpec& job, std::size
         return too_long(job, size);
     }
     command.input = job.input;
+    JobValues values{job.args, job.seq, slot};
+    for (const auto& file : m_transfer_files) {
+        command.transfer_files.push_back(expand_plain(file, values, m_replace_str));
+    }
+    for (const auto& file : m_return_files) {
+        command.return_files.push_back(expand_plain(file, values, m_replace_str));
+    }
     return command;
 }
 

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 namespace fanout {
 
@@ -42,6 +43,8 @@ private:
     bool m_tag = false;
     std::optional<std::string> m_tagstring;
     std::string m_replace_str;
+    std::vector<std::string> m_transfer_files; // templates, for remote jobs
+    std::vector<std::string> m_return_files;
 };
 
 } // namespace fanout

@@ -17,6 +17,7 @@
 #include "output.hpp"
 #include "pipe_blocks.hpp"
 #include "progress.hpp"
+#include "remote_runner.hpp"
 #include "scheduler.hpp"
 #include "signals.hpp"
 #include "system_gate.hpp"
@@ -209,12 +210,23 @@ private:
     JobSource* m_active = nullptr;
 };
 
-std::unique_ptr<Runner> make_runner(const Options& options, const Output& output)
+// Runs the jobs: here, on the -S hosts, or nowhere (--dry-run). With hosts, their
+// slots replace -j's.
+std::unique_ptr<Runner> make_runner(const Options& options, Output& output, JobControl& control)
 {
     if (options.dry_run) {
         return std::make_unique<DryRunRunner>();
     }
-    return std::make_unique<LocalRunner>(output.needs_capture());
+    if (options.sshlogins.empty()) {
+        return std::make_unique<LocalRunner>(output.needs_capture());
+    }
+    RemoteSetup setup{options.ssh, options.env, options.workdir, options.cleanup};
+    auto runner = std::make_unique<RemoteRunner>(options.sshlogins, setup, output.needs_capture(), options.jobs_spec, output);
+    if (runner->slots() == 0) {
+        throw Error("no host given with -S/--sshlogin or --sshloginfile can be reached");
+    }
+    control.max_jobs = runner->slots();
+    return runner;
 }
 
 int run(int argc, const char* const* argv)
@@ -235,7 +247,7 @@ int run(int argc, const char* const* argv)
     output.set_colors(use_color(options.color, STDOUT_FILENO), use_color(options.color, STDERR_FILENO));
     output.set_hold_oldest(options.retries > 0);
     Reports reports = make_reports(options, output);
-    std::unique_ptr<Runner> runner = make_runner(options, output);
+    std::unique_ptr<Runner> runner = make_runner(options, output, control);
 
     if (options.progress != Options::Progress::none) {
         control.expected_jobs = sources.expected_jobs(rules);
@@ -246,6 +258,9 @@ int run(int argc, const char* const* argv)
         runner.reset(); // nothing the jobs left behind may outlive us
         jobserver.reset(); // make gets its tokens back
         die_by_signal(result.signal);
+    }
+    if (result.hosts_gone) {
+        throw Error("every host is down: the jobs not yet run did not run");
     }
     return result.halt_exit ? *result.halt_exit : exit_code_for_failures(result.failed);
 }

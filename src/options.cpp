@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <cstdlib>
 #include <iostream>
 #include <regex>
 
@@ -86,6 +87,16 @@ struct RawOptions {
     std::optional<std::string> header;
     bool round_robin = false;
     std::optional<std::string> tasks;
+    std::vector<std::string> sshlogins;
+    std::vector<std::string> sshloginfiles;
+    std::optional<std::string> ssh;
+    std::vector<std::string> env;
+    std::optional<std::string> workdir;
+    std::vector<std::string> transfer_files;
+    bool transfer = false;
+    std::vector<std::string> return_files;
+    bool cleanup = false;
+    std::vector<std::string> trc;
 };
 
 void add_input_options(CLI::App& app, RawOptions& raw)
@@ -120,6 +131,34 @@ void add_stream_options(CLI::App& app, RawOptions& raw)
         ->group(group);
     app.add_option("--tasks", raw.tasks, "Run the tasks of a JSON Lines file or JSON array FILE ('-' is stdin)")
         ->type_name("FILE")->group(group);
+}
+
+CLI::Option* add_list(CLI::App& app, const std::string& name, std::vector<std::string>& values, const std::string& help)
+{
+    return app.add_option(name, values, help)
+        ->allow_extra_args(false)
+        ->expected(1)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+}
+
+void add_remote_options(CLI::App& app, RawOptions& raw)
+{
+    const char* group = "Remote hosts";
+    add_list(app, "-S,--sshlogin", raw.sshlogins, "Run jobs on [N/][user@]host[:port] over ssh (':' is here); repeatable, comma lists")
+        ->type_name("HOSTS")->group(group);
+    add_list(app, "--sshloginfile,--slf", raw.sshloginfiles, "Read hosts from FILE, one per line ('#' comments)")
+        ->type_name("FILE")->group(group);
+    app.add_option("--ssh", raw.ssh, "The ssh program and its options (default ssh)")->type_name("CMD")->group(group);
+    add_list(app, "--env", raw.env, "Pass our variable NAME to remote jobs; repeatable")->type_name("NAME")->group(group);
+    app.add_option("--workdir,--wd", raw.workdir, "Run remote jobs in DIR ('.': this directory's path below home; '...': a fresh one)")
+        ->type_name("DIR")->group(group);
+    add_list(app, "--transferfile,--tf", raw.transfer_files, "Send FILE (replacement strings allowed) to the host first; repeatable")
+        ->type_name("FILE")->group(group);
+    app.add_flag("--transfer", raw.transfer, "Send the input file {} to the host first (--transferfile {})")->group(group);
+    add_list(app, "--return", raw.return_files, "Fetch FILE (replacement strings allowed) back after the job; repeatable")
+        ->type_name("FILE")->group(group);
+    app.add_flag("--cleanup", raw.cleanup, "Remove sent and fetched files from the host after the job")->group(group);
+    add_list(app, "--trc", raw.trc, "Shorthand for --transfer --return FILE --cleanup")->type_name("FILE")->group(group);
 }
 
 void add_command_options(CLI::App& app, RawOptions& raw)
@@ -353,6 +392,91 @@ void set_pipe(Options& options, const RawOptions& raw)
     }
 }
 
+std::vector<std::string> split_words(const std::string& text)
+{
+    std::vector<std::string> words;
+    std::size_t start = 0;
+    while ((start = text.find_first_not_of(" \t", start)) != std::string::npos) {
+        std::size_t end = text.find_first_of(" \t", start);
+        words.push_back(text.substr(start, end - start));
+        start = end;
+    }
+    return words;
+}
+
+bool is_variable_name(const std::string& name)
+{
+    static const std::regex k_name("[A-Za-z_][A-Za-z0-9_]*");
+    return std::regex_match(name, k_name);
+}
+
+// --workdir .: our directory, as a path below the home directory where it is one.
+std::string path_below_home()
+{
+    std::string cwd(4096, '\0');
+    if (::getcwd(cwd.data(), cwd.size()) == nullptr) {
+        throw Error(os_error("--workdir .: cannot tell the current directory"));
+    }
+    cwd.resize(cwd.find('\0'));
+    const char* home = std::getenv("HOME");
+    std::string prefix = home && *home ? std::string(home) + "/" : std::string();
+    if (!prefix.empty() && cwd + "/" == prefix) {
+        return "";
+    }
+    return !prefix.empty() && cwd.starts_with(prefix) ? cwd.substr(prefix.size()) : cwd;
+}
+
+void set_remote(Options& options, const RawOptions& raw)
+{
+    for (const auto& spec : raw.sshlogins) {
+        auto logins = parse_sshlogins(spec, "-S/--sshlogin");
+        options.sshlogins.insert(options.sshlogins.end(), logins.begin(), logins.end());
+    }
+    for (const auto& path : raw.sshloginfiles) {
+        auto logins = read_sshloginfile(path);
+        options.sshlogins.insert(options.sshlogins.end(), logins.begin(), logins.end());
+    }
+    bool remote_options = raw.ssh || !raw.env.empty() || raw.workdir || !raw.transfer_files.empty() || raw.transfer ||
+                          !raw.return_files.empty() || raw.cleanup || !raw.trc.empty();
+    if (options.sshlogins.empty()) {
+        if (remote_options) {
+            throw Error("--ssh, --env, --workdir, --transferfile, --transfer, --return, --cleanup and --trc need "
+                        "-S/--sshlogin or --sshloginfile");
+        }
+        if (!raw.sshloginfiles.empty()) {
+            throw Error("--sshloginfile: no host in " + raw.sshloginfiles.front());
+        }
+        return;
+    }
+    if (raw.pipe) {
+        throw Error("--pipe cannot send blocks to remote hosts (-S) yet");
+    }
+    if (raw.ssh) {
+        options.ssh = split_words(*raw.ssh);
+        if (options.ssh.empty()) {
+            throw Error("--ssh: no program given");
+        }
+    }
+    for (const auto& name : raw.env) {
+        const char* value = std::getenv(name.c_str());
+        if (!is_variable_name(name) || value == nullptr) {
+            throw Error("--env: " + (is_variable_name(name) ? name + " is not set" : "'" + name + "' is not a variable name"));
+        }
+        options.env.emplace_back(name, value);
+    }
+    options.workdir = raw.workdir.value_or("");
+    if (options.workdir == ".") {
+        options.workdir = path_below_home();
+    }
+    options.transfer_files = raw.transfer_files;
+    options.return_files = raw.return_files;
+    if (raw.transfer || !raw.trc.empty()) {
+        options.transfer_files.emplace_back(options.replace_str);
+    }
+    options.return_files.insert(options.return_files.end(), raw.trc.begin(), raw.trc.end());
+    options.cleanup = raw.cleanup || !raw.trc.empty();
+}
+
 void set_tasks(Options& options, const RawOptions& raw)
 {
     if (!raw.tasks) {
@@ -425,6 +549,7 @@ Options to_options(const RawOptions& raw, std::vector<std::string> rest)
     set_job_control(options, raw);
     set_pipe(options, raw);
     set_tasks(options, raw);
+    set_remote(options, raw);
     return options;
 }
 
@@ -500,6 +625,7 @@ ParseResult parse_command_line(int argc, const char* const* argv)
     add_output_options(app, raw);
     add_report_options(app, raw);
     add_stream_options(app, raw);
+    add_remote_options(app, raw);
     app.add_flag("--version", raw.version, "Print the version and exit");
     app.prefix_command();
     try {

@@ -1,9 +1,12 @@
 // Options: everything the command line says, parsed and validated, nothing run yet.
 #pragma once
 
+#include "ssh_login.hpp"
+
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace fanout {
@@ -78,6 +81,15 @@ struct Options {
 
     // --tasks: a JSON task list instead of input records and a command.
     std::optional<std::string> tasks;
+
+    // Remote hosts (-S, --sshloginfile); none: every job runs here.
+    std::vector<SshLogin> sshlogins;
+    std::vector<std::string> ssh{"ssh"}; // --ssh, split into words
+    std::vector<std::pair<std::string, std::string>> env; // --env NAME, with our value
+    std::string workdir;
+    std::vector<std::string> transfer_files; // templates
+    std::vector<std::string> return_files;   // templates
+    bool cleanup = false;
 
     // Start no job while the load average is above this, or less memory is free.
     std::optional<std::string> load;

@@ -28,6 +28,7 @@ struct SpawnRequest {
 struct ExitInfo {
     int status = 0;
     struct rusage usage {};
+    bool host_lost = false; // it ran on a host whose connection went: run it elsewhere
 
     [[nodiscard]] bool signaled() const;
     [[nodiscard]] int exit_code() const; // 128+signal when killed, as shells report it

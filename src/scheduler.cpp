@@ -266,12 +266,21 @@ void Scheduler::start_attempt(Attempt attempt)
         m_output.say(command.display);
     }
     int error = m_runner.start(attempt.spec.seq, command, attempt.slot);
+    if (error == EHOSTDOWN) {
+        retire_slot(std::move(attempt));
+        return;
+    }
     if (error != 0 && requeue_on_shortage(attempt, error)) {
         return;
     }
     if (error != 0 && !command.cwd.empty() && ::access(command.cwd.c_str(), X_OK) != 0) {
         fail_to_start(attempt, "fanout: job " + std::to_string(attempt.spec.seq) + ": cwd '" + command.cwd +
                                    "': " + std::strerror(errno), k_exit_cannot_run);
+        return;
+    }
+    if (error == ENOTSUP) {
+        fail_to_start(attempt, "fanout: job " + std::to_string(attempt.spec.seq) +
+                                   ": standard input cannot be sent to a remote host", k_exit_cannot_run);
         return;
     }
     if (error != 0) {
@@ -286,6 +295,21 @@ void Scheduler::start_attempt(Attempt attempt)
     std::uint64_t seq = attempt.spec.seq;
     m_running.emplace(seq, std::move(attempt));
     m_progress.running = m_running.size();
+}
+
+// The slot's host is down: the slot goes, and the attempt runs again in another one.
+// Without any slot left, nothing more can run.
+void Scheduler::retire_slot(Attempt attempt)
+{
+    m_control.max_jobs -= m_control.max_jobs > 0 ? 1 : 0;
+    Attempt again;
+    again.spec = std::move(attempt.spec);
+    again.number = attempt.number;
+    m_retry.push_front(std::move(again));
+    if (m_control.max_jobs == 0) {
+        m_result.hosts_gone = true;
+        m_stop_starting = true;
+    }
 }
 
 // EAGAIN (no more processes) and EMFILE/ENFILE (no more descriptors) pass: the job
@@ -323,6 +347,7 @@ JobRecord Scheduler::take_record(Attempt& attempt, const ExitInfo* exit) const
     JobRecord record;
     record.seq = attempt.spec.seq;
     record.slot = attempt.slot;
+    record.host = m_runner.host_of(attempt.slot);
     record.command = std::move(attempt.command);
     record.args = std::move(attempt.spec.args);
     record.start = attempt.started_wall;
@@ -404,9 +429,14 @@ void Scheduler::on_exit(std::uint64_t seq, const ExitInfo& exit)
         return;
     }
     Attempt& attempt = node.mapped();
+    m_progress.running = m_running.size();
+    if (exit.host_lost) {
+        m_output.job_discard(seq);
+        retire_slot(std::move(attempt));
+        return;
+    }
     m_free_slots.push(attempt.slot);
     m_short_of_resources = false; // what it held is free again
-    m_progress.running = m_running.size();
     bool can_retry = !m_control.round_robin; // its blocks are gone
     const Task* task = attempt.spec.task.get();
     std::size_t retries = task && task->retries ? *task->retries : m_control.retries;

@@ -29,7 +29,8 @@ namespace fanout {
 class Runner {
 public:
     virtual ~Runner() = default;
-    // Starts `command` as job `seq` in `slot`; returns 0 or an errno (ENOENT: not found).
+    // Starts `command` as job `seq` in `slot`; returns 0 or an errno (ENOENT: not found;
+    // EHOSTDOWN: the slot's host is gone, and so is the slot).
     virtual int start(std::uint64_t seq, const Command& command, std::size_t slot) = 0;
     // Blocks until something happens to a job, a signal arrives, one of `fds` (input,
     // jobserver) is readable or `timeout` passed.
@@ -42,6 +43,8 @@ public:
     virtual void stop(int first, const TermSeq& termseq) = 0;
     virtual void kill_all() = 0;
     virtual void signal_all(int signal) = 0;
+    // The host that runs the jobs of `slot`, as reports name it (":" is this machine).
+    [[nodiscard]] virtual std::string host_of(std::size_t /*slot*/) const { return ":"; }
 };
 
 // How jobs are controlled beyond "run them all".
@@ -67,6 +70,7 @@ struct RunResult {
     std::size_t succeeded = 0;
     int signal = 0;                // the signal that stopped the run, 0 if none
     std::optional<int> halt_exit;  // the exit code --halt chose
+    bool hosts_gone = false;       // every host went down before all jobs ran
 };
 
 class Scheduler : private ProcessEvents {
@@ -116,6 +120,7 @@ private:
     // The record of an attempt that is over; takes its strings.
     [[nodiscard]] JobRecord take_record(Attempt& attempt, const ExitInfo* exit) const;
     std::size_t take_slot();
+    void retire_slot(Attempt attempt);
 
     void on_output(std::uint64_t seq, Stream stream, std::string_view data) override;
     void on_exit(std::uint64_t seq, const ExitInfo& exit) override;

@@ -2,6 +2,8 @@
 #include "error.hpp"
 #include "shell_quote.hpp"
 
+#include "test_support.hpp"
+
 #include <doctest/doctest.h>
 
 #include <sys/wait.h>
@@ -93,16 +95,9 @@ Argv shell(const std::string& script)
 
 std::string run_shell(const std::string& script)
 {
-    FILE* pipe = ::popen(script.c_str(), "r");
-    REQUIRE(pipe != nullptr);
-    std::string out;
-    char buffer[4096];
-    std::size_t n;
-    while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) {
-        out.append(buffer, n);
-    }
-    int status = ::pclose(pipe);
-    CHECK(WIFEXITED(status));
+    int code = -1;
+    std::string out = fanout::test::popen_output(script, &code);
+    CHECK(code < 128);
     return out;
 }
 

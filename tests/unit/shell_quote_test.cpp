@@ -1,5 +1,7 @@
 #include "shell_quote.hpp"
 
+#include "test_support.hpp"
+
 #include <doctest/doctest.h>
 
 #include <sys/wait.h>
@@ -19,17 +21,9 @@ namespace {
 // Runs `script` with popen (that is, /bin/sh -c script) and returns its stdout.
 std::string run_shell(const std::string& script)
 {
-    FILE* pipe = ::popen(script.c_str(), "r");
-    REQUIRE(pipe != nullptr);
-    std::string out;
-    char buffer[4096];
-    std::size_t n;
-    while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) {
-        out.append(buffer, n);
-    }
-    int status = ::pclose(pipe);
-    CHECK(WIFEXITED(status));
-    CHECK(WEXITSTATUS(status) == 0);
+    int code = -1;
+    std::string out = fanout::test::popen_output(script, &code);
+    CHECK(code == 0);
     return out;
 }
 

@@ -1,0 +1,151 @@
+#include "remote_runner.hpp"
+
+#include "cpu_count.hpp"
+#include "job_count.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <thread>
+
+namespace fanout {
+
+namespace {
+
+// A client can see its connection end a moment before the master has gone: how often
+// and how far apart to look again before calling a host down.
+constexpr int k_alive_checks = 3;
+constexpr auto k_alive_check_gap = std::chrono::milliseconds(50);
+
+// ssh's own failures (and the transfer script's) exit 255.
+constexpr int k_ssh_failed = 255;
+
+} // namespace
+
+// Passes events on, but marks the exit of a job whose host went away as lost.
+class RemoteRunner::LossDetector : public ProcessEvents {
+public:
+    LossDetector(RemoteRunner& runner, ProcessEvents& events) : m_runner(runner), m_events(events) {}
+
+    void on_output(std::uint64_t id, Stream stream, std::string_view data) override
+    {
+        m_events.on_output(id, stream, data);
+    }
+    void on_signal(int signal) override { m_events.on_signal(signal); }
+    void on_input_drained(std::uint64_t id) override { m_events.on_input_drained(id); }
+    void on_exit(std::uint64_t id, const ExitInfo& exit) override
+    {
+        auto it = m_runner.m_job_host.find(id);
+        if (it == m_runner.m_job_host.end()) {
+            m_events.on_exit(id, exit);
+            return;
+        }
+        std::size_t host = it->second;
+        m_runner.m_job_host.erase(it);
+        ExitInfo info = exit;
+        info.host_lost = m_runner.lost(host, exit.exit_code());
+        m_events.on_exit(id, info);
+    }
+
+private:
+    RemoteRunner& m_runner;
+    ProcessEvents& m_events;
+};
+
+RemoteRunner::RemoteRunner(std::vector<SshLogin> logins, RemoteSetup setup, bool capture,
+                           const std::optional<std::string>& jobs_spec, Output& output)
+    : m_output(output), m_setup(std::move(setup)), m_local(capture), m_logins(std::move(logins))
+{
+    m_masters = std::make_unique<SshMasters>(m_setup.ssh, m_logins,
+                                             [this](const std::string& warning) { m_output.say("fanout: warning: " + warning); });
+    std::size_t next = 1;
+    for (std::size_t i = 0; i < m_logins.size(); ++i) {
+        m_first_slot.push_back(next);
+        const SshLogin& login = m_logins[i];
+        if (!m_masters->up(i)) {
+            continue;
+        }
+        next += login.slots ? *login.slots : slots_by_cpus(i, jobs_spec);
+    }
+    m_first_slot.push_back(next);
+    m_slots = next - 1;
+}
+
+// A host without N/: -j applied to its CPU count (asked once, over its connection), or
+// one slot per CPU.
+std::size_t RemoteRunner::slots_by_cpus(std::size_t host, const std::optional<std::string>& jobs_spec)
+{
+    const SshLogin& login = m_logins[host];
+    std::optional<std::size_t> cpus = login.local ? usable_cpu_count() : m_masters->cpu_count(host);
+    if (!cpus) {
+        m_output.say("fanout: warning: host " + login.name + " did not tell its CPU count; 1 job at a time there (" +
+                     "give N/" + login.name + " to choose)");
+    }
+    return jobs_spec ? parse_job_count(*jobs_spec, cpus.value_or(1), unlimited_job_count()) : cpus.value_or(1);
+}
+
+std::optional<std::size_t> RemoteRunner::host_index(std::size_t slot) const
+{
+    auto it = std::upper_bound(m_first_slot.begin(), m_first_slot.end(), slot);
+    if (slot == 0 || it == m_first_slot.begin() || it == m_first_slot.end()) {
+        return std::nullopt;
+    }
+    return static_cast<std::size_t>(it - m_first_slot.begin()) - 1;
+}
+
+std::string RemoteRunner::host_of(std::size_t slot) const
+{
+    auto host = host_index(slot);
+    return host ? m_logins[*host].name : ":";
+}
+
+int RemoteRunner::start(std::uint64_t seq, const Command& command, std::size_t slot)
+{
+    auto host = host_index(slot);
+    if (!host || !m_masters->up(*host)) {
+        return EHOSTDOWN;
+    }
+    const SshLogin& login = m_logins[*host];
+    int error = 0;
+    if (login.local) {
+        error = m_local.start(seq, command, slot);
+    } else if (command.input) {
+        error = ENOTSUP; // its stdin is the connection's lifeline
+    } else {
+        error = m_local.start(seq, remote_command(command, m_setup, login, m_masters->control_path(*host), seq, slot), slot);
+    }
+    if (error == 0) {
+        m_job_host[seq] = *host;
+    }
+    return error;
+}
+
+void RemoteRunner::wait(ProcessEvents& events, const std::vector<int>& fds, std::optional<Millis> timeout)
+{
+    LossDetector detector(*this, events);
+    m_local.wait(detector, fds, timeout);
+}
+
+// Whether a job that exited with `exit_code` on `host` ended because the host went.
+bool RemoteRunner::lost(std::size_t host, int exit_code)
+{
+    if (m_logins[host].local || exit_code != k_ssh_failed || m_stopping) {
+        return false;
+    }
+    if (!m_masters->up(host)) {
+        return true;
+    }
+    for (int check = 0; check < k_alive_checks; ++check) {
+        if (check > 0) {
+            std::this_thread::sleep_for(k_alive_check_gap);
+        }
+        if (!m_masters->alive(host)) {
+            m_masters->mark_down(host);
+            m_output.say("fanout: warning: host " + m_logins[host].name +
+                         " lost its connection; its jobs run again on the other hosts");
+            return true;
+        }
+    }
+    return false;
+}
+
+} // namespace fanout

@@ -1,0 +1,58 @@
+// RemoteRunner: runs each job on the host that owns its slot: over ssh through that
+// host's multiplexed connection, or here for ":". A host whose connection is lost is
+// marked down and its jobs come back to the scheduler as lost, to run elsewhere.
+#pragma once
+
+#include "local_runner.hpp"
+#include "output.hpp"
+#include "remote_command.hpp"
+#include "ssh_master.hpp"
+
+#include <memory>
+#include <unordered_map>
+
+namespace fanout {
+
+class RemoteRunner : public Runner {
+public:
+    // Connects to every host; `jobs_spec` (-j) sizes a host that has no N/ by its CPUs.
+    RemoteRunner(std::vector<SshLogin> logins, RemoteSetup setup, bool capture,
+                 const std::optional<std::string>& jobs_spec, Output& output);
+
+    // Slots over all hosts that could be reached; 0 when none.
+    [[nodiscard]] std::size_t slots() const { return m_slots; }
+
+    int start(std::uint64_t seq, const Command& command, std::size_t slot) override;
+    void wait(ProcessEvents& events, const std::vector<int>& fds, std::optional<Millis> timeout) override;
+    void feed(std::uint64_t seq, std::shared_ptr<const std::string> data, bool last) override
+    {
+        m_local.feed(seq, std::move(data), last);
+    }
+    void terminate(std::uint64_t seq, const TermSeq& termseq) override { m_local.terminate(seq, termseq); }
+    void stop(int first, const TermSeq& termseq) override
+    {
+        m_stopping = true; // what ends now was stopped, not lost
+        m_local.stop(first, termseq);
+    }
+    void kill_all() override { m_local.kill_all(); }
+    void signal_all(int signal) override { m_local.signal_all(signal); }
+    [[nodiscard]] std::string host_of(std::size_t slot) const override;
+
+private:
+    class LossDetector;
+    [[nodiscard]] std::optional<std::size_t> host_index(std::size_t slot) const;
+    std::size_t slots_by_cpus(std::size_t host, const std::optional<std::string>& jobs_spec);
+    bool lost(std::size_t host, int exit_code);
+
+    Output& m_output;
+    RemoteSetup m_setup;
+    LocalRunner m_local; // before the connections: its signal handling covers their set-up
+    std::vector<SshLogin> m_logins;
+    std::unique_ptr<SshMasters> m_masters;
+    std::vector<std::size_t> m_first_slot; // per host: its first slot (1-based)
+    std::size_t m_slots = 0;
+    std::unordered_map<std::uint64_t, std::size_t> m_job_host; // running job -> host
+    bool m_stopping = false;
+};
+
+} // namespace fanout
