@@ -14,6 +14,7 @@ namespace fanout {
 namespace {
 
 constexpr std::size_t k_read_size = 256 * 1024;
+constexpr std::size_t k_max_reserve = 64 * 1024 * 1024;
 
 // A boundary is where a record ends and the next begins: after `recend` and before
 // `recstart`. Searching for both joined finds it; `offset` is where in the match.
@@ -54,6 +55,22 @@ std::size_t last_boundary(std::string_view data, const Boundary& b, std::size_t 
     return at + b.offset;
 }
 
+// Where a boundary in (after, limit] would be if the data went on: the data ends inside
+// a match of the pattern that already covers the whole recend (so part of recstart is
+// missing). npos when there is none.
+std::size_t unfinished_boundary(std::string_view data, const Boundary& b, std::size_t after, std::size_t limit)
+{
+    std::size_t first = data.size() >= b.pattern.size() ? data.size() - b.pattern.size() + 1 : 0;
+    for (std::size_t at = first; at < data.size(); ++at) {
+        std::size_t boundary = at + b.offset;
+        bool in_range = boundary > 0 && boundary <= limit && (after == std::string_view::npos || boundary > after);
+        if (in_range && data.size() - at > b.offset && std::string_view(b.pattern).starts_with(data.substr(at))) {
+            return boundary;
+        }
+    }
+    return std::string_view::npos;
+}
+
 } // namespace
 
 std::optional<std::size_t> find_block_end(std::string_view data, const BlockRules& rules, bool eof)
@@ -77,6 +94,9 @@ std::optional<std::size_t> find_block_end(std::string_view data, const BlockRule
         return eof ? std::optional<std::size_t>(data.size()) : std::nullopt;
     }
     std::size_t end = last_boundary(data, b, rules.block_size);
+    if (!eof && unfinished_boundary(data, b, end, rules.block_size) != std::string_view::npos) {
+        return std::nullopt; // a later boundary may be there: only more data can tell
+    }
     if (end == std::string_view::npos) {
         end = next_boundary(data, b, rules.block_size); // one record longer than a block: whole
     }
@@ -115,8 +135,11 @@ bool PipeBlocks::fill(bool may_block)
         }
     } while (n < 0 && errno == EINTR);
     if (n > 0) {
-        if (m_buffer.capacity() < m_rules.block_size) {
-            m_buffer.reserve(m_rules.block_size + k_read_size);
+        // A block's worth at once saves copies; past k_max_reserve (--block 1T) the
+        // buffer grows only as the data comes.
+        std::size_t want = std::min(m_rules.block_size, k_max_reserve) + k_read_size;
+        if (m_buffer.capacity() < want) {
+            m_buffer.reserve(want);
         }
         m_buffer.append(m_chunk.data(), static_cast<std::size_t>(n));
     }
