@@ -3,6 +3,7 @@
 
 #include "task.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -16,6 +17,7 @@ struct JobSpec {
     std::string origin;             // where its (first) record came from
     bool too_long = false;          // one record that no command line can hold
     std::shared_ptr<const std::string> input; // fed to its stdin (--pipe block, task stdin)
+    std::size_t header_size = 0;              // --header: input starts with that many header bytes
     std::shared_ptr<const Task> task;         // --tasks: its own command and settings
 };
 

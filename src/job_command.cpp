@@ -13,7 +13,8 @@ TemplateSyntax syntax_of(const Options& options)
     syntax.replace_str = options.replace_str;
     syntax.quote_command = options.quote_command;
     syntax.context_replace = options.context_replace;
-    syntax.append_args = !(options.exact_args && options.max_args == 0);
+    // --pipe jobs get their input on stdin, -N 0 jobs none: nothing to append.
+    syntax.append_args = !options.pipe && !(options.exact_args && options.max_args == 0);
     syntax.shell = options.shell;
     return syntax;
 }

@@ -193,6 +193,7 @@ ReadStatus PipeBlocks::next(JobSpec& job, bool may_block)
             job.seq = ++m_seq;
             job.origin = m_name + " block " + std::to_string(m_seq);
             job.input = std::move(block);
+            job.header_size = m_header.size();
             return ReadStatus::record;
         }
         if (m_eof) {

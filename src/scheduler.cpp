@@ -177,6 +177,10 @@ void Scheduler::feed_round_robin()
         if (!m_idle.empty()) {
             Attempt& attempt = m_running.at(m_idle.front());
             m_idle.pop_front();
+            if (m_job.input && m_job.header_size > 0) {
+                // The job's stream began with the header: it gets it once.
+                m_job.input = std::make_shared<const std::string>(m_job.input->substr(m_job.header_size));
+            }
             attempt.sent += m_job.input ? m_job.input->size() : 0;
             m_runner.feed(attempt.spec.seq, std::move(m_job.input), false);
             m_have_block = false;

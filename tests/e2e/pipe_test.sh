@@ -25,7 +25,12 @@ gnu_same() {
         echo "SKIP: GNU parallel is not installed: $desc"
         return
     fi
-    timeout -k 5 60 parallel --will-cite --pipe -k "$@" <"$input" >"$T/gnu.out" 2>/dev/null
+    local gnu_status=0
+    timeout -k 5 120 parallel --will-cite --pipe -k "$@" <"$input" >"$T/gnu.out" 2>/dev/null || gnu_status=$?
+    if [ "$gnu_status" -eq 124 ]; then
+        echo "NOTE: GNU parallel took over 120 s (a loaded machine): not compared: $desc"
+        return
+    fi
     run --stdin "$input" "$FANOUT" --pipe -k "$@"
     assert_status "$desc: exit status" 0
     assert_file_eq "$desc: the same output as GNU parallel" "$T/gnu.out" "$OUT_FILE"
