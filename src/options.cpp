@@ -2,6 +2,7 @@
 
 #include "error.hpp"
 #include "exit_codes.hpp"
+#include "option_words.hpp"
 #include "system_gate.hpp"
 
 #include <CLI/CLI.hpp>
@@ -221,6 +222,11 @@ void add_report_options(CLI::App& app, RawOptions& raw)
         ->group(group);
 }
 
+void add_version_option(CLI::App& app, RawOptions& raw)
+{
+    app.add_flag("--version", raw.version, "Print the version and exit");
+}
+
 void add_output_options(CLI::App& app, RawOptions& raw)
 {
     const char* group = "Output";
@@ -233,6 +239,59 @@ void add_output_options(CLI::App& app, RawOptions& raw)
     app.add_flag("--tag", raw.tag, "Prefix each output line with the job's arguments and a tab")->group(group);
     app.add_option("--tagstring", raw.tagstring, "Prefix each output line with STR and a tab (replacement strings allowed)")
         ->type_name("STR")->group(group);
+}
+
+// CLI11 checks each new option against every one before it: setting up all of them
+// cost more than the rest of start-up together. So a group is set up only when the
+// command line names one of its options (see OptionWords), and all for --help. The
+// lists must name every option of their group: unlisted_option_names() checks them.
+struct OptionGroup {
+    std::string_view names;
+    void (*add)(CLI::App&, RawOptions&);
+};
+
+constexpr OptionGroup k_groups[] = {
+    {"-a --arg-file -0 --null -d --delimiter -C --colsep --link --xapply -r --no-run-if-empty", add_input_options},
+    {"-I -n --max-args -N -X -s --max-chars -q --quote --shell", add_command_options},
+    {"-j -P --jobs --load --memfree --jobserver --no-jobserver --dry-run -t --verbose --timeout --termseq "
+     "--term-seq --retries --delay --halt --halt-on-error",
+     add_run_options},
+    {"--group -k --keep-order --line-buffer --lb -u --ungroup --color --colour --tag --tagstring", add_output_options},
+    {"--joblog --resume --resume-failed --results --results-output --junit --progress --bar --eta",
+     add_report_options},
+    {"--pipe --spreadstdin --block --block-size --recend --recstart --header --round-robin --roundrobin --tasks",
+     add_stream_options},
+    {"-S --sshlogin --sshloginfile --slf --ssh --env --workdir --wd --transferfile --tf --transfer --return "
+     "--cleanup --trc",
+     add_remote_options},
+    {"--version", add_version_option},
+};
+
+bool listed(std::string_view names, const std::string& name)
+{
+    OptionWords words;
+    if (name.starts_with("--")) {
+        words.long_names.push_back(name);
+    } else {
+        words.short_letters = name.substr(1);
+    }
+    return names_any(names, words);
+}
+
+// The options `words` names (nullptr: all of them) in `app`, storing into `raw`.
+void set_up(CLI::App& app, RawOptions& raw, const OptionWords* words)
+{
+    app.name("fanout");
+    app.description("fanout: run commands in parallel, one per input record");
+    app.formatter(std::make_shared<HelpFormatter>());
+    app.footer(k_footer);
+    app.get_formatter()->column_width(32);
+    for (const OptionGroup& group : k_groups) {
+        if (words == nullptr || names_any(group.names, *words)) {
+            group.add(app, raw);
+        }
+    }
+    app.prefix_command();
 }
 
 // A whole number >= minimum; "-1", "", "1.5" and overflow are errors, not wrap-arounds.
@@ -383,6 +442,9 @@ void set_pipe(Options& options, const RawOptions& raw)
     }
     if (raw.recstart) {
         options.recstart = parse_escapes(*raw.recstart, "--recstart");
+        if (!raw.recend) {
+            options.recend.clear(); // as GNU parallel: a record may end anywhere before recstart
+        }
     }
     if (raw.header) {
         options.header_records = parse_count(*raw.header, "--header", 0);
@@ -614,24 +676,17 @@ char parse_delimiter(const std::string& spec)
 
 ParseResult parse_command_line(int argc, const char* const* argv)
 {
-    CLI::App app{"fanout: run commands in parallel, one per input record", "fanout"};
-    app.formatter(std::make_shared<HelpFormatter>());
-    app.footer(k_footer);
-    app.get_formatter()->column_width(32);
+    CLI::App app;
     RawOptions raw;
-    add_input_options(app, raw);
-    add_command_options(app, raw);
-    add_run_options(app, raw);
-    add_output_options(app, raw);
-    add_report_options(app, raw);
-    add_stream_options(app, raw);
-    add_remote_options(app, raw);
-    app.add_flag("--version", raw.version, "Print the version and exit");
-    app.prefix_command();
+    OptionWords words = scan_option_words(argc, argv);
+    set_up(app, raw, &words);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp&) {
-        std::cout << app.help();
+        CLI::App full;
+        RawOptions unused;
+        set_up(full, unused, nullptr);
+        std::cout << full.help();
         return {std::nullopt, k_exit_success};
     } catch (const CLI::ParseError& e) {
         throw Error(e.what());
@@ -641,6 +696,32 @@ ParseResult parse_command_line(int argc, const char* const* argv)
         return {std::nullopt, k_exit_success};
     }
     return {to_options(raw, app.remaining()), k_exit_success};
+}
+
+std::vector<std::string> unlisted_option_names()
+{
+    std::vector<std::string> unlisted;
+    for (const OptionGroup& group : k_groups) {
+        CLI::App app;
+        RawOptions raw;
+        group.add(app, raw);
+        for (const CLI::Option* option : app.get_options()) {
+            std::vector<std::string> names;
+            for (const auto& name : option->get_snames()) {
+                names.push_back("-" + name);
+            }
+            for (const auto& name : option->get_lnames()) {
+                names.push_back("--" + name);
+            }
+            for (const auto& name : names) {
+                bool help = name == "-h" || name == "--help";
+                if (!help && !listed(group.names, name)) {
+                    unlisted.push_back(std::string(group.names.substr(0, 20)) + "...: " + name);
+                }
+            }
+        }
+    }
+    return unlisted;
 }
 
 } // namespace fanout

@@ -107,6 +107,10 @@ struct ParseResult {
 // arguments, then ':::'/'::::' groups. Throws Error on bad usage.
 ParseResult parse_command_line(int argc, const char* const* argv);
 
+// For tests: "group...: NAME" for each option name missing from its group's list of
+// names (which decides when the group is set up); empty when the lists are right.
+std::vector<std::string> unlisted_option_names();
+
 // Turns C escapes (\n \r \t \0 \\ \xHH) in a --recend/--recstart string into bytes.
 // Throws Error naming `option` on an unknown or incomplete escape.
 std::string parse_escapes(const std::string& text, const char* option);
