@@ -384,6 +384,29 @@ assert_eq "$BIG bytes: the joblog's Send adds up" "$BIG" "$(awk -F'\t' 'NR > 1 {
 assert_ge "$BIG bytes: in blocks of about 1M" $((BIG / 1048576)) "$(($(line_count big.log) - 1))"
 assert_le "$BIG bytes: in blocks of about 1M (not smaller)" $((BIG / 1048576 + 1)) "$(($(line_count big.log) - 1))"
 
+# --- memory: about jobs x block size, whatever the input's size ----------------------------------------
+# 256 MiB in 4 MiB blocks to two slow jobs: fanout holds a block per running job and
+# the one it is cutting, not the input (VmHWM, the peak, sampled until it exits).
+mkfifo mem.fifo
+yes 0123456789abcdef | head -c $((256 << 20)) >mem.fifo &
+"$FANOUT" --pipe -j2 --block 4M 'sleep 0.01; cat >/dev/null' <mem.fifo >mem.out 2>&1 &
+pid=$!
+kill_at_exit "$pid"
+peak=0
+while kill -0 "$pid" 2>/dev/null; do
+    hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
+    [ -n "$hwm" ] && [ "$hwm" -gt "$peak" ] && peak=$hwm
+    sleep 0.05
+done
+wait "$pid"
+assert_eq "256 MiB to two jobs in 4 MiB blocks: exit 0, nothing printed" "0 " "$? $(head -c 300 mem.out)"
+if [ "${FANOUT_SANITIZED:-0}" = 1 ]; then
+    echo "NOTE: sanitizer build: peak RSS $peak KiB, not checked (ASan's own memory)"
+else
+    echo "NOTE: --pipe -j2 --block 4M over 256 MiB: peak RSS $peak KiB"
+    assert_le "256 MiB to two jobs in 4 MiB blocks: peak RSS within (2 jobs + 2) x 4 MiB + 8 MiB" $((6 * 4096 + 8192)) "$peak"
+fi
+
 # --- usage errors: 255, one line, no job started ------------------------------------------------------
 usage_error() { # DESC NEEDLE FANOUT-ARGS... (a job that runs creates ./ran)
     local desc=$1 needle=$2
