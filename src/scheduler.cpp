@@ -3,6 +3,7 @@
 #include "exit_codes.hpp"
 #include "signals.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +14,19 @@
 namespace fanout {
 
 namespace {
+
+// Why `cwd` cannot be a job's directory (an errno value), or 0 when it can.
+int cwd_problem(const std::string& cwd)
+{
+    struct stat status {};
+    if (::stat(cwd.c_str(), &status) != 0) {
+        return errno;
+    }
+    if (!S_ISDIR(status.st_mode)) {
+        return ENOTDIR;
+    }
+    return ::access(cwd.c_str(), X_OK) == 0 ? 0 : errno;
+}
 
 constexpr auto k_tick_interval = std::chrono::milliseconds(100);
 // How often --load and --memfree look again while they hold jobs back.
@@ -277,9 +291,9 @@ void Scheduler::start_attempt(Attempt attempt)
     if (error != 0 && requeue_on_shortage(attempt, error)) {
         return;
     }
-    if (error != 0 && !command.cwd.empty() && ::access(command.cwd.c_str(), X_OK) != 0) {
+    if (int why = error != 0 && !command.cwd.empty() ? cwd_problem(command.cwd) : 0; why != 0) {
         fail_to_start(attempt, "fanout: job " + std::to_string(attempt.spec.seq) + ": cwd '" + command.cwd +
-                                   "': " + std::strerror(errno), k_exit_cannot_run);
+                                   "': " + std::strerror(why), k_exit_cannot_run);
         return;
     }
     if (error == ENOTSUP) {
