@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets of tests/fuzz/ with clang in build-fuzz/ and fuzzes each
 # for a while, two at a time, on a scratch copy of its seed corpus:
-#   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]   (default: 60 s, every target)
+#   scripts/fuzz.sh [-j JOBS] [SECONDS_PER_TARGET] [TARGET...]   (default: 60 s, every target)
+# -j JOBS: fuzz at most JOBS targets at once and build with JOBS jobs (default: 2 targets
+# at once, a build job per core); -j 1 leaves the other cores of a shared machine alone.
 # Prints each target's seconds, executions, executions per second and whether it
 # crashed; exits 1 when one did. Crash inputs stay in build-fuzz/crashes/TARGET/ (rerun
 # one with build-fuzz/tests/fuzz/fuzz_TARGET FILE); what the fuzzer learnt stays in
@@ -11,8 +13,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_dir=build-fuzz
-all_targets=(template records options makeflags json)
+all_targets=(template records options makeflags json tasks)
 max_jobs=2
+build_jobs=$(nproc)
 packages=(clang libclang-rt-14-dev cmake make libcli11-dev nlohmann-json3-dev libboost1.81-dev doctest-dev)
 
 install_missing() {
@@ -32,7 +35,7 @@ build() {
   mkdir -p "$build_dir/logs"
   echo "Building ${targets[*]/#/fuzz_} in $build_dir/ (log: $build_dir/logs/build.log)"
   if ! { CC=clang CXX=clang++ cmake -S . -B "$build_dir" -DFANOUT_FUZZ=ON &&
-         cmake --build "$build_dir" -j"$(nproc)" --target "${targets[@]/#/fuzz_}"; } >"$build_dir/logs/build.log" 2>&1; then
+         cmake --build "$build_dir" -j"$build_jobs" --target "${targets[@]/#/fuzz_}"; } >"$build_dir/logs/build.log" 2>&1; then
     tail -n 30 "$build_dir/logs/build.log" >&2
     exit 2
   fi
@@ -86,6 +89,16 @@ report() { # report STAMP_FILE: prints the table; fails when a target crashed
   return "$failed"
 }
 
+if [ $# -gt 0 ] && [[ $1 == -j* ]]; then
+  max_jobs=${1#-j}
+  shift
+  if [ -z "$max_jobs" ] && [ $# -gt 0 ]; then
+    max_jobs=$1
+    shift
+  fi
+  [[ $max_jobs =~ ^[1-9][0-9]*$ ]] || { echo "-j needs a number of jobs, at least 1" >&2; exit 2; }
+  build_jobs=$max_jobs
+fi
 seconds=60
 if [ $# -gt 0 ] && [[ $1 =~ ^[0-9]+$ ]]; then
   seconds=$1

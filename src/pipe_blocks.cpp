@@ -117,7 +117,7 @@ bool PipeBlocks::fill(bool may_block)
 {
     if (!may_block) {
         pollfd p{m_fd, POLLIN, 0};
-        if (::poll(&p, 1, 0) == 0) {
+        if (::poll(&p, 1, 0) <= 0) { // -1: a signal came first (EINTR); a read could block
             return false;
         }
     }

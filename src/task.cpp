@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <regex>
 
 namespace fanout {
@@ -22,7 +23,14 @@ struct Problem {
     std::size_t offset = 0;
 };
 
-// Where each top-level key of an object starts, for messages; keys as written.
+// A key as written, with its escapes decoded as the parser decodes them.
+std::string decoded_key(std::string_view raw)
+{
+    json key = json::parse("\"" + std::string(raw) + "\"", nullptr, false);
+    return key.is_string() ? key.get<std::string>() : std::string(raw);
+}
+
+// Where each top-level key of an object starts, for messages.
 std::vector<std::pair<std::string, std::size_t>> key_offsets(std::string_view text)
 {
     std::vector<std::pair<std::string, std::size_t>> keys;
@@ -36,7 +44,7 @@ std::vector<std::pair<std::string, std::size_t>> key_offsets(std::string_view te
                 i += text[i] == '\\' ? 2 : 1;
             }
             if (depth == 1 && expect_key) {
-                keys.emplace_back(std::string(text.substr(start + 1, i - start - 1)), start);
+                keys.emplace_back(decoded_key(text.substr(start + 1, i - start - 1)), start);
             }
             expect_key = false;
         } else if (c == '{' || c == '[') {
@@ -206,7 +214,7 @@ std::string locate(std::string_view text, const TaskPosition& where, std::size_t
 }
 
 // nlohmann's message without its "[json.exception...] parse error at line L, column C: ".
-std::string parse_message(const json::parse_error& e)
+std::string parse_message(const json::exception& e)
 {
     std::string what = e.what();
     std::size_t column = what.find(", column ");
@@ -214,21 +222,104 @@ std::string parse_message(const json::parse_error& e)
     return colon == std::string::npos ? what : what.substr(colon + 2);
 }
 
-} // namespace
+// Where parsing stops, for the one error nlohmann throws without it: a number too
+// large for a double (out_of_range 406).
+class ErrorByte : public json::json_sax_t {
+public:
+    std::size_t byte = 0;
 
-Task parse_task(std::string_view text, const TaskPosition& where, const std::string& default_id,
-                std::string* stdin_data)
+    bool null() override { return true; }
+    bool boolean(bool) override { return true; }
+    bool number_integer(number_integer_t) override { return true; }
+    bool number_unsigned(number_unsigned_t) override { return true; }
+    bool number_float(number_float_t, const string_t&) override { return true; }
+    bool string(string_t&) override { return true; }
+    bool binary(binary_t&) override { return true; }
+    bool start_object(std::size_t) override { return true; }
+    bool key(string_t&) override { return true; }
+    bool end_object() override { return true; }
+    bool start_array(std::size_t) override { return true; }
+    bool end_array() override { return true; }
+    bool parse_error(std::size_t position, const std::string&, const json::exception&) override
+    {
+        byte = position;
+        return false;
+    }
+};
+
+// The offset where nlohmann stops with an error; `byte` counts from 1, as it does.
+std::size_t error_offset(std::size_t byte)
+{
+    return byte > 0 ? byte - 1 : 0;
+}
+
+std::size_t error_offset(std::string_view text)
+{
+    ErrorByte sax;
+    json::sax_parse(text, &sax);
+    return error_offset(sax.byte);
+}
+
+// Parses `text` into `object`; when it is not JSON, the task that says where and why.
+std::optional<Task> parse_json(std::string_view text, const TaskPosition& where,
+                               const std::string& default_id, json& object)
+{
+    std::size_t offset = 0;
+    std::string problem;
+    try {
+        object = json::parse(text);
+        offset = text.find('\0');
+        if (offset == std::string_view::npos) {
+            return std::nullopt;
+        }
+        // nlohmann takes a NUL byte for the end of the input, and what follows for nothing.
+        problem = "a NUL byte after the JSON value";
+    } catch (const json::parse_error& e) {
+        offset = error_offset(e.byte);
+        problem = parse_message(e);
+    } catch (const json::out_of_range& e) { // a number too large: the one error without a position
+        offset = error_offset(text);
+        problem = parse_message(e);
+    }
+    Task task;
+    task.id = id_in_text(text, default_id);
+    task.error = locate(text, where, offset) + ": malformed JSON: " + problem + " (task \"" + task.id + "\")";
+    return task;
+}
+
+// `text` with its control characters written as JSON escapes: a message that names an
+// id or key such as "a\nb" stays on one line.
+std::string one_line(std::string_view text)
+{
+    static constexpr char k_hex[] = "0123456789abcdef";
+    std::string line;
+    for (char c : text) {
+        auto byte = static_cast<unsigned char>(c);
+        if (c == '\n') {
+            line += "\\n";
+        } else if (c == '\r') {
+            line += "\\r";
+        } else if (c == '\t') {
+            line += "\\t";
+        } else if (byte < 0x20 || byte == 0x7F) {
+            line += "\\u00";
+            line += k_hex[byte >> 4];
+            line += k_hex[byte & 0xF];
+        } else {
+            line += c;
+        }
+    }
+    return line;
+}
+
+Task parse_entry(std::string_view text, const TaskPosition& where, const std::string& default_id,
+                 std::string* stdin_data)
 {
     Task task;
     task.id = default_id;
     json object;
-    try {
-        object = json::parse(text);
-    } catch (const json::parse_error& e) {
-        task.id = id_in_text(text, default_id);
-        std::size_t offset = e.byte > 0 ? e.byte - 1 : 0;
-        task.error = locate(text, where, offset) + ": malformed JSON: " + parse_message(e) + " (task \"" + task.id + "\")";
-        return task;
+    if (std::optional<Task> malformed = parse_json(text, where, default_id, object)) {
+        return *malformed;
     }
     std::size_t start = text.find_first_not_of(" \t\r\n");
     if (!object.is_object()) {
@@ -251,6 +342,16 @@ Task parse_task(std::string_view text, const TaskPosition& where, const std::str
         }
         task.error = locate(text, where, offset) + ": " + e.what() + " (task \"" + task.id + "\")";
     }
+    return task;
+}
+
+} // namespace
+
+Task parse_task(std::string_view text, const TaskPosition& where, const std::string& default_id,
+                std::string* stdin_data)
+{
+    Task task = parse_entry(text, where, default_id, stdin_data);
+    task.error = one_line(task.error);
     return task;
 }
 

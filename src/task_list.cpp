@@ -65,11 +65,12 @@ void TaskList::scan_array(const std::string& line)
                 continue;
             }
             if (m_depth == 0 && (c == ',' || c == ']')) {
-                if (c == ',') {
+                // "[]" is an empty list; ",," and ",]" leave out an entry.
+                if (c == ',' || m_after_comma) {
                     problem(number, column, "an empty entry in the JSON array");
-                } else {
-                    m_array_closed = true;
                 }
+                m_after_comma = c == ',';
+                m_array_closed = c == ']';
                 continue;
             }
             m_element.where = TaskPosition{m_name, number, column};
@@ -85,6 +86,7 @@ void TaskList::scan_array(const std::string& line)
             --m_depth;
         } else if (m_depth == 0 && (c == ',' || c == ']')) {
             end_element(number, column);
+            m_after_comma = c == ',';
             m_array_closed = c == ']';
             continue;
         }
@@ -105,6 +107,9 @@ ReadStatus TaskList::next(JobSpec& job, bool may_block)
         if (status == ReadStatus::end) {
             if (m_format == Format::array && !m_array_closed) {
                 if (!m_element.text.empty()) {
+                    // No line follows the '\n' scan_array ended it with: without it, the
+                    // end of input is at the end of the last line, not past the file.
+                    m_element.text.pop_back();
                     m_entries.push_back(std::move(m_element));
                     m_element = Entry{};
                 }

@@ -44,6 +44,7 @@ private:
     bool m_in_string = false;
     bool m_escaped = false;
     bool m_array_closed = false;
+    bool m_after_comma = false; // the last entry ended with ',': another must follow
     bool m_trailing_reported = false;
     std::size_t m_last_line = 0;
     std::size_t m_last_column = 0;
