@@ -50,11 +50,11 @@ log() { echo "[bench] $*" >&2; }
 if [[ $quick == 1 ]]; then
     rounds=${rounds:-2}
     n_trivial=1000 n_parallel=300 n_startup=6 n_cpu=8 n_out=50 n_input=200000
-    n_shell=500 n_spawn=300 keep_sizes=(2000 5000 10000)
+    n_shell=500 n_spawn=300 n_pipe=30 n_pipe_parallel=10 keep_sizes=(2000 5000 10000)
 else
     rounds=${rounds:-5}
     n_trivial=5000 n_parallel=1000 n_startup=20 n_cpu=16 n_out=200 n_input=1000000
-    n_shell=2000 n_spawn=500 keep_sizes=(10000 50000 100000)
+    n_shell=2000 n_spawn=500 n_pipe=200 n_pipe_parallel=50 keep_sizes=(10000 50000 100000)
 fi
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || die "--rounds: '$rounds' is not a positive number"
 cpu_seconds=0.25
@@ -343,6 +343,73 @@ for ((r = 1; r <= rounds; r++)); do
     done
 done
 
+# ---------------------------------------------------------------- pipe throughput
+# The input: n_pipe copies of a 1 MiB chunk of numbered text lines of varied length.
+awk -v size="$mib" 'BEGIN {
+    pad = sprintf("%400s", ""); gsub(/ /, "x", pad)
+    for (i = 1; ; i++) {
+        line = i " " substr(pad, 1, (i * 37) % 110)
+        if (n + length(line) + 1 > size - 200) break
+        print line; n += length(line) + 1
+    }
+    print substr(pad, 1, size - n - 1)
+}' >"$tmp/pipe_chunk"
+[[ $(wc -c <"$tmp/pipe_chunk") == "$mib" ]] || die "pipe row: the 1 MiB chunk is not 1 MiB"
+declare -A P_CMD P_MIB P_LINES
+# GNU parallel gets n_pipe_parallel MiB (it is slow); MiB/s is a rate, so its rows compare.
+for n in "$n_pipe" "$n_pipe_parallel"; do
+    for ((i = 0; i < n; i++)); do cat "$tmp/pipe_chunk"; done >"$tmp/pipe_in_$n"
+    P_LINES[$n]=$(wc -l <"$tmp/pipe_in_$n")
+done
+P_CMD[fanout-wc]="$F --pipe -j2 -k --block 1M wc -l"
+P_CMD[parallel-wc]="parallel --will-cite --pipe -j2 -k --block 1M wc -l"
+P_CMD[ref-wc]="wc -l"
+P_CMD[fanout-cat]="$F --pipe -j2 -k --block 1M cat | wc -c"
+P_CMD[parallel-cat]="parallel --will-cite --pipe -j2 -k --block 1M cat | wc -c"
+P_CMD[ref-cat]="cat | wc -c"
+pipe_names=(fanout-wc parallel-wc ref-wc fanout-cat parallel-cat ref-cat)
+for name in "${pipe_names[@]}"; do P_MIB[$name]=$n_pipe; done
+P_MIB[parallel-wc]=$n_pipe_parallel
+P_MIB[parallel-cat]=$n_pipe_parallel
+# check_pipe NAME FILE: wc -l counts add up to the input's lines; cat delivers every byte.
+check_pipe() {
+    local got n=${P_MIB[${1%% *}]}
+    if [[ $1 == *-wc* ]]; then
+        got=$(awk '{ s += $1 } END { print s + 0 }' "$2")
+        [[ $got == "${P_LINES[$n]}" ]] || die "pipe $1: the wc -l counts add up to $got, expected ${P_LINES[$n]}"
+    else
+        got=$(cat "$2")
+        [[ $got == $((n * mib)) ]] || die "pipe $1: $got bytes arrived, expected $((n * mib))"
+    fi
+}
+for ((r = 1; r <= rounds; r++)); do
+    for name in $(rotate "$r" "${pipe_names[@]}"); do
+        n=${P_MIB[$name]}
+        log "pipe: round $r/$rounds: $name ($n MiB)"
+        run_measured "cat $(q "$tmp/pipe_in_$n")" "${P_CMD[$name]}" "$tmp/pipe_out.txt" -s
+        check_pipe "$name" "$tmp/pipe_out.txt"
+        add "p_mibs_$name" "$(calc '%.1f' "$n / $wall")"
+        add "p_self_$name" "$(calc '%.3f' "$self_cpu * 1000 / $n")"
+        if [[ $r == 1 ]]; then
+            # The runner's own peak RSS, in a second run under ptrace (not timed).
+            run_measured "cat $(q "$tmp/pipe_in_$n")" "${P_CMD[$name]}" "$tmp/pipe_out.txt" -p
+            check_pipe "$name (traced)" "$tmp/pipe_out.txt"
+            add "p_rss_$name" "$self_hwm"
+        fi
+    done
+    for op in wc cat; do
+        a=$(echo ${V[p_mibs_fanout-$op]} | awk '{ print $NF }')
+        for base in parallel ref; do
+            b=$(echo ${V[p_mibs_$base-$op]} | awk '{ print $NF }')
+            add "p_ratio_${op}_$base" "$(calc '%.3f' "$a / $b")"
+        done
+        # Own CPU per MiB, fanout over parallel: < 1 means fanout burns less.
+        a=$(echo ${V[p_self_fanout-$op]} | awk '{ print $NF }')
+        b=$(echo ${V[p_self_parallel-$op]} | awk '{ print $NF }')
+        add "p_selfratio_$op" "$(calc '%.3f' "$a / $b")"
+    done
+done
+
 # ---------------------------------------------------------------- Boost.Process vs posix_spawn
 log "spawn_compare: $n_spawn spawns x 4 modes x $rounds rounds"
 "$tmp/spawn_compare" "$n_spawn" "$rounds" >"$tmp/spawn.txt" || die "spawn_compare failed"
@@ -463,6 +530,42 @@ out "\`'echo {} ;'\` the shell's builtin echo replaces /bin/echo, so that row ca
 out "cheaper than running /bin/echo directly; the third row runs the same /bin/echo through"
 out "the shell and is the real price of the shell."
 out ""
+out "## Pipe throughput: \`cat FILE | X --pipe -j2 -k --block 1M wc -l\` and \`... cat | wc -c\`"
+out ""
+out "FILE: $n_pipe MiB of text, ${P_LINES[$n_pipe]} numbered lines of $((n_pipe * mib / P_LINES[$n_pipe])) bytes on average; GNU parallel"
+out "gets the first $n_pipe_parallel MiB (it is slow; MiB/s is a rate, so its rows compare directly). The"
+out "reference is the job alone (\`cat FILE | wc -l\`, \`cat FILE | cat | wc -c\`): what a runner could reach."
+out ""
+out "| command | MiB | MiB/s | fanout / this (median per round) | runner's own CPU ms/MiB | own CPU fanout / this | runner's own peak RSS MiB |"
+out "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+declare -A P_LABEL=([fanout-wc]="fanout --pipe wc -l" [parallel-wc]="parallel --pipe wc -l" [ref-wc]="wc -l (reference)"
+    [fanout-cat]="fanout --pipe cat" [parallel-cat]="parallel --pipe cat" [ref-cat]="cat (reference)")
+for name in "${pipe_names[@]}"; do
+    ratio="-" sratio="-"
+    op=${name##*-} who=${name%-*}
+    [[ $who != fanout ]] && ratio=$(med "p_ratio_${op}_$who")
+    [[ $who == parallel ]] && sratio=$(med "p_selfratio_$op")
+    out "| ${P_LABEL[$name]} | ${P_MIB[$name]} | $(med p_mibs_$name) | $ratio | $(med p_self_$name) | $sratio | $(kib_to_mib "$(max ${V[p_rss_$name]})") |"
+done
+out ""
+out "Per-round MiB/s ratios:"
+out ""
+out "| round | wc -l: fanout/parallel | cat: fanout/parallel | wc -l: fanout/reference | cat: fanout/reference |"
+out "| --- | ---: | ---: | ---: | ---: |"
+pipe_keys=(p_ratio_wc_parallel p_ratio_cat_parallel p_ratio_wc_ref p_ratio_cat_ref)
+for ((r = 1; r <= rounds; r++)); do
+    row="| $r |"
+    for key in "${pipe_keys[@]}"; do row+=" $(echo ${V[$key]} | awk -v r="$r" '{ print $r }') |"; done
+    out "$row"
+done
+row="| **median** |"
+for key in "${pipe_keys[@]}"; do row+=" **$(med "$key")** |"; done
+out "$row"
+out ""
+out "Every run was checked: the wc -l counts add up to the file's line count, and cat delivered every byte."
+out "Own CPU is the runner's alone (its jobs excluded); the reference rows' is that of wc or cat."
+out "Peak RSS comes from one extra, untimed run in round 1, as in the output row."
+out ""
 out "## Boost.Process v1 (fork launcher) vs posix_spawn: /bin/true, $n_spawn spawns"
 out ""
 out '```'
@@ -481,6 +584,7 @@ org=$(max ${V[o_rss_group]}) ork=$(max ${V[o_rss_keep]})
 ir=$(med i_ratio) irss=$(max ${V[i_rss_fanout]})
 kbig=${keep_sizes[-1]}
 krss=${V[k_rss_$kbig]}
+pw=$(med p_ratio_wc_parallel) pc=$(med p_ratio_cat_parallel)
 out "## Targets"
 out ""
 ratio_of() { fmt "$(calc '%.4f' "$1 / $2")"; }
@@ -501,6 +605,7 @@ out "| output: fanout peak RSS < 16 MiB (--group / -k) | $(kib_to_mib "$org") / 
 out "| 1M-line input within 1.5x of xargs | $ir | $(verdict "$ir <= 1.5") | own CPU $(ratio_of "$(median ${V[i_self_fanout]})" "$(median ${V[i_self_xargs]})")x xargs' |"
 out "| 1M-line input: fanout peak RSS < 16 MiB | $(kib_to_mib "$irss") MiB | $(verdict "$irss < 16384") | |"
 out "| -k over $kbig jobs: peak RSS < 8 MiB | $(kib_to_mib "$krss") MiB | $(verdict "$krss < 8192") | |"
+out "| --pipe >= 2x GNU parallel --pipe MiB/s (wc -l / cat) | $pw / $pc | $(verdict "$pw >= 2 && $pc >= 2") | own CPU per MiB $(med p_selfratio_wc)x / $(med p_selfratio_cat)x parallel's |"
 out ""
 out "Verdicts follow the targets' wall-time ratios. Under heavy load from other processes the"
 out "per-round ratios scatter widely; the CPU column says whether fanout itself costs more."

@@ -8,6 +8,8 @@
 #include <CLI/CLI.hpp>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <iostream>
@@ -466,6 +468,24 @@ std::vector<std::string> split_words(const std::string& text)
     return words;
 }
 
+// fanout runs one ControlMaster per host and needs its socket (to share the login, to
+// tell a lost host, to close it at the end); ssh takes an option's first value, so
+// the --ssh words must not set these.
+void check_ssh_words(const std::vector<std::string>& words)
+{
+    for (std::size_t i = 1; i < words.size(); ++i) {
+        std::string word = words[i];
+        std::transform(word.begin(), word.end(), word.begin(), [](unsigned char c) { return std::tolower(c); });
+        bool control = word.find("controlmaster") != std::string::npos ||
+                       word.find("controlpath") != std::string::npos ||
+                       word.find("controlpersist") != std::string::npos;
+        if (control || words[i] == "-S" || words[i] == "-M" || words[i] == "-MM") {
+            throw Error("--ssh: '" + words[i] + "': fanout sets up ssh's connection sharing (ControlMaster, "
+                        "ControlPath) itself");
+        }
+    }
+}
+
 bool is_variable_name(const std::string& name)
 {
     static const std::regex k_name("[A-Za-z_][A-Za-z0-9_]*");
@@ -518,6 +538,7 @@ void set_remote(Options& options, const RawOptions& raw)
         if (options.ssh.empty()) {
             throw Error("--ssh: no program given");
         }
+        check_ssh_words(options.ssh);
     }
     for (const auto& name : raw.env) {
         const char* value = std::getenv(name.c_str());

@@ -32,6 +32,10 @@ run "$FANOUT" -S host1 --env NO_SUCH_VARIABLE_HERE echo ::: a
 assert_usage_error "--env of an unset variable" "NO_SUCH_VARIABLE_HERE"
 run "$FANOUT" -S host1 --pipe cat
 assert_usage_error "--pipe with -S" "--pipe"
+run "$FANOUT" --ssh "ssh -o ControlPath=none" -S host1 echo ::: a
+assert_usage_error "--ssh overriding fanout's connection sharing" "ControlPath=none"
+run "$FANOUT" --ssh "ssh -S /tmp/ctl" -S host1 echo ::: a
+assert_usage_error "--ssh with ssh's own -S" "'-S'"
 
 if ! sshd_available; then
     fail "sshd and ssh are needed (scripts/dev.sh installs openssh-server)"
