@@ -1,6 +1,6 @@
 /* measure: runs one command and reports what it cost.
  *
- *   measure [-p] [-s SELFCPU_SO] [-o FILE] CMD [ARGS...]
+ *   measure [-p] [-s] [-o FILE] CMD [ARGS...]
  *
  * Prints (to FILE, or stderr) one line:
  *   wall_s user_s sys_s tree_maxrss_kib self_hwm_kib exit_status self_user_s self_sys_s
@@ -10,8 +10,12 @@
  * %M shows. With -p, CMD runs under ptrace (PTRACE_O_TRACEEXIT only, its children are not
  * traced) and is stopped on its way out, before its memory is released, to read VmHWM
  * from /proc/PID/status: the peak RSS of CMD alone (self_hwm_kib; -1 without -p).
- * With -s, CMD runs with SELFCPU_SO (bench/selfcpu.c) preloaded, which reports CMD's own
- * CPU time, its jobs excluded (self_user_s self_sys_s; -1 -1 without -s).
+ * With -s, CMD's own CPU time, its jobs excluded (self_user_s self_sys_s; -1 -1 without
+ * -s), is read while CMD is a zombie (waitid WNOWAIT, before it is reaped): the total from
+ * /proc/PID/schedstat (nanoseconds on CPU), split into user and sys in the proportions of
+ * /proc/PID/stat's utime and stime (clock ticks, too coarse alone). It needs no preload,
+ * so it works for static binaries, and it counts the main thread only: every runner
+ * measured here is single-threaded.
  * CMD's exit status is passed on as ours.
  */
 #define _GNU_SOURCE
@@ -45,6 +49,35 @@ static long read_hwm(pid_t pid)
     return kib;
 }
 
+/* CMD's own CPU time while it is a zombie; leaves -1 -1 when /proc cannot tell. */
+static void read_self_cpu(pid_t pid, double *user, double *sys)
+{
+    char path[64], line[2048];
+    unsigned long long ns = 0, utime = 0, stime = 0;
+    snprintf(path, sizeof path, "/proc/%d/schedstat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    int ok = fscanf(f, "%llu", &ns) == 1;
+    fclose(f);
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    f = fopen(path, "r");
+    if (!f)
+        return;
+    char *got = fgets(line, sizeof line, f);
+    fclose(f);
+    /* The command name may hold spaces and parentheses: fields count from the last ')'. */
+    char *rest = got ? strrchr(line, ')') : NULL;
+    if (!ok || !rest)
+        return;
+    /* after ')': state(3) ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime(14) stime(15) */
+    if (sscanf(rest + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2)
+        return;
+    double total = (double)ns / 1e9;
+    *user = utime + stime > 0 ? total * (double)utime / (double)(utime + stime) : total;
+    *sys = total - *user;
+}
+
 static double now(void)
 {
     struct timespec ts;
@@ -56,13 +89,12 @@ int main(int argc, char **argv)
 {
     int trace = 0, opt;
     const char *out_path = NULL;
-    const char *selfcpu = NULL;
-    char self_out[64] = "";
-    while ((opt = getopt(argc, argv, "+po:s:")) != -1) {
+    int selfcpu = 0;
+    while ((opt = getopt(argc, argv, "+pso:")) != -1) {
         if (opt == 'p')
             trace = 1;
         else if (opt == 's')
-            selfcpu = optarg;
+            selfcpu = 1;
         else if (opt == 'o')
             out_path = optarg;
         else
@@ -72,10 +104,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: measure [-p] [-o FILE] CMD [ARGS...]\n");
         return 125;
     }
-    if (selfcpu) {
-        snprintf(self_out, sizeof self_out, "/tmp/measure-self.%d", (int)getpid());
-        unlink(self_out);
-    }
     double start = now();
     pid_t pid = fork();
     if (pid < 0) {
@@ -83,13 +111,6 @@ int main(int argc, char **argv)
         return 125;
     }
     if (pid == 0) {
-        if (selfcpu) {
-            char me[32];
-            snprintf(me, sizeof me, "%d", (int)getpid());
-            setenv("LD_PRELOAD", selfcpu, 1);
-            setenv("BENCH_SELF_PID", me, 1);
-            setenv("BENCH_SELF_OUT", self_out, 1);
-        }
         if (trace) {
             if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) != 0)
                 _exit(126);
@@ -110,7 +131,21 @@ int main(int argc, char **argv)
         ptrace(PTRACE_SETOPTIONS, pid, NULL, (void *)(long)(PTRACE_O_TRACEEXIT | PTRACE_O_TRACEEXEC));
         ptrace(PTRACE_CONT, pid, NULL, NULL);
     }
+    double self_user = -1, self_sys = -1, wall = -1;
     while (1) {
+        siginfo_t info;
+        memset(&info, 0, sizeof info);
+        if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT) != 0) {
+            if (errno == EINTR)
+                continue;
+            perror("waitid");
+            return 125;
+        }
+        if (info.si_code == CLD_EXITED || info.si_code == CLD_KILLED || info.si_code == CLD_DUMPED) {
+            wall = now() - start;
+            if (selfcpu)
+                read_self_cpu(pid, &self_user, &self_sys);
+        }
         pid_t w = wait4(pid, &status, 0, &ru);
         if (w < 0) {
             if (errno == EINTR)
@@ -129,17 +164,6 @@ int main(int argc, char **argv)
             pass = sig; /* an ordinary signal: deliver it */
         }
         ptrace(PTRACE_CONT, pid, NULL, (void *)pass);
-    }
-    double wall = now() - start;
-    double self_user = -1, self_sys = -1;
-    if (selfcpu) {
-        FILE *f = fopen(self_out, "r");
-        if (f) {
-            if (fscanf(f, "%lf %lf", &self_user, &self_sys) != 2)
-                self_user = self_sys = -1;
-            fclose(f);
-        }
-        unlink(self_out);
     }
     FILE *out = stderr;
     if (out_path) {

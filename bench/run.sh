@@ -69,11 +69,10 @@ done
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/fanout-bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
-log "compiling ref_runner, measure, busy, selfcpu.so, spawn_compare in $tmp"
+log "compiling ref_runner, measure, busy, spawn_compare in $tmp"
 cc -O2 -Wall -o "$tmp/ref_runner" "$here/ref_runner.c" || die "cannot compile ref_runner.c"
 cc -O2 -Wall -o "$tmp/measure" "$here/measure.c" || die "cannot compile measure.c"
 cc -O2 -Wall -o "$tmp/busy" "$here/busy.c" || die "cannot compile busy.c"
-cc -O2 -Wall -shared -fPIC -o "$tmp/selfcpu.so" "$here/selfcpu.c" || die "cannot compile selfcpu.c"
 g++ -O2 -std=c++20 -o "$tmp/spawn_compare" "$here/spawn_compare.cpp" -lpthread ||
     die "cannot compile spawn_compare.cpp"
 
@@ -122,10 +121,10 @@ add() { V[$1]+="$2 "; }
 
 # run_measured INPUT_CMD RUNNER_CMD OUT [-p|-s]: `INPUT_CMD | measure RUNNER_CMD > OUT`;
 # sets wall user sys tree_rss self_hwm self_cpu. -p: the runner's own peak RSS (ptrace);
-# -s: the runner's own CPU time (preloaded selfcpu.so). Neither is used for timed start-up.
+# -s: the runner's own CPU time (read from /proc while it is a zombie). -p is never used
+# for timed runs.
 run_measured() {
     local input=$1 cmd=$2 out=$3 flag=${4:-}
-    [[ $flag == -s ]] && flag="-s $(q "$tmp/selfcpu.so")"
     local mf=$tmp/m.txt
     rm -f "$mf"
     # The pipeline's own status is ignored: the runner's comes from measure's file.
@@ -172,7 +171,7 @@ for ((r = 1; r <= rounds; r++)); do
         n=${T_N[$name]}
         log "trivial jobs: round $r/$rounds: $name ($n jobs)"
         run_measured "seq $n" "${T_CMD[$name]}" "$tmp/out.txt" -s
-        [[ $self_user != -1* ]] || die "$name: no self CPU time reported (selfcpu.so)"
+        [[ $self_user != -1* ]] || die "$name: no self CPU time reported (measure -s)"
         lines=$(wc -l <"$tmp/out.txt")
         [[ $lines == "$n" ]] || die "$name: $lines output lines, expected $n"
         if [[ -n ${T_ORDERED[$name]:-} ]]; then
@@ -438,8 +437,9 @@ done
 out ""
 out "GNU parallel runs $n_parallel jobs, not $n_trivial (it is slow); jobs/s and CPU ms/job are rates,"
 out "so its row compares directly. Whole-tree CPU is user+sys of the runner and every job it"
-out "reaped (wait4); the runner's own CPU (jobs excluded) is getrusage(RUSAGE_SELF) taken at its"
-out "exit by bench/selfcpu.c, preloaded into the runner only: the part of the cost a runner controls."
+out "reaped (wait4); the runner's own CPU (jobs excluded) is read by bench/measure -s from"
+out "/proc/PID/schedstat and /proc/PID/stat once the runner has exited, before it is reaped:"
+out "the part of the cost a runner controls."
 out "Every run's output was checked: $n_trivial lines, equal to \`seq\` once sorted (-k: in order)."
 out ""
 out "Per-round jobs/s ratios:"

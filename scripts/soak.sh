@@ -4,6 +4,8 @@
 #
 #   scripts/soak.sh [--jobs N] [--valgrind-jobs M]      (defaults 100000 and 10000)
 #   FANOUT=/path/to/fanout   test that binary instead of building build-soak/ (RelWithDebInfo)
+#   FANOUT_VALGRIND=/path    the binary for the leak check (default: build-soak/fanout_dynamic,
+#                            or $FANOUT; valgrind cannot check a static binary)
 #
 # 1. Scale, once with --group and once with -k: N jobs at -j 256, each `head -c 1024
 #    /dev/zero` (-N0, no shell) through a symlink with a unique name. Checks: exit status
@@ -112,6 +114,10 @@ find_fanout() {
     cmake -S "$repo" -B "$repo/build-soak" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFANOUT_TESTS=OFF >/dev/null
     cmake --build "$repo/build-soak" -j1 --target fanout >/dev/null
     FANOUT=$repo/build-soak/fanout
+    # valgrind cannot check a static binary: the leak check runs its dynamic twin.
+    if cmake --build "$repo/build-soak" -j1 --target fanout_dynamic >/dev/null 2>&1; then
+        FANOUT_VALGRIND=${FANOUT_VALGRIND:-$repo/build-soak/fanout_dynamic}
+    fi
 }
 
 now() { echo "${EPOCHREALTIME/[,.]/}"; } # microseconds
@@ -264,7 +270,7 @@ valgrind_run() {
     seq "$valgrind_jobs" | TMPDIR="$dir/tmp" timeout $((valgrind_jobs / 10 + 300)) \
         valgrind --trace-children=no --leak-check=full --errors-for-leak-kinds=definite,indirect \
         --error-exitcode=99 --track-fds=yes --log-file="$dir/valgrind.log" \
-        "$FANOUT" -k -j 8 --shell "$job_sh" --joblog "$dir/joblog" \
+        "${FANOUT_VALGRIND:-$FANOUT}" -k -j 8 --shell "$job_sh" --joblog "$dir/joblog" \
         "case {} in *007) exit 3;; $(spill_job)) head -c $spill_bytes /dev/zero;; *) echo {};; esac" \
         >"$dir/out" 2>"$dir/err.txt" || status=$?
     elapsed=$(($(now) - start))

@@ -51,7 +51,7 @@ bool readable_now(int fd)
 
 } // namespace
 
-ProcessSet::ProcessSet() : m_buffer(k_read_size)
+ProcessSet::ProcessSet() : m_buffer(std::make_unique_for_overwrite<char[]>(k_read_size))
 {
     m_dev_null.reset(check_os(::open("/dev/null", O_RDONLY | O_CLOEXEC), "open /dev/null"));
 }
@@ -126,10 +126,10 @@ void ProcessSet::read_pipe(Child& child, Stream stream, ProcessEvents& events)
     Fd& pipe = child.process.pipe(stream);
     ssize_t n;
     do {
-        n = ::read(pipe.get(), m_buffer.data(), m_buffer.size());
+        n = ::read(pipe.get(), m_buffer.get(), k_read_size);
     } while (n < 0 && errno == EINTR);
     if (n > 0) {
-        events.on_output(child.id, stream, std::string_view(m_buffer.data(), static_cast<std::size_t>(n)));
+        events.on_output(child.id, stream, std::string_view(m_buffer.get(), static_cast<std::size_t>(n)));
     } else {
         pipe.reset(); // EOF (or an error we cannot act on): this stream is done
     }

@@ -100,7 +100,9 @@ private:
     SignalInbox m_signals;
     Fd m_dev_null;
     std::vector<Child> m_children;
-    std::vector<char> m_buffer;
+    // Left uninitialised: zeroing 64 KiB would touch 16 pages at start-up that a job
+    // writing a line never needs.
+    std::unique_ptr<char[]> m_buffer;
     std::vector<std::pair<std::size_t, int>> m_polled; // per polled pipe: child index, which
     std::optional<TermSeq> m_stopping; // set once fanout is stopping
     std::vector<Termination> m_lingering; // groups whose leader has exited

@@ -98,23 +98,24 @@ bool RecordReader::fill(bool may_block)
         m_buffer.erase(0, m_start);
         m_start = 0;
     }
-    std::size_t old_size = m_buffer.size();
-    m_buffer.resize(old_size + k_read_size);
+    if (!m_chunk) {
+        m_chunk = std::make_unique_for_overwrite<char[]>(k_read_size);
+    }
     ssize_t n;
     do {
-        n = ::read(m_fd, m_buffer.data() + old_size, k_read_size);
+        n = ::read(m_fd, m_chunk.get(), k_read_size);
         if (n < 0 && errno == EAGAIN) { // someone made our stdin non-blocking
-            m_buffer.resize(old_size);
             if (!may_block) {
                 return false;
             }
             pollfd p{m_fd, POLLIN, 0};
             ::poll(&p, 1, -1);
-            m_buffer.resize(old_size + k_read_size);
             errno = EINTR;
         }
     } while (n < 0 && errno == EINTR);
-    m_buffer.resize(old_size + static_cast<std::size_t>(n > 0 ? n : 0));
+    if (n > 0) {
+        m_buffer.append(m_chunk.get(), static_cast<std::size_t>(n));
+    }
     if (n < 0) {
         throw Error(os_error("cannot read " + m_name));
     }

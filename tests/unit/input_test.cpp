@@ -1,6 +1,7 @@
 #include "error.hpp"
 #include "input.hpp"
 #include "options.hpp"
+#include "test_support.hpp"
 
 #include <doctest/doctest.h>
 
@@ -53,58 +54,7 @@ using Records = std::vector<Argv>;
 
 namespace {
 
-// A fresh directory for one test, removed afterwards unless the test failed.
-class TempDir {
-public:
-    TempDir()
-    {
-        std::string pattern = (std::filesystem::temp_directory_path() / "fanout-test-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        m_path = pattern;
-        s_failed = false;
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    ~TempDir()
-    {
-        if (s_failed || std::uncaught_exceptions() > 0) {
-            std::fprintf(stderr, "kept %s\n", m_path.c_str());
-            return;
-        }
-        std::error_code ignored;
-        std::filesystem::remove_all(m_path, ignored);
-    }
-
-    [[nodiscard]] const std::filesystem::path& path() const { return m_path; }
-    [[nodiscard]] std::string file(const std::string& name) const { return (m_path / name).string(); }
-
-    // Set by the listener below when an assertion fails.
-    static inline bool s_failed = false;
-
-private:
-    std::filesystem::path m_path;
-};
-
-// Notes failed assertions so TempDir knows to keep its directory.
-struct FailureListener : doctest::IReporter {
-    explicit FailureListener(const doctest::ContextOptions&) {}
-    void report_query(const doctest::QueryData&) override {}
-    void test_run_start() override {}
-    void test_run_end(const doctest::TestRunStats&) override {}
-    void test_case_start(const doctest::TestCaseData&) override {}
-    void test_case_reenter(const doctest::TestCaseData&) override {}
-    void test_case_end(const doctest::CurrentTestCaseStats&) override {}
-    void test_case_exception(const doctest::TestCaseException&) override { TempDir::s_failed = true; }
-    void subcase_start(const doctest::SubcaseSignature&) override {}
-    void subcase_end() override {}
-    void log_assert(const doctest::AssertData& data) override
-    {
-        TempDir::s_failed = TempDir::s_failed || data.m_failed;
-    }
-    void log_message(const doctest::MessageData&) override {}
-    void test_case_skipped(const doctest::TestCaseData&) override {}
-};
-REGISTER_LISTENER("input_temp_dirs", 1, FailureListener);
+using fanout::test::TempDir;
 
 SourceSpec args(Argv values)
 {
