@@ -26,6 +26,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
@@ -229,8 +230,22 @@ std::unique_ptr<Runner> make_runner(const Options& options, Output& output, JobC
     return runner;
 }
 
+// Started with 0, 1 or 2 closed, the first descriptor we open (the signalfd, a job's
+// pipe) would take that number and jobs would read from or write into it. Holding
+// /dev/null there for our whole life, as ssh and sudo do, keeps every number distinct.
+void open_missing_standard_fds()
+{
+    for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; ++fd) {
+        if (::fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+            // The lowest free number is `fd` itself, since every one below it is open.
+            check_os(::open("/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY), "open /dev/null");
+        }
+    }
+}
+
 int run(int argc, const char* const* argv)
 {
+    open_missing_standard_fds();
     ParseResult parsed = parse_command_line(argc, argv);
     if (!parsed.options) {
         return parsed.exit_code;

@@ -49,6 +49,21 @@ mkdir -p "$T/here"
 run sh -c 'cd "$1" && exec "$2" -N0 pwd ::: a' _ "$T/here" "$FANOUT"
 assert_eq "jobs run in fanout's working directory" "$T/here" "$OUT"
 
+# --- fanout started with closed standard descriptors ----------------------------------------
+# Started with 0, 1 or 2 closed, fanout must not hand out those numbers: a job would read
+# from or write into fanout's own signalfd or pipes.
+printf '#!/bin/sh\nfor fd in 0 1 2; do printf "%%s " "$(readlink /proc/$$/fd/$fd | cut -d: -f1)"; done\ncat; echo "cat=$?"\n' >fds.sh
+chmod +x fds.sh
+run bash -c 'exec "$0" -k ./fds.sh ::: a b 0<&-' "$FANOUT"
+assert_eq "stdin closed: each job reads /dev/null, writes into pipes" $'/dev/null pipe pipe cat=0\n/dev/null pipe pipe cat=0' "$OUT"
+assert_status "stdin closed: exit status" 0
+run bash -c 'exec "$0" -k "echo out {}; echo err {} >&2" ::: a b 2>&-' "$FANOUT"
+assert_eq "stderr closed: stdout still carries every line" $'out a\nout b' "$OUT"
+assert_status "stderr closed: exit status" 0
+run bash -c 'exec "$0" -k "echo out {}; echo err {} >&2" ::: a b >&-' "$FANOUT"
+assert_eq "stdout closed: stderr carries only the jobs' stderr" $'err a\nerr b' "$ERR"
+assert_status "stdout closed: exit status" 0
+
 # --- a thousand jobs --------------------------------------------------------------------------
 seq 1000 >thousand.txt
 run --stdin thousand.txt "$FANOUT" -j 50 true
