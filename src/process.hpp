@@ -1,4 +1,4 @@
-// Process: one child started with posix_spawn in its own process group, with its
+// Process: one child started (vfork + exec) in its own process group, with its
 // stdout and stderr on pipes we read (or passed through).
 #pragma once
 
@@ -38,7 +38,7 @@ struct ExitInfo {
 class Process {
 public:
     // Starts the child. Returns 0, or the errno that stopped it (ENOENT, EACCES, E2BIG
-    // from posix_spawn; EAGAIN, EMFILE, ENFILE when out of processes or descriptors),
+    // from exec or chdir; EAGAIN, EMFILE, ENFILE when out of processes or descriptors),
     // in which case nothing is left behind.
     int spawn(const SpawnRequest& request);
 

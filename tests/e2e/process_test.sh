@@ -49,7 +49,20 @@ mkdir -p "$T/here"
 run sh -c 'cd "$1" && exec "$2" -N0 pwd ::: a' _ "$T/here" "$FANOUT"
 assert_eq "jobs run in fanout's working directory" "$T/here" "$OUT"
 
-# --- fanout started with closed standard descriptors ----------------------------------------
+# --- how a job starts: signal state, descriptors, exec failures -----------------------------
+# Jobs are started with vfork + exec: the child must reset what fanout changed (SIGPIPE
+# ignored, the waited-for signals blocked) and what it may have inherited ignored.
+printf '#!/bin/sh\ngrep -E "^Sig(Blk|Ign)" /proc/$$/status\n' >sigstate.sh
+chmod +x sigstate.sh
+run "$FANOUT" -q ./sigstate.sh ::: x
+assert_contains "a job starts with no signal blocked" $'SigBlk:\t0000000000000000' "$OUT"
+assert_contains "a job starts with no signal ignored" $'SigIgn:\t0000000000000000' "$OUT"
+run bash -c 'trap "" INT TERM HUP PIPE; exec "$0" -q ./sigstate.sh ::: x' "$FANOUT"
+assert_contains "fanout started with INT TERM HUP PIPE ignored: the job ignores none of them" \
+    $'SigIgn:\t0000000000000000' "$OUT"
+run bash -c 'trap "" QUIT; exec "$0" -q ./sigstate.sh ::: x' "$FANOUT"
+assert_contains "an inherited ignored SIGQUIT stays ignored, as with exec" $'SigIgn:\t0000000000000004' "$OUT"
+
 # Started with 0, 1 or 2 closed, fanout must not hand out those numbers: a job would read
 # from or write into fanout's own signalfd or pipes.
 printf '#!/bin/sh\nfor fd in 0 1 2; do printf "%%s " "$(readlink /proc/$$/fd/$fd | cut -d: -f1)"; done\ncat; echo "cat=$?"\n' >fds.sh
@@ -63,6 +76,28 @@ assert_status "stderr closed: exit status" 0
 run bash -c 'exec "$0" -k "echo out {}; echo err {} >&2" ::: a b >&-' "$FANOUT"
 assert_eq "stdout closed: stderr carries only the jobs' stderr" $'err a\nerr b' "$ERR"
 assert_status "stdout closed: exit status" 0
+
+# exec fails in the child: the errno comes back to fanout, which names it.
+printf 'echo never\n' >not_executable.sh
+chmod 644 not_executable.sh
+run "$FANOUT" ./not_executable.sh ::: x
+assert_status "a command that is not executable: one failed job" 1
+assert_contains "not executable: stderr gives the reason" "./not_executable.sh: Permission denied" "$ERR"
+assert_eq "not executable: nothing ran" "" "$OUT"
+run "$FANOUT" -j4 ./not_executable.sh ::: $(seq 40)
+assert_status "40 jobs that cannot exec: 40 failed" 40
+# The child whose exec failed is reaped at once, not left a zombie until fanout exits.
+printf './not_executable.sh\nsleep 5\n' >exec_then_sleep.txt
+"$FANOUT" -j2 <exec_then_sleep.txt >/dev/null 2>&1 &
+fanout_pid=$!
+for _ in $(seq 100); do
+    ps -o comm= --ppid "$fanout_pid" | grep -qx sleep && break
+    sleep 0.1
+done
+assert_eq "while a job runs: its failed-exec sibling is no zombie (children: state command)" "S sleep" \
+    "$(ps -o stat=,comm= --ppid "$fanout_pid" | cut -c1 | paste -d' ' - <(ps -o comm= --ppid "$fanout_pid"))"
+kill "$fanout_pid" 2>/dev/null
+wait "$fanout_pid" 2>/dev/null
 
 # --- a thousand jobs --------------------------------------------------------------------------
 seq 1000 >thousand.txt
