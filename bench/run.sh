@@ -527,7 +527,7 @@ out "## Shell vs direct: \`seq $n_shell | fanout -j2 echo {}\` vs \`fanout -j2 '
 out ""
 out "| command | jobs/s | CPU ms/job (tree) | fanout's own CPU µs/job | extra wall ms/job vs direct | extra CPU ms/job vs direct |"
 out "| --- | ---: | ---: | ---: | ---: | ---: |"
-out "| direct (\`echo {}\`: posix_spawn of /bin/echo) | $(med d_rate_direct) | $(med d_cpu_direct) | $(med d_self_direct) | - | - |"
+out "| direct (\`echo {}\`: vfork + exec of /bin/echo) | $(med d_rate_direct) | $(med d_cpu_direct) | $(med d_self_direct) | - | - |"
 out "| shell (\`'echo {} ;'\`: /bin/sh -c, echo is a builtin) | $(med d_rate_shell) | $(med d_cpu_shell) | $(med d_self_shell) | $(med d_extra_ms_shell) | $(med d_extra_cpu_shell) |"
 out "| shell + exec (\`'/bin/echo {} ;'\`, extra row) | $(med d_rate_shell-ext) | $(med d_cpu_shell-ext) | $(med d_self_shell-ext) | $(med d_extra_ms_shell-ext) | $(med d_extra_cpu_shell-ext) |"
 out ""
