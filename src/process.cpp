@@ -1,6 +1,5 @@
 #include "process.hpp"
 
-#include "error.hpp"
 #include "signals.hpp"
 
 #include <fcntl.h>

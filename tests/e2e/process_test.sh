@@ -95,7 +95,7 @@ for _ in $(seq 100); do
     sleep 0.1
 done
 assert_eq "while a job runs: its failed-exec sibling is no zombie (children: state command)" "S sleep" \
-    "$(ps -o stat=,comm= --ppid "$fanout_pid" | cut -c1 | paste -d' ' - <(ps -o comm= --ppid "$fanout_pid"))"
+    "$(ps -o stat=,comm= --ppid "$fanout_pid" | awk '{ print substr($1, 1, 1), $2 }')"
 kill "$fanout_pid" 2>/dev/null
 wait "$fanout_pid" 2>/dev/null
 
