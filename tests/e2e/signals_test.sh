@@ -101,7 +101,9 @@ fresh_dir sigint
     for _ in 1 2 3 4 5; do echo 0; done
     for _ in $(seq 50); do echo "60.$MARK"; done
 } >input.txt
-start_fanout --stdin input.txt -j50 --joblog log.tsv 'sleep {} & sleep {}'
+# The default sequence sends TERM 200 ms after the INT; on a loaded CI machine a few of the 50
+# shells took longer than that to act on the INT, so this run gives them 3 s.
+start_fanout --stdin input.txt -j50 --joblog log.tsv --termseq TERM,3000,TERM,100,KILL,25 'sleep {} & sleep {}'
 # 50 long jobs with two sleeps each: all are running, so the 5 quick ones have ended.
 assert_true "SIGINT: all 50 long jobs and their background sleeps are running" wait_until 30 at_least_markers 100
 kill -INT "$FANOUT_PID"
