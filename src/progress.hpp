@@ -14,6 +14,7 @@ public:
     Progress(Output& output, ProgressStyle style) : m_output(output), m_style(style) {}
     void job_finished(const JobRecord&) override {}
     void tick(const RunProgress& progress) override;
+    [[nodiscard]] bool wants_ticks() const override { return true; }
     void run_finished(const RunProgress& progress) override;
 
 private:

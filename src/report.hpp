@@ -55,8 +55,10 @@ public:
     virtual void job_finished(const JobRecord& job) = 0;
     // The run is over (normally, halted or by a signal).
     virtual void run_finished(const RunProgress&) {}
-    // Called at most ~10 times a second while jobs run.
+    // Called at most ~10 times a second while jobs run, if wants_ticks().
     virtual void tick(const RunProgress&) {}
+    // False: the run need not wake up for tick() (a timer costs a wake-up per 100 ms).
+    [[nodiscard]] virtual bool wants_ticks() const { return false; }
     // How much of each job's output this report needs captured (0: none).
     [[nodiscard]] virtual std::size_t output_wanted() const { return 0; }
 };

@@ -54,6 +54,7 @@ Scheduler::Scheduler(JobSource& jobs, const JobCommand& commands, Runner& runner
 {
     for (const auto& report : m_reports) {
         m_capture_cap = std::max(m_capture_cap, report->output_wanted());
+        m_ticking = m_ticking || report->wants_ticks();
     }
 }
 
@@ -507,7 +508,7 @@ void Scheduler::enforce_timeouts()
 void Scheduler::tick_reports()
 {
     auto now = Clock::now();
-    if (m_reports.empty() || now - m_last_tick < k_tick_interval) {
+    if (!m_ticking || now - m_last_tick < k_tick_interval) {
         return;
     }
     m_last_tick = now;
@@ -529,7 +530,7 @@ std::optional<Millis> Scheduler::next_wakeup() const
     if (m_last_start && m_control.delay.count() > 0 && m_running.size() < m_control.max_jobs && may_start_more()) {
         consider(*m_last_start + m_control.delay);
     }
-    if (!m_reports.empty() && !m_running.empty()) {
+    if (m_ticking && !m_running.empty()) {
         consider(m_last_tick + k_tick_interval);
     }
     if (m_gate_closed) {

@@ -148,6 +148,7 @@ private:
     bool m_stop_starting = false;
     std::optional<Clock::time_point> m_last_start;
     Clock::time_point m_last_tick{};
+    bool m_ticking = false; // a report wants tick()
     std::vector<double> m_runtimes; // recent runtimes, for --timeout N%
     std::size_t m_runtime_next = 0;
     RunProgress m_progress;

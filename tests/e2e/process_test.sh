@@ -99,6 +99,25 @@ assert_eq "while a job runs: its failed-exec sibling is no zombie (children: sta
 kill "$fanout_pid" 2>/dev/null
 wait "$fanout_pid" 2>/dev/null
 
+# --- while jobs run and nothing happens, fanout sleeps ------------------------------------------
+# No timer wakes it (a 100 ms progress tick once did, with no progress shown): counted
+# as voluntary context switches over a second in which its one job just sleeps.
+"$FANOUT" "sleep 3 ; : {}" ::: x >/dev/null 2>&1 &
+fanout_pid=$!
+kill_at_exit "$fanout_pid"
+sleeping_job() {
+    local shell
+    shell=$(pgrep -P "$fanout_pid") && pgrep -xP "$shell" sleep >/dev/null
+}
+assert_true "idle: the job runs" wait_until 20 sleeping_job
+switches() { awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$fanout_pid/status"; }
+before=$(switches)
+sleep 1
+after=$(switches)
+assert_le "idle: fanout woke up at most once in a second (voluntary context switches)" 1 "$((after - before))"
+kill "$fanout_pid" 2>/dev/null
+wait "$fanout_pid" 2>/dev/null
+
 # --- a thousand jobs --------------------------------------------------------------------------
 seq 1000 >thousand.txt
 run --stdin thousand.txt "$FANOUT" -j 50 true
