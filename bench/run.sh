@@ -165,10 +165,25 @@ T_CMD[parallel]="parallel --will-cite -j2 echo"
 for k in "${!T_CMD[@]}"; do T_N[$k]=$n_trivial; done
 T_N[parallel]=$n_parallel
 T_ORDERED[keep]=1
-trivial_names=(ref ref-c ref-cv group keep lb ungroup xargs parallel)
+trivial_names=(ref ref-c ref-cv lb ungroup xargs)
+
+# trivial_order ROUND: the round's order. fanout --group, GNU parallel and fanout -k run
+# back to back (the block's order alternates, its place rotates): the machine's speed
+# drifts within seconds, and the 8x target compares fanout with parallel.
+trivial_order() {
+    local r=$1 i=0 name
+    local block=(group parallel keep)
+    ((r % 2)) || block=(keep parallel group)
+    for name in $(rotate "$r" "${trivial_names[@]}"); do
+        ((i++ == r % (${#trivial_names[@]} + 1))) && printf '%s\n' "${block[@]}"
+        echo "$name"
+    done
+    ((i == r % (${#trivial_names[@]} + 1))) && printf '%s\n' "${block[@]}"
+    return 0
+}
 
 for ((r = 1; r <= rounds; r++)); do
-    for name in $(rotate "$r" "${trivial_names[@]}"); do
+    for name in $(trivial_order "$r"); do
         n=${T_N[$name]}
         log "trivial jobs: round $r/$rounds: $name ($n jobs)"
         run_measured "seq $n" "${T_CMD[$name]}" "$tmp/out.txt" -s
@@ -449,6 +464,7 @@ out "reaped (wait4); the runner's own CPU (jobs excluded) is read by bench/measu
 out "/proc/PID/schedstat and /proc/PID/stat once the runner has exited, before it is reaped:"
 out "the part of the cost a runner controls."
 out "Every run's output was checked: $n_trivial lines, equal to \`seq\` once sorted (-k: in order)."
+out "In every round fanout --group, parallel and fanout -k ran back to back (alternating order)."
 out ""
 out "Per-round jobs/s ratios:"
 out ""
