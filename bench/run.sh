@@ -165,7 +165,9 @@ T_CMD[parallel]="parallel --will-cite -j2 echo"
 for k in "${!T_CMD[@]}"; do T_N[$k]=$n_trivial; done
 T_N[parallel]=$n_parallel
 T_ORDERED[keep]=1
-trivial_names=(ref ref-c ref-cv lb ungroup xargs)
+# The report lists them in this order; trivial_order() runs them.
+trivial_names=(ref ref-c ref-cv group keep lb ungroup xargs parallel)
+other_names=(ref ref-c ref-cv lb ungroup xargs)
 
 # trivial_order ROUND: the round's order. fanout --group, GNU parallel and fanout -k run
 # back to back (the block's order alternates, its place rotates): the machine's speed
@@ -174,11 +176,11 @@ trivial_order() {
     local r=$1 i=0 name
     local block=(group parallel keep)
     ((r % 2)) || block=(keep parallel group)
-    for name in $(rotate "$r" "${trivial_names[@]}"); do
-        ((i++ == r % (${#trivial_names[@]} + 1))) && printf '%s\n' "${block[@]}"
+    for name in $(rotate "$r" "${other_names[@]}"); do
+        ((i++ == r % (${#other_names[@]} + 1))) && printf '%s\n' "${block[@]}"
         echo "$name"
     done
-    ((i == r % (${#trivial_names[@]} + 1))) && printf '%s\n' "${block[@]}"
+    ((i == r % (${#other_names[@]} + 1))) && printf '%s\n' "${block[@]}"
     return 0
 }
 
