@@ -102,7 +102,7 @@ wait "$fanout_pid" 2>/dev/null
 # --- while jobs run and nothing happens, fanout sleeps ------------------------------------------
 # No timer wakes it (a 100 ms progress tick once did, with no progress shown): counted
 # as voluntary context switches over a second in which its one job just sleeps.
-"$FANOUT" "sleep 3 ; : {}" ::: x >/dev/null 2>&1 &
+"$FANOUT" "sleep 10 ; : {}" ::: x >/dev/null 2>&1 &
 fanout_pid=$!
 kill_at_exit "$fanout_pid"
 sleeping_job() {
