@@ -13,6 +13,8 @@ class FailureSummary : public Report {
 public:
     explicit FailureSummary(Output& output) : m_output(output) {}
     void job_finished(const JobRecord& job) override;
+    // It describes the run in flight, not what was delivered.
+    [[nodiscard]] bool waits_for_delivery() const override { return false; }
     void run_finished(const RunProgress& progress) override;
 
     static constexpr std::size_t k_listed = 10;

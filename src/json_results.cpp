@@ -129,20 +129,25 @@ nlohmann::json job_to_json(const JobRecord& job, bool with_output)
     return object;
 }
 
-JsonResults::JsonResults(const std::string& path, bool with_output) : m_with_output(with_output)
+JsonResults::JsonResults(const std::string& path, bool with_output, Output& output)
+    : m_with_output(with_output), m_output(output)
 {
     if (path != "-") {
-        m_owned.reset(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666));
-        if (!m_owned) {
+        m_file.reset(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666));
+        if (!m_file) {
             throw Error(os_error("--results: cannot open '" + path + "'"));
         }
-        m_fd = m_owned.get();
     }
 }
 
 void JsonResults::job_finished(const JobRecord& job)
 {
-    write_all(m_fd, job_to_json(job, m_with_output).dump() + "\n", "results");
+    std::string line = job_to_json(job, m_with_output).dump() + "\n";
+    if (m_file) {
+        write_all(m_file.get(), line, "results");
+    } else {
+        m_output.report_line(line);
+    }
 }
 
 } // namespace fanout

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "fd.hpp"
+#include "output.hpp"
 #include "report.hpp"
 
 #include <nlohmann/json.hpp>
@@ -13,9 +14,10 @@ namespace fanout {
 
 class JsonResults : public Report {
 public:
-    // path "-" is stdout. with_output: include each job's output (--results-output).
-    // Throws Error naming the file when it cannot be opened.
-    JsonResults(const std::string& path, bool with_output);
+    // path "-" is stdout, through `output` so each line follows its job's output.
+    // with_output: include each job's output (--results-output). Throws Error naming
+    // the file when it cannot be opened.
+    JsonResults(const std::string& path, bool with_output, Output& output);
     void job_finished(const JobRecord& job) override;
     [[nodiscard]] std::size_t output_wanted() const override { return m_with_output ? k_output_cap : 0; }
 
@@ -23,9 +25,9 @@ public:
     static constexpr std::size_t k_output_cap = 1024 * 1024;
 
 private:
-    Fd m_owned;
-    int m_fd = 1;
+    Fd m_file; // invalid: stdout
     bool m_with_output;
+    Output& m_output;
 };
 
 // The JSON object for one job (without output unless asked).

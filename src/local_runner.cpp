@@ -1,5 +1,8 @@
 #include "local_runner.hpp"
 
+#include "error.hpp"
+
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string_view>
@@ -112,8 +115,16 @@ int DryRunRunner::start(std::uint64_t seq, const Command& command, std::size_t)
     return 0;
 }
 
-void DryRunRunner::wait(ProcessEvents& events, const std::vector<int>&, std::optional<Millis>)
+void DryRunRunner::wait(ProcessEvents& events, std::vector<pollfd>& watches, std::optional<Millis> timeout)
 {
+    if (m_shown.empty()) {
+        // Nothing to show: wait as a real runner would, for room in our stdout.
+        int ms = timeout ? static_cast<int>(std::min<long long>(timeout->count(), 60'000)) : -1;
+        if (::poll(watches.data(), watches.size(), ms) < 0 && errno != EINTR) {
+            throw Error(os_error("poll"));
+        }
+        return;
+    }
     auto shown = std::move(m_shown);
     m_shown.clear();
     for (const auto& [seq, text] : shown) {

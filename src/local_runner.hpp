@@ -18,9 +18,9 @@ public:
     explicit LocalRunner(bool capture);
 
     int start(std::uint64_t seq, const Command& command, std::size_t slot) override;
-    void wait(ProcessEvents& events, const std::vector<int>& fds, std::optional<Millis> timeout) override
+    void wait(ProcessEvents& events, std::vector<pollfd>& watches, std::optional<Millis> timeout) override
     {
-        m_processes.wait(events, fds, timeout);
+        m_processes.wait(events, watches, timeout);
     }
     void feed(std::uint64_t seq, std::shared_ptr<const std::string> data, bool last) override
     {
@@ -44,7 +44,7 @@ private:
 class DryRunRunner : public Runner {
 public:
     int start(std::uint64_t seq, const Command& command, std::size_t slot) override;
-    void wait(ProcessEvents& events, const std::vector<int>& fds, std::optional<Millis> timeout) override;
+    void wait(ProcessEvents& events, std::vector<pollfd>& watches, std::optional<Millis> timeout) override;
     void terminate(std::uint64_t, const TermSeq&) override {}
     void stop(int, const TermSeq&) override {}
     void kill_all() override {}

@@ -1,14 +1,33 @@
 #include "output.hpp"
 
-#include "write_all.hpp"
+#include "error.hpp"
+
+#include <sys/stat.h>
 
 namespace fanout {
 
 namespace {
-const char* name_of(int fd) { return fd == 1 ? "stdout" : "stderr"; }
+
+// stdout and stderr are one pipe, terminal or socket (2>&1): one queue must carry
+// both, or a line on stderr could pass the stdout bytes queued before it.
+bool one_stream(int out_fd, int err_fd)
+{
+    struct stat out {};
+    struct stat err {};
+    if (::fstat(out_fd, &out) != 0 || ::fstat(err_fd, &err) != 0) {
+        return false;
+    }
+    return out.st_dev == err.st_dev && out.st_ino == err.st_ino && !S_ISREG(out.st_mode);
+}
+
 } // namespace
 
-Output::Output(OutputMode mode, int out_fd, int err_fd) : m_mode(mode), m_out_fd(out_fd), m_err_fd(err_fd) {}
+Output::Output(OutputMode mode, int out_fd, int err_fd) : m_mode(mode), m_out(out_fd, "stdout", m_budget)
+{
+    if (!one_stream(out_fd, err_fd)) {
+        m_err.emplace(err_fd, "stderr", m_budget);
+    }
+}
 
 void Output::job_started(std::uint64_t seq, std::string tag)
 {
@@ -40,40 +59,30 @@ std::string Output::tagged(JobOutput& job, Stream stream, std::string_view data)
     return out;
 }
 
-// Writes now, tagged when asked.
-void Output::emit(JobOutput& job, Stream stream, std::string_view data)
+void Output::emit(Stream stream, std::string_view data)
 {
     clear_status();
-    int fd = fd_of(stream);
-    if (job.tag.empty()) {
-        write_all(fd, data, name_of(fd));
-    } else {
-        write_all(fd, tagged(job, stream, data), name_of(fd));
-    }
+    sink(stream).write(data);
 }
 
-void Output::hold(JobOutput& job, Stream stream, std::string_view data)
-{
-    auto& buffer = job.held[static_cast<int>(stream)];
-    if (job.tag.empty()) {
-        buffer.append(data);
-    } else {
-        buffer.append(tagged(job, stream, data));
-    }
-}
-
-// --line-buffer: whole lines go out now, the unfinished rest waits for its newline.
+// --line-buffer: whole lines go out now, the unfinished rest waits for its newline
+// (in a temp file past its share of memory, so a line of a gigabyte is no problem).
 void Output::emit_lines(JobOutput& job, Stream stream, std::string_view data)
 {
-    std::string& partial = job.partial[static_cast<int>(stream)];
+    OutputBuffer& partial = job.partial[static_cast<int>(stream)];
     std::size_t last_newline = data.rfind('\n');
     if (last_newline == std::string_view::npos) {
         partial.append(data);
         return;
     }
-    partial.append(data.substr(0, last_newline + 1));
-    emit(job, stream, partial);
-    partial.assign(data.substr(last_newline + 1));
+    clear_status();
+    if (partial.empty()) {
+        sink(stream).write(data.substr(0, last_newline + 1));
+    } else {
+        partial.append(data.substr(0, last_newline + 1));
+        sink(stream).write(std::exchange(partial, OutputBuffer(m_budget)));
+    }
+    partial.append(data.substr(last_newline + 1));
 }
 
 void Output::flush_held(JobOutput& job)
@@ -81,35 +90,68 @@ void Output::flush_held(JobOutput& job)
     clear_status();
     for (Stream stream : {Stream::out, Stream::err}) {
         int s = static_cast<int>(stream);
-        int fd = fd_of(stream);
-        job.held[s].write_to(fd, name_of(fd));
-        if (!job.partial[s].empty()) {
-            emit(job, stream, job.partial[s]);
-            job.partial[s].clear();
-        }
+        sink(stream).write(std::exchange(job.held[s], OutputBuffer(m_budget)));
+        sink(stream).write(std::exchange(job.partial[s], OutputBuffer(m_budget)));
     }
+}
+
+void Output::delivered_when_written(std::uint64_t seq)
+{
+    m_deliveries.push_back({seq, m_out.queued(), err_sink().queued()});
+}
+
+bool Output::next_delivered(std::uint64_t& seq)
+{
+    if (m_deliveries.empty()) {
+        return false;
+    }
+    const Delivery& next = m_deliveries.front();
+    if (m_out.written() < next.out || err_sink().written() < next.err) {
+        return false;
+    }
+    seq = next.seq;
+    m_deliveries.pop_front();
+    return true;
 }
 
 void Output::job_output(std::uint64_t seq, Stream stream, std::string_view data)
 {
     JobOutput& job = m_jobs.at(seq);
+    std::string with_tags;
+    if (!job.tag.empty()) {
+        with_tags = tagged(job, stream, data);
+        data = with_tags;
+    }
     switch (m_mode) {
     case OutputMode::ungroup:
-        emit(job, stream, data);
+        emit(stream, data);
         return;
     case OutputMode::line_buffer:
         emit_lines(job, stream, data);
-        return;
+        break;
     case OutputMode::keep_order:
         if (seq == m_next_in_order && !m_hold_oldest) {
-            emit(job, stream, data);
+            emit(stream, data);
             return;
         }
+        job.held[static_cast<int>(stream)].append(data);
         break;
     case OutputMode::group:
+        job.held[static_cast<int>(stream)].append(data);
         break;
     }
-    hold(job, stream, data);
+    warn_if_spilling_failed();
+}
+
+// Said once: output is kept in memory because the temp directory cannot take it.
+void Output::warn_if_spilling_failed()
+{
+    if (m_spill_warned || m_budget.spill_problem.empty()) {
+        return;
+    }
+    m_spill_warned = true;
+    say("fanout: warning: " + m_budget.spill_problem +
+        "; job output is held in memory and no new job starts until it drains");
 }
 
 void Output::job_finished(std::uint64_t seq)
@@ -121,6 +163,7 @@ void Output::job_finished(std::uint64_t seq)
     if (m_mode != OutputMode::keep_order) {
         flush_held(it->second);
         m_jobs.erase(it);
+        delivered_when_written(seq);
         return;
     }
     it->second.finished = true;
@@ -154,16 +197,20 @@ void Output::advance_keep_order()
         }
         flush_held(it->second);
         m_jobs.erase(it);
+        delivered_when_written(m_next_in_order);
         ++m_next_in_order;
     }
 }
 
 void Output::show_status(std::string_view line)
 {
+    if (!err_sink().idle()) {
+        return;
+    }
     std::string text = "\r";
     text += line;
     text += "\033[K";
-    write_all(m_err_fd, text, "stderr");
+    sink(Stream::err).write(text);
     m_status_shown = true;
 }
 
@@ -171,7 +218,7 @@ void Output::clear_status()
 {
     if (m_status_shown) {
         m_status_shown = false;
-        write_all(m_err_fd, "\r\033[K", "stderr");
+        sink(Stream::err).write("\r\033[K");
     }
 }
 
@@ -192,7 +239,40 @@ void Output::say(std::string_view line)
     clear_status();
     std::string text(line);
     text += '\n';
-    write_all(m_err_fd, text, "stderr");
+    sink(Stream::err).write(text);
+}
+
+void Output::report_line(std::string_view line)
+{
+    clear_status();
+    sink(Stream::out).write(line);
+}
+
+void Output::add_watches(std::vector<pollfd>& fds) const
+{
+    for (const Sink* s : {&m_out, m_err ? &*m_err : nullptr}) {
+        if (s != nullptr && s->may_block()) {
+            fds.push_back({s->poll_fd(), static_cast<short>(s->idle() ? 0 : POLLOUT), 0});
+        }
+    }
+}
+
+void Output::on_polled(const pollfd* watches, std::size_t count)
+{
+    for (std::size_t i = 0; i < count; ++i) {
+        if ((watches[i].revents & POLLERR) != 0) {
+            throw BrokenPipe(); // the reader left: nothing more can be delivered
+        }
+    }
+    m_out.flush();
+    if (m_err) {
+        m_err->flush();
+    }
+}
+
+bool Output::idle() const
+{
+    return m_out.idle() && (!m_err || m_err->idle());
 }
 
 } // namespace fanout

@@ -4,11 +4,12 @@
 #include "write_all.hpp"
 
 #include <fcntl.h>
-#include <sys/sendfile.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <utility>
 
 namespace fanout {
@@ -21,33 +22,49 @@ std::string temp_dir()
     return dir && *dir ? dir : "/tmp";
 }
 
-// Copies `size` bytes of `file` to `fd`: sendfile where the kernel can, else read/write.
-void copy_file_to(int file, std::size_t size, int fd, const char* what)
+// Writes all of data at `offset`; false (errno set) when the file takes no more.
+bool pwrite_all(int fd, std::string_view data, off_t offset)
 {
-    off_t offset = 0;
-    while (static_cast<std::size_t>(offset) < size) {
-        ssize_t n = ::sendfile(fd, file, &offset, size - static_cast<std::size_t>(offset));
-        if (n > 0) {
-            continue;
-        }
+    while (!data.empty()) {
+        ssize_t n = ::pwrite(fd, data.data(), data.size(), offset);
         if (n < 0 && errno == EINTR) {
             continue;
         }
-        if (n < 0 && errno == EPIPE) {
-            throw BrokenPipe();
+        if (n <= 0) {
+            errno = n == 0 ? ENOSPC : errno;
+            return false;
         }
-        break; // EINVAL, EAGAIN...: finish the slow way
+        data.remove_prefix(static_cast<std::size_t>(n));
+        offset += n;
     }
-    std::string chunk(64 * 1024, '\0');
-    while (static_cast<std::size_t>(offset) < size) {
+    return true;
+}
+
+// A blocking descriptor as a Destination: takes everything, waiting if it must.
+class BlockingFd : public Destination {
+public:
+    BlockingFd(int fd, const char* what) : m_fd(fd), m_what(what) {}
+
+    std::size_t put(std::string_view data) override
+    {
+        write_all(m_fd, data, m_what);
+        return data.size();
+    }
+
+    std::size_t put_file(int file, off_t offset, std::size_t size) override
+    {
+        std::string chunk(std::min<std::size_t>(size, 64 * 1024), '\0');
         ssize_t n = ::pread(file, chunk.data(), chunk.size(), offset);
         if (n <= 0) {
             throw Error(os_error("reading back held output"));
         }
-        write_all(fd, std::string_view(chunk.data(), static_cast<std::size_t>(n)), what);
-        offset += n;
+        return put(std::string_view(chunk.data(), static_cast<std::size_t>(n)));
     }
-}
+
+private:
+    int m_fd;
+    const char* m_what;
+};
 
 } // namespace
 
@@ -69,10 +86,26 @@ Fd open_temp_file()
 }
 
 OutputBuffer::OutputBuffer(OutputBuffer&& other) noexcept
-    : m_budget(other.m_budget), m_memory(std::move(other.m_memory)), m_file(std::move(other.m_file)),
-      m_file_size(std::exchange(other.m_file_size, 0))
+    : m_budget(other.m_budget), m_file(std::move(other.m_file)),
+      m_file_read(std::exchange(other.m_file_read, 0)), m_file_size(std::exchange(other.m_file_size, 0)),
+      m_memory(std::move(other.m_memory)), m_memory_read(std::exchange(other.m_memory_read, 0))
 {
     other.m_memory.clear();
+}
+
+OutputBuffer& OutputBuffer::operator=(OutputBuffer&& other) noexcept
+{
+    if (this != &other) {
+        release_memory();
+        m_budget = other.m_budget;
+        m_file = std::move(other.m_file);
+        m_file_read = std::exchange(other.m_file_read, 0);
+        m_file_size = std::exchange(other.m_file_size, 0);
+        m_memory = std::move(other.m_memory);
+        m_memory_read = std::exchange(other.m_memory_read, 0);
+        other.m_memory.clear();
+    }
+    return *this;
 }
 
 OutputBuffer::~OutputBuffer()
@@ -84,6 +117,7 @@ void OutputBuffer::release_memory()
 {
     m_budget->used -= m_memory.size();
     m_memory.clear();
+    m_memory_read = 0;
     bool worth_keeping = m_memory.capacity() >= 64 * 1024 && m_memory.capacity() <= 2 * m_budget->per_buffer;
     if (worth_keeping && m_budget->spare.size() < MemoryBudget::k_max_spare) {
         m_budget->spare.push_back(std::move(m_memory));
@@ -91,15 +125,22 @@ void OutputBuffer::release_memory()
     m_memory = std::string();
 }
 
+bool OutputBuffer::over_share(std::size_t more) const
+{
+    return m_memory.size() + more > m_budget->per_buffer || m_budget->used + more > m_budget->limit;
+}
+
 void OutputBuffer::append(std::string_view data)
 {
-    bool over = m_memory.size() + data.size() > m_budget->per_buffer ||
-                m_budget->used + data.size() > m_budget->limit;
-    if (!m_file && over) {
-        spill();
+    if (data.empty()) {
+        return;
     }
-    if (m_file) {
-        write_to_file(data);
+    if (memory_left() == 0 && m_memory.size() > 0) {
+        release_memory(); // all of it was taken: start afresh
+    }
+    // Once in a file, the rest follows it there (unless the file failed before).
+    bool to_file = (m_file && memory_left() == 0) || over_share(data.size());
+    if (to_file && spill(data)) {
         return;
     }
     if (m_memory.capacity() < m_memory.size() + data.size() && !m_budget->spare.empty() && m_memory.empty()) {
@@ -110,35 +151,65 @@ void OutputBuffer::append(std::string_view data)
     m_budget->used += data.size();
 }
 
-void OutputBuffer::spill()
-{
-    m_file = open_temp_file();
-    if (!m_memory.empty()) {
-        write_to_file(m_memory);
-        release_memory();
-    }
-}
-
-// A full disk is an error that names the directory, never a silent loss.
-void OutputBuffer::write_to_file(std::string_view data)
+// Moves what memory holds, then `data`, to the end of the temp file (made now if
+// need be). On failure nothing moved is lost: the caller keeps `data` in memory.
+bool OutputBuffer::spill(std::string_view data)
 {
     try {
-        write_all(m_file.get(), data, "temp file");
+        if (!m_file) {
+            m_file = open_temp_file();
+        }
     } catch (const Error& e) {
-        throw Error("cannot hold job output in " + temp_dir() + ": " + e.what());
+        m_budget->spill_problem = e.what();
+        return false;
     }
-    m_file_size += data.size();
+    std::string_view held = std::string_view(m_memory).substr(m_memory_read);
+    if (!held.empty()) {
+        if (!pwrite_all(m_file.get(), held, m_file_size)) {
+            m_budget->spill_problem = os_error("cannot hold job output in " + temp_dir());
+            return false;
+        }
+        m_file_size += static_cast<off_t>(held.size());
+        release_memory();
+    }
+    if (!pwrite_all(m_file.get(), data, m_file_size)) {
+        m_budget->spill_problem = os_error("cannot hold job output in " + temp_dir());
+        return false;
+    }
+    m_file_size += static_cast<off_t>(data.size());
+    m_budget->spill_problem.clear();
+    return true;
+}
+
+bool OutputBuffer::drain(Destination& to)
+{
+    while (m_file_read < m_file_size) {
+        std::size_t n =
+            to.put_file(m_file.get(), m_file_read, static_cast<std::size_t>(m_file_size - m_file_read));
+        if (n == 0) {
+            return false;
+        }
+        m_file_read += static_cast<off_t>(n);
+    }
+    if (m_file && m_file_read == m_file_size) {
+        m_file.reset(); // its space goes back to the disk now
+        m_file_read = m_file_size = 0;
+    }
+    while (memory_left() > 0) {
+        std::size_t n = to.put(std::string_view(m_memory).substr(m_memory_read));
+        if (n == 0) {
+            return false;
+        }
+        m_memory_read += n;
+    }
+    release_memory();
+    return true;
 }
 
 void OutputBuffer::write_to(int fd, const char* what)
 {
-    if (m_file) {
-        copy_file_to(m_file.get(), m_file_size, fd, what);
-        m_file.reset();
-        m_file_size = 0;
-    }
-    write_all(fd, m_memory, what);
-    release_memory();
+    BlockingFd to(fd, what);
+    drain(to);
 }
 
 } // namespace fanout

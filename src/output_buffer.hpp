@@ -1,8 +1,11 @@
 // OutputBuffer: bytes held for later, in memory while small, in an unlinked temp
-// file past a threshold so a job printing gigabytes does not grow our memory.
+// file past a threshold so a job printing gigabytes does not grow our memory. It is
+// a queue: bytes are taken from the front as a destination accepts them.
 #pragma once
 
 #include "fd.hpp"
+
+#include <sys/types.h>
 
 #include <cstddef>
 #include <string>
@@ -20,8 +23,23 @@ struct MemoryBudget {
     std::size_t used = 0;
     std::vector<std::string> spare;
     static constexpr std::size_t k_max_spare = 2;
+    // Why the last spill failed (no temp file: disk full, out of descriptors), until
+    // one succeeds again. Buffers then hold more than their share in memory.
+    std::string spill_problem;
 
     MemoryBudget() { spare.reserve(k_max_spare); } // so a destructor's push_back never allocates
+
+    // More is held in memory than the limit: spilling failed, so new jobs must wait.
+    [[nodiscard]] bool over() const { return used > limit; }
+};
+
+// Where a buffer's bytes go: each call takes what it can now, without blocking, and
+// says how much (0: nothing now). Throws BrokenPipe when the reader is gone.
+class Destination {
+public:
+    virtual ~Destination() = default;
+    virtual std::size_t put(std::string_view data) = 0;
+    virtual std::size_t put_file(int file, off_t offset, std::size_t size) = 0;
 };
 
 class OutputBuffer {
@@ -30,26 +48,38 @@ public:
     OutputBuffer(const OutputBuffer&) = delete;
     OutputBuffer& operator=(const OutputBuffer&) = delete;
     OutputBuffer(OutputBuffer&& other) noexcept;
-    OutputBuffer& operator=(OutputBuffer&&) = delete;
+    OutputBuffer& operator=(OutputBuffer&& other) noexcept;
     ~OutputBuffer();
 
-    // Throws Error when the temp file cannot be created or written (disk full).
+    // Never fails: when no temp file can take the bytes, they stay in memory and the
+    // budget says why (MemoryBudget::spill_problem).
     void append(std::string_view data);
 
-    // Writes everything held to fd, in order, and empties the buffer.
+    // Gives `to` what it takes now, from the front; true when nothing is left.
+    bool drain(Destination& to);
+
+    // Blocking: every byte to fd, in order; the buffer is empty afterwards.
     void write_to(int fd, const char* what);
 
-    [[nodiscard]] bool empty() const { return m_memory.empty() && m_file_size == 0; }
+    [[nodiscard]] bool empty() const { return memory_left() == 0 && m_file_read == m_file_size; }
+    [[nodiscard]] std::size_t size() const
+    {
+        return memory_left() + static_cast<std::size_t>(m_file_size - m_file_read);
+    }
 
 private:
-    void spill();
-    void write_to_file(std::string_view data);
+    [[nodiscard]] std::size_t memory_left() const { return m_memory.size() - m_memory_read; }
+    [[nodiscard]] bool over_share(std::size_t more) const;
+    bool spill(std::string_view data);
     void release_memory();
 
     MemoryBudget* m_budget;
-    std::string m_memory;
+    // The file's unread bytes come before the memory's: [file][memory].
     Fd m_file;
-    std::size_t m_file_size = 0;
+    off_t m_file_read = 0;
+    off_t m_file_size = 0;
+    std::string m_memory;
+    std::size_t m_memory_read = 0;
 };
 
 // Opens an unlinked temp file in $TMPDIR (or /tmp). Throws Error naming the directory.

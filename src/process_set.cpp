@@ -176,7 +176,7 @@ void ProcessSet::reap(ProcessEvents& events)
     }
 }
 
-void ProcessSet::wait(ProcessEvents& events, const std::vector<int>& extra_fds, std::optional<Millis> timeout)
+void ProcessSet::wait(ProcessEvents& events, std::vector<pollfd>& watches, std::optional<Millis> timeout)
 {
     auto now = Clock::now();
     std::optional<Clock::time_point> due = next_step_due();
@@ -189,11 +189,9 @@ void ProcessSet::wait(ProcessEvents& events, const std::vector<int>& extra_fds, 
         poll_ms = static_cast<int>(std::clamp<long long>(ms, 0, 60'000));
     }
     std::vector<pollfd> fds;
-    fds.reserve(m_children.size() * 3 + 1 + extra_fds.size());
+    fds.reserve(m_children.size() * 3 + 1 + watches.size());
     fds.push_back({m_signals.fd(), POLLIN, 0});
-    for (int fd : extra_fds) {
-        fds.push_back({fd, POLLIN, 0});
-    }
+    fds.insert(fds.end(), watches.begin(), watches.end());
     // Only open descriptors: poll() refuses more entries than RLIMIT_NOFILE allows.
     // Per child: stdout (0), stderr (1), and its stdin (2) while we have data for it.
     std::size_t first_pipe = fds.size();
@@ -216,6 +214,9 @@ void ProcessSet::wait(ProcessEvents& events, const std::vector<int>& extra_fds, 
             return;
         }
         throw Error(os_error("poll"));
+    }
+    for (std::size_t i = 0; i < watches.size(); ++i) {
+        watches[i].revents = fds[1 + i].revents;
     }
     run_due_steps();
     for (std::size_t i = first_pipe; i < fds.size(); ++i) {

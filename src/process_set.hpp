@@ -6,6 +6,8 @@
 #include "process.hpp"
 #include "signals.hpp"
 
+#include <poll.h>
+
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -46,9 +48,10 @@ public:
     // its stdin early drops what is left: that is not an error.
     void feed(std::uint64_t id, std::shared_ptr<const std::string> data, bool last);
 
-    // Blocks until children wrote output or exited, a signal came, one of `extra_fds`
-    // became readable, or `timeout` passed; reports what happened to `events`.
-    void wait(ProcessEvents& events, const std::vector<int>& extra_fds, std::optional<Millis> timeout);
+    // Blocks until children wrote output or exited, a signal came, one of `watches`
+    // is ready for its events (their revents are set), or `timeout` passed; reports
+    // what happened to `events`.
+    void wait(ProcessEvents& events, std::vector<pollfd>& watches, std::optional<Millis> timeout);
 
     // Sends `signal` to the process group of every running child.
     void signal_all(int signal);

@@ -13,6 +13,7 @@ class Progress : public Report {
 public:
     Progress(Output& output, ProgressStyle style) : m_output(output), m_style(style) {}
     void job_finished(const JobRecord&) override {}
+    [[nodiscard]] bool waits_for_delivery() const override { return false; }
     void tick(const RunProgress& progress) override;
     [[nodiscard]] bool wants_ticks() const override { return true; }
     void run_finished(const RunProgress& progress) override;

@@ -119,10 +119,10 @@ int RemoteRunner::start(std::uint64_t seq, const Command& command, std::size_t s
     return error;
 }
 
-void RemoteRunner::wait(ProcessEvents& events, const std::vector<int>& fds, std::optional<Millis> timeout)
+void RemoteRunner::wait(ProcessEvents& events, std::vector<pollfd>& watches, std::optional<Millis> timeout)
 {
     LossDetector detector(*this, events);
-    m_local.wait(detector, fds, timeout);
+    m_local.wait(detector, watches, timeout);
 }
 
 // Whether a job that exited with `exit_code` on `host` ended because the host went.

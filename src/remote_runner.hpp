@@ -23,7 +23,7 @@ public:
     [[nodiscard]] std::size_t slots() const { return m_slots; }
 
     int start(std::uint64_t seq, const Command& command, std::size_t slot) override;
-    void wait(ProcessEvents& events, const std::vector<int>& fds, std::optional<Millis> timeout) override;
+    void wait(ProcessEvents& events, std::vector<pollfd>& watches, std::optional<Millis> timeout) override;
     void feed(std::uint64_t seq, std::shared_ptr<const std::string> data, bool last) override
     {
         m_local.feed(seq, std::move(data), last);

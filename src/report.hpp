@@ -52,7 +52,12 @@ struct RunProgress {
 class Report {
 public:
     virtual ~Report() = default;
+    // Told once the job's output is all written when waits_for_delivery(), else as
+    // soon as the job ends.
     virtual void job_finished(const JobRecord& job) = 0;
+    // True for reports that keep a record of jobs done: a job whose output was lost
+    // must not be in it, so --resume runs it again.
+    [[nodiscard]] virtual bool waits_for_delivery() const { return true; }
     // The run is over (normally, halted or by a signal).
     virtual void run_finished(const RunProgress&) {}
     // Called at most ~10 times a second while jobs run, if wants_ticks().

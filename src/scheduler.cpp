@@ -55,6 +55,7 @@ Scheduler::Scheduler(JobSource& jobs, const JobCommand& commands, Runner& runner
     for (const auto& report : m_reports) {
         m_capture_cap = std::max(m_capture_cap, report->output_wanted());
         m_ticking = m_ticking || report->wants_ticks();
+        m_reports_wait = m_reports_wait || report->waits_for_delivery();
     }
 }
 
@@ -65,10 +66,10 @@ RunResult Scheduler::run()
     while (true) {
         start_jobs();
         release_spare_tokens();
-        if (m_running.empty() && !may_start_more()) {
+        if (run_over()) {
             break;
         }
-        m_runner.wait(*this, fds_to_wait_on(), next_wakeup());
+        wait_for_events(next_wakeup());
         m_short_of_resources = m_short_of_resources && !m_running.empty(); // nothing to wait for: try again
         enforce_timeouts();
         tick_reports();
@@ -77,24 +78,40 @@ RunResult Scheduler::run()
     for (const auto& report : m_reports) {
         report->run_finished(m_progress);
     }
+    while (!m_output.idle() && m_result.signal == 0) {
+        wait_for_events(std::nullopt); // the last lines (the failure summary) reach the reader
+    }
     return m_result;
+}
+
+// Every job ended and its output is written; after a signal, only what our readers
+// take at once still goes out.
+bool Scheduler::run_over() const
+{
+    return m_running.empty() && !may_start_more() && (m_output.idle() || m_result.signal != 0);
+}
+
+// One wait for whatever happens next: a job's output or exit, a signal, input, a
+// jobserver token, room in our stdout or stderr, or the timeout.
+void Scheduler::wait_for_events(std::optional<Millis> timeout)
+{
+    m_watches.clear();
+    if (m_waiting_for_input) {
+        m_watches.push_back({m_jobs.wait_fd(), POLLIN, 0});
+    }
+    if (m_waiting_for_token) {
+        m_watches.push_back({m_control.jobserver->wait_fd(), POLLIN, 0});
+    }
+    std::size_t first_output = m_watches.size();
+    m_output.add_watches(m_watches);
+    m_runner.wait(*this, m_watches, timeout);
+    m_output.on_polled(m_watches.data() + first_output, m_watches.size() - first_output);
+    report_delivered();
 }
 
 bool Scheduler::may_start_more() const
 {
     return !m_stop_starting && (!m_input_ended || !m_retry.empty());
-}
-
-std::vector<int> Scheduler::fds_to_wait_on() const
-{
-    std::vector<int> fds;
-    if (m_waiting_for_input) {
-        fds.push_back(m_jobs.wait_fd());
-    }
-    if (m_waiting_for_token) {
-        fds.push_back(m_control.jobserver->wait_fd());
-    }
-    return fds;
 }
 
 // A free slot: below -j, or under make, the implicit slot or a jobserver token.
@@ -128,12 +145,12 @@ void Scheduler::start_jobs()
     m_waiting_for_token = false;
     m_gate_closed = m_control.gate.configured() && may_start_more() && !m_control.gate.open();
     if (m_control.round_robin) {
-        if (!m_gate_closed && !m_short_of_resources) {
+        if (!m_gate_closed && !m_short_of_resources && !m_output.congested()) {
             feed_round_robin();
         }
         return;
     }
-    while (!m_gate_closed && !m_short_of_resources && may_start_more() && have_capacity()) {
+    while (!m_gate_closed && !m_short_of_resources && !m_output.congested() && may_start_more() && have_capacity()) {
         if (m_last_start && m_control.delay.count() > 0 && Clock::now() < *m_last_start + m_control.delay) {
             return; // next_wakeup() brings us back when the delay is over
         }
@@ -358,7 +375,7 @@ void Scheduler::fail_to_start(Attempt& attempt, const std::string& message, int 
     JobRecord record = take_record(attempt, nullptr);
     record.exit_code = exit_code;
     record.started = false;
-    finish(record);
+    finish(std::move(record));
 }
 
 JobRecord Scheduler::take_record(Attempt& attempt, const ExitInfo* exit) const
@@ -388,7 +405,7 @@ JobRecord Scheduler::take_record(Attempt& attempt, const ExitInfo* exit) const
     return record;
 }
 
-void Scheduler::finish(JobRecord& record)
+void Scheduler::finish(JobRecord record)
 {
     if (record.failed()) {
         ++m_result.failed;
@@ -404,11 +421,35 @@ void Scheduler::finish(JobRecord& record)
             m_runtimes[m_runtime_next++ % k_max_runtimes] = record.runtime.count();
         }
     }
-    m_output.job_finished(record.seq); // before reports: --results - follows the job's output
+    int exit_code = record.exit_code;
+    m_output.job_finished(record.seq);
     for (const auto& report : m_reports) {
-        report->job_finished(record);
+        if (!report->waits_for_delivery()) {
+            report->job_finished(record);
+        }
     }
-    check_halt(record.exit_code);
+    if (m_reports_wait) {
+        m_undelivered.emplace(record.seq, std::move(record));
+        report_delivered();
+    }
+    check_halt(exit_code);
+}
+
+// The jobs whose output our readers now have all of, to the reports that wait for it.
+void Scheduler::report_delivered()
+{
+    std::uint64_t seq = 0;
+    while (m_output.next_delivered(seq)) {
+        auto node = m_undelivered.extract(seq);
+        if (node.empty()) {
+            continue; // skipped by --resume, or no report waits
+        }
+        for (const auto& report : m_reports) {
+            if (report->waits_for_delivery()) {
+                report->job_finished(node.mapped());
+            }
+        }
+    }
 }
 
 void Scheduler::check_halt(int exit_code)
@@ -467,8 +508,7 @@ void Scheduler::on_exit(std::uint64_t seq, const ExitInfo& exit)
         m_retry.push_back(std::move(retry));
         return;
     }
-    JobRecord record = take_record(attempt, &exit);
-    finish(record);
+    finish(take_record(attempt, &exit));
 }
 
 // INT/TERM/HUP: start nothing more, pass it on, then the termination sequence; a

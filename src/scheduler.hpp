@@ -14,6 +14,8 @@
 #include "report.hpp"
 #include "system_gate.hpp"
 
+#include <poll.h>
+
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -32,9 +34,10 @@ public:
     // Starts `command` as job `seq` in `slot`; returns 0 or an errno (ENOENT: not found;
     // EHOSTDOWN: the slot's host is gone, and so is the slot).
     virtual int start(std::uint64_t seq, const Command& command, std::size_t slot) = 0;
-    // Blocks until something happens to a job, a signal arrives, one of `fds` (input,
-    // jobserver) is readable or `timeout` passed.
-    virtual void wait(ProcessEvents& events, const std::vector<int>& fds, std::optional<Millis> timeout) = 0;
+    // Blocks until something happens to a job, a signal arrives, one of `watches` (input,
+    // jobserver, our stdout) is ready for its events or `timeout` passed; sets the
+    // watches' revents.
+    virtual void wait(ProcessEvents& events, std::vector<pollfd>& watches, std::optional<Millis> timeout) = 0;
     // More for the stdin of a job started with Command::stream_input; `last` closes it.
     virtual void feed(std::uint64_t /*seq*/, std::shared_ptr<const std::string> /*data*/, bool /*last*/) {}
     // Runs the termination sequence on one job.
@@ -100,18 +103,20 @@ private:
         bool truncated[2] = {false, false};
     };
 
+    [[nodiscard]] bool run_over() const;
+    void wait_for_events(std::optional<Millis> timeout);
     void start_jobs();
     bool read_job();
     void feed_round_robin();
     bool have_capacity();
     void release_spare_tokens();
-    [[nodiscard]] std::vector<int> fds_to_wait_on() const;
     [[nodiscard]] bool may_start_more() const;
     [[nodiscard]] bool done_before(const JobSpec& job) const;
     void start_attempt(Attempt attempt);
     bool requeue_on_shortage(Attempt& attempt, int error);
     void fail_to_start(Attempt& attempt, const std::string& message, int exit_code);
-    void finish(JobRecord& record);
+    void finish(JobRecord record);
+    void report_delivered();
     void check_halt(int exit_code);
     void enforce_timeouts();
     void tick_reports();
@@ -152,6 +157,12 @@ private:
     std::vector<double> m_runtimes; // recent runtimes, for --timeout N%
     std::size_t m_runtime_next = 0;
     RunProgress m_progress;
+    // Jobs over whose output is not yet all written: the reports that keep records
+    // (joblog, --results, JUnit) hear of them only once it is, so a job whose output
+    // was lost is never recorded as done.
+    std::unordered_map<std::uint64_t, JobRecord> m_undelivered;
+    bool m_reports_wait = false;
+    std::vector<pollfd> m_watches;
     RunResult m_result;
     JobSpec m_job; // reused for every job read
     // --round-robin: a block read but not yet given to a job, jobs that can take one,

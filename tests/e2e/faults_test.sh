@@ -126,23 +126,21 @@ assert_eq "closed pipe while copying spilled output: nothing on stderr" "" "$(ca
 assert_eq "closed pipe while copying spilled output: the reader got its 1000 bytes" 1000 "$(wc -c <"$T/pipe_out.txt")"
 
 # --- output cannot spill: $TMPDIR full, missing or read-only -----------------------------
-# Three small jobs finish first; then one job prints 20 MiB under --group (spills past
-# 1 MiB) while another sleeps. Expected: exit 255, one "fanout: error: cannot ... in DIR"
-# line, the small jobs' output, the sleeper killed, and DIR left empty.
-SPILL_JOBS='case {} in big) sleep 0.5; head -c 20M /dev/zero;; slow) exec sleep MARK;; *) echo small-{};; esac'
+# Three small jobs finish first; then one job prints 20 MiB under --group (past the
+# 1 MiB a job may hold in memory) while another runs. Expected: one warning naming the
+# directory, the output held in memory instead and complete, exit 0, DIR left empty.
+SPILL_JOBS='case {} in big) sleep 0.5; head -c 20M /dev/zero;; slow) sleep 1; echo slow-done;; *) echo small-{};; esac'
 spill_failure_case() { # DESC DIR [PREFIX...] (PREFIX runs fanout, e.g. unprivileged)
-    local desc=$1 dir=$2 start
+    local desc=$1 dir=$2
     shift 2
-    new_mark
-    start=$(now_ms)
-    run env TMPDIR="$dir" "$@" "$FANOUT" --group -j3 "${SPILL_JOBS/MARK/$MARK}" ::: s1 s2 s3 slow big
-    assert_status "$desc: exit status 255" 255
+    run env TMPDIR="$dir" "$@" "$FANOUT" --group -j3 "$SPILL_JOBS" ::: s1 s2 s3 slow big
+    assert_status "$desc: exit status 0" 0
     assert_eq "$desc: exactly one line on stderr" 1 "$(line_count "$ERR_FILE")"
-    assert_match "$desc: a 'fanout: error: cannot' line" '^fanout: error: cannot ' "$ERR"
-    assert_contains "$desc: the error names the directory" " $dir" "$ERR"
-    assert_eq "$desc: the small jobs' output is complete" $'small-s1\nsmall-s2\nsmall-s3' "$(sort "$OUT_FILE")"
-    assert_le "$desc: fanout stops at once (ms)" 10000 $(($(now_ms) - start))
-    assert_eq "$desc: the running job is terminated" "" "$(leftovers "$MARK")"
+    assert_match "$desc: a 'fanout: warning: cannot' line" '^fanout: warning: cannot ' "$ERR"
+    assert_contains "$desc: the warning names the directory" " $dir" "$ERR"
+    assert_eq "$desc: the small jobs' output is complete" $'slow-done\nsmall-s1\nsmall-s2\nsmall-s3' \
+        "$(tr -d '\0' <"$OUT_FILE" | sort)"
+    assert_eq "$desc: the big job's 20 MiB are complete" $((20 * 1024 * 1024)) "$(tr -cd '\0' <"$OUT_FILE" | wc -c)"
     if [ -d "$dir" ]; then
         assert_eq "$desc: nothing left in the directory" "" "$(ls -A "$dir")"
     fi
@@ -181,7 +179,7 @@ else
 fi
 
 spill_failure_case "TMPDIR=/nonexistent" /nonexistent
-assert_contains "TMPDIR=/nonexistent: the error gives the reason" "No such file or directory" "$ERR"
+assert_contains "TMPDIR=/nonexistent: the warning gives the reason" "No such file or directory" "$ERR"
 
 # --- too few descriptors: ulimit -n 32 with -j 64 ---------------------------------------
 # Each running job holds two pipe ends, so -j 64 cannot fit in 32 descriptors: spawns

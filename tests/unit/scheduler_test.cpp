@@ -141,7 +141,7 @@ public:
         return 0;
     }
 
-    void wait(ProcessEvents& events, const std::vector<int>& fds, std::optional<Millis> timeout) override
+    void wait(ProcessEvents& events, std::vector<pollfd>& fds, std::optional<Millis> timeout) override
     {
         REQUIRE(++waits < 10000);
         CHECK(fds.empty()); // ::: arguments never make it wait for input
