@@ -292,6 +292,18 @@ for mode in --group -k --line-buffer; do
     done
 done
 
+# --- out of memory: a 64 MiB record under ulimit -v 40000 -----------------------------
+# The record cannot be held: fanout says so in words, not as a C++ exception's name.
+# AddressSanitizer reserves terabytes of address space, so a sanitizer build cannot
+# start under any ulimit -v at all.
+if [ "${FANOUT_SANITIZED:-0}" = 1 ]; then
+    echo "SKIP: out of memory: a sanitizer build cannot run under ulimit -v"
+else
+    run bash -c 'head -c 64m /dev/zero | tr "\0" x | (ulimit -v 40000 && exec "$0" echo)' "$FANOUT"
+    assert_status "out of memory: exit status 255" 255
+    assert_eq "out of memory: one line says so" "fanout: error: out of memory" "$ERR"
+fi
+
 # --- a job writes 4 GiB ----------------------------------------------------------------
 # Through a pipe to wc -c: -k passes it live; --group holds it in a temp file in $TMPDIR
 # (here $T) and copies it out at the end. fanout's own peak RSS (VmHWM, polled) must stay
