@@ -101,13 +101,13 @@ closed_pipe_case() { # DESC READER MODE-OPTIONS...
     shift 2
     new_mark
     start=$(now_ms)
-    timeout -k 5 60 "$FANOUT" "$@" -j60 \
+    timeout -k 5 "$(scaled 60)" "$FANOUT" "$@" -j60 \
         "if [ {} -le 40 ]; then sleep \$(({} / 10)).\$(({} % 10)); echo {}; else exec sleep $MARK; fi" \
         ::: $(seq 100) 2>"$T/pipe_err.txt" | eval "$reader" >"$T/pipe_out.txt"
     status=${PIPESTATUS[0]}
     assert_eq "$desc: fanout dies by SIGPIPE" 141 "$status"
     assert_eq "$desc: fanout says nothing on stderr" "" "$(cat "$T/pipe_err.txt")"
-    assert_le "$desc: fanout ends at once, not when its jobs would (ms)" 10000 $(($(now_ms) - start))
+    assert_le "$desc: fanout ends at once, not when its jobs would (ms)" "$(scaled_ms 10 29)" $(($(now_ms) - start))
     assert_eq "$desc: no job process is left" "" "$(leftovers "$MARK")"
 }
 closed_pipe_case "closed pipe (--group, reader gone)" '(exec 0<&-; true)' --group
@@ -119,7 +119,7 @@ assert_eq "closed pipe (-k, head -n 1): the reader got the first line" 1 "$(cat 
 closed_pipe_case "closed pipe (--line-buffer, reader gone)" '(exec 0<&-; true)' --line-buffer
 
 # Output held in a temp file goes out by sendfile: a reader that leaves midway.
-timeout -k 5 60 "$FANOUT" --group 'head -c 20M /dev/zero; : {}' ::: 1 2>"$T/pipe_err.txt" | head -c 1000 >"$T/pipe_out.txt"
+timeout -k 5 "$(scaled 60)" "$FANOUT" --group 'head -c 20M /dev/zero; : {}' ::: 1 2>"$T/pipe_err.txt" | head -c 1000 >"$T/pipe_out.txt"
 status=${PIPESTATUS[0]}
 assert_eq "closed pipe while copying spilled output: SIGPIPE" 141 "$status"
 assert_eq "closed pipe while copying spilled output: nothing on stderr" "" "$(cat "$T/pipe_err.txt")"
@@ -141,7 +141,7 @@ spill_failure_case() { # DESC DIR [PREFIX...] (PREFIX runs fanout, e.g. unprivil
     assert_match "$desc: a 'fanout: error: cannot' line" '^fanout: error: cannot ' "$ERR"
     assert_contains "$desc: the error names the directory" " $dir" "$ERR"
     assert_eq "$desc: the small jobs' output is complete" $'small-s1\nsmall-s2\nsmall-s3' "$(sort "$OUT_FILE")"
-    assert_le "$desc: fanout stops at once (ms)" 10000 $(($(now_ms) - start))
+    assert_le "$desc: fanout stops at once (ms)" "$(scaled_ms 10 29)" $(($(now_ms) - start))
     assert_eq "$desc: the running job is terminated" "" "$(leftovers "$MARK")"
     if [ -d "$dir" ]; then
         assert_eq "$desc: nothing left in the directory" "" "$(ls -A "$dir")"
@@ -285,7 +285,7 @@ for mode in --group -k --line-buffer; do
     elapsed=$(($(now_ms) - start))
     assert_status "daemon holding the pipe ($mode): exit status" 0
     assert_eq "daemon holding the pipe ($mode): the job's output arrives" hi-1 "$OUT"
-    assert_le "daemon holding the pipe ($mode): fanout ends quickly (ms)" 10000 "$elapsed"
+    assert_le "daemon holding the pipe ($mode): fanout ends quickly (ms)" "$(scaled_ms 10 29)" "$elapsed"
     assert_true "daemon holding the pipe ($mode): the daemon still runs" wait_until 5 pgrep -f -- "sleep $MARK"
     for pid in $(pgrep -f -- "sleep $MARK"); do
         kill "$pid"
@@ -329,7 +329,7 @@ big_output_case() {
         ::: big short fds >"$T/big.fifo" 2>"$T/big.err" &
     pid=$!
     PEAK_KB=0
-    deadline=$((SECONDS + 120))
+    deadline=$((SECONDS + $(scaled 120)))
     while true; do
         state=$(awk '/^State:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
         if [ -z "$state" ] || [ "$state" = Z ]; then
@@ -340,7 +340,7 @@ big_output_case() {
             PEAK_KB=$hwm
         fi
         if [ "$SECONDS" -ge "$deadline" ]; then
-            echo "NOTE: $desc: fanout still runs after 120 s; killing it"
+            echo "NOTE: $desc: fanout still runs after $(scaled 120) s; killing it"
             kill "$pid"
         fi
         sleep 0.2

@@ -326,6 +326,18 @@ line_count() {
     awk 'END { print NR }' "$1"
 }
 
+# scaled_ms SECS [JOB_SECS]: SECS scaled, in milliseconds; with JOB_SECS, never more
+# than a second short of that. For "ends long before the job's own JOB_SECS" checks: the
+# bound grows on a slow machine, but not so far that a run that waited the job out
+# would pass.
+scaled_ms() {
+    local ms=$(($(scaled "$1") * 1000))
+    if [ $# -gt 1 ] && [ "$ms" -gt $((($2 - 1) * 1000)) ]; then
+        ms=$((($2 - 1) * 1000))
+    fi
+    echo "$ms"
+}
+
 # wait_until SECS COMMAND...: polls COMMAND until it succeeds; fails after SECS scaled
 # seconds.
 wait_until() {
