@@ -1,8 +1,7 @@
 #include "job_count.hpp"
 
 #include "error.hpp"
-
-#include <sys/resource.h>
+#include "resource_limits.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -23,6 +22,8 @@ constexpr std::uint64_t k_reserved_fds = 32;
 constexpr std::uint64_t k_fds_per_job = 3;
 // Processes the user needs besides ours, so the shell that started us keeps working.
 constexpr std::uint64_t k_reserved_processes = 8;
+// Processes kept for the user under RLIMIT_NPROC, as GNU parallel keeps two.
+constexpr std::uint64_t k_spare_processes = 2;
 // 100 * 10^17 still fits in 64 bits; more fraction digits would overflow the divisor.
 constexpr std::size_t k_max_fraction_digits = 17;
 
@@ -100,16 +101,6 @@ std::optional<std::size_t> evaluate(std::string_view spec, std::size_t cpus, std
     return count;
 }
 
-// The soft limit on `resource`, nullopt when unlimited (or, impossibly, unknown).
-std::optional<std::uint64_t> soft_limit(decltype(RLIMIT_NOFILE) resource)
-{
-    rlimit limit{};
-    if (::getrlimit(resource, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) {
-        return std::nullopt;
-    }
-    return static_cast<std::uint64_t>(limit.rlim_cur);
-}
-
 } // namespace
 
 std::size_t parse_job_count(std::string_view spec, std::size_t cpus, std::size_t unlimited)
@@ -133,6 +124,14 @@ std::size_t job_cap_for_limits(std::optional<std::uint64_t> open_files,
         cap = std::min(cap, *processes > k_reserved_processes ? *processes - k_reserved_processes : 0);
     }
     return static_cast<std::size_t>(std::max<std::uint64_t>(cap, 1));
+}
+
+std::size_t job_cap_for_processes(const ProcessRoom& room, std::size_t processes_per_job)
+{
+    std::uint64_t used = room.in_use + k_spare_processes;
+    std::uint64_t spare = room.limit > used ? room.limit - used : 0;
+    return static_cast<std::size_t>(
+        std::max<std::uint64_t>(spare / std::max<std::size_t>(processes_per_job, 1), 1));
 }
 
 std::size_t unlimited_job_count()

@@ -25,4 +25,10 @@ namespace fanout {
 [[nodiscard]] std::size_t job_cap_for_limits(std::optional<std::uint64_t> open_files,
                                              std::optional<std::uint64_t> processes);
 
+struct ProcessRoom;
+
+// The most jobs that fit in what the process limit leaves (`room`), when each job runs
+// `processes_per_job` processes at once and the user keeps a couple; at least 1.
+[[nodiscard]] std::size_t job_cap_for_processes(const ProcessRoom& room, std::size_t processes_per_job);
+
 } // namespace fanout

@@ -18,6 +18,7 @@
 #include "pipe_blocks.hpp"
 #include "progress.hpp"
 #include "remote_runner.hpp"
+#include "resource_limits.hpp"
 #include "scheduler.hpp"
 #include "signals.hpp"
 #include "system_gate.hpp"
@@ -26,11 +27,13 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <new>
 #include <string_view>
 
 namespace fanout {
@@ -230,6 +233,26 @@ std::unique_ptr<Runner> make_runner(const Options& options, Output& output, JobC
     return runner;
 }
 
+// Under RLIMIT_NPROC every local job needs processes of its own: a shell and a program
+// it forks, or the program alone. -j comes down to what the limit leaves, and says so.
+void fit_process_limit(const Options& options, const JobCommand& commands, JobControl& control,
+                       Output& output)
+{
+    if (options.dry_run || !options.sshlogins.empty()) {
+        return;
+    }
+    const CommandTemplate* command = commands.command_template();
+    std::size_t per_job = command != nullptr && !command->needs_shell() ? 1 : 2;
+    std::optional<ProcessRoom> room =
+        process_room(std::min<std::uint64_t>(control.max_jobs, 1U << 20) * per_job);
+    std::size_t cap = room ? job_cap_for_processes(*room, per_job) : control.max_jobs;
+    if (cap < control.max_jobs) {
+        control.max_jobs = cap;
+        output.say("fanout: warning: only " + std::to_string(cap) + (cap == 1 ? " job" : " jobs") +
+                   " at once: " + limit_name(EAGAIN) + " allows no more");
+    }
+}
+
 // Started with 0, 1 or 2 closed, the first descriptor we open (the signalfd, a job's
 // pipe) would take that number and jobs would read from or write into it. Holding
 // /dev/null there for our whole life, as ssh and sudo do, keeps every number distinct.
@@ -263,6 +286,7 @@ int run(int argc, const char* const* argv)
     output.set_hold_oldest(options.retries > 0);
     Reports reports = make_reports(options, output);
     std::unique_ptr<Runner> runner = make_runner(options, output, control);
+    fit_process_limit(options, commands, control, output);
 
     if (options.progress != Options::Progress::none) {
         control.expected_jobs = sources.expected_jobs(rules);
@@ -289,6 +313,9 @@ int main(int argc, char** argv)
         return fanout::run(argc, argv);
     } catch (const fanout::BrokenPipe&) {
         fanout::die_by_signal(SIGPIPE); // our reader left: stop as `yes | head` does
+    } catch (const std::bad_alloc&) {
+        std::cerr << "fanout: error: out of memory\n"; // what() would say "std::bad_alloc"
+        return fanout::k_exit_error;
     } catch (const std::exception& e) {
         std::cerr << "fanout: error: " << e.what() << "\n";
         return fanout::k_exit_error;

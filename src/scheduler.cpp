@@ -1,6 +1,7 @@
 #include "scheduler.hpp"
 
 #include "exit_codes.hpp"
+#include "resource_limits.hpp"
 #include "signals.hpp"
 
 #include <sys/stat.h>
@@ -319,6 +320,14 @@ void Scheduler::start_attempt(Attempt attempt)
                                    ": standard input cannot be sent to a remote host", k_exit_cannot_run);
         return;
     }
+    if (std::string reason = error != 0 ? shortage_reason(error) : ""; !reason.empty()) {
+        // Our pipes, our fork: the program never got to run, so the failure is ours.
+        fail_to_start(attempt,
+                      "fanout: job " + std::to_string(attempt.spec.seq) + ": cannot start " +
+                          command.argv.front() + ": " + reason,
+                      k_exit_cannot_run);
+        return;
+    }
     if (error != 0) {
         const std::string& name = command.argv.front();
         bool missing = error == ENOENT;
@@ -359,6 +368,12 @@ bool Scheduler::requeue_on_shortage(Attempt& attempt, int error)
     }
     m_resource_retries += m_running.empty() ? 1 : 0;
     m_short_of_resources = true;
+    if (!m_running.empty() && !m_shortage_warned) {
+        m_shortage_warned = true;
+        m_output.say("fanout: warning: only " + std::to_string(m_running.size()) +
+                     (m_running.size() == 1 ? " job" : " jobs") + " at once: " + limit_name(error) +
+                     " allows no more");
+    }
     m_free_slots.push(attempt.slot);
     m_retry.push_front(std::move(attempt));
     return true;

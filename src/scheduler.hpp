@@ -150,6 +150,7 @@ private:
     bool m_gate_closed = false;
     bool m_short_of_resources = false; // a spawn hit EAGAIN/EMFILE: wait for a job to end
     unsigned m_resource_retries = 0;
+    bool m_shortage_warned = false; // the limit that held jobs back has been named
     bool m_stop_starting = false;
     std::optional<Clock::time_point> m_last_start;
     Clock::time_point m_last_tick{};

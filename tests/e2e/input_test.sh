@@ -135,7 +135,7 @@ producer() {
     fi
     echo b
 }
-producer | timeout -k 5 60 "$FANOUT" -j2 'touch {}.started'
+producer | timeout -k 5 "$(scaled 60)" "$FANOUT" -j2 'touch {}.started'
 status=$?
 assert_eq "lazy input: exit status" 0 "$status"
 assert_file_exists "lazy input: the job for the first record ran before stdin ended" producer.saw

@@ -42,7 +42,7 @@ json_field() {
 fresh_dir timeout
 run_timed "$FANOUT" --timeout 0.5 --joblog log.tsv --results r.jsonl "trap '' TERM; sleep 30.$MARK; : {}" ::: x
 assert_status "--timeout, a job that ignores SIGTERM: counts as failed" 1
-assert_le "--timeout, a job that ignores SIGTERM: ends long before its 30 s (ms)" 15000 "$ELAPSED_MS"
+assert_le "--timeout, a job that ignores SIGTERM: ends long before its 30 s (ms)" "$(scaled_ms 15 30)" "$ELAPSED_MS"
 assert_eq "--timeout: nothing of the job is left" "" "$(leftover)"
 assert_eq "--timeout: joblog Exitval -1" -1 "$(joblog_field log.tsv 1 7)"
 assert_eq "--timeout, SIGTERM ignored: joblog Signal 9 (the KILL of the sequence)" 9 "$(joblog_field log.tsv 1 8)"
@@ -52,7 +52,7 @@ assert_contains "--timeout: the failure summary says 'timed out'" "job 1 (timed 
 
 run_timed "$FANOUT" --timeout 300ms --joblog log2.tsv "sleep 30.$MARK; : {}" ::: x
 assert_status "--timeout 300ms, a plain sleep: failed" 1
-assert_le "--timeout 300ms: ends long before 30 s (ms)" 15000 "$ELAPSED_MS"
+assert_le "--timeout 300ms: ends long before 30 s (ms)" "$(scaled_ms 15 30)" "$ELAPSED_MS"
 assert_eq "--timeout 300ms: joblog Exitval -1" -1 "$(joblog_field log2.tsv 1 7)"
 assert_eq "--timeout, default sequence: the first TERM ends it (Signal 15)" 15 "$(joblog_field log2.tsv 1 8)"
 
@@ -80,7 +80,7 @@ assert_eq "--timeout: the job's background process is gone too" "" "$(leftover)"
 fresh_dir timeout_percent
 run_timed "$FANOUT" -j1 --timeout 200% --joblog log.tsv "sleep {}" ::: 0.2 0.2 0.2 0.2 "30.$MARK"
 assert_status "--timeout 200%: the slow job is stopped and counts as failed" 1
-assert_le "--timeout 200%: far less than the slow job's 30 s (ms)" 15000 "$ELAPSED_MS"
+assert_le "--timeout 200%: far less than the slow job's 30 s (ms)" "$(scaled_ms 15 30)" "$ELAPSED_MS"
 assert_eq "--timeout 200%: the fast jobs succeed" "0 0 0 0" "$(awk -F'\t' 'NR > 1 && $1 < 5 { print $7 }' log.tsv | xargs)"
 assert_eq "--timeout 200%: the slow job's Exitval is -1" -1 "$(joblog_field log.tsv 5 7)"
 assert_eq "--timeout 200%: nothing is left" "" "$(leftover)"
@@ -135,16 +135,16 @@ assert_status "--delay 100ms: accepted" 0
 seq 10 >ten.txt
 run_timed --stdin ten.txt "$FANOUT" -j1 true
 assert_status "-j1, ten 'true' jobs: exit 0" 0
-assert_le "-j1, ten 'true' jobs: no waiting between jobs (ms)" 5000 "$ELAPSED_MS"
+assert_le "-j1, ten 'true' jobs: no waiting between jobs (ms)" "$(scaled_ms 5 10)" "$ELAPSED_MS"
 run_timed --stdin ten.txt "$FANOUT" -j1 --timeout 30 --retries 1 true
-assert_le "-j1 with --timeout and --retries: no waiting between jobs (ms)" 5000 "$ELAPSED_MS"
+assert_le "-j1 with --timeout and --retries: no waiting between jobs (ms)" "$(scaled_ms 5 10)" "$ELAPSED_MS"
 
 # --- --halt now,fail=1 --------------------------------------------------------------------------
 fresh_dir halt_now_fail
 printf '%s\n' "sleep 20.$MARK" "sleep 20.$MARK" 'sleep 0.3; exit 7' 'touch later.4' 'touch later.5' >jobs.txt
 run_timed --stdin jobs.txt "$FANOUT" -j3 --halt now,fail=1 --joblog log.tsv
 assert_status "--halt now,fail=1: the exit code of the failing job" 7
-assert_le "--halt now,fail=1: the running jobs are killed, not waited for (ms)" 10000 "$ELAPSED_MS"
+assert_le "--halt now,fail=1: the running jobs are killed, not waited for (ms)" "$(scaled_ms 10 20)" "$ELAPSED_MS"
 assert_no_file "--halt now,fail=1: later jobs never start" later.4 later.5
 assert_eq "--halt now,fail=1: nothing is left running" "" "$(leftover)"
 assert_eq "--halt now,fail=1: the killed jobs are logged with SIGTERM" "15 15" \
@@ -169,7 +169,7 @@ assert_no_file "--halt now,success=1: no job after the success" later.3
 printf '%s\n' "sleep 20.$MARK" 'sleep 0.2' 'touch later.3' >jobs2.txt
 run_timed --stdin jobs2.txt "$FANOUT" -j2 --halt now,success=1
 assert_status "--halt now,success=1 with a long job running: exit 0" 0
-assert_le "--halt now,success=1: the long job is killed (ms)" 10000 "$ELAPSED_MS"
+assert_le "--halt now,success=1: the long job is killed (ms)" "$(scaled_ms 10 20)" "$ELAPSED_MS"
 assert_no_file "--halt now,success=1: later jobs never start" later.3
 assert_eq "--halt now,success=1: nothing is left running" "" "$(leftover)"
 
@@ -185,7 +185,7 @@ fresh_dir halt_legacy
 printf '%s\n' "sleep 20.$MARK" 'sleep 0.2; exit 6' 'touch later.3' >jobs.txt
 run_timed --stdin jobs.txt "$FANOUT" -j2 --halt 2
 assert_status "--halt 2 (now,fail=1): the exit code of the failing job" 6
-assert_le "--halt 2: the running job is killed (ms)" 10000 "$ELAPSED_MS"
+assert_le "--halt 2: the running job is killed (ms)" "$(scaled_ms 10 20)" "$ELAPSED_MS"
 assert_no_file "--halt 2: later jobs never start" later.3
 assert_eq "--halt 2: nothing is left running" "" "$(leftover)"
 printf '%s\n' 'sleep 0.6; touch done.1' 'sleep 0.1; exit 4' 'touch later.3' >jobs1.txt

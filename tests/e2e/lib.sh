@@ -8,7 +8,9 @@
 # non-zero when an assertion failed, when no assertion ran, or when the script stopped
 # before end_of_tests.
 #
-# Environment: FANOUT (the binary under test), FANOUT_SRC (the source root).
+# Environment: FANOUT (the binary under test), FANOUT_SRC (the source root),
+# FANOUT_TEST_SCALE (a factor for every deadline, default 1; a busy machine sets more)
+# and FANOUT_SANITIZED (1 for a sanitizer build, whose deadlines count 3 times).
 
 set -u
 
@@ -22,6 +24,23 @@ if [ -z "${FANOUT:-}" ] || [ ! -x "${FANOUT}" ]; then
     exit 1
 fi
 FANOUT_SRC=${FANOUT_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+
+# Deadlines only guard against hangs: a slow machine must give a slow pass, not a
+# failure. TEST_SCALE multiplies every one of them (`run`, `wait_until`, `scaled`).
+TEST_SCALE=${FANOUT_TEST_SCALE:-1}
+if ! [[ $TEST_SCALE =~ ^[0-9]+(\.[0-9]+)?$ ]] || [[ $TEST_SCALE =~ ^0+(\.0+)?$ ]]; then
+    echo "FANOUT_TEST_SCALE must be a positive number (got '$TEST_SCALE')" >&2
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+case ${FANOUT_SANITIZED:-0} in
+1 | [Oo][Nn] | [Tt][Rr][Uu][Ee] | [Yy][Ee][Ss]) TEST_SCALE=$(awk -v f="$TEST_SCALE" 'BEGIN { print f * 3 }') ;;
+esac
+
+# scaled SECS: SECS times TEST_SCALE, rounded up to whole seconds.
+scaled() {
+    awk -v s="$1" -v f="$TEST_SCALE" 'BEGIN { v = s * f; r = int(v); if (r < v) r++; print r }'
+}
 
 TEST_SCRIPT_NAME=$(basename "$0" .sh)
 T=$(mktemp -d "${TMPDIR:-/tmp}/fanout-e2e-${TEST_SCRIPT_NAME}.XXXXXX")
@@ -128,7 +147,8 @@ fail() {
 
 # run [--stdin FILE | --input TEXT] [--timeout SECS] COMMAND...
 # Runs COMMAND with stdin from FILE, from TEXT (exact bytes; a bash string holds no
-# NUL, so NUL input goes through a file) or from /dev/null.
+# NUL, so NUL input goes through a file) or from /dev/null, killed after SECS (default
+# RUN_TIMEOUT) scaled seconds.
 # Sets STATUS, OUT and ERR (trailing newlines removed, NUL bytes dropped; empty
 # when larger than 1 MiB), OUT_FILE and ERR_FILE (the exact bytes).
 run() {
@@ -151,6 +171,7 @@ run() {
         *) break ;;
         esac
     done
+    limit=$(scaled "$limit")
     RUN_N=$((RUN_N + 1))
     RUN_CMD=$(printf '%q ' "$@")
     OUT_FILE="$T/.run.$RUN_N.stdout"
@@ -305,9 +326,22 @@ line_count() {
     awk 'END { print NR }' "$1"
 }
 
-# wait_until SECS COMMAND...: polls COMMAND until it succeeds; fails after SECS.
+# scaled_ms SECS [JOB_SECS]: SECS scaled, in milliseconds; with JOB_SECS, never more
+# than a second short of that. For "ends long before the job's own JOB_SECS" checks: the
+# bound grows on a slow machine, but not so far that a run that waited the job out
+# would pass.
+scaled_ms() {
+    local ms=$(($(scaled "$1") * 1000))
+    if [ $# -gt 1 ] && [ "$ms" -gt $((($2 - 1) * 1000)) ]; then
+        ms=$((($2 - 1) * 1000))
+    fi
+    echo "$ms"
+}
+
+# wait_until SECS COMMAND...: polls COMMAND until it succeeds; fails after SECS scaled
+# seconds.
 wait_until() {
-    local deadline=$((SECONDS + $1))
+    local deadline=$((SECONDS + $(scaled "$1")))
     shift
     until "$@"; do
         if [ "$SECONDS" -ge "$deadline" ]; then

@@ -69,7 +69,7 @@ rm -f "$OUT_FILE"
 # waits for a file the test creates only after it saw "first 1" in fanout's output.
 fresh_dir stream
 waiter='echo first {}; i=0; while [ ! -e go ]; do i=$((i+1)); [ $i -gt 600 ] && { echo gave up; exit 1; }; sleep 0.05; done; echo second {}'
-(timeout -k 5 60 "$FANOUT" -k "$waiter" ::: 1 >out 2>err; echo $? >status) &
+(timeout -k 5 "$(scaled 60)" "$FANOUT" -k "$waiter" ::: 1 >out 2>err; echo $? >status) &
 streamer=$!
 seen=no
 if wait_until 30 grep -qs 'first 1' out; then

@@ -26,9 +26,9 @@ gnu_same() {
         return
     fi
     local gnu_status=0
-    timeout -k 5 120 parallel --will-cite --pipe -k "$@" <"$input" >"$T/gnu.out" 2>/dev/null || gnu_status=$?
+    timeout -k 5 "$(scaled 120)" parallel --will-cite --pipe -k "$@" <"$input" >"$T/gnu.out" 2>/dev/null || gnu_status=$?
     if [ "$gnu_status" -eq 124 ]; then
-        echo "NOTE: GNU parallel took over 120 s (a loaded machine): not compared: $desc"
+        echo "NOTE: GNU parallel took over $(scaled 120) s (a loaded machine): not compared: $desc"
         return
     fi
     run --stdin "$input" "$FANOUT" --pipe -k "$@"
@@ -304,9 +304,9 @@ assert_eq "jobs that never read: no error output" "" "$ERR"
 # block to have been read, without reading its own (larger than a pipe holds).
 fresh_dir not_reading
 seq 200000 >input.txt
-run --stdin input.txt "$FANOUT" --pipe -j2 --block 700k \
+run --stdin input.txt env TICKS=$(($(scaled 10) * 20)) "$FANOUT" --pipe -j2 --block 700k \
     'if [ "$FANOUT_SEQ" = 1 ]; then
-         for i in $(seq 200); do [ -e marker ] && break; sleep 0.05; done
+         for i in $(seq $TICKS); do [ -e marker ] && break; sleep 0.05; done
          [ -e marker ] && echo job 1 saw job 2
      else
          wc -l >/dev/null; touch marker
@@ -375,7 +375,7 @@ fi
 generate() {
     seq 200000000 | head -c "$BIG"
 }
-generate | timeout -k 5 240 "$FANOUT" --pipe -k --joblog big.log cat 2>big.err | cmp - <(generate) >big.cmp 2>&1
+generate | timeout -k 5 "$(scaled 240)" "$FANOUT" --pipe -k --joblog big.log cat 2>big.err | cmp - <(generate) >big.cmp 2>&1
 statuses=("${PIPESTATUS[@]}")
 assert_eq "$BIG bytes through --pipe -k cat: exit status" 0 "${statuses[1]}"
 assert_eq "$BIG bytes through --pipe -k cat: identical, byte for byte" "0 " "${statuses[2]} $(head -c 500 big.cmp)"

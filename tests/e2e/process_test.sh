@@ -23,7 +23,7 @@ run "$FANOUT" -u -q sh -c 'readlink /proc/$$/fd/0' ::: x
 assert_eq "a job's stdin is /dev/null with -u" /dev/null "$OUT"
 # 'cat' as a task: with fanout's stdin it would swallow the next task ("echo end") or
 # wait for the producer; with /dev/null it ends at once and prints nothing.
-(printf 'cat\n'; sleep 2; printf 'echo end\n') | timeout -k 5 20 "$FANOUT" -k >cat_out.txt 2>cat_err.txt
+(printf 'cat\n'; sleep 2; printf 'echo end\n') | timeout -k 5 "$(scaled 20)" "$FANOUT" -k >cat_out.txt 2>cat_err.txt
 status=$?
 assert_eq "a task 'cat' ends at once: exit status" 0 "$status"
 assert_eq "a task 'cat' reads nothing from fanout's stdin" end "$(cat cat_out.txt)"
@@ -90,7 +90,7 @@ assert_status "40 jobs that cannot exec: 40 failed" 40
 printf './not_executable.sh\nsleep 5\n' >exec_then_sleep.txt
 "$FANOUT" -j2 <exec_then_sleep.txt >/dev/null 2>&1 &
 fanout_pid=$!
-for _ in $(seq 100); do
+for _ in $(seq $(($(scaled 10) * 10))); do
     ps -o comm= --ppid "$fanout_pid" | grep -qx sleep && break
     sleep 0.1
 done

@@ -174,7 +174,7 @@ pid=$!
 kill_at_exit "$pid"
 wait_until 30 lines_at_least kill.out 6
 sshd_kill 2
-timeout 120 tail --pid="$pid" -f /dev/null
+timeout "$(scaled 120)" tail --pid="$pid" -f /dev/null
 wait "$pid"
 status=$?
 assert_eq "host2 killed mid-run: exit 0" 0 "$status"
@@ -192,7 +192,7 @@ kill_at_exit "$pid"
 wait_until 30 running_at_least "^sleep 3$MARK" 4
 assert_eq "four remote jobs run" 4 "$(pgrep -fc "^sleep 3$MARK")"
 kill -INT "$pid"
-timeout 30 tail --pid="$pid" -f /dev/null
+timeout "$(scaled 30)" tail --pid="$pid" -f /dev/null
 wait "$pid"
 status=$?
 assert_eq "Ctrl-C: fanout dies by SIGINT" 130 "$status"

@@ -59,7 +59,8 @@ forget_pid() {
 # wait_exit SECS: waits for the background fanout; sets STATUS, or STATUS=hung after
 # SECS (and kills it).
 wait_exit() {
-    local limit=$1 start=$SECONDS state
+    local limit start=$SECONDS state
+    limit=$(scaled "$1")
     while state=$(proc_state "$FANOUT_PID") && [ -n "$state" ] && [ "$state" != Z ]; do
         if ((SECONDS - start >= limit)); then
             echo "NOTE: fanout (pid $FANOUT_PID) still running after ${limit}s: killing it"

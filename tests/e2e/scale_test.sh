@@ -22,7 +22,7 @@ pid=$!
 samples=0
 max_fds=0
 max_rss=0
-deadline=$((SECONDS + 200))
+deadline=$((SECONDS + $(scaled 200)))
 while true; do
     state=$(awk '/^State:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
     if [ -z "$state" ] || [ "$state" = Z ]; then
@@ -36,7 +36,7 @@ while true; do
         [ "$rss" -gt "$max_rss" ] && max_rss=$rss
     fi
     if [ "$SECONDS" -ge "$deadline" ]; then
-        echo "NOTE: fanout still runs after 200 s; killing it"
+        echo "NOTE: fanout still runs after $(scaled 200) s; killing it"
         kill "$pid"
     fi
     sleep 0.5

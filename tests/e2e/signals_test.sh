@@ -68,7 +68,8 @@ forget_pid() {
 # wait_exit SECS: waits up to SECS for the background fanout to end; sets STATUS (its
 # exit status as the shell sees it) and ELAPSED_MS, or STATUS=hung after killing it.
 wait_exit() {
-    local limit=$1 start=$SECONDS begin=${EPOCHREALTIME/[.,]/} state
+    local limit start=$SECONDS begin=${EPOCHREALTIME/[.,]/} state
+    limit=$(scaled "$1")
     while state=$(proc_state "$FANOUT_PID") && [ -n "$state" ] && [ "$state" != Z ]; do
         if ((SECONDS - start >= limit)); then
             echo "NOTE: fanout (pid $FANOUT_PID) still running after ${limit}s: killing it"
@@ -128,7 +129,7 @@ assert_true "stubborn job: running" wait_until 20 at_least_markers 1
 kill -INT "$FANOUT_PID"
 wait_exit 20
 assert_eq "stubborn job: fanout still ends by SIGINT (130)" 130 "$STATUS"
-assert_le "stubborn job: the termination sequence ends it well before its 60 s (ms)" 15000 "$ELAPSED_MS"
+assert_le "stubborn job: the termination sequence ends it well before its 60 s (ms)" "$(scaled_ms 15 60)" "$ELAPSED_MS"
 assert_true "stubborn job: no process is left" wait_until 5 no_leftover
 assert_eq "stubborn job: the joblog has it, killed by the sequence's SIGKILL" 9 \
     "$(awk -F'\t' 'NR == 2 { print $8 }' log.tsv)"
@@ -145,7 +146,7 @@ assert_eq "second SIGINT: after the first, fanout waits out the sequence (job ig
 kill -INT "$FANOUT_PID"
 wait_exit 20
 assert_eq "second SIGINT: fanout ends by SIGINT (130)" 130 "$STATUS"
-assert_le "second SIGINT: ends at once, not after the sequence's 60 s (ms)" 10000 "$ELAPSED_MS"
+assert_le "second SIGINT: ends at once, not after the sequence's 60 s (ms)" "$(scaled_ms 10 60)" "$ELAPSED_MS"
 assert_true "second SIGINT: no process is left" wait_until 5 no_leftover
 assert_contains "second SIGINT: the summary shows the job killed" "job 1 (signal KILL)" "$(cat err.txt)"
 kill_leftovers
@@ -174,19 +175,19 @@ kill_leftovers
 fresh_dir sigpipe
 RUN_CMD="fanout -k echo ::: \$(seq 1000) | head -1"
 ERR_FILE=$PWD/err.txt
-timeout -k 5 60 "$FANOUT" -k echo ::: $(seq 1000) 2>err.txt | head -1 >out.txt
+timeout -k 5 "$(scaled 60)" "$FANOUT" -k echo ::: $(seq 1000) 2>err.txt | head -1 >out.txt
 statuses=("${PIPESTATUS[@]}")
 assert_eq "| head -1, -k: one line" 1 "$(cat out.txt)"
 assert_eq "| head -1, -k: nothing on stderr" "" "$(cat err.txt)"
 assert_eq "| head -1, -k: fanout dies by SIGPIPE (141)" 141 "${statuses[0]}"
 
-timeout -k 5 60 "$FANOUT" echo ::: $(seq 1000) 2>err.txt | head -1 >out.txt
+timeout -k 5 "$(scaled 60)" "$FANOUT" echo ::: $(seq 1000) 2>err.txt | head -1 >out.txt
 statuses=("${PIPESTATUS[@]}")
 assert_eq "| head -1, --group: one line" 1 "$(line_count out.txt)"
 assert_eq "| head -1, --group: nothing on stderr" "" "$(cat err.txt)"
 assert_eq "| head -1, --group: fanout dies by SIGPIPE (141)" 141 "${statuses[0]}"
 
-timeout -k 5 60 "$FANOUT" -k 'seq 200000; : {}' ::: a b c 2>err.txt | head -1 >out.txt
+timeout -k 5 "$(scaled 60)" "$FANOUT" -k 'seq 200000; : {}' ::: a b c 2>err.txt | head -1 >out.txt
 statuses=("${PIPESTATUS[@]}")
 assert_eq "| head -1, large outputs: the first line" 1 "$(cat out.txt)"
 assert_eq "| head -1, large outputs: nothing on stderr" "" "$(cat err.txt)"

@@ -67,7 +67,8 @@
 #   SSHD_EXTRA_SETENV     NAME=VALUE words added to the environment of every session (a
 #                         SetEnv in SSHD_EXTRA_CONFIG would replace the harness's own).
 #   SSHD_REMOTE_BASHRC    1: let bash read the user's ~/.bashrc in sessions (see above).
-#   SSHD_READY_TIMEOUT    seconds to wait for each host to accept a login (default 20).
+#   SSHD_READY_TIMEOUT    seconds to wait for each host to accept a login (default 20,
+#                         scaled as every deadline is: lib.sh's `scaled`).
 #   SSHD_LOG_LEVEL        sshd's LogLevel (default INFO; DEBUG1..3 for a hard case).
 #   SSHD_BIN              the sshd binary (default /usr/sbin/sshd; must be absolute).
 #
@@ -108,6 +109,15 @@ sshd__quote() {
 
 sshd__nap() {
     sleep "${1:-0.1}"
+}
+
+# sshd__scaled SECS: a deadline scaled as lib.sh's `scaled` does (as it is without lib.sh).
+sshd__scaled() {
+    if declare -F scaled >/dev/null; then
+        scaled "$1"
+    else
+        echo "$1"
+    fi
 }
 
 # sshd__alive PID: PID exists and is not a zombie.
@@ -237,7 +247,7 @@ sshd__signal_hosts() {
 
 # sshd__wait_gone SECS PID...: waits until none of the PIDs is alive.
 sshd__wait_gone() {
-    local deadline=$((SECONDS + $1)) pid
+    local deadline=$((SECONDS + $(sshd__scaled "$1"))) pid
     shift
     for pid in "$@"; do
         while sshd__alive "$pid"; do
@@ -254,14 +264,14 @@ sshd__port_busy() {
         [ -n "$(ss -Htln "sport = :$2" 2>/dev/null)" ]
     else
         # shellcheck disable=SC2016 # expanded by the inner bash
-        timeout 3 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$1" "$2" 2>/dev/null
+        timeout "$(sshd__scaled 3)" bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$1" "$2" 2>/dev/null
     fi
 }
 
 # sshd__connect_refused ADDR PORT: a TCP connect to ADDR:PORT fails (at once, on lo).
 sshd__connect_refused() {
     # shellcheck disable=SC2016 # expanded by the inner bash
-    ! timeout 3 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$1" "$2" 2>/dev/null
+    ! timeout "$(sshd__scaled 3)" bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$1" "$2" 2>/dev/null
 }
 
 # sshd__pick_port ADDR: a random port that nothing listens on, below the ephemeral range
@@ -431,7 +441,7 @@ sshd__start() {
         # child of this shell (a bare `wait` in a test must not wait for it).
         # shellcheck disable=SC2094 # sshd appends to its log, nothing reads it here
         (setsid "$SSHD_BIN" -D -e -E "$log" -f "$conf" </dev/null >>"$log" 2>&1 &)
-        deadline=$((SECONDS + 20))
+        deadline=$((SECONDS + $(sshd__scaled 20)))
         until sshd__listener_pid "$i" >/dev/null; do
             if tail -n "+$from" "$log" | grep -q 'Cannot bind any address\|Address already in use'; then
                 sshd__nap 0.2
@@ -444,7 +454,7 @@ sshd__start() {
                 return 1
             fi
             if [ "$SECONDS" -ge "$deadline" ]; then
-                sshd__err "host$i: sshd did not start listening on 127.0.0.$i:$port within 20 s:"
+                sshd__err "host$i: sshd did not start listening on 127.0.0.$i:$port within $(sshd__scaled 20) s:"
                 tail -n "+$from" "$log" | tail -n 40 | sed 's/^/    /' >&2
                 return 1
             fi
@@ -478,10 +488,11 @@ sshd__hints() {
 
 # sshd__wait_login I: waits until host I accepts a login and runs a command.
 sshd__wait_login() {
-    local i=$1 limit=${SSHD_READY_TIMEOUT:-20} err="$SSHD_DIR/probe_$1.err" probes
+    local i=$1 limit err="$SSHD_DIR/probe_$1.err" probes
+    limit=$(sshd__scaled "${SSHD_READY_TIMEOUT:-20}")
     local deadline=$((SECONDS + limit))
     while :; do
-        if timeout -k 2 15 "$SSHD_DIR/ssh" "host$i" true </dev/null >/dev/null 2>"$err"; then
+        if timeout -k 2 "$(sshd__scaled 15)" "$SSHD_DIR/ssh" "host$i" true </dev/null >/dev/null 2>"$err"; then
             probes=$(cat "$SSHD_DIR/probes_$i" 2>/dev/null || echo 0)
             echo $((probes + 1)) >"$SSHD_DIR/probes_$i"
             return 0
@@ -640,7 +651,7 @@ sshd_kill() {
 
 # sshd__until SECS COMMAND...: polls COMMAND until it succeeds, at most SECS seconds.
 sshd__until() {
-    local deadline=$((SECONDS + $1))
+    local deadline=$((SECONDS + $(sshd__scaled "$1")))
     shift
     until "$@"; do
         [ "$SECONDS" -ge "$deadline" ] && return 1

@@ -157,7 +157,7 @@ run "$SSHD_SSH" host2 true
 elapsed=$(($(now_ms) - start))
 assert_status "a new ssh to host2 fails" 255
 assert_contains "...refused" "Connection refused" "$ERR"
-assert_le "...at once (ms)" 3000 "$elapsed"
+assert_le "...at once (ms)" "$(scaled_ms 3)" "$elapsed"
 for h in host1 host3; do
     run "$SSHD_SSH" "${cm[@]}" -O check "$h"
     assert_status "$h's master survives host2's death" 0

@@ -243,7 +243,7 @@ took=$(elapsed_since "$start")
 assert_status "timeout: two tasks time out" 2
 assert_true "timeout: killed after about 0.3 s, not 5 s (took $took s)" awk -v t="$took" 'BEGIN { exit !(t < 2.5) }'
 assert_eq "timeout: Exitval -1" "-1" "$(joblog_field timeout.log 1 7)"
-assert_true "timeout 0.3: JobRuntime at least 0.25 s" awk -v r="$(joblog_field timeout.log 1 4)" 'BEGIN { exit !(r >= 0.25 && r < 2) }'
+assert_true "timeout 0.3: JobRuntime at least 0.25 s" awk -v r="$(joblog_field timeout.log 1 4)" -v most="$(scaled 2)" 'BEGIN { exit !(r >= 0.25 && r < most) }'
 assert_eq "timeout \"200ms\": Exitval -1" "-1" "$(joblog_field timeout.log 2 7)"
 assert_true "timeout \"200ms\": JobRuntime about 0.2 s" awk -v r="$(joblog_field timeout.log 2 4)" 'BEGIN { exit !(r >= 0.15 && r < 2) }'
 assert_eq "timeout \"1.5s\": a faster job succeeds" "0" "$(joblog_field timeout.log 3 7)"

@@ -1,10 +1,12 @@
 #include "error.hpp"
 #include "job_count.hpp"
+#include "resource_limits.hpp"
 
 #include <doctest/doctest.h>
 
 #include <sys/resource.h>
 
+#include <cerrno>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -189,4 +191,28 @@ TEST_CASE("unlimited_job_count: follows this process's soft process limit")
     SoftLimit files(RLIMIT_NOFILE, 1024);
     SoftLimit processes(RLIMIT_NPROC, 50);
     CHECK(fanout::unlimited_job_count() == 42);
+}
+
+TEST_CASE("job_cap_for_processes: what the process limit leaves, per job, two kept spare")
+{
+    using fanout::ProcessRoom;
+    CHECK(fanout::job_cap_for_processes(ProcessRoom{20, 2}, 2) == 8);
+    CHECK(fanout::job_cap_for_processes(ProcessRoom{20, 2}, 1) == 16);
+    CHECK(fanout::job_cap_for_processes(ProcessRoom{20, 1}, 2) == 8); // half a job does not run
+    CHECK(fanout::job_cap_for_processes(ProcessRoom{1000, 0}, 3) == 332);
+    // Full, or over (the limit was lowered under running processes): one job still tries.
+    CHECK(fanout::job_cap_for_processes(ProcessRoom{20, 20}, 2) == 1);
+    CHECK(fanout::job_cap_for_processes(ProcessRoom{20, 50}, 2) == 1);
+    CHECK(fanout::job_cap_for_processes(ProcessRoom{20, 17}, 2) == 1);
+}
+
+TEST_CASE("limit_name and shortage_reason: name the limit a spawn ran into, and only for shortages")
+{
+    SoftLimit files(RLIMIT_NOFILE, 64);
+    CHECK(fanout::limit_name(EMFILE) == "the open-file limit (ulimit -n 64)");
+    CHECK(fanout::shortage_reason(EMFILE) == "too many open files in fanout (ulimit -n 64)");
+    CHECK(fanout::shortage_reason(ENOMEM) == "out of memory");
+    CHECK(fanout::limit_name(ENOENT).empty());
+    CHECK(fanout::shortage_reason(ENOENT).empty());
+    CHECK(fanout::shortage_reason(EACCES).empty());
 }
