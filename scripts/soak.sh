@@ -2,7 +2,8 @@
 # The full-size scale and leak checks of issue #8, run on demand (CI runs the smaller
 # tests/e2e/scale_test.sh: 20,000 jobs and 2,000 under valgrind).
 #
-#   scripts/soak.sh [--jobs N] [--valgrind-jobs M]      (defaults 100000 and 10000)
+#   scripts/soak.sh [--jobs N] [--valgrind-jobs M] [--signal-rounds R]
+#                   (defaults 100000, 10000 and 20)
 #   FANOUT=/path/to/fanout   test that binary instead of building build-soak/ (RelWithDebInfo)
 #   FANOUT_VALGRIND=/path    the binary for the leak check (default: build-soak/fanout_dynamic,
 #                            or $FANOUT; valgrind cannot check a static binary)
@@ -17,6 +18,11 @@
 #    failures and one job whose output spills to a temp file. Checks: no memory error, no
 #    definite or indirect leak, no descriptor fanout opened still open at exit, the exit
 #    status (the failure count), the output in order byte for byte, the joblog's rows.
+# 3. Signals against readers: R rounds for each of --group, -k and --line-buffer, with
+#    a reader that never reads and one that takes about 2 MB/s. Jobs print 5 MB each and
+#    keep running; after a random 0.2-2 s fanout gets INT, TERM or HUP at random.
+#    Checks: it dies by that signal within 1 s (the slowest is reported), no job process
+#    is left, nothing is left in the private TMPDIR.
 #
 # Takes, on an idle 2-core machine: about 2-3 minutes per scale run of 100,000 jobs
 # (~1.5 ms a job) and 4-5 minutes for 10,000 jobs under valgrind (~20 ms a spawn); under
@@ -35,6 +41,9 @@ readonly rss_growth_allowed_kib=4096
 
 jobs=100000
 valgrind_jobs=10000
+signal_rounds=20
+signal_row=""
+took_ms=0
 failures=0
 work=""
 fanout_pid=""
@@ -42,7 +51,7 @@ scale_rows=()
 valgrind_row=""
 
 usage() {
-    sed -n '5,6p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '5,7p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -51,12 +60,13 @@ parse_args() {
         case $1 in
         --jobs) jobs=${2:-} && shift ;;
         --valgrind-jobs) valgrind_jobs=${2:-} && shift ;;
+        --signal-rounds) signal_rounds=${2:-} && shift ;;
         -h | --help) usage ;;
         *) echo "soak.sh: unknown argument '$1'" >&2 && usage ;;
         esac
         shift
     done
-    [[ $jobs =~ ^[1-9][0-9]*$ && $valgrind_jobs =~ ^[0-9]+$ ]] || usage
+    [[ $jobs =~ ^[1-9][0-9]*$ && $valgrind_jobs =~ ^[0-9]+$ && $signal_rounds =~ ^[0-9]+$ ]] || usage
 }
 
 note() { printf 'soak: %s\n' "$*" >&2; }
@@ -295,6 +305,73 @@ valgrind_run() {
     fi
 }
 
+# --- 3. signals while the reader is stalled or slow -------------------------------------
+
+# A reader of about 2 MB/s: 64 KiB, then 30 ms of sleep.
+slow_reader() {
+    python3 -c '
+import sys, time
+while sys.stdin.buffer.read1(65536):
+    time.sleep(0.03)
+'
+}
+
+# signal_round MODE READER: one run, one random signal; sets took_ms to the time it took to die.
+signal_round() {
+    local mode=$1 reader=$2 mark sig pid start fifo reader_pid status expected
+    mark=$(printf '41.%05d%05d' $RANDOM $RANDOM)
+    sig=$(shuf -n 1 -e INT TERM HUP)
+    fifo="$work/signal.fifo"
+    rm -f "$fifo"
+    mkfifo "$fifo"
+    if [[ $reader == stalled ]]; then
+        sleep 1000 <"$fifo" &
+    else
+        slow_reader <"$fifo" &
+    fi
+    reader_pid=$!
+    TMPDIR="$work/signal-tmp" "$FANOUT" "$mode" -j3 "yes {} | head -c 5000000; sleep $mark" ::: 1 2 3 4 5 6 \
+        >"$fifo" 2>/dev/null &
+    pid=$!
+    fanout_pid=$pid
+    sleep "0.$((RANDOM % 18 + 2))"
+    start=$(now)
+    kill -"$sig" "$pid"
+    while kill -0 "$pid" 2>/dev/null && (($(now) - start < 10000000)); do
+        sleep 0.01
+    done
+    local took=$((($(now) - start) / 1000))
+    kill -KILL "$pid" 2>/dev/null || true
+    status=0
+    wait "$pid" || status=$?
+    fanout_pid=""
+    expected=$((128 + $(kill -l "$sig")))
+    check "$mode, $reader reader, SIG$sig: exit status" "$expected" "$status" || true
+    check_le "$mode, $reader reader, SIG$sig: dies within 1000 ms" 1000 "$took" || true
+    sleep 0.3
+    check "$mode, $reader reader, SIG$sig: no job left" "" "$(pgrep -f -- "$mark" || true)" || true
+    check "$mode, $reader reader, SIG$sig: no temp file left" "" "$(ls -A "$work/signal-tmp")" || true
+    kill "$reader_pid" 2>/dev/null || true
+    wait "$reader_pid" 2>/dev/null || true
+    took_ms=$took
+}
+
+signal_runs() {
+    local mode reader i slowest=0 runs=0 before=$failures
+    mkdir -p "$work/signal-tmp"
+    for mode in --group -k --line-buffer; do
+        for reader in stalled slow; do
+            note "signals: $mode, $reader reader, $signal_rounds rounds"
+            for ((i = 0; i < signal_rounds; i++)); do
+                signal_round "$mode" "$reader"
+                runs=$((runs + 1))
+                ((took_ms > slowest)) && slowest=$took_ms
+            done
+        done
+    done
+    signal_row="| $runs | $slowest | $(verdict $((failures == before))) |"
+}
+
 print_report() {
     local commit dirty=""
     commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -306,6 +383,12 @@ print_report() {
     echo "| mode | jobs | wall s | jobs/s | max fds | peak RSS KiB (first -> last quarter) | bytes out | result |"
     echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
     printf '%s\n' "${scale_rows[@]}"
+    if [[ -n $signal_row ]]; then
+        echo
+        echo "| signals vs stalled/slow readers: runs | slowest exit ms | result |"
+        echo "| ---: | ---: | --- |"
+        echo "$signal_row"
+    fi
     if [[ -n $valgrind_row ]]; then
         echo
         echo "| valgrind: jobs | wall s | failures | leak summary | result |"
@@ -324,6 +407,9 @@ main() {
     local started=$SECONDS
     scale_run --group
     scale_run -k
+    if ((signal_rounds > 0)); then
+        signal_runs
+    fi
     if ((valgrind_jobs == 0)); then
         note "--valgrind-jobs 0: no leak check"
     elif command -v valgrind >/dev/null; then

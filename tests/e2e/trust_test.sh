@@ -84,8 +84,10 @@ kill -INT "$pid"
 sleep 0.5
 kill -INT "$pid"
 assert_true "stalled reader: a second SIGINT ends fanout at once" wait_until "$(scaled 5)" exited "$pid"
+kill -KILL "$pid" 2>/dev/null
 wait "$pid"
 assert_eq "stalled reader: the second SIGINT: status 130" 130 $?
+pkill -KILL -f -- "sleep [0-9]*\.$DIGITS"
 assert_true "stalled reader: the second SIGINT: no job is left" wait_until "$(scaled 5)" gone
 kill "$reader" 2>/dev/null
 wait "$reader" 2>/dev/null
