@@ -3,10 +3,11 @@
 # GNU parallel. Every comparison is interleaved round by round in one run, and judged by
 # medians of per-round ratios: the machine is shared and noisy, absolute numbers drift.
 #
-#   bench/run.sh [--quick] [--write] [--rounds N]
+#   bench/run.sh [--quick] [--write] [--rounds N] [--only long-record]
 #     --quick    2 rounds and smaller sizes (a minute or two)
 #     --write    also write the report to bench/results.md
 #     --rounds N rounds for the interleaved rows (default 5)
+#     --only long-record   only the long-record row (a minute; its report to stdout)
 #   FANOUT=/path/to/fanout   use that binary instead of building build-bench/ (Release)
 #
 # The report (markdown) goes to stdout, progress to stderr. Exits non-zero only when it
@@ -20,6 +21,7 @@ repo=$(cd "$here/.." && pwd)
 quick=0
 write=0
 rounds=""
+only=""
 while [[ $# -gt 0 ]]; do
     case $1 in
     --quick) quick=1 ;;
@@ -28,8 +30,16 @@ while [[ $# -gt 0 ]]; do
         rounds=${2:?--rounds needs a number}
         shift
         ;;
+    --only)
+        only=${2:?--only needs a row name}
+        if [[ $only != long-record ]]; then
+            echo "run.sh: --only: unknown row '$only' (known: long-record)" >&2
+            exit 2
+        fi
+        shift
+        ;;
     -h | --help)
-        sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
         exit 0
         ;;
     *)
@@ -50,11 +60,11 @@ log() { echo "[bench] $*" >&2; }
 if [[ $quick == 1 ]]; then
     rounds=${rounds:-2}
     n_trivial=1000 n_parallel=300 n_startup=6 n_cpu=8 n_out=50 n_input=200000
-    n_shell=500 n_spawn=300 n_pipe=30 n_pipe_parallel=10 keep_sizes=(2000 5000 10000)
+    n_shell=500 n_spawn=300 n_pipe=30 n_pipe_parallel=10 keep_sizes=(2000 5000 10000) n_long=30
 else
     rounds=${rounds:-5}
     n_trivial=5000 n_parallel=1000 n_startup=20 n_cpu=16 n_out=200 n_input=1000000
-    n_shell=2000 n_spawn=500 n_pipe=200 n_pipe_parallel=50 keep_sizes=(10000 50000 100000)
+    n_shell=2000 n_spawn=500 n_pipe=200 n_pipe_parallel=50 keep_sizes=(10000 50000 100000) n_long=100
 fi
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || die "--rounds: '$rounds' is not a positive number"
 cpu_seconds=0.25
@@ -147,6 +157,53 @@ rotate() {
 
 report=$tmp/report.md
 out() { echo "$*" >>"$report"; }
+
+# ---------------------------------------------------------------- long record
+# One record far longer than the block: /dev/zero has no newline. It grows read by read
+# until the input ends; a reader that rescans it after every read does quadratic work.
+# Two rounds at most: the row is about the shape of the cost, not a close ratio.
+declare -A L_CMD=([fanout]="$F --pipe --block 10M wc -c" [parallel]="parallel --will-cite --pipe --block 10M wc -c")
+long_names=(fanout parallel)
+long_rounds=$((rounds < 2 ? rounds : 2))
+long_record_row() {
+    local r name got
+    for ((r = 1; r <= long_rounds; r++)); do
+        for name in $(rotate "$r" "${long_names[@]}"); do
+            log "long record: round $r/$long_rounds: $name ($n_long MiB)"
+            run_measured "head -c $((n_long * mib)) /dev/zero" "${L_CMD[$name]}" "$tmp/long_out.txt" -s
+            got=$(awk '{ s += $1 } END { print s + 0 }' "$tmp/long_out.txt")
+            [[ $got == $((n_long * mib)) ]] || die "long record $name: wc -c counted $got bytes, expected $((n_long * mib))"
+            add "l_wall_$name" "$wall"
+            add "l_cpu_$name" "$(calc '%.3f' "$user + $sys")"
+            add "l_self_$name" "$self_cpu"
+        done
+        add "l_ratio" "$(calc '%.3f' "$(echo ${V[l_wall_parallel]} | awk '{ print $NF }') / $(echo ${V[l_wall_fanout]} | awk '{ print $NF }')")"
+    done
+}
+long_record_report() {
+    local name
+    out "## Long record: \`head -c ${n_long}M /dev/zero | X --pipe --block 10M wc -c\`"
+    out ""
+    out "One record of $n_long MiB (no newline), $((n_long / 10)) times the block: it is one block, read to the end"
+    out "of the input. $long_rounds round(s). Every run was checked: wc -c counted every byte."
+    out ""
+    out "| command | wall s | MiB/s | CPU s (whole tree) | runner's own CPU s |"
+    out "| --- | ---: | ---: | ---: | ---: |"
+    for name in "${long_names[@]}"; do
+        out "| $name --pipe --block 10M wc -c | $(med l_wall_$name) | $(fmt "$(calc '%.3f' "$n_long / $(median ${V[l_wall_$name]})")") | $(med l_cpu_$name) | $(med l_self_$name) |"
+    done
+    out ""
+    out "fanout is $(med l_ratio)x as fast as GNU parallel here (median of per-round wall-time ratios)."
+    out ""
+}
+if [[ $only == long-record ]]; then
+    long_record_row
+    out "fanout $fanout (commit $rev), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end."
+    out ""
+    long_record_report
+    cat "$report"
+    exit 0
+fi
 
 seq "$n_trivial" >"$tmp/seq_trivial"
 seq "$n_parallel" >"$tmp/seq_parallel"
@@ -434,6 +491,8 @@ for ((r = 1; r <= rounds; r++)); do
     done
 done
 
+long_record_row
+
 # ---------------------------------------------------------------- Boost.Process vs posix_spawn
 log "spawn_compare: $n_spawn spawns x 4 modes x $rounds rounds"
 "$tmp/spawn_compare" "$n_spawn" "$rounds" >"$tmp/spawn.txt" || die "spawn_compare failed"
@@ -602,6 +661,7 @@ out "Every run was checked: the wc -l counts add up to the file's line count, an
 out "Own CPU is the runner's alone (its jobs excluded); the reference rows' is that of wc or cat."
 out "Peak RSS comes from one extra, untimed run in round 1, as in the output row."
 out ""
+long_record_report
 out "## Boost.Process v1 (fork launcher) vs posix_spawn: /bin/true, $n_spawn spawns"
 out ""
 out '```'

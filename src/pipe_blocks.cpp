@@ -7,7 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <memory>
+#include <cstring>
 
 namespace fanout {
 
@@ -15,100 +15,242 @@ namespace {
 
 constexpr std::size_t k_read_size = 256 * 1024;
 constexpr std::size_t k_max_reserve = 64 * 1024 * 1024;
+constexpr std::size_t k_none = std::string_view::npos;
 
-// A boundary is where a record ends and the next begins: after `recend` and before
-// `recstart`. Searching for both joined finds it; `offset` is where in the match.
-struct Boundary {
-    std::string pattern;
-    std::size_t offset;
-};
-
-Boundary boundary_of(const BlockRules& rules)
+// The first position where `pattern` does not fit in `data` yet: matches starting there
+// or later need more data.
+std::size_t first_unfitting(std::string_view data, std::string_view pattern)
 {
-    return Boundary{rules.recend + rules.recstart, rules.recend.size()};
+    return data.size() >= pattern.size() ? data.size() - pattern.size() + 1 : 0;
 }
 
-// The first boundary after `from`, or npos.
-std::size_t next_boundary(std::string_view data, const Boundary& b, std::size_t from)
+// The last match of `pattern` (not empty) starting in [from, to), or k_none; `pattern`
+// fits at every such start. Searched backwards: after the last record end of a block,
+// nothing before it is looked at.
+std::size_t last_match(std::string_view data, std::string_view pattern, std::size_t from, std::size_t to)
 {
-    if (b.pattern.empty()) {
-        return from < data.size() ? from + 1 : std::string_view::npos;
-    }
-    std::size_t search = from + 1 > b.offset ? from + 1 - b.offset : 0;
-    std::size_t at = data.find(b.pattern, search);
-    return at == std::string_view::npos ? at : at + b.offset;
-}
-
-// The last boundary in (0, limit], or npos.
-std::size_t last_boundary(std::string_view data, const Boundary& b, std::size_t limit)
-{
-    if (b.pattern.empty()) {
-        return std::min(limit, data.size());
-    }
-    if (limit < b.offset) {
-        return std::string_view::npos;
-    }
-    std::size_t at = data.rfind(b.pattern, limit - b.offset);
-    if (at == std::string_view::npos || at + b.offset == 0) {
-        return std::string_view::npos;
-    }
-    return at + b.offset;
-}
-
-// Where a boundary in (after, limit] would be if the data went on: the data ends inside
-// a match of the pattern that already covers the whole recend (so part of recstart is
-// missing). npos when there is none.
-std::size_t unfinished_boundary(std::string_view data, const Boundary& b, std::size_t after, std::size_t limit)
-{
-    std::size_t first = data.size() >= b.pattern.size() ? data.size() - b.pattern.size() + 1 : 0;
-    for (std::size_t at = first; at < data.size(); ++at) {
-        std::size_t boundary = at + b.offset;
-        bool in_range = boundary > 0 && boundary <= limit && (after == std::string_view::npos || boundary > after);
-        if (in_range && data.size() - at > b.offset && std::string_view(b.pattern).starts_with(data.substr(at))) {
-            return boundary;
+    while (to > from) {
+        const void* hit = ::memrchr(data.data() + from, pattern.front(), to - from);
+        if (hit == nullptr) {
+            return k_none;
         }
+        std::size_t at = static_cast<std::size_t>(static_cast<const char*>(hit) - data.data());
+        if (data.substr(at, pattern.size()) == pattern) {
+            return at;
+        }
+        to = at;
     }
-    return std::string_view::npos;
+    return k_none;
+}
+
+// --header N: the first N records, found as -N finds a block.
+BlockRules header_rules(const BlockRules& rules)
+{
+    BlockRules header = rules;
+    header.records = rules.header_records;
+    return header;
 }
 
 } // namespace
 
 std::optional<std::size_t> find_block_end(std::string_view data, const BlockRules& rules, bool eof)
 {
+    return BlockFinder(rules).find(data, eof);
+}
+
+BlockFinder::BlockFinder(const BlockRules& rules)
+    : m_pattern(rules.recend + rules.recstart), m_offset(rules.recend.size()), m_block_size(rules.block_size),
+      m_records(rules.records)
+{
+    reset();
+}
+
+void BlockFinder::reset()
+{
+    m_checked = m_offset == 0 ? 1 : 0; // a boundary at 0 would make an empty block
+    m_found = 0;
+    m_last = 0;
+}
+
+std::optional<std::size_t> BlockFinder::find(std::string_view data, bool eof)
+{
     if (data.empty()) {
         return std::nullopt;
     }
-    Boundary b = boundary_of(rules);
-    if (rules.records > 0) {
-        std::size_t end = 0;
-        for (std::size_t n = 0; n < rules.records; ++n) {
-            end = next_boundary(data, b, end);
-            if (end == std::string_view::npos || (end >= data.size() && !rules.recstart.empty())) {
-                // With --recstart, the data's end is a boundary only at EOF.
-                return eof ? std::optional<std::size_t>(data.size()) : std::nullopt;
-            }
-        }
-        return end;
+    if (m_pattern.empty()) {
+        return find_anywhere(data, eof);
     }
-    if (data.size() <= rules.block_size) {
+    return m_records > 0 ? find_by_records(data, eof) : find_by_size(data, eof);
+}
+
+// --recend '' without --recstart: every byte ends a record.
+std::optional<std::size_t> BlockFinder::find_anywhere(std::string_view data, bool eof) const
+{
+    if (m_records > 0 && data.size() >= m_records) {
+        return m_records;
+    }
+    if (m_records == 0 && data.size() > m_block_size) {
+        return m_block_size;
+    }
+    return eof ? std::optional<std::size_t>(data.size()) : std::nullopt;
+}
+
+// -N: the end of the Nth record; every match counts, overlapping ones too.
+std::optional<std::size_t> BlockFinder::find_by_records(std::string_view data, bool eof)
+{
+    while (m_found < m_records) {
+        std::size_t at = data.find(m_pattern, m_checked);
+        if (at == k_none) {
+            m_checked = std::max(m_checked, first_unfitting(data, m_pattern));
+            return eof ? std::optional<std::size_t>(data.size()) : std::nullopt;
+        }
+        ++m_found;
+        m_last = at + m_offset;
+        m_checked = at + 1;
+    }
+    return m_last;
+}
+
+// By size: the last boundary at or before the block size, else (one record longer than
+// a block) the first one after it.
+std::optional<std::size_t> BlockFinder::find_by_size(std::string_view data, bool eof)
+{
+    scan_within_block(data);
+    if (data.size() <= m_block_size) {
         return eof ? std::optional<std::size_t>(data.size()) : std::nullopt;
     }
-    std::size_t end = last_boundary(data, b, rules.block_size);
-    if (!eof && unfinished_boundary(data, b, end, rules.block_size) != std::string_view::npos) {
+    if (!eof && unfinished_boundary(data) != k_none) {
         return std::nullopt; // a later boundary may be there: only more data can tell
     }
-    if (end == std::string_view::npos) {
-        end = next_boundary(data, b, rules.block_size); // one record longer than a block: whole
+    if (m_last > 0) {
+        return m_last;
     }
-    if (end == std::string_view::npos || (end >= data.size() && !rules.recstart.empty())) {
+    // Matches that end past the data and would give a boundary within the block are
+    // ruled out by now (none is unfinished), so the search may skip them.
+    std::size_t from = std::max(m_checked, m_block_size + 1 > m_offset ? m_block_size + 1 - m_offset : 0);
+    std::size_t at = data.find(m_pattern, from);
+    if (at == k_none) {
+        m_checked = std::max(from, first_unfitting(data, m_pattern));
         return eof ? std::optional<std::size_t>(data.size()) : std::nullopt;
     }
-    return end;
+    m_checked = at;
+    return at + m_offset;
+}
+
+// Looks for the last boundary at or before the block size in what arrived since the
+// last call: the last match whose boundary is within the block.
+void BlockFinder::scan_within_block(std::string_view data)
+{
+    if (m_block_size < m_offset) {
+        return; // no boundary can be within the block
+    }
+    std::size_t to = std::min(m_block_size - m_offset + 1, first_unfitting(data, m_pattern));
+    if (to <= m_checked) {
+        return;
+    }
+    std::size_t at = last_match(data, m_pattern, m_checked, to);
+    if (at != k_none) {
+        m_last = at + m_offset;
+    }
+    m_checked = to;
+}
+
+// Where a boundary after m_last and at or before the block size would be if the data
+// went on: the data ends inside a match that already holds the whole recend (so part
+// of recstart is missing). k_none when there is none.
+std::size_t BlockFinder::unfinished_boundary(std::string_view data) const
+{
+    for (std::size_t at = first_unfitting(data, m_pattern); at < data.size(); ++at) {
+        std::size_t boundary = at + m_offset;
+        bool in_range = boundary > m_last && boundary <= m_block_size;
+        if (in_range && data.size() - at > m_offset &&
+            std::string_view(m_pattern).starts_with(data.substr(at))) {
+            return boundary;
+        }
+    }
+    return k_none;
 }
 
 PipeBlocks::PipeBlocks(int fd, std::string name, BlockRules rules)
-    : m_fd(fd), m_name(std::move(name)), m_rules(std::move(rules))
+    : m_fd(fd), m_name(std::move(name)), m_rules(std::move(rules)), m_finder(m_rules),
+      m_header_finder(header_rules(m_rules))
 {
+    m_header_taken = m_rules.header_records == 0;
+}
+
+ReadStatus PipeBlocks::next(JobSpec& job, bool may_block)
+{
+    bool have_read = false;
+    while (true) {
+        if (std::optional<ReadStatus> status = cut(job)) {
+            return *status;
+        }
+        if (have_read && !may_block) {
+            return ReadStatus::would_block; // the caller polls wait_fd(): it is ready
+        }
+        if (!fill(may_block)) {
+            return ReadStatus::would_block;
+        }
+        have_read = true;
+    }
+}
+
+// The next block from what has been read, the end of the input, or nothing when more
+// must be read to know.
+std::optional<ReadStatus> PipeBlocks::cut(JobSpec& job)
+{
+    if (!m_header_taken && !take_header()) {
+        return std::nullopt;
+    }
+    std::optional<std::size_t> end = m_finder.find(unread(), m_eof);
+    if (!end) {
+        return m_eof ? std::optional<ReadStatus>(ReadStatus::end) : std::nullopt;
+    }
+    job = JobSpec{};
+    job.seq = ++m_seq;
+    job.origin = m_name + " block " + std::to_string(m_seq);
+    job.input = take(*end);
+    job.header_size = m_header.size();
+    return ReadStatus::record;
+}
+
+// --header: the first records, kept to go before every block.
+bool PipeBlocks::take_header()
+{
+    std::optional<std::size_t> end = m_header_finder.find(unread(), m_eof);
+    if (end) {
+        m_header = unread().substr(0, *end);
+        m_start += *end;
+    }
+    m_header_taken = end || m_eof; // at the end with nothing read: no header, no input
+    return m_header_taken;
+}
+
+// The first `size` unread bytes, after the header, as a block.
+std::shared_ptr<std::string> PipeBlocks::take(std::size_t size)
+{
+    auto block = std::make_shared<std::string>();
+    std::size_t rest = m_buffer.size() - m_start - size;
+    if (m_header.empty() && rest <= size) {
+        // Hand the buffer over and keep only what follows the block: the cheaper copy.
+        std::string next = m_buffer.substr(m_start + size);
+        m_buffer.resize(m_start + size);
+        m_buffer.erase(0, m_start);
+        *block = std::move(m_buffer);
+        m_buffer = std::move(next);
+        m_start = 0;
+    } else {
+        block->reserve(m_header.size() + size);
+        block->append(m_header).append(m_buffer, m_start, size);
+        m_start += size;
+    }
+    m_finder.reset();
+    return block;
+}
+
+std::string_view PipeBlocks::unread() const
+{
+    return std::string_view(m_buffer).substr(m_start);
 }
 
 // Reads what is ready (or, when `may_block`, waits for something); false when nothing
@@ -134,75 +276,29 @@ bool PipeBlocks::fill(bool may_block)
             errno = EINTR;
         }
     } while (n < 0 && errno == EINTR);
-    if (n > 0) {
-        // A block's worth at once saves copies; past k_max_reserve (--block 1T) the
-        // buffer grows only as the data comes.
-        std::size_t want = std::min(m_rules.block_size, k_max_reserve) + k_read_size;
-        if (m_buffer.capacity() < want) {
-            m_buffer.reserve(want);
-        }
-        m_buffer.append(m_chunk.data(), static_cast<std::size_t>(n));
-    }
     if (n < 0) {
         throw Error(os_error("cannot read " + m_name));
     }
+    append(static_cast<std::size_t>(n));
     m_eof = n == 0;
     return true;
 }
 
-// --header: the first records, kept to go before every block.
-bool PipeBlocks::take_header(bool may_block)
+// Adds what a read brought to the buffer, first dropping the bytes taken when they are
+// at least half of it: each byte is moved once more at most, on average.
+void PipeBlocks::append(std::size_t size)
 {
-    BlockRules header_rules = m_rules;
-    header_rules.records = m_rules.header_records;
-    while (true) {
-        if (auto end = find_block_end(m_buffer, header_rules, m_eof)) {
-            m_header = m_buffer.substr(0, *end);
-            m_buffer.erase(0, *end);
-            return m_header_taken = true;
-        }
-        if (m_eof) {
-            return m_header_taken = true; // no input at all
-        }
-        if (!fill(may_block)) {
-            return false;
-        }
+    if (m_start > 0 && m_start >= m_buffer.size() - m_start) {
+        m_buffer.erase(0, m_start);
+        m_start = 0;
     }
-}
-
-ReadStatus PipeBlocks::next(JobSpec& job, bool may_block)
-{
-    if (!m_header_taken && m_rules.header_records > 0 && !take_header(may_block)) {
-        return ReadStatus::would_block;
+    // A block's worth at once saves copies; past k_max_reserve (--block 1T) the
+    // buffer grows only as the data comes.
+    std::size_t want = std::min(m_rules.block_size, k_max_reserve) + k_read_size;
+    if (size > 0 && m_buffer.capacity() < want) {
+        m_buffer.reserve(want);
     }
-    while (true) {
-        if (auto end = find_block_end(m_buffer, m_rules, m_eof)) {
-            auto block = std::make_shared<std::string>();
-            if (m_header.empty()) {
-                // Hand the buffer over and keep only what follows the block.
-                std::string rest = m_buffer.substr(*end);
-                m_buffer.resize(*end);
-                *block = std::move(m_buffer);
-                m_buffer = std::move(rest);
-            } else {
-                block->reserve(m_header.size() + *end);
-                block->append(m_header).append(m_buffer, 0, *end);
-                m_buffer.erase(0, *end);
-            }
-            job = JobSpec{};
-            job.seq = ++m_seq;
-            job.origin = m_name + " block " + std::to_string(m_seq);
-            job.input = std::move(block);
-            job.header_size = m_header.size();
-            return ReadStatus::record;
-        }
-        if (m_eof) {
-            return ReadStatus::end;
-        }
-        if (!fill(may_block)) {
-            return ReadStatus::would_block;
-        }
-    }
+    m_buffer.append(m_chunk.data(), size);
 }
 
 } // namespace fanout

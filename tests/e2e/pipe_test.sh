@@ -1,10 +1,11 @@
 # --pipe (alias --spreadstdin): the input cut into blocks on record boundaries, each block
 # one job's stdin. --block, --recend, --recstart, -N, --header, --round-robin; empty input,
-# one record, records larger than a block, CRLF, binary data, 1 GiB byte for byte; jobs
+# one record, records larger than a block, CRLF, binary data, 1 GiB byte for byte; long
+# records (work linear in their length, SIGTERM heard while one is read); jobs
 # that exit without reading; failures; the joblog's Send column and --results'
 # stdin_bytes; -a FILE as the stream; and every usage error. Where GNU parallel (if
 # installed) defines the behaviour, its output is the reference.
-# shellcheck source=lib.sh disable=SC1083,SC2016 # literal braces and unexpanded $ are the point
+# shellcheck source=lib.sh disable=SC1083,SC2016,SC2317 # literal braces and unexpanded $ are the point; wait_until calls the small functions
 source "$(dirname "$0")/lib.sh"
 
 have() {
@@ -406,6 +407,111 @@ else
     echo "NOTE: --pipe -j2 --block 4M over 256 MiB: peak RSS $peak KiB"
     assert_le "256 MiB to two jobs in 4 MiB blocks: peak RSS within (2 jobs + 2) x 4 MiB + 8 MiB" $((6 * 4096 + 8192)) "$peak"
 fi
+
+# --- long records: work linear in the input, signals handled while one is read -------------------
+# /dev/zero has no newline: its bytes are one record, longer than any block, that grows
+# read by read. A reader that rescanned its buffer after every read did work quadratic
+# in the record's length, and work proportional to the block size per read (160 MB
+# with --block 10M took a minute), and heard no signal before the record ended. Work,
+# not speed, is checked, as ratios of CPU times on this machine: 4 times the input must
+# cost about 4 times the CPU (quadratic work costs 16 times), and a record longer than
+# the block must cost about what it costs within a block, where no record end is looked
+# for until the input ends.
+# The deadlines only guard against hangs.
+fresh_dir long_records
+scale=${FANOUT_TEST_SCALE:-1}
+case ${FANOUT_SANITIZED:-0} in 1 | ON | TRUE) scale=$((scale * 3)) ;; esac
+# zeros_cpu NAME MIB FANOUT-ARGS...: fanout --pipe FANOUT-ARGS wc -c over MIB MiB of zeros:
+# its CPU seconds (user + sys, its jobs included) in NAME.cpu, its output in NAME.out,
+# its stderr in NAME.err.
+zeros_cpu() {
+    local name=$1 mib=$2 TIMEFORMAT='%U %S'
+    shift 2
+    head -c "${mib}M" /dev/zero | {
+        time timeout -k 5 $((240 * scale)) "$FANOUT" --pipe "$@" wc -c >"$name.out" 2>"$name.err"
+    } 2>"$name.time"
+    awk '{ print $1 + $2 }' "$name.time" >"$name.cpu"
+}
+# cpu_below DESC NAME FACTOR BASE: NAME's CPU time is below FACTOR times BASE's (plus
+# 0.05 s for the clock's granularity).
+cpu_below() {
+    local big small
+    big=$(cat "$2.cpu") small=$(cat "$4.cpu")
+    assert_true "$1 ($big s CPU, against $small s)" \
+        awk -v big="$big" -v small="$small" -v factor="$3" 'BEGIN { exit !(big < factor * small + 0.05) }'
+}
+zeros_cpu small 50 --block 1k
+zeros_cpu big 200 --block 1k
+zeros_cpu block 200 --block 10M
+zeros_cpu whole 200 --block 1G
+assert_eq "50 MiB of zeros, one record: counted whole, nothing on stderr" "52428800 " \
+    "$(block_sizes small.out) $(head -c 300 small.err)"
+assert_eq "200 MiB of zeros, one record: counted whole, nothing on stderr" "209715200 " \
+    "$(block_sizes big.out) $(head -c 300 big.err)"
+assert_eq "200 MiB of zeros, one record, --block 10M: counted whole, nothing on stderr" "209715200 " \
+    "$(block_sizes block.out) $(head -c 300 block.err)"
+assert_eq "200 MiB of zeros, one record, --block 1G: counted whole, nothing on stderr" "209715200 " \
+    "$(block_sizes whole.out) $(head -c 300 whole.err)"
+cpu_below "a record 4 times as long costs under 8 times the CPU (linear: 4, quadratic: 16)" big 8 small
+cpu_below "a record of 200 MiB costs under 4 times with --block 10M what it costs with --block 1G" block 4 whole
+
+# Records of 30 MiB and more between newlines, each longer than the 10M block: each is one
+# block, cut exactly at its newline, whatever the reads brought.
+head -c 30M /dev/zero | tr '\0' x >record.txt
+for i in 1 2 3 4 5; do
+    cat record.txt
+    head -c "$i" record.txt
+    echo
+done | timeout -k 5 $((240 * scale)) "$FANOUT" --pipe -k --block 10M wc -c >long.out 2>long.err
+assert_eq "five records of 30 MiB + i bytes: five blocks, each one record" \
+    "$(for i in 1 2 3 4 5; do echo $((31457280 + i + 1)); done)" "$(block_sizes long.out)"
+assert_eq "five records of 30 MiB: nothing on stderr" "" "$(head -c 300 long.err)"
+
+# SIGTERM while a 300 MiB record is read: fanout stops its job (started on the short
+# record before), and dies by SIGTERM at once, not once the record is in. The input is
+# a file (sparse, all zeros after "a\n"): every read finds data, so only the reader can
+# make room for the event loop.
+MARK=$$$RANDOM
+job_leftover() {
+    pgrep -f "^sleep [0-9]+\.$MARK" | xargs
+}
+printf 'a\n' >long.bin
+truncate -s 300M long.bin
+"$FANOUT" --pipe --block 10M "cat >/dev/null; sleep 60.$MARK" <long.bin >term.out 2>term.err &
+fanout_pid=$!
+kill_at_exit "$fanout_pid"
+# Reading the long record: its buffer is past the 10M block.
+rss_kib() {
+    awk '/^VmRSS:/ { print $2 }' "/proc/$fanout_pid/status" 2>/dev/null
+}
+past_block() {
+    [ "$(rss_kib)" -gt 30000 ] 2>/dev/null
+}
+job_runs() {
+    [ -n "$(job_leftover)" ]
+}
+no_job_left() {
+    [ -z "$(job_leftover)" ]
+}
+assert_true "SIGTERM during a long record: the record is being read" wait_until $((30 * scale)) past_block
+assert_true "SIGTERM during a long record: meanwhile the first block's job runs (the loop is not held)" \
+    wait_until $((30 * scale)) job_runs
+kill -TERM "$fanout_pid"
+exited() {
+    ! kill -0 "$fanout_pid" 2>/dev/null || [ "$(awk '{ print $3 }' "/proc/$fanout_pid/stat" 2>/dev/null)" == Z ]
+}
+assert_true "SIGTERM during a long record: fanout ends within $((10 * scale)) s" wait_until $((10 * scale)) exited
+if exited; then
+    wait "$fanout_pid"
+    assert_eq "SIGTERM during a long record: fanout dies by SIGTERM (143)" 143 "$?"
+    assert_true "SIGTERM during a long record: no job process is left" wait_until 5 no_job_left
+else
+    kill -KILL "$fanout_pid" 2>/dev/null
+fi
+for pid in $(job_leftover); do
+    kill -KILL "$pid" 2>/dev/null
+done
+cd "$T" || exit 1
 
 # --- usage errors: 255, one line, no job started ------------------------------------------------------
 usage_error() { # DESC NEEDLE FANOUT-ARGS... (a job that runs creates ./ran)

@@ -3,10 +3,12 @@
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstddef>
+#include <cstdlib>
 #include <optional>
 #include <random>
 #include <string>
@@ -508,4 +510,167 @@ TEST_CASE("pipe blocks: PipeBlocks: a block size larger than memory is no proble
     Blocks result;
     CHECK_NOTHROW(result = read_blocks(blocks));
     CHECK(result == Blocks{"abc\n"});
+}
+
+namespace {
+
+// Every block, read as the scheduler reads: never blocking, waiting on wait_fd() when
+// told would_block.
+Blocks read_blocks_polling(PipeBlocks& blocks)
+{
+    Blocks result;
+    JobSpec job;
+    ReadStatus status;
+    while ((status = blocks.next(job, false)) != ReadStatus::end) {
+        if (status == ReadStatus::would_block) {
+            pollfd p{blocks.wait_fd(), POLLIN, 0};
+            REQUIRE(::poll(&p, 1, 10'000) == 1);
+            continue;
+        }
+        REQUIRE(job.input != nullptr);
+        result.push_back(*job.input);
+    }
+    return result;
+}
+
+// Random records of "ab\n>\r", some longer than `size`.
+std::string random_records(std::mt19937& random, std::size_t length)
+{
+    const std::string alphabet = "aaaaab\n>\r";
+    std::string data;
+    while (data.size() < length) {
+        bool long_run = random() % 10 == 0;
+        std::size_t run = long_run ? 100 + random() % 300 : 1;
+        char c = alphabet[random() % alphabet.size()];
+        data.append(run, long_run ? 'a' : c);
+    }
+    return data;
+}
+
+} // namespace
+
+TEST_CASE("pipe blocks: PipeBlocks: data in pieces of 1 and 7 bytes makes the blocks of one big read")
+{
+    std::mt19937 random(42);
+    std::string data = random_records(random, 2000); // within a pipe's buffer
+    struct Case {
+        const char* name;
+        BlockRules rules;
+    };
+    BlockRules header = by_size(50);
+    header.header_records = 2;
+    const std::vector<Case> cases = {
+        {"--recend", by_size(50)},
+        {"--recend CRLF-like", by_size(50, "\r\n")},
+        {"--recstart", by_size(50, "", ">")},
+        {"--recend and --recstart", by_size(50, "\n", ">a")},
+        {"-N 3", by_records(3)},
+        {"-N 2 --recstart", by_records(2, "", ">")},
+        {"-N 2 --recend --recstart", by_records(2, "\n", ">")},
+        {"--recend ''", by_size(50, "")},
+        {"--header 2", header},
+    };
+    for (const auto& [name, rules] : cases) {
+        for (std::size_t piece : {std::size_t{1}, std::size_t{7}}) {
+            CAPTURE(name);
+            CAPTURE(piece);
+            TestPipe one_read;
+            one_read.write(data);
+            one_read.close_write();
+            PipeBlocks whole(one_read.read_fd, "stdin", rules);
+            Blocks expected = read_blocks(whole);
+            TestPipe pipe;
+            std::thread writer = slow_writer(pipe, data, piece);
+            PipeBlocks pieces(pipe.read_fd, "stdin", rules);
+            Blocks result = read_blocks_polling(pieces);
+            writer.join();
+            CHECK(result == expected);
+            if (rules.header_records == 0) {
+                CHECK(result == cut_all(data, rules));
+            }
+        }
+    }
+}
+
+TEST_CASE("pipe blocks: PipeBlocks: one call reads at most once, so a long record does not hold the caller")
+{
+    // A regular file: every read finds data, so only the reader itself can stop.
+    char path[] = "/tmp/fanout-pipe-blocks-XXXXXX";
+    int fd = ::mkstemp(path);
+    REQUIRE(fd >= 0);
+    ::unlink(path);
+    std::string huge(8 * 1024 * 1024, 'x');
+    std::string data = "a\n" + huge + "\nb\n";
+    for (std::string_view rest = data; !rest.empty();) {
+        ssize_t n = ::write(fd, rest.data(), rest.size());
+        REQUIRE(n > 0);
+        rest.remove_prefix(static_cast<std::size_t>(n));
+    }
+    REQUIRE(::lseek(fd, 0, SEEK_SET) == 0);
+    PipeBlocks blocks(fd, "file", by_size(1024));
+    JobSpec job;
+    REQUIRE(blocks.next(job, false) == ReadStatus::record);
+    CHECK(*job.input == "a\n");
+    std::size_t calls = 0;
+    ReadStatus status;
+    while ((status = blocks.next(job, false)) == ReadStatus::would_block) {
+        ++calls;
+    }
+    REQUIRE(status == ReadStatus::record);
+    CHECK(*job.input == huge + "\n");
+    CHECK(calls >= 8); // at most 1 MiB per call
+    REQUIRE(blocks.next(job, true) == ReadStatus::record);
+    CHECK(*job.input == "b\n");
+    CHECK(blocks.next(job, true) == ReadStatus::end);
+    ::close(fd);
+}
+
+// --- BlockFinder -----------------------------------------------------------------------
+
+TEST_CASE("pipe blocks: BlockFinder: fed byte by byte or in pieces, it finds what one search finds")
+{
+    std::mt19937 random(20251203);
+    const std::vector<std::pair<std::string, std::string>> separators = {
+        {"\n", ""}, {"", ""}, {"\r\n", ""}, {"", ">"}, {"\n", ">"}, {"aa", ""}, {"ab", "ba"}, {"\n", "AB"}};
+    for (int round = 0; round < 300; ++round) {
+        const auto& [recend, recstart] = separators[random() % separators.size()];
+        std::string data;
+        std::size_t length = random() % 300;
+        const std::string alphabet = "ab\n>\rAB";
+        for (std::size_t i = 0; i < length; ++i) {
+            data += alphabet[random() % alphabet.size()];
+        }
+        BlockRules rules = by_size(1 + random() % 40, recend, recstart);
+        if (random() % 4 == 0) {
+            rules.records = 1 + random() % 5;
+        }
+        std::size_t piece = random() % 2 == 0 ? 1 : 1 + random() % 9;
+        CAPTURE(round);
+        CAPTURE(data);
+        CAPTURE(rules.block_size);
+        CAPTURE(rules.records);
+        CAPTURE(recend);
+        CAPTURE(recstart);
+        CAPTURE(piece);
+        // The data arrives `piece` bytes at a time; a block found is taken at once.
+        fanout::BlockFinder finder(rules);
+        std::size_t start = 0;
+        std::size_t arrived = 0;
+        Blocks blocks;
+        while (start < data.size()) {
+            arrived = std::min(data.size(), arrived + piece);
+            bool eof = arrived == data.size();
+            std::string_view seen = std::string_view(data).substr(start, arrived - start);
+            std::optional<std::size_t> end;
+            while ((end = finder.find(seen, eof))) {
+                REQUIRE(end == find_block_end(seen, rules, eof));
+                blocks.emplace_back(seen.substr(0, *end));
+                start += *end;
+                seen.remove_prefix(*end);
+                finder.reset();
+            }
+            REQUIRE(find_block_end(seen, rules, eof) == k_more);
+        }
+        CHECK(blocks == cut_all(data, rules));
+    }
 }
