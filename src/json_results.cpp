@@ -129,8 +129,7 @@ nlohmann::json job_to_json(const JobRecord& job, bool with_output)
     return object;
 }
 
-JsonResults::JsonResults(const std::string& path, bool with_output, Output& output)
-    : m_with_output(with_output), m_output(output)
+JsonResults::JsonResults(const std::string& path, bool with_output) : m_with_output(with_output)
 {
     if (path != "-") {
         m_file.reset(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666));
@@ -142,12 +141,14 @@ JsonResults::JsonResults(const std::string& path, bool with_output, Output& outp
 
 void JsonResults::job_finished(const JobRecord& job)
 {
-    std::string line = job_to_json(job, m_with_output).dump() + "\n";
     if (m_file) {
-        write_all(m_file.get(), line, "results");
-    } else {
-        m_output.report_line(line);
+        write_all(m_file.get(), job_to_json(job, m_with_output).dump() + "\n", "results");
     }
+}
+
+std::string JsonResults::line_for_stdout(const JobRecord& job) const
+{
+    return m_file ? std::string() : job_to_json(job, m_with_output).dump() + "\n";
 }
 
 } // namespace fanout

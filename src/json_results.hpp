@@ -2,7 +2,6 @@
 #pragma once
 
 #include "fd.hpp"
-#include "output.hpp"
 #include "report.hpp"
 
 #include <nlohmann/json.hpp>
@@ -14,11 +13,13 @@ namespace fanout {
 
 class JsonResults : public Report {
 public:
-    // path "-" is stdout, through `output` so each line follows its job's output.
-    // with_output: include each job's output (--results-output). Throws Error naming
-    // the file when it cannot be opened.
-    JsonResults(const std::string& path, bool with_output, Output& output);
+    // path "-" is stdout: each line follows its job's output there. with_output:
+    // include each job's output (--results-output). Throws Error naming the file when
+    // it cannot be opened.
+    JsonResults(const std::string& path, bool with_output);
     void job_finished(const JobRecord& job) override;
+    [[nodiscard]] bool waits_for_delivery() const override { return m_file.valid(); }
+    [[nodiscard]] std::string line_for_stdout(const JobRecord& job) const override;
     [[nodiscard]] std::size_t output_wanted() const override { return m_with_output ? k_output_cap : 0; }
 
     // Each stream's output is kept up to this many bytes in a report.
@@ -27,7 +28,6 @@ public:
 private:
     Fd m_file; // invalid: stdout
     bool m_with_output;
-    Output& m_output;
 };
 
 // The JSON object for one job (without output unless asked).

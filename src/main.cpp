@@ -139,7 +139,7 @@ Reports make_reports(const Options& options, Output& output)
             std::make_unique<JobLog>(*options.joblog, options.resume || options.resume_failed, options.tasks.has_value()));
     }
     if (options.results) {
-        reports.push_back(std::make_unique<JsonResults>(*options.results, options.results_output, output));
+        reports.push_back(std::make_unique<JsonResults>(*options.results, options.results_output));
     }
     if (options.junit) {
         reports.push_back(std::make_unique<JunitReport>(*options.junit));

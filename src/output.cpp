@@ -93,6 +93,9 @@ void Output::flush_held(JobOutput& job)
         sink(stream).write(std::exchange(job.held[s], OutputBuffer(m_budget)));
         sink(stream).write(std::exchange(job.partial[s], OutputBuffer(m_budget)));
     }
+    if (job.finished) {
+        sink(Stream::out).write(job.epilogue);
+    }
 }
 
 void Output::delivered_when_written(std::uint64_t seq)
@@ -154,19 +157,20 @@ void Output::warn_if_spilling_failed()
         "; job output is held in memory and no new job starts until it drains");
 }
 
-void Output::job_finished(std::uint64_t seq)
+void Output::job_finished(std::uint64_t seq, std::string epilogue)
 {
     auto it = m_jobs.find(seq);
     if (it == m_jobs.end()) {
         return;
     }
+    it->second.finished = true;
+    it->second.epilogue = std::move(epilogue);
     if (m_mode != OutputMode::keep_order) {
         flush_held(it->second);
         m_jobs.erase(it);
         delivered_when_written(seq);
         return;
     }
-    it->second.finished = true;
     advance_keep_order();
 }
 
@@ -240,12 +244,6 @@ void Output::say(std::string_view line)
     std::string text(line);
     text += '\n';
     sink(Stream::err).write(text);
-}
-
-void Output::report_line(std::string_view line)
-{
-    clear_status();
-    sink(Stream::out).write(line);
 }
 
 void Output::add_watches(std::vector<pollfd>& fds) const

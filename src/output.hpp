@@ -28,8 +28,9 @@ public:
     // out: -k prints in that order. `tag` prefixes each of the job's lines.
     void job_started(std::uint64_t seq, std::string tag);
     void job_output(std::uint64_t seq, Stream stream, std::string_view data);
-    // The job wrote its last byte; next_delivered() names it once the reader has it all.
-    void job_finished(std::uint64_t seq);
+    // The job wrote its last byte; next_delivered() names it once the reader has it
+    // all. `epilogue` (a report's line) goes to stdout right after its output.
+    void job_finished(std::uint64_t seq, std::string epilogue = {});
     // Drops what the job's current attempt wrote and is still held (it will run again).
     void job_discard(std::uint64_t seq);
     // Jobs may run again (--retries): -k then holds even the oldest job's output until
@@ -42,8 +43,6 @@ public:
 
     // A line of fanout's own about no job in particular (e.g. -t), on stderr.
     void say(std::string_view line);
-    // A line of a report that goes to stdout (--results -), after the output before it.
-    void report_line(std::string_view line);
 
     // A status line on stderr (progress), replaced by the next one; any other output
     // first clears it, so it never mixes with a job's lines. Skipped while stderr is
@@ -88,6 +87,7 @@ private:
         OutputBuffer partial[2]; // --line-buffer: the unfinished last line
         bool at_line_start[2] = {true, true};
         bool finished = false;
+        std::string epilogue;
     };
     // Where the queues stood after a finished job's last byte.
     struct Delivery {

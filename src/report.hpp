@@ -58,6 +58,9 @@ public:
     // True for reports that keep a record of jobs done: a job whose output was lost
     // must not be in it, so --resume runs it again.
     [[nodiscard]] virtual bool waits_for_delivery() const { return true; }
+    // A report written to our stdout (--results -) gives its line for the job here
+    // instead: it goes out right after the job's own output, in the same stream.
+    [[nodiscard]] virtual std::string line_for_stdout(const JobRecord&) const { return {}; }
     // The run is over (normally, halted or by a signal).
     virtual void run_finished(const RunProgress&) {}
     // Called at most ~10 times a second while jobs run, if wants_ticks().

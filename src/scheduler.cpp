@@ -437,7 +437,11 @@ void Scheduler::finish(JobRecord record)
         }
     }
     int exit_code = record.exit_code;
-    m_output.job_finished(record.seq);
+    std::string epilogue;
+    for (const auto& report : m_reports) {
+        epilogue += report->line_for_stdout(record);
+    }
+    m_output.job_finished(record.seq, std::move(epilogue));
     for (const auto& report : m_reports) {
         if (!report->waits_for_delivery()) {
             report->job_finished(record);
