@@ -303,8 +303,9 @@ TEST_CASE("task: parse_task: a NUL byte where the system would cut the text shor
           R"(tasks.jsonl:3:13: "cmd"[1] contains a NUL byte, which no command argument can hold (task "x"))");
     CHECK(error_of(R"({"cmd": "echo keep\u0000.bak"})") ==
           R"(tasks.jsonl:3:2: "cmd" contains a NUL byte, which no command line can hold (task "9"))");
-    CHECK(error_of(R"({"cmd": "x", "env": {"A": "1", "B": "x\u0000y"}})") ==
-          R"(tasks.jsonl:3:14: "env": "B" contains a NUL byte, which no environment value can hold (task "9"))");
+    CHECK(
+        error_of(R"({"cmd": "x", "env": {"A": "1", "B": "x\u0000y"}})") ==
+        R"(tasks.jsonl:3:14: "env": "B" contains a NUL byte, which no environment value can hold (task "9"))");
     CHECK(error_of(R"({"cmd": "x", "cwd": "/tmp\u0000/nonexistent"})") ==
           R"(tasks.jsonl:3:14: "cwd" contains a NUL byte, which no directory name can hold (task "9"))");
     SUBCASE("where it reaches no system call, it is fine")
@@ -318,7 +319,8 @@ TEST_CASE("task: parse_task: a key given twice, at the second one")
     CHECK(error_of(R"({"id": "x", "cmd": ["a"], "cmd": ["b"]})") ==
           R"(tasks.jsonl:3:27: duplicate key "cmd" (task "x"))");
     // Before any other problem: which of the two values counts is unclear.
-    CHECK(error_of(R"({"bogus": 1, "cmd": "a", "cmd": 5})") == R"(tasks.jsonl:3:26: duplicate key "cmd" (task "9"))");
+    CHECK(error_of(R"({"bogus": 1, "cmd": "a", "cmd": 5})") ==
+          R"(tasks.jsonl:3:26: duplicate key "cmd" (task "9"))");
     SUBCASE("inside env: at the field")
     {
         CHECK(error_of(R"({"cmd": "x", "env": {"A": "1", "B": "2", "A": "3"}})") ==
