@@ -1,5 +1,6 @@
 # Input sources and records: stdin, -a, :::, ::::, cartesian product and --link,
-# delimiters, --colsep, task lists (no command), empty input, lazy reading.
+# delimiters, --colsep, task lists (no command), empty input, lazy reading, and a NUL
+# byte inside a record (never cut: the record is a failed job that says where).
 # shellcheck source=lib.sh disable=SC1083,SC2016 # literal braces and unexpanded $ are the point
 source "$(dirname "$0")/lib.sh"
 
