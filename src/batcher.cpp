@@ -25,6 +25,8 @@ ReadStatus Batcher::next(JobSpec& job, bool may_block)
     }
     job.origin = m_record.origin();
     job.too_long = false;
+    // -N 0 puts nothing of the record in the command, so a NUL byte in it cuts nothing.
+    job.unusable = m_rules.drop_args ? std::string() : std::move(m_record.unusable);
     return status;
 }
 
@@ -68,6 +70,7 @@ ReadStatus Batcher::take_record(bool may_block)
 {
     if (!m_returned.empty()) {
         m_record.columns = std::move(m_returned.front().columns);
+        m_record.unusable = std::move(m_returned.front().unusable);
         m_returned.pop_front();
         return ReadStatus::record;
     }
@@ -95,12 +98,14 @@ ReadStatus Batcher::next_batch(JobSpec& job, bool may_block)
         for (std::size_t i = 0; i < m_record.columns.size(); ++i) {
             size = m_command->add_arg(size, m_batch.args.size() + i, m_record.columns[i]);
         }
-        if (!m_limits.fits(size)) {
-            if (m_batch_records > 0) {
-                emit(job); // the pending record starts the next job
-                return ReadStatus::record;
-            }
-            m_batch.too_long = true; // it cannot fit even alone: a job that reports it
+        bool alone = !m_record.unusable.empty() || !m_limits.fits(size);
+        if (alone && m_batch_records > 0) {
+            emit(job); // the pending record starts the next job
+            return ReadStatus::record;
+        }
+        if (alone) { // a job of its own that reports why it cannot run
+            m_batch.too_long = m_record.unusable.empty();
+            m_batch.unusable = std::move(m_record.unusable);
             size = m_batch_size;
         }
         if (m_batch_records == 0) {
@@ -113,7 +118,7 @@ ReadStatus Batcher::next_batch(JobSpec& job, bool may_block)
         m_pending = false;
         m_batch_size = size;
         ++m_batch_records;
-        if (m_batch.too_long || m_batch_records == m_rules.max_records) {
+        if (alone || m_batch_records == m_rules.max_records) {
             emit(job);
             return ReadStatus::record;
         }

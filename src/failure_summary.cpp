@@ -2,11 +2,52 @@
 
 #include "duration.hpp"
 #include "exit_codes.hpp"
+#include "json_results.hpp"
+
+#include <algorithm>
 
 namespace fanout {
 
 namespace {
+
 constexpr std::size_t k_command_width = 120;
+
+// How the character of `length` bytes at `text[i]` is shown (0: a byte that is not UTF-8).
+std::string shown(std::string_view text, std::size_t i, std::size_t length)
+{
+    static constexpr char k_hex[] = "0123456789abcdef";
+    auto byte = static_cast<unsigned char>(text[i]);
+    bool c1 = length == 2 && byte == 0xC2 && static_cast<unsigned char>(text[i + 1]) < 0xA0;
+    bool control = length == 1 && (byte < 0x20 || byte == 0x7F);
+    if (length != 0 && !c1 && !control) {
+        return std::string(text.substr(i, length));
+    }
+    if (byte == '\t' || byte == '\n' || byte == '\r') {
+        return byte == '\t' ? "\\t" : byte == '\n' ? "\\n" : "\\r";
+    }
+    std::string escaped;
+    for (std::size_t k = 0; k < std::max<std::size_t>(length, 1); ++k) {
+        auto b = static_cast<unsigned char>(text[i + k]);
+        escaped += {'\\', 'x', k_hex[b >> 4], k_hex[b & 0xF]};
+    }
+    return escaped;
+}
+
+} // namespace
+
+std::string printable(std::string_view text, std::size_t width)
+{
+    std::string out;
+    for (std::size_t i = 0; i < text.size();) {
+        std::size_t length = utf8_length(text, i);
+        std::string piece = shown(text, i, length);
+        if (out.size() + piece.size() > width) {
+            return out + "...";
+        }
+        out += piece;
+        i += std::max<std::size_t>(length, 1);
+    }
+    return out;
 }
 
 std::string how_it_failed(const JobRecord& job)
@@ -30,13 +71,9 @@ void FailureSummary::job_finished(const JobRecord& job)
     }
     ++m_failed;
     if (m_lines.size() < k_listed) {
-        std::string command = job.command.size() > k_command_width
-                                  ? job.command.substr(0, k_command_width) + "..."
-                                  : job.command;
-        for (char& c : command) {
-            c = c == '\n' ? ' ' : c;
-        }
-        std::string task = job.id.empty() ? std::string() : "task \"" + job.id + "\", ";
+        std::string command = printable(job.command, k_command_width);
+        std::string id = printable(job.id, std::string::npos);
+        std::string task = id.empty() ? std::string() : "task \"" + id + "\", ";
         m_lines.push_back("  job " + std::to_string(job.seq) + " (" + task + how_it_failed(job) + "): " + command);
     }
 }

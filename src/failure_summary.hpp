@@ -5,6 +5,7 @@
 #include "report.hpp"
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace fanout {
@@ -24,6 +25,11 @@ private:
     std::vector<std::string> m_lines;
     std::size_t m_failed = 0;
 };
+
+// `text` made safe to show on a terminal: tab, newline and carriage return as \t, \n and
+// \r, other control characters (C0, DEL, C1) and bytes that are not UTF-8 as \xHH. Cut
+// after at most `width` bytes, never inside an escape or a character, then "...".
+std::string printable(std::string_view text, std::size_t width);
 
 // "exit 3", "signal KILL", "timed out", "command not found": how a job failed.
 std::string how_it_failed(const JobRecord& job);

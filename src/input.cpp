@@ -18,6 +18,13 @@ std::vector<std::string> read_all(RecordReader& reader)
 
 } // namespace
 
+std::string nul_byte_message(const std::string& source, std::size_t number, std::size_t offset)
+{
+    return "fanout: " + source + " record " + std::to_string(number) + ": NUL byte at offset " +
+           std::to_string(offset) +
+           " (a command argument cannot contain NUL; use -0 for NUL-separated input)";
+}
+
 Input::Input(const Options& options) : m_link(options.link)
 {
     std::vector<SourceSpec> specs = options.sources;
@@ -104,12 +111,21 @@ ReadStatus Input::next_first(std::string& value, bool may_block)
     return ReadStatus::record;
 }
 
-void Input::append_columns(Record& record, const std::string& value) const
+// Adds the columns of `value`; gives the offset of a NUL byte left in one of them.
+std::optional<std::size_t> Input::append_columns(Record& record, const std::string& value) const
 {
     if (!m_colsep) {
         record.columns.push_back(value);
-        return;
+        std::size_t nul = value.find('\0');
+        return nul == std::string::npos ? std::nullopt : std::optional<std::size_t>(nul);
     }
+    std::optional<std::size_t> nul;
+    auto add = [&](std::string::const_iterator begin, std::string::const_iterator end) {
+        const std::string& column = record.columns.emplace_back(begin, end);
+        if (std::size_t at = column.find('\0'); at != std::string::npos && !nul) {
+            nul = static_cast<std::size_t>(begin - value.cbegin()) + at;
+        }
+    };
     // Every separator splits, so "a," is two columns, the second empty.
     auto begin = value.cbegin();
     std::smatch match;
@@ -118,10 +134,21 @@ void Input::append_columns(Record& record, const std::string& value) const
                                                       : std::regex_constants::match_prev_avail; };
     while (begin != value.cend() && std::regex_search(begin, value.cend(), match, *m_colsep, flags()) &&
            match.length(0) > 0) {
-        record.columns.emplace_back(begin, match[0].first);
+        add(begin, match[0].first);
         begin = match[0].second;
     }
-    record.columns.emplace_back(begin, value.cend());
+    add(begin, value.cend());
+    return nul;
+}
+
+// Adds a value of source `source` (its record `number`), noting the first NUL byte.
+void Input::append_value(Record& record, std::size_t source, std::size_t number,
+                         const std::string& value) const
+{
+    std::optional<std::size_t> nul = append_columns(record, value);
+    if (nul && record.unusable.empty()) {
+        record.unusable = nul_byte_message(m_sources[source].name, number, *nul);
+    }
 }
 
 // Steps the later sources' positions, last fastest; false when all combinations are done.
@@ -152,16 +179,20 @@ ReadStatus Input::next(Record& record, bool may_block)
         m_need_first = false;
         std::fill(m_odometer.begin(), m_odometer.end(), 0);
     }
+    const Source& first = m_sources.front();
+    record.source = &first.name;
+    // Past the end of the first source, --link wraps around to its first values.
+    record.number = m_first_ended && !m_first_kept.empty() ? (m_first_index - 1) % m_first_kept.size() + 1
+                                                           : m_first_index;
     record.columns.clear();
-    append_columns(record, m_first_value);
+    record.unusable.clear();
+    append_value(record, 0, record.number, m_first_value);
     std::size_t index = m_first_index - 1;
     for (std::size_t i = 1; i < m_sources.size(); ++i) {
         const auto& values = m_sources[i].values;
-        append_columns(record, values[m_link ? index % values.size() : m_odometer[i]]);
+        std::size_t position = m_link ? index % values.size() : m_odometer[i];
+        append_value(record, i, position + 1, values[position]);
     }
-    const Source& first = m_sources.front();
-    record.source = &first.name;
-    record.number = first.reader ? first.reader->record_number() : m_first_index;
     m_need_first = m_link || !advance_odometer();
     return ReadStatus::record;
 }

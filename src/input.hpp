@@ -18,9 +18,14 @@ struct Record {
     std::vector<std::string> columns;
     const std::string* source = nullptr; // the first source's name, for messages
     std::size_t number = 0;              // 1-based record number in that source
+    std::string unusable;                // not empty: why no command can be made of it (a NUL byte)
 
     [[nodiscard]] std::string origin() const { return *source + " record " + std::to_string(number); }
 };
+
+// Why a value holding a NUL byte at `offset` cannot become an argument, naming the
+// record it came from: the NUL would silently cut the argument short.
+std::string nul_byte_message(const std::string& source, std::size_t number, std::size_t offset);
 
 class Input {
 public:
@@ -46,7 +51,8 @@ private:
     };
 
     ReadStatus next_first(std::string& value, bool may_block);
-    void append_columns(Record& record, const std::string& value) const;
+    std::optional<std::size_t> append_columns(Record& record, const std::string& value) const;
+    void append_value(Record& record, std::size_t source, std::size_t number, const std::string& value) const;
     bool advance_odometer();
 
     std::vector<Source> m_sources;

@@ -71,6 +71,16 @@ bool is_valid_utf8(std::string_view text)
     return true;
 }
 
+std::size_t utf8_length(std::string_view text, std::size_t i)
+{
+    auto c = static_cast<unsigned char>(text[i]);
+    std::size_t length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (length == 0 || i + length > text.size() || !is_valid_utf8(text.substr(i, length))) {
+        return 0;
+    }
+    return length;
+}
+
 std::string base64(std::string_view bytes)
 {
     static constexpr char k_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

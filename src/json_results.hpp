@@ -39,6 +39,9 @@ std::string rfc3339(std::chrono::system_clock::time_point time);
 // True when text is valid UTF-8 (JSON strings must be).
 bool is_valid_utf8(std::string_view text);
 
+// The length of the valid UTF-8 character at byte `i` of `text`, or 0 when none starts there.
+std::size_t utf8_length(std::string_view text, std::size_t i);
+
 std::string base64(std::string_view bytes);
 
 } // namespace fanout

@@ -17,16 +17,6 @@ namespace {
 constexpr auto k_rewrite_interval = std::chrono::seconds(1);
 constexpr std::string_view k_replacement = "\xEF\xBF\xBD";
 
-std::size_t utf8_length(std::string_view text, std::size_t i)
-{
-    auto c = static_cast<unsigned char>(text[i]);
-    std::size_t length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (length == 0 || i + length > text.size() || !is_valid_utf8(text.substr(i, length))) {
-        return 0;
-    }
-    return length;
-}
-
 std::string failure_message(const JobRecord& job)
 {
     if (job.timed_out) {

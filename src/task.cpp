@@ -6,8 +6,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <optional>
 #include <regex>
+#include <set>
 
 namespace fanout {
 
@@ -84,12 +86,21 @@ Millis timeout_of(const json& value)
     throw Error("\"timeout\" must be seconds (a number) or a duration such as \"1.5s\", not " + type_name(value));
 }
 
+// A NUL byte would cut a word, a value or a path short where the system reads it.
+bool has_nul(const std::string& text)
+{
+    return text.find('\0') != std::string::npos;
+}
+
 void set_command(Task& task, const json& cmd)
 {
     if (cmd.is_string()) {
         task.line = cmd.get<std::string>();
         if (task.line.find_first_not_of(" \t\n") == std::string::npos) {
             throw Error("\"cmd\" is empty");
+        }
+        if (has_nul(task.line)) {
+            throw Error("\"cmd\" contains a NUL byte, which no command line can hold");
         }
         return;
     }
@@ -102,6 +113,10 @@ void set_command(Task& task, const json& cmd)
             throw Error("\"cmd\" array holds " + type_name(word) + "; every word must be a string");
         }
         task.argv.push_back(word.get<std::string>());
+        if (has_nul(task.argv.back())) {
+            throw Error("\"cmd\"[" + std::to_string(task.argv.size() - 1) +
+                        "] contains a NUL byte, which no command argument can hold");
+        }
     }
     if (task.argv.front().empty()) {
         throw Error("\"cmd\" names no program (its first word is empty)");
@@ -119,6 +134,9 @@ void set_env(Task& task, const json& env)
         }
         if (!value.is_string()) {
             throw Error("\"env\": \"" + name + "\" must be a string, not " + type_name(value));
+        }
+        if (has_nul(value.get<std::string>())) {
+            throw Error("\"env\": \"" + name + "\" contains a NUL byte, which no environment value can hold");
         }
         task.env.push_back(name + "=" + value.get<std::string>());
     }
@@ -149,6 +167,9 @@ void fill_task(Task& task, const json& object, std::string& field, std::string* 
             task.cwd = string_field(value, "cwd");
             if (task.cwd.empty()) {
                 throw Error("\"cwd\" is empty");
+            }
+            if (has_nul(task.cwd)) {
+                throw Error("\"cwd\" contains a NUL byte, which no directory name can hold");
             }
         } else if (key == "timeout") {
             task.timeout = timeout_of(value);
@@ -260,14 +281,58 @@ std::size_t error_offset(std::string_view text)
     return error_offset(sax.byte);
 }
 
+// The first key given twice in one object, found while parsing: nlohmann keeps the last
+// value silently, and another JSON reader may keep the first.
+class DuplicateKeys {
+public:
+    // The parser's callback: keeps every value, notes the keys of each open object.
+    bool operator()(int, json::parse_event_t event, json& parsed)
+    {
+        if (event == json::parse_event_t::object_start) {
+            m_open.emplace_back();
+        } else if (event == json::parse_event_t::object_end && !m_open.empty()) {
+            m_open.pop_back();
+        } else if (event == json::parse_event_t::key && !m_open.empty()) {
+            note(parsed.get<std::string>());
+        }
+        return true;
+    }
+
+    [[nodiscard]] bool found() const { return !m_key.empty(); }
+    // The top-level field the duplicate is, or is inside of.
+    [[nodiscard]] const std::string& field() const { return m_key_field; }
+    [[nodiscard]] bool nested() const { return m_key != m_key_field; }
+    [[nodiscard]] std::string message() const
+    {
+        return "duplicate key \"" + m_key + "\"" + (nested() ? " in \"" + m_key_field + "\"" : "");
+    }
+
+private:
+    void note(const std::string& key)
+    {
+        if (m_open.size() == 1) {
+            m_field = key;
+        }
+        if (!m_open.back().insert(key).second && !found()) {
+            m_key = key;
+            m_key_field = m_field;
+        }
+    }
+
+    std::vector<std::set<std::string>> m_open; // the keys of each object being read
+    std::string m_field;                       // the top-level key being read
+    std::string m_key;
+    std::string m_key_field;
+};
+
 // Parses `text` into `object`; when it is not JSON, the task that says where and why.
 std::optional<Task> parse_json(std::string_view text, const TaskPosition& where,
-                               const std::string& default_id, json& object)
+                               const std::string& default_id, json& object, DuplicateKeys& duplicates)
 {
     std::size_t offset = 0;
     std::string problem;
     try {
-        object = json::parse(text);
+        object = json::parse(text, std::ref(duplicates));
         offset = text.find('\0');
         if (offset == std::string_view::npos) {
             return std::nullopt;
@@ -312,13 +377,30 @@ std::string one_line(std::string_view text)
     return line;
 }
 
+// Where the top-level key `field` starts, at its `occurrence` (from 0).
+std::optional<std::size_t> field_offset(std::string_view text, const std::string& field,
+                                        std::size_t occurrence)
+{
+    for (const auto& [key, offset] : key_offsets(text)) {
+        if (key != field) {
+            continue;
+        }
+        if (occurrence == 0) {
+            return offset;
+        }
+        --occurrence;
+    }
+    return std::nullopt;
+}
+
 Task parse_entry(std::string_view text, const TaskPosition& where, const std::string& default_id,
                  std::string* stdin_data)
 {
     Task task;
     task.id = default_id;
     json object;
-    if (std::optional<Task> malformed = parse_json(text, where, default_id, object)) {
+    DuplicateKeys duplicates;
+    if (std::optional<Task> malformed = parse_json(text, where, default_id, object, duplicates)) {
         return *malformed;
     }
     std::size_t start = text.find_first_not_of(" \t\r\n");
@@ -328,19 +410,19 @@ Task parse_entry(std::string_view text, const TaskPosition& where, const std::st
         return task;
     }
     std::string field;
+    std::size_t occurrence = 0; // of the field's key: the second one for a key given twice
     try {
         field = "id";
         task.id = id_of(object, default_id);
+        if (duplicates.found()) {
+            field = duplicates.field();
+            occurrence = duplicates.nested() ? 0 : 1;
+            throw Error(duplicates.message());
+        }
         fill_task(task, object, field, stdin_data);
     } catch (const Error& e) {
-        std::size_t offset = start;
-        for (const auto& [key, key_offset] : key_offsets(text)) {
-            if (key == field) {
-                offset = key_offset;
-                break;
-            }
-        }
-        task.error = locate(text, where, offset) + ": " + e.what() + " (task \"" + task.id + "\")";
+        task.error = locate(text, where, field_offset(text, field, occurrence).value_or(start)) + ": " +
+                     e.what() + " (task \"" + task.id + "\")";
     }
     return task;
 }

@@ -1,5 +1,6 @@
 # Input sources and records: stdin, -a, :::, ::::, cartesian product and --link,
-# delimiters, --colsep, task lists (no command), empty input, lazy reading.
+# delimiters, --colsep, task lists (no command), empty input, lazy reading, and a NUL
+# byte inside a record (never cut: the record is a failed job that says where).
 # shellcheck source=lib.sh disable=SC1083,SC2016 # literal braces and unexpanded $ are the point
 source "$(dirname "$0")/lib.sh"
 
@@ -150,5 +151,66 @@ assert_eq "seq 1000000 with -n 1000: 1000 jobs" 1000 "$(line_count "$OUT_FILE")"
 assert_eq "seq 1000000 with -n 1000: every job got 1000 arguments" "1000" \
     "$(sort -u "$OUT_FILE" | tr -d '\n')"
 rm -f million.txt
+
+# --- a NUL byte inside a record: the record is not run ---------------------------
+# No argument can hold a NUL byte; cut there, "important\0.bak" would be "important".
+fresh_dir nul
+NUL_HINT='(a command argument cannot contain NUL; use -0 for NUL-separated input)'
+# check_nul DESC N MESSAGE: the last run failed N jobs, each saying MESSAGE.
+check_nul() {
+    assert_status "$1: the exit status counts the failed jobs" "$2"
+    assert_contains "$1: one line names the source, record and offset" "$3 $NUL_HINT" "$ERR"
+    assert_eq "$1: the message comes once per failed job" "$2" "$(grep -cF "$3 " "$ERR_FILE")"
+}
+printf 'important\0.bak\nother.bak\n' >nul.txt
+: >important
+: >other.bak
+run --stdin nul.txt "$FANOUT" rm
+check_nul "NUL in a stdin record" 1 "fanout: stdin record 1: NUL byte at offset 9"
+assert_file_exists "NUL in a stdin record: 'important' is not removed" important
+assert_no_file "NUL in a stdin record: the other record ran" other.bak
+assert_contains "NUL in a stdin record: the failure summary lists the job" \
+    "  job 1 (could not start): (stdin record 1)" "$ERR"
+run --stdin nul.txt "$FANOUT" --dry-run rm
+check_nul "--dry-run agrees" 1 "fanout: stdin record 1: NUL byte at offset 9"
+assert_eq "--dry-run agrees: only the other command is shown" "rm other.bak" "$OUT"
+run "$FANOUT" -k -a nul.txt echo
+check_nul "NUL in a -a file" 1 "fanout: nul.txt record 1: NUL byte at offset 9"
+assert_eq "NUL in a -a file: the other record ran" "other.bak" "$OUT"
+run "$FANOUT" -k echo :::: nul.txt
+check_nul "NUL in a :::: file" 1 "fanout: nul.txt record 1: NUL byte at offset 9"
+run "$FANOUT" -k echo ::: x y :::: nul.txt
+check_nul "NUL in a later :::: source: named by its own record" 2 "fanout: nul.txt record 1: NUL byte at offset 9"
+assert_eq "NUL in a later :::: source: the other combinations ran" $'x other.bak\ny other.bak' "$OUT"
+printf 'x\0y\nz\n' >nul_link.txt
+run "$FANOUT" -k --link echo :::: nul_link.txt ::: 1 2 3 4
+check_nul "NUL with --link: the wrapped-around record keeps its number" 2 "fanout: nul_link.txt record 1: NUL byte at offset 1"
+assert_eq "NUL with --link: the other record ran twice" $'z 2\nz 4' "$OUT"
+run --stdin nul.txt "$FANOUT" -k -N0 echo x
+assert_status "NUL with -N 0: the record is not in the command, so it runs" 0
+assert_eq "NUL with -N 0: both jobs ran" $'x\nx' "$OUT"
+printf 'a\0b,c,d\0\0,' >nul_d.txt
+run --stdin nul_d.txt "$FANOUT" -k -d , echo
+assert_status "NUL with -d ,: two failed jobs" 2
+assert_contains "NUL with -d ,: record 1" "fanout: stdin record 1: NUL byte at offset 1 $NUL_HINT" "$ERR"
+assert_contains "NUL with -d ,: record 3, the first NUL" "fanout: stdin record 3: NUL byte at offset 1 $NUL_HINT" "$ERR"
+assert_eq "NUL with -d ,: the other record ran" "c" "$OUT"
+printf 'a:b\0c\nd:e\n' >nul_colsep.txt
+run --stdin nul_colsep.txt "$FANOUT" -k --colsep : echo {2}
+check_nul "NUL in a --colsep column" 1 "fanout: stdin record 1: NUL byte at offset 3"
+assert_eq "NUL in a --colsep column: the other record ran" "e" "$OUT"
+printf 'a\0b\n' >nul_sep.txt
+run --stdin nul_sep.txt "$FANOUT" -k --colsep '\0' echo {2} {1}
+assert_status "--colsep matching NUL: no NUL is left in a column, the job runs" 0
+assert_eq "--colsep matching NUL: the columns" "b a" "$OUT"
+printf 'a\nb\0c\nd\n' >nul_x.txt
+run --stdin nul_x.txt "$FANOUT" -k -j1 -X echo
+check_nul "NUL with -X: the record is a job of its own" 1 "fanout: stdin record 2: NUL byte at offset 1"
+assert_eq "NUL with -X: the records around it run" $'a\nd' "$OUT"
+printf 'echo a\0b\necho ok\n' >nul_cmds.txt
+run --stdin nul_cmds.txt "$FANOUT" -k
+check_nul "NUL in a record that is a command" 1 "fanout: stdin record 1: NUL byte at offset 6"
+assert_eq "NUL in a record that is a command: the other one ran" "ok" "$OUT"
+cd "$T" || exit 1
 
 end_of_tests

@@ -414,6 +414,24 @@ assert_contains "summary: command not found" "  job 2 (command not found): nosuc
 assert_contains "summary: timed out" "  job 3 (timed out): sleep 30" "$ERR"
 assert_not_contains "summary: succeeded jobs are not listed" "job 4" "$ERR"
 
+# A command's control bytes would act on the terminal (ESC [2J clears it): they are
+# shown as \t, \n, \r and \xHH, as are bytes that are not UTF-8; é stays as it is.
+printf 'exit 3 # \033[2J\a\r\177\t\303\251\377\302\233 end\0exit 4 # two\nlines\0' >control.nul
+run --stdin control.nul "$FANOUT" -0 -k -j1
+assert_status "summary: commands with control bytes: two failed" 2
+assert_contains "summary: control bytes and bad UTF-8 escaped" \
+    '  job 1 (exit 3): exit 3 # \x1b[2J\x07\r\x7f\té\xff\xc2\x9b end' "$ERR"
+assert_contains "summary: a newline escaped" '  job 2 (exit 4): exit 4 # two\nlines' "$ERR"
+assert_eq "summary: no control byte but the line ends reaches stderr" "" \
+    "$(LC_ALL=C tr -d '\n' <"$ERR_FILE" | LC_ALL=C tr -d '\040-\176\303\251' | od -An -c)"
+printf '%s\n' '{"id":"\u001b[2J","cmd":"exit 6"}' >control.jsonl
+run "$FANOUT" --tasks control.jsonl
+assert_contains "summary: a task id's control bytes escaped" '  job 1 (task "\x1b[2J", exit 6): exit 6' "$ERR"
+# 118 characters, then ESC: "\x1b" would pass 120, so the cut comes before it.
+run --input "exit 5 # $(printf '%0109d' 0)"$'\033[2J' "$FANOUT" -j1
+assert_eq "summary: the cut at 120 characters never splits an escape" \
+    "  job 1 (exit 5): exit 5 # $(printf '%0109d' 0)..." "$(grep '^  job 1 ' "$ERR_FILE")"
+
 run "$FANOUT" true ::: a b c
 assert_eq "summary: no failure, nothing on stderr" "" "$ERR"
 

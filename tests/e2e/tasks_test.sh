@@ -360,6 +360,12 @@ bad truncated '{"id":"truncated","cmd":"true"' '@31' 'malformed JSON: '
 bad trailing-comma '{"id":"trailing-comma","cmd":"true",}' '@37' 'malformed JSON: '
 bad two-objects '{"id":"two-objects","cmd":"true"} {"cmd":"true"}' '@35' 'malformed JSON: '
 bad 38 '{cmd:"true"}' '@2' 'malformed JSON: '
+bad nul-cmd-word '{"id":"nul-cmd-word","cmd":["echo","keep\u0000.bak"]}' '"cmd"' '"cmd"[1] contains a NUL byte, which no command argument can hold'
+bad nul-cmd-line '{"id":"nul-cmd-line","cmd":"echo keep\u0000.bak"}' '"cmd"' '"cmd" contains a NUL byte, which no command line can hold'
+bad nul-env '{"id":"nul-env","cmd":"true","env":{"A":"x\u0000y"}}' '"env"' '"env": "A" contains a NUL byte, which no environment value can hold'
+bad nul-cwd '{"id":"nul-cwd","cmd":"true","cwd":"/tmp\u0000/nonexistent"}' '"cwd"' '"cwd" contains a NUL byte, which no directory name can hold'
+bad dup-cmd '{"id":"dup-cmd","cmd":["echo","a"],"cmd":["echo","b"]}' '@36' 'duplicate key "cmd"'
+bad dup-env '{"id":"dup-env","cmd":"true","env":{"A":"1","B":"2","A":"3"}}' '"env"' 'duplicate key "A" in "env"'
 good '{"id":"ok2","cmd":"echo ok2"}'
 printf '%s\n' "${BAD_LINES[@]}" >bad.jsonl
 run "$FANOUT" -k --tasks bad.jsonl --joblog bad.log
@@ -547,6 +553,46 @@ run "$FANOUT" -k --dry-run --tasks dry.jsonl
 assert_status "--dry-run: exit status" 0
 assert_eq "--dry-run: prints each command" $'touch ran.a\ntouch \'ran b\'' "$OUT"
 assert_no_file "--dry-run: nothing runs" ran.a "ran b"
+cd "$T" || exit 1
+
+# --- a NUL byte in a task, a key given twice: the task does not run -------------------------------------------
+# A NUL byte would cut a word, a value or a directory short; of two values for one key,
+# JSON parsers keep either. Such a task fails before it starts, in the run and in --dry-run.
+fresh_dir nul
+mkdir sub
+: >important
+tasks nul.jsonl \
+    '{"id":"rm","cmd":["rm","important\u0000.bak"]}' \
+    '{"id":"line","cmd":"touch line\u0000.bak"}' \
+    '{"id":"env","cmd":["sh","-c","touch \"env$A\""],"env":{"A":"x\u0000y"}}' \
+    '{"id":"cwd","cmd":["touch","ran"],"cwd":"sub\u0000/nonexistent"}' \
+    '{"id":"dup","cmd":["touch","first"],"cmd":["touch","second"]}' \
+    '{"id":"dupenv","cmd":["sh","-c","touch \"dupenv$A\""],"env":{"A":"1","A":"2"}}' \
+    '{"id":"fine","cmd":["touch","fine"]}'
+NUL_MESSAGES=(
+    'fanout: nul.jsonl:1:12: "cmd"[1] contains a NUL byte, which no command argument can hold (task "rm")'
+    'fanout: nul.jsonl:2:14: "cmd" contains a NUL byte, which no command line can hold (task "line")'
+    'fanout: nul.jsonl:3:49: "env": "A" contains a NUL byte, which no environment value can hold (task "env")'
+    'fanout: nul.jsonl:4:35: "cwd" contains a NUL byte, which no directory name can hold (task "cwd")'
+    'fanout: nul.jsonl:5:37: duplicate key "cmd" (task "dup")'
+    'fanout: nul.jsonl:6:55: duplicate key "A" in "env" (task "dupenv")'
+)
+run "$FANOUT" -k --tasks nul.jsonl
+assert_status "NUL and duplicate keys: the exit status counts the six tasks" 6
+assert_file_exists "NUL in a cmd word: 'important' is not removed" important
+assert_no_file "NUL and duplicate keys: none of those tasks ran" line line.bak envx envxy sub/ran ran first second \
+    dupenv1 dupenv2
+assert_file_exists "NUL and duplicate keys: the other task ran" fine
+for message in "${NUL_MESSAGES[@]}"; do
+    assert_contains "task not run: ${message%% (task*}" "$message" "$ERR"
+done
+rm fine
+run "$FANOUT" -k --dry-run --tasks nul.jsonl
+assert_status "--dry-run: the same six tasks fail" 6
+assert_eq "--dry-run: only the other command is shown" "touch fine" "$OUT"
+for message in "${NUL_MESSAGES[@]}"; do
+    assert_contains "--dry-run says: ${message%% (task*}" "$message" "$ERR"
+done
 cd "$T" || exit 1
 
 # --- 5,000 tasks, and 2,000 in an array (each through sh: "true" is a builtin) -------------------------------------------------------------------------------------------

@@ -354,6 +354,43 @@ TEST_CASE("Batcher: a record too long for any job becomes a job of its own that 
     }
 }
 
+TEST_CASE("Batcher: a record holding a NUL byte becomes a job of its own that says why it cannot run")
+{
+    using namespace std::string_literals;
+    CommandTemplate command({"echo"}, {});
+    std::string nul = "b\0c"s;
+    std::string why = fanout::nul_byte_message("::: arguments", 2, 1);
+    SUBCASE("one record per job")
+    {
+        auto jobs = batch({"a", nul, "d"}, command, BatchRules{1, false}, roomy_limits());
+        REQUIRE(jobs.size() == 3);
+        CHECK(jobs[0].unusable.empty());
+        CHECK(jobs[1].unusable == why);
+        CHECK(jobs[2].unusable.empty());
+    }
+    SUBCASE("-X")
+    {
+        auto jobs = batch({"a", nul, "d", "e"}, command, BatchRules{0, false}, roomy_limits());
+        REQUIRE(jobs.size() == 3);
+        CHECK(jobs[0].args == Argv{"a"});
+        CHECK(jobs[0].unusable.empty());
+        CHECK(jobs[1].args == Argv{nul});
+        CHECK(jobs[1].unusable == why);
+        CHECK_FALSE(jobs[1].too_long);
+        CHECK(jobs[1].origin == "::: arguments record 2");
+        CHECK(jobs[2].args == Argv{"d", "e"});
+        CHECK(jobs[2].unusable.empty());
+        check_sequence_numbers(jobs);
+    }
+    SUBCASE("-N 0: nothing of the record reaches the command, so it runs")
+    {
+        CommandTemplate hi({"echo", "hi"}, {});
+        auto jobs = batch({"a", nul}, hi, BatchRules{1, true}, roomy_limits());
+        REQUIRE(jobs.size() == 2);
+        CHECK(jobs[1].unusable.empty());
+    }
+}
+
 TEST_CASE("Batcher: -N0 drops the arguments, one job per record")
 {
     CommandTemplate command({"echo", "hi"}, {});

@@ -13,6 +13,7 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -249,6 +250,55 @@ TEST_CASE("Input: each record tells where it came from")
         CHECK(record.columns == Argv{"c"});
         CHECK(record.number == 3);
         CHECK(record.origin() == path + " record 3");
+    }
+}
+
+TEST_CASE("Input: a value holding a NUL byte marks its record unusable, naming where")
+{
+    using namespace std::string_literals;
+    auto unusable_of = [](std::vector<SourceSpec> sources, std::optional<std::string> colsep = std::nullopt,
+                          bool link = false) {
+        Options options = options_of(std::move(sources), link);
+        options.colsep = std::move(colsep);
+        Input input(options);
+        std::vector<std::string> reasons;
+        Record record;
+        while (input.next(record, true) == ReadStatus::record) {
+            reasons.push_back(record.unusable);
+        }
+        return reasons;
+    };
+    std::string hint = " (a command argument cannot contain NUL; use -0 for NUL-separated input)";
+    TempDir dir;
+    std::string path = write_file(dir, "list", "ok\nimportant\0.bak\n"s);
+    CHECK(unusable_of({file(path)}) ==
+          std::vector<std::string>{"", "fanout: " + path + " record 2: NUL byte at offset 9" + hint});
+    SUBCASE("a later source names its own record")
+    {
+        CHECK(unusable_of({args({"a"}), file(path)}) ==
+              std::vector<std::string>{"", "fanout: " + path + " record 2: NUL byte at offset 9" + hint});
+    }
+    SUBCASE("the first NUL counts, in the first source that holds one")
+    {
+        std::string two = write_file(dir, "two", "\0\0\n"s);
+        CHECK(unusable_of({file(two), file(path)}) ==
+              std::vector<std::string>{"fanout: " + two + " record 1: NUL byte at offset 0" + hint,
+                                       "fanout: " + two + " record 1: NUL byte at offset 0" + hint});
+    }
+    SUBCASE("--colsep: the offset is in the record, and a NUL that separates is gone")
+    {
+        std::string columns = write_file(dir, "columns", "a:b\0c\n"s);
+        CHECK(unusable_of({file(columns)}, ":") ==
+              std::vector<std::string>{"fanout: " + columns + " record 1: NUL byte at offset 3" + hint});
+        CHECK(unusable_of({file(columns)}, "\\x00") == std::vector<std::string>{""});
+    }
+    SUBCASE("--link: a value used again keeps its record number")
+    {
+        std::string first = write_file(dir, "first", "x\0y\nz\n"s);
+        auto reasons = unusable_of({file(first), args({"1", "2", "3"})}, std::nullopt, true);
+        CHECK(reasons ==
+              std::vector<std::string>{"fanout: " + first + " record 1: NUL byte at offset 1" + hint, "",
+                                       "fanout: " + first + " record 1: NUL byte at offset 1" + hint});
     }
 }
 

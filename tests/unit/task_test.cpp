@@ -297,6 +297,46 @@ TEST_CASE("task: parse_task: wrong types")
     }
 }
 
+TEST_CASE("task: parse_task: a NUL byte where the system would cut the text short")
+{
+    CHECK(error_of(R"({"id": "x", "cmd": ["echo", "keep\u0000.bak"]})") ==
+          R"(tasks.jsonl:3:13: "cmd"[1] contains a NUL byte, which no command argument can hold (task "x"))");
+    CHECK(error_of(R"({"cmd": "echo keep\u0000.bak"})") ==
+          R"(tasks.jsonl:3:2: "cmd" contains a NUL byte, which no command line can hold (task "9"))");
+    CHECK(
+        error_of(R"({"cmd": "x", "env": {"A": "1", "B": "x\u0000y"}})") ==
+        R"(tasks.jsonl:3:14: "env": "B" contains a NUL byte, which no environment value can hold (task "9"))");
+    CHECK(error_of(R"({"cmd": "x", "cwd": "/tmp\u0000/nonexistent"})") ==
+          R"(tasks.jsonl:3:14: "cwd" contains a NUL byte, which no directory name can hold (task "9"))");
+    SUBCASE("where it reaches no system call, it is fine")
+    {
+        CHECK(parse(R"({"cmd": "x", "id": "a\u0000b", "tag": "t\u0000", "stdin": "\u0000"})").error.empty());
+    }
+}
+
+TEST_CASE("task: parse_task: a key given twice, at the second one")
+{
+    CHECK(error_of(R"({"id": "x", "cmd": ["a"], "cmd": ["b"]})") ==
+          R"(tasks.jsonl:3:27: duplicate key "cmd" (task "x"))");
+    // Before any other problem: which of the two values counts is unclear.
+    CHECK(error_of(R"({"bogus": 1, "cmd": "a", "cmd": 5})") ==
+          R"(tasks.jsonl:3:26: duplicate key "cmd" (task "9"))");
+    SUBCASE("inside env: at the field")
+    {
+        CHECK(error_of(R"({"cmd": "x", "env": {"A": "1", "B": "2", "A": "3"}})") ==
+              R"(tasks.jsonl:3:14: duplicate key "A" in "env" (task "9"))");
+    }
+    SUBCASE("the first duplicate is named")
+    {
+        CHECK_STARTS(error_of(R"({"env": {"B": "1", "B": "2"}, "cmd": "x", "cmd": "y"})"),
+                     R"(tasks.jsonl:3:2: duplicate key "B" in "env")");
+    }
+    SUBCASE("the same key in different objects is fine")
+    {
+        CHECK(parse(R"({"cmd": "x", "env": {"cmd": "1", "env": "2"}})").error.empty());
+    }
+}
+
 TEST_CASE("task: parse_task: a timeout that is not a duration names the field")
 {
     std::string error = error_of(R"({"id": "t", "cmd": "x", "timeout": "soon"})");
