@@ -196,6 +196,13 @@ for mode in -k --group; do
     assert_eq "$mode, reader gone: --resume runs the lost jobs again" $'1\n2\n3' "$(sort <<<"$OUT")"
 done
 
+# --results - is a report on stdout: each job's line follows that job's output.
+run "$FANOUT" -k -j3 --results - 'sleep {}; echo out {}' ::: 0.6 0.1 0.3
+assert_eq "-k --results -: each JSON line right after its job's output" \
+    "out 0.6|1|out 0.1|2|out 0.3|3|" "$(while read -r line; do
+        case $line in "{"*) jq -j '.seq, "|"' <<<"$line" ;; *) printf '%s|' "$line" ;; esac
+    done <"$OUT_FILE")"
+
 # A full TMPDIR: output is held in memory instead (with one warning), every job's
 # output arrives and every job is logged.
 mkdir -p "$T/full"
