@@ -304,29 +304,41 @@ TEST_CASE("pipe blocks: find_block_end: -N with --recend '', --recstart, or both
     CHECK(find_block_end(">a\n>b\n", by_records(2, "\n", ">"), true) == 6u);
 }
 
+namespace {
+
+// Random data of up to `max_length` bytes over the separators' alphabet, and random
+// block rules for it.
+std::pair<std::string, BlockRules> random_case(std::mt19937& random, std::size_t max_length)
+{
+    static const std::vector<std::pair<std::string, std::string>> separators = {
+        {"\n", ""}, {"", ""}, {"\r\n", ""}, {"", ">"}, {"\n", ">"}, {"aa", ""}, {"ab", "ba"}, {"\n", "AB"}};
+    const auto& [recend, recstart] = separators[random() % separators.size()];
+    std::string data;
+    std::size_t length = random() % max_length;
+    const std::string alphabet = "ab\n>\rAB";
+    for (std::size_t i = 0; i < length; ++i) {
+        data += alphabet[random() % alphabet.size()];
+    }
+    BlockRules rules = by_size(1 + random() % 40, recend, recstart);
+    if (random() % 4 == 0) {
+        rules.records = 1 + random() % 5;
+    }
+    return {data, rules};
+}
+
+} // namespace
+
 TEST_CASE("pipe blocks: find_block_end: random data and rules keep every byte, on record boundaries")
 {
     std::mt19937 random(20251122);
-    const std::vector<std::pair<std::string, std::string>> separators = {
-        {"\n", ""}, {"", ""}, {"\r\n", ""}, {"", ">"}, {"\n", ">"}, {"aa", ""}, {"ab", "ba"}, {"\n", "AB"}};
     for (int round = 0; round < 400; ++round) {
-        const auto& [recend, recstart] = separators[random() % separators.size()];
-        std::string data;
-        std::size_t length = random() % 400;
-        const std::string alphabet = "ab\n>\rAB";
-        for (std::size_t i = 0; i < length; ++i) {
-            data += alphabet[random() % alphabet.size()];
-        }
-        BlockRules rules = by_size(1 + random() % 40, recend, recstart);
-        if (random() % 4 == 0) {
-            rules.records = 1 + random() % 5;
-        }
+        auto [data, rules] = random_case(random, 400);
         CAPTURE(round);
         CAPTURE(data);
         CAPTURE(rules.block_size);
         CAPTURE(rules.records);
-        CAPTURE(recend);
-        CAPTURE(recstart);
+        CAPTURE(rules.recend);
+        CAPTURE(rules.recstart);
         Blocks blocks = cut_all(data, rules);
         REQUIRE(joined(blocks) == data);
         std::size_t at = 0;
@@ -630,27 +642,15 @@ TEST_CASE("pipe blocks: PipeBlocks: one call reads at most once, so a long recor
 TEST_CASE("pipe blocks: BlockFinder: fed byte by byte or in pieces, it finds what one search finds")
 {
     std::mt19937 random(20251203);
-    const std::vector<std::pair<std::string, std::string>> separators = {
-        {"\n", ""}, {"", ""}, {"\r\n", ""}, {"", ">"}, {"\n", ">"}, {"aa", ""}, {"ab", "ba"}, {"\n", "AB"}};
     for (int round = 0; round < 300; ++round) {
-        const auto& [recend, recstart] = separators[random() % separators.size()];
-        std::string data;
-        std::size_t length = random() % 300;
-        const std::string alphabet = "ab\n>\rAB";
-        for (std::size_t i = 0; i < length; ++i) {
-            data += alphabet[random() % alphabet.size()];
-        }
-        BlockRules rules = by_size(1 + random() % 40, recend, recstart);
-        if (random() % 4 == 0) {
-            rules.records = 1 + random() % 5;
-        }
+        auto [data, rules] = random_case(random, 300);
         std::size_t piece = random() % 2 == 0 ? 1 : 1 + random() % 9;
         CAPTURE(round);
         CAPTURE(data);
         CAPTURE(rules.block_size);
         CAPTURE(rules.records);
-        CAPTURE(recend);
-        CAPTURE(recstart);
+        CAPTURE(rules.recend);
+        CAPTURE(rules.recstart);
         CAPTURE(piece);
         // The data arrives `piece` bytes at a time; a block found is taken at once.
         fanout::BlockFinder finder(rules);
