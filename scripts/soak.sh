@@ -330,7 +330,8 @@ signal_round() {
         slow_reader <"$fifo" &
     fi
     reader_pid=$!
-    TMPDIR="$work/signal-tmp" "$FANOUT" "$mode" -j3 "yes {} | head -c 5000000; sleep $mark" ::: 1 2 3 4 5 6 \
+    # env: a script's & starts fanout with SIGINT ignored, and ignored it would stay.
+    TMPDIR="$work/signal-tmp" env --default-signal=INT "$FANOUT" "$mode" -j3 "yes {} | head -c 5000000; sleep $mark" ::: 1 2 3 4 5 6 \
         >"$fifo" 2>/dev/null &
     pid=$!
     fanout_pid=$pid

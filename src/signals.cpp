@@ -12,30 +12,52 @@ namespace fanout {
 
 namespace {
 
-sigset_t waited_signals()
+bool ignored_now(int signal)
+{
+    struct sigaction current {};
+    return ::sigaction(signal, nullptr, &current) == 0 && current.sa_handler == SIG_IGN;
+}
+
+// The inbox signals not ignored now, and SIGCHLD in any case (we set it to default).
+sigset_t signals_to_read()
 {
     sigset_t set;
     sigemptyset(&set);
-    for (int s : {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGTSTP, SIGCONT}) {
-        sigaddset(&set, s);
+    for (int signal : inbox_signals()) {
+        if (signal == SIGCHLD || !ignored_now(signal)) {
+            sigaddset(&set, signal);
+        }
     }
     return set;
 }
 
+void set_disposition(int signal, void (*handler)(int), struct sigaction* old)
+{
+    struct sigaction action {};
+    action.sa_handler = handler;
+    ::sigaction(signal, &action, old);
+}
+
 } // namespace
+
+std::vector<int> inbox_signals()
+{
+    return {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGTSTP, SIGCONT};
+}
 
 SignalInbox::SignalInbox()
 {
-    sigset_t set = waited_signals();
+    defaults_for_children(); // decided now, before SIGPIPE is ignored below
+    sigset_t set = signals_to_read();
     check_os(::sigprocmask(SIG_BLOCK, &set, &m_old_mask), "sigprocmask");
-    struct sigaction ignore {};
-    ignore.sa_handler = SIG_IGN;
-    ::sigaction(SIGPIPE, &ignore, &m_old_pipe);
+    set_disposition(SIGPIPE, SIG_IGN, &m_old_pipe);
+    set_disposition(SIGCHLD, SIG_DFL, &m_old_child);
     m_fd.reset(check_os(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK), "signalfd"));
 }
 
 SignalInbox::~SignalInbox()
 {
+    ::sigaction(SIGCHLD, &m_old_child, nullptr);
     ::sigaction(SIGPIPE, &m_old_pipe, nullptr);
     ::sigprocmask(SIG_SETMASK, &m_old_mask, nullptr);
 }
@@ -53,13 +75,15 @@ std::vector<int> SignalInbox::drain()
     return signals;
 }
 
+// The inbox signals need no reset: blocking them changed only our mask, which the
+// child clears. SIGCHLD is at its default in us, so in the child too.
 const sigset_t& SignalInbox::defaults_for_children()
 {
     static const sigset_t set = [] {
         sigset_t s;
         sigemptyset(&s);
-        for (int signal : {SIGPIPE, SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGTSTP, SIGCONT}) {
-            sigaddset(&s, signal);
+        if (!ignored_now(SIGPIPE)) {
+            sigaddset(&s, SIGPIPE);
         }
         return s;
     }();
@@ -73,9 +97,7 @@ void stop_self()
 
 void die_by_signal(int signal)
 {
-    struct sigaction deflt {};
-    deflt.sa_handler = SIG_DFL;
-    ::sigaction(signal, &deflt, nullptr);
+    set_disposition(signal, SIG_DFL, nullptr);
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, signal);

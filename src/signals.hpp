@@ -1,4 +1,5 @@
-// Signals: blocking the signals fanout waits for, and reading them from a signalfd.
+// Signals: which ones fanout reads instead of letting them act, blocking them, and
+// reading them from a signalfd.
 #pragma once
 
 #include "fd.hpp"
@@ -8,9 +9,14 @@
 
 namespace fanout {
 
-// While alive, SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGTSTP and SIGCONT are blocked and
-// arrive on fd();
-// SIGPIPE is ignored (a closed pipe is an error return, not a death). Restores both.
+// The signals fanout reads from its inbox: SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGTSTP, SIGCONT.
+std::vector<int> inbox_signals();
+
+// While alive, the inbox signals are blocked and arrive on fd(), but those that were
+// ignored when fanout started: those stay ignored, as make and ninja leave them, and
+// the jobs inherit that (nohup, a script's `&`). SIGCHLD is set to its default action
+// (ignored, the kernel would reap our children behind our back), SIGPIPE is ignored (a
+// closed pipe is an error return, not a death). Restores all three.
 class SignalInbox {
 public:
     SignalInbox();
@@ -24,12 +30,14 @@ public:
     // only wakes the reader).
     std::vector<int> drain();
 
-    // The set of signals children must start with at their default disposition.
+    // The set of signals children must start with at their default disposition: those
+    // fanout changed for itself, but not one its own caller had ignored.
     static const sigset_t& defaults_for_children();
 
 private:
     sigset_t m_old_mask{};
     struct sigaction m_old_pipe {};
+    struct sigaction m_old_child {};
     Fd m_fd;
 };
 

@@ -2,7 +2,11 @@
 # started, logs them, and fanout dies by SIGINT; a job that ignores SIGINT and SIGTERM
 # still ends by the termination sequence; a second SIGINT kills at once; SIGTERM and
 # SIGHUP; a reader that goes away (| head) stops fanout quietly by SIGPIPE; SIGTSTP
-# stops the jobs and fanout, SIGCONT resumes them.
+# stops the jobs and fanout, SIGCONT resumes them. A signal ignored when fanout starts
+# (nohup, a script's &) stays ignored, by fanout and by the jobs. Every group, also one
+# whose job has exited, goes through the whole termination sequence before fanout ends;
+# SIGUSR1 lists the running jobs; every other signal that would end fanout stops the
+# run as SIGTERM does.
 # shellcheck source=lib.sh disable=SC1083,SC2016,SC2317 # literal braces and unexpanded $ are the point; wait_until calls the small functions
 source "$(dirname "$0")/lib.sh"
 
@@ -35,17 +39,28 @@ proc_state() {
     echo "${stat%% *}"
 }
 
-# start_fanout [--stdin FILE] ARGS...: runs fanout in the background, stdout in
-# out.txt, stderr in err.txt, as a shell in a terminal would: SIGINT not ignored (bash
-# ignores it in background commands of a script). Sets FANOUT_PID.
+# start_fanout [--stdin FILE] [--ignoring SIG] ARGS...: runs fanout in the background,
+# stdout in out.txt, stderr in err.txt, as a shell in a terminal would: SIGINT and
+# SIGQUIT not ignored (bash ignores them in background commands of a script). With --ignoring, SIG is
+# ignored when fanout starts, as under nohup (HUP) or a script's & (INT: then this is
+# that very & of a script). Sets FANOUT_PID.
 start_fanout() {
-    local stdin=/dev/null
-    if [ "$1" == --stdin ]; then
-        stdin=$2
+    local stdin=/dev/null ignoring=
+    while [ "$1" == --stdin ] || [ "$1" == --ignoring ]; do
+        if [ "$1" == --stdin ]; then
+            stdin=$2
+        else
+            ignoring=$2
+        fi
         shift 2
-    fi
-    if env --default-signal=INT true 2>/dev/null; then
-        env --default-signal=INT "$FANOUT" "$@" <"$stdin" >out.txt 2>err.txt &
+    done
+    if [ -n "$ignoring" ]; then
+        (
+            trap '' "$ignoring"
+            exec "$FANOUT" "$@" <"$stdin" >out.txt 2>err.txt
+        ) &
+    elif env --default-signal=INT,QUIT true 2>/dev/null; then
+        env --default-signal=INT,QUIT "$FANOUT" "$@" <"$stdin" >out.txt 2>err.txt &
     else
         "$FANOUT" "$@" <"$stdin" >out.txt 2>err.txt &
     fi
@@ -216,6 +231,35 @@ wait_exit 20
 assert_eq "SIGCONT: the run finishes normally" 0 "$STATUS"
 assert_eq "SIGCONT: nothing on stderr" "" "$(cat err.txt)"
 kill_leftovers
+
+# --- a signal ignored at start stays ignored, by fanout and by the jobs ------------------------------
+# Each job sends itself the signal its parent ignored: it survives only if it inherited
+# the ignoring.
+all_started() {
+    local seq
+    for seq in "$@"; do
+        [ -e "started.$seq" ] || return 1
+    done
+}
+for signal in HUP INT; do
+    fresh_dir "ignored_$signal"
+    start_fanout --ignoring "$signal" -j2 "touch started.{}; sleep 1.$MARK; kill -$signal \$\$; echo done {}" ::: 1 2
+    assert_true "$signal ignored at start: both jobs started" wait_until 20 all_started 1 2
+    kill "-$signal" "$FANOUT_PID"
+    wait_exit 30
+    assert_eq "$signal ignored at start: fanout ignores it and ends normally (0)" 0 "$STATUS"
+    assert_eq "$signal ignored at start: the jobs ignore it too and run to their end" $'done 1\ndone 2' \
+        "$(sort out.txt)"
+    assert_eq "$signal ignored at start: nothing on stderr" "" "$(cat err.txt)"
+    kill_leftovers
+done
+
+# SIGCHLD is the exception: ignored, the kernel would reap the jobs before fanout could
+# see how they ended.
+fresh_dir ignored_CHLD
+run --timeout 10 perl -e '$SIG{CHLD} = "IGNORE"; exec @ARGV' "$FANOUT" -k 'echo {}; exit {}' ::: 0 3
+assert_status "CHLD ignored at start: fanout sees the jobs end; one failed (1)" 1
+assert_eq "CHLD ignored at start: their output" $'0\n3' "$OUT"
 
 assert_true "no process of this script's jobs is left" no_leftover
 

@@ -70,12 +70,13 @@ stalled_reader_case --group
 stalled_reader_case -k
 stalled_reader_case --line-buffer
 
-# A second signal while the first one's termination sequence waits kills at once.
+# A second signal while the first one's termination sequence waits kills at once. (A
+# script's & starts fanout with SIGINT ignored, which stays ignored: env gives it back.)
 mkfifo "$T/stalled2"
 sleep 1000 <"$T/stalled2" &
 reader=$!
 kill_at_exit "$reader"
-"$FANOUT" -k -j2 --termseq TERM,60000,KILL,25 "trap '' INT TERM; yes {} | head -c 2000000; sleep $MARK" ::: 1 2 \
+env --default-signal=INT "$FANOUT" -k -j2 --termseq TERM,60000,KILL,25 "trap '' INT TERM; yes {} | head -c 2000000; sleep $MARK" ::: 1 2 \
     >"$T/stalled2" 2>/dev/null &
 pid=$!
 kill_at_exit "$pid"
@@ -128,7 +129,8 @@ for mode in --group -k --line-buffer; do
         assert_eq "$mode, slow reader: 6 MB arrive" 6000000 "$(wc -c <"$T/slow.out")"
     fi
     {
-        "$FANOUT" "$mode" -j2 "seq {} 1000000 | head -c 3000000; sleep $MARK" ::: 1 2 3 2>/dev/null &
+        env --default-signal=INT "$FANOUT" "$mode" -j2 "seq {} 1000000 | head -c 3000000; sleep $MARK" ::: 1 2 3 \
+            2>/dev/null &
         echo $! >"$T/fanout.pid"
         wait
     } | slow_reader "$T/slow2.out" &
