@@ -28,8 +28,9 @@ public:
     }
     void terminate(std::uint64_t seq, const TermSeq& termseq) override { m_processes.terminate(seq, termseq); }
     void stop(int first, const TermSeq& termseq) override { m_processes.stop(first, termseq); }
-    void kill_all() override { m_processes.signal_all(SIGKILL); }
+    void kill_all() override { m_processes.kill_all(); }
     void signal_all(int signal) override { m_processes.signal_all(signal); }
+    [[nodiscard]] bool terminating() const override { return m_processes.terminating(); }
 
 private:
     const std::string& resolve(const std::string& name);

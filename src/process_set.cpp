@@ -19,6 +19,9 @@ namespace {
 constexpr std::size_t k_read_size = 64 * 1024;
 // How long children get between SIGTERM and SIGKILL when fanout itself must stop.
 constexpr long k_grace_ms = 2000;
+// How often a group whose leader has exited is checked for being empty during its
+// termination sequence: nothing tells us when its last process ends.
+constexpr auto k_group_check = std::chrono::milliseconds(20);
 
 // Sends a termination step's signal to a group; false when the group is gone.
 bool send_to_group(pid_t group, int signal)
@@ -41,6 +44,11 @@ bool advance(Termination& t, std::chrono::steady_clock::time_point now)
     t.due = now + t.steps[t.next].wait;
     ++t.next;
     return true;
+}
+
+bool group_gone(pid_t group)
+{
+    return ::kill(-group, 0) != 0 && errno == ESRCH;
 }
 
 bool readable_now(int fd)
@@ -246,6 +254,25 @@ void ProcessSet::signal_all(int signal)
     }
 }
 
+void ProcessSet::kill_all()
+{
+    for (auto& child : m_children) {
+        ::kill(-child.process.pid(), SIGKILL);
+        child.termination.reset(); // nothing is left to terminate when it is reaped
+    }
+    for (const auto& t : m_lingering) {
+        ::kill(-t.group, SIGKILL);
+    }
+    m_lingering.clear();
+    m_stopping.reset();
+}
+
+bool ProcessSet::terminating() const
+{
+    return !m_lingering.empty() || std::any_of(m_children.begin(), m_children.end(),
+                                               [](const Child& c) { return c.termination.has_value(); });
+}
+
 void ProcessSet::terminate(std::uint64_t id, const TermSeq& termseq)
 {
     for (auto& child : m_children) {
@@ -281,7 +308,9 @@ void ProcessSet::run_due_steps()
             advance(*child.termination, now);
         }
     }
-    std::erase_if(m_lingering, [now](Termination& t) { return t.due <= now && !advance(t, now); });
+    std::erase_if(m_lingering, [now](Termination& t) {
+        return group_gone(t.group) || (t.due <= now && !advance(t, now));
+    });
 }
 
 std::optional<ProcessSet::Clock::time_point> ProcessSet::next_step_due() const
@@ -299,6 +328,10 @@ std::optional<ProcessSet::Clock::time_point> ProcessSet::next_step_due() const
     }
     for (const auto& t : m_lingering) {
         consider(t);
+    }
+    if (!m_lingering.empty()) {
+        auto check = Clock::now() + k_group_check;
+        due = due ? std::min(*due, check) : check;
     }
     return due;
 }

@@ -56,6 +56,9 @@ public:
     // Sends `signal` to the process group of every running child.
     void signal_all(int signal);
 
+    // SIGKILL to every group: the running children's and those still being terminated.
+    void kill_all();
+
     // Runs `termseq` on the child's process group: each signal, then its wait unless
     // the whole group is gone. Continues on the group after the child itself exits.
     void terminate(std::uint64_t id, const TermSeq& termseq);
@@ -66,6 +69,10 @@ public:
     void stop(int first, const TermSeq& termseq);
 
     [[nodiscard]] std::size_t running() const { return m_children.size(); }
+
+    // Whether some group is still going through its termination sequence, a running
+    // child's or one whose child has exited; wait() takes its steps.
+    [[nodiscard]] bool terminating() const;
 
     using Clock = std::chrono::steady_clock;
 

@@ -85,11 +85,13 @@ RunResult Scheduler::run()
     return m_result;
 }
 
-// Every job ended and its output is written; after a signal, only what our readers
-// take at once still goes out.
+// Every job ended, no termination sequence is under way (also on what a job left
+// behind), and the output is written; after a signal, only what our readers take at
+// once still goes out.
 bool Scheduler::run_over() const
 {
-    return m_running.empty() && !may_start_more() && (m_output.idle() || m_result.signal != 0);
+    return m_running.empty() && !may_start_more() && !m_runner.terminating() &&
+           (m_output.idle() || m_result.signal != 0);
 }
 
 // One wait for whatever happens next: a job's output or exit, a signal, input, a

@@ -44,8 +44,12 @@ public:
     virtual void terminate(std::uint64_t seq, const TermSeq& termseq) = 0;
     // Stops every job: `first` (if not 0), then the sequence, also on what they leave.
     virtual void stop(int first, const TermSeq& termseq) = 0;
+    // SIGKILL to every job, and to what the jobs being terminated left behind.
     virtual void kill_all() = 0;
     virtual void signal_all(int signal) = 0;
+    // Whether a termination sequence is still under way, also on what an ended job left
+    // behind: the run is not over until it is done.
+    [[nodiscard]] virtual bool terminating() const { return false; }
     // The host that runs the jobs of `slot`, as reports name it (":" is this machine).
     [[nodiscard]] virtual std::string host_of(std::size_t /*slot*/) const { return ":"; }
 };
@@ -81,7 +85,8 @@ public:
     Scheduler(JobSource& jobs, const JobCommand& commands, Runner& runner, Output& output, Reports& reports,
               JobControl control);
 
-    // Runs every job; returns when all have ended, or the run was halted or signalled.
+    // Runs every job; returns when all have ended, or the run was halted or signalled,
+    // and no termination sequence is still under way.
     RunResult run();
 
 private:

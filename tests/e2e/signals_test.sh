@@ -261,6 +261,65 @@ run --timeout 10 perl -e '$SIG{CHLD} = "IGNORE"; exec @ARGV' "$FANOUT" -k 'echo 
 assert_status "CHLD ignored at start: fanout sees the jobs end; one failed (1)" 1
 assert_eq "CHLD ignored at start: their output" $'0\n3' "$OUT"
 
+# --- every group goes through the termination sequence, also one whose job has exited -------------------
+# Each job's shell waits for a background subshell that has a TERM trap (and, as sh
+# makes background commands do, ignores SIGINT). SIGINT ends the job's shell at once;
+# its subshell must still get the sequence's TERM and run its trap. With SIGTERM, the
+# trap takes a while: its group must not be killed meanwhile.
+lingering_job() {
+    echo "(trap '$1echo {} >> $PWD/cleaned; exit' TERM; sleep 60.$MARK & wait) & wait"
+}
+joblog_lines() {
+    [ "$(line_count log.tsv 2>/dev/null)" -ge "$1" ]
+}
+for signal in INT TERM; do
+    fresh_dir "lingering_$signal"
+    if [ $signal == INT ]; then
+        start_fanout -j3 --joblog log.tsv "$(lingering_job '')" ::: 1 2 3
+    else
+        start_fanout -j3 --joblog log.tsv --termseq TERM,5000,KILL,25 "$(lingering_job 'sleep 0.3; ')" ::: 1 2 3
+    fi
+    assert_true "lingering groups, SIG$signal: the 3 jobs' sleeps run" wait_until 20 at_least_markers 3
+    kill "-$signal" "$FANOUT_PID"
+    wait_exit 30
+    expected_status=$((128 + $(kill -l "$signal")))
+    assert_eq "lingering groups, SIG$signal: fanout dies by it ($expected_status)" "$expected_status" "$STATUS"
+    assert_eq "lingering groups, SIG$signal: every job's TERM trap ran (3 of 3)" $'1\n2\n3' \
+        "$(sort -u cleaned 2>/dev/null)"
+    assert_true "lingering groups, SIG$signal: no process is left" wait_until 5 no_leftover
+    assert_eq "lingering groups, SIG$signal: the 3 jobs are logged" 4 "$(line_count log.tsv)"
+    kill_leftovers
+done
+
+# The sequence's delays hold for a group whose job has exited: its process ignores
+# TERM, so only the KILL after both waits (3 s in all) ends it, and fanout with it.
+stubborn_lingering_job="(trap '' TERM; exec sleep 60.$MARK) & wait; : {}"
+fresh_dir lingering_delays
+start_fanout --joblog log.tsv --termseq TERM,1500,TERM,1500,KILL,25 "$stubborn_lingering_job" ::: x
+assert_true "lingering delays: the job's sleep runs" wait_until 20 at_least_markers 1
+kill -INT "$FANOUT_PID"
+wait_exit 30
+assert_eq "lingering delays: fanout dies by SIGINT (130)" 130 "$STATUS"
+assert_ge "lingering delays: fanout waited out the sequence's 3 s before the KILL (ms)" 2500 "$ELAPSED_MS"
+assert_true "lingering delays: the KILL ended the process left behind" wait_until 5 no_leftover
+kill_leftovers
+
+# A second signal kills a group whose job has exited at once, too.
+fresh_dir lingering_second
+start_fanout --joblog log.tsv --termseq TERM,60000,KILL,25 "$stubborn_lingering_job" ::: x
+assert_true "lingering, second SIGINT: the job's sleep runs" wait_until 20 at_least_markers 1
+kill -INT "$FANOUT_PID"
+assert_true "lingering, second SIGINT: the job's shell has ended (logged)" wait_until 20 joblog_lines 2
+assert_eq "lingering, second SIGINT: fanout waits for the group left behind (it ignores TERM)" 1 \
+    "$(kill -0 "$FANOUT_PID" 2>/dev/null && echo 1)"
+assert_eq "lingering, second SIGINT: that group still runs" 1 "$(marker_count)"
+kill -INT "$FANOUT_PID"
+wait_exit 20
+assert_eq "lingering, second SIGINT: fanout ends by SIGINT (130)" 130 "$STATUS"
+assert_le "lingering, second SIGINT: ends at once, not after the sequence's 60 s (ms)" 10000 "$ELAPSED_MS"
+assert_true "lingering, second SIGINT: the group left behind is killed" wait_until 5 no_leftover
+kill_leftovers
+
 assert_true "no process of this script's jobs is left" no_leftover
 
 end_of_tests

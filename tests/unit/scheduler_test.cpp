@@ -154,6 +154,7 @@ public:
     void stop(int first, const TermSeq&) override { stops.push_back(first); }
     void kill_all() override { ++kills; }
     void signal_all(int signal) override { signalled.push_back(signal); }
+    [[nodiscard]] bool terminating() const override { return terminating_waits > 0; }
 
     // Ends job `seq` with wait status `status`, after it printed `output`.
     void finish(ProcessEvents& events, std::uint64_t seq, int status, const std::string& output)
@@ -220,6 +221,7 @@ public:
     Script script = [](FakeRunner& runner, ProcessEvents& events) { runner.finish_oldest(events); };
     std::map<std::uint64_t, int> start_errors;          // job -> errno start() returns
     std::map<std::uint64_t, std::vector<int>> statuses; // job -> wait status of each attempt
+    int terminating_waits = 0; // waits a termination sequence is still under way
 
     // What the runner saw.
     std::vector<StartedJob> started;
@@ -518,6 +520,30 @@ TEST_CASE("Scheduler: a second signal kills the jobs")
     CHECK(rig.runner.kills == 1);
     CHECK(rig.runner.started.size() == 2);
     CHECK(rig.runner.running.empty());
+}
+
+TEST_CASE("Scheduler: a stopped run ends only when no termination sequence is under way")
+{
+    Rig rig(numbered(10));
+    int round = 0;
+    int waits_after_jobs = 0;
+    rig.runner.script = [&](FakeRunner& runner, ProcessEvents& events) {
+        if (++round == 1) {
+            events.on_signal(SIGINT);
+            runner.terminating_waits = 3; // what the jobs leave behind is still being terminated
+        } else if (!runner.running.empty()) {
+            runner.finish(events, runner.running.front(), killed_by(SIGINT), "");
+        } else {
+            ++waits_after_jobs;
+            --runner.terminating_waits;
+        }
+    };
+    RunResult result = rig.run(2);
+    CHECK(result.signal == SIGINT);
+    CHECK(rig.runner.running.empty());
+    CHECK(waits_after_jobs == 3);
+    CHECK(rig.runner.terminating_waits == 0);
+    CHECK(rig.runner.kills == 0);
 }
 
 TEST_CASE("Scheduler: SIGCONT is passed on to the jobs, and nothing stops")
