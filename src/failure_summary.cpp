@@ -71,11 +71,15 @@ void FailureSummary::job_finished(const JobRecord& job)
     }
     ++m_failed;
     if (m_lines.size() < k_listed) {
-        std::string command = printable(job.command, k_command_width);
         std::string id = printable(job.id, std::string::npos);
         std::string task = id.empty() ? std::string() : "task \"" + id + "\", ";
-        m_lines.push_back("  job " + std::to_string(job.seq) + " (" + task + how_it_failed(job) + "): " + command);
+        m_lines.push_back(job_line(job.seq, task + how_it_failed(job), job.command));
     }
+}
+
+std::string job_line(std::uint64_t seq, const std::string& state, const std::string& command)
+{
+    return "  job " + std::to_string(seq) + " (" + state + "): " + printable(command, k_command_width);
 }
 
 void FailureSummary::run_finished(const RunProgress& progress)

@@ -34,4 +34,8 @@ std::string printable(std::string_view text, std::size_t width);
 // "exit 3", "signal KILL", "timed out", "command not found": how a job failed.
 std::string how_it_failed(const JobRecord& job);
 
+// "  job 3 (exit 1): make -C lib": a job on one line, its command printable() and cut
+// after 120 bytes.
+std::string job_line(std::uint64_t seq, const std::string& state, const std::string& command);
+
 } // namespace fanout

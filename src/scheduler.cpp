@@ -1,6 +1,7 @@
 #include "scheduler.hpp"
 
 #include "exit_codes.hpp"
+#include "failure_summary.hpp"
 #include "resource_limits.hpp"
 #include "signals.hpp"
 
@@ -10,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
 
 namespace fanout {
@@ -39,6 +41,14 @@ constexpr unsigned k_max_resource_retries = 50;
 // --timeout N% needs a few finished jobs for a median, and remembers this many.
 constexpr std::size_t k_min_runtimes = 3;
 constexpr std::size_t k_max_runtimes = 1001;
+
+// The signal a stopping run first passes on to the jobs: INT, TERM, HUP and QUIT, which
+// ask a whole terminal or session to stop; the others (USR2, ALRM, XCPU...) mean
+// nothing to a job: 0, the termination sequence alone.
+int passed_on(int signal)
+{
+    return signal == SIGINT || signal == SIGTERM || signal == SIGHUP || signal == SIGQUIT ? signal : 0;
+}
 
 std::chrono::milliseconds until(std::chrono::steady_clock::time_point when)
 {
@@ -532,10 +542,16 @@ void Scheduler::on_exit(std::uint64_t seq, const ExitInfo& exit)
     finish(take_record(attempt, &exit));
 }
 
-// INT/TERM/HUP: start nothing more, pass it on, then the termination sequence; a
-// second one kills at once. TSTP/CONT: the jobs stop and continue with us.
+// USR1: list the running jobs. TSTP/CONT: the jobs stop and continue with us. Any
+// other signal (INT, TERM, HUP, QUIT, USR2, ALRM...: the inbox has only those that
+// would end us) stops the run: start nothing more, pass it on (see passed_on), then
+// the termination sequence; a second one kills at once.
 void Scheduler::on_signal(int signal)
 {
+    if (signal == SIGUSR1) {
+        list_running();
+        return;
+    }
     if (signal == SIGTSTP) {
         m_runner.signal_all(SIGTSTP);
         stop_self();
@@ -549,9 +565,31 @@ void Scheduler::on_signal(int signal)
         m_result.signal = signal;
         m_stop_starting = true;
         m_retry.clear();
-        m_runner.stop(signal, m_control.termseq);
+        m_runner.stop(passed_on(signal), m_control.termseq);
     } else {
         m_runner.kill_all();
+    }
+}
+
+// Which jobs run, for how long, as what command: GNU parallel lists them on SIGUSR1 too.
+void Scheduler::list_running()
+{
+    std::vector<const Attempt*> attempts;
+    for (const auto& [seq, attempt] : m_running) {
+        attempts.push_back(&attempt);
+    }
+    std::sort(attempts.begin(), attempts.end(),
+              [](const Attempt* a, const Attempt* b) { return a->spec.seq < b->spec.seq; });
+    std::size_t count = attempts.size();
+    m_output.say(count == 0
+                     ? std::string("fanout: no job is running")
+                     : "fanout: " + std::to_string(count) + (count == 1 ? " job" : " jobs") + " running:");
+    auto now = Clock::now();
+    for (const Attempt* attempt : attempts) {
+        char runtime[32];
+        std::snprintf(runtime, sizeof runtime, "running %.1fs",
+                      std::chrono::duration<double>(now - attempt->started).count());
+        m_output.say(job_line(attempt->spec.seq, runtime, attempt->command));
     }
 }
 

@@ -135,6 +135,7 @@ private:
     void on_output(std::uint64_t seq, Stream stream, std::string_view data) override;
     void on_exit(std::uint64_t seq, const ExitInfo& exit) override;
     void on_signal(int signal) override;
+    void list_running();
     void on_input_drained(std::uint64_t seq) override;
 
     JobSource& m_jobs;

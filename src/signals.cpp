@@ -2,6 +2,7 @@
 
 #include "error.hpp"
 
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -42,7 +43,15 @@ void set_disposition(int signal, void (*handler)(int), struct sigaction* old)
 
 std::vector<int> inbox_signals()
 {
-    return {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGTSTP, SIGCONT};
+    std::vector<int> signals = {SIGCHLD, SIGTSTP, SIGCONT,   SIGHUP,  SIGINT,  SIGQUIT, SIGTERM, SIGUSR1,
+                                SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ, SIGPWR,  SIGIO};
+#ifdef SIGSTKFLT // not on every architecture
+    signals.push_back(SIGSTKFLT);
+#endif
+    for (int signal = SIGRTMIN; signal <= SIGRTMAX; ++signal) {
+        signals.push_back(signal);
+    }
+    return signals;
 }
 
 SignalInbox::SignalInbox()
@@ -97,6 +106,8 @@ void stop_self()
 
 void die_by_signal(int signal)
 {
+    struct rlimit no_core {};
+    ::setrlimit(RLIMIT_CORE, &no_core);
     set_disposition(signal, SIG_DFL, nullptr);
     sigset_t set;
     sigemptyset(&set);

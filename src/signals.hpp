@@ -9,7 +9,11 @@
 
 namespace fanout {
 
-// The signals fanout reads from its inbox: SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGTSTP, SIGCONT.
+// The signals fanout reads from its inbox: SIGCHLD, SIGTSTP, SIGCONT, and every signal
+// whose default action would end fanout (so that none can end it and leave its jobs
+// running), but KILL and STOP (they cannot be caught), the faults SEGV, BUS, FPE, ILL,
+// TRAP, SYS and ABRT (raised by what fanout itself did: they must act at once) and
+// PIPE (ignored: a reader that went away shows as a write error).
 std::vector<int> inbox_signals();
 
 // While alive, the inbox signals are blocked and arrive on fd(), but those that were
@@ -44,7 +48,8 @@ private:
 // Stops this process (SIGSTOP) until someone sends SIGCONT.
 void stop_self();
 
-// Dies by `signal` as if never caught, so the parent (shell, make) sees it.
+// Dies by `signal` as if never caught, so the parent (shell, make) sees it; without a
+// core dump, which would describe nothing but a deliberate exit.
 [[noreturn]] void die_by_signal(int signal);
 
 } // namespace fanout

@@ -320,6 +320,41 @@ assert_le "lingering, second SIGINT: ends at once, not after the sequence's 60 s
 assert_true "lingering, second SIGINT: the group left behind is killed" wait_until 5 no_leftover
 kill_leftovers
 
+# --- SIGUSR1 lists the running jobs; the run goes on --------------------------------------------------------
+fresh_dir sigusr1
+start_fanout -j2 "touch started.{}; sleep 3.$MARK; echo done {}" ::: a b c
+assert_true "SIGUSR1: two jobs run" wait_until 20 all_started a b
+kill -USR1 "$FANOUT_PID"
+listed() { grep -q '^  job 2 ' err.txt; }
+assert_true "SIGUSR1: the listing appears on stderr" wait_until 10 listed
+wait_exit 30
+assert_eq "SIGUSR1: the run goes on to its normal end (0)" 0 "$STATUS"
+assert_eq "SIGUSR1: every job ran" $'done a\ndone b\ndone c' "$(sort out.txt)"
+assert_eq "SIGUSR1: a heading and one line per running job, nothing else" 3 "$(line_count err.txt)"
+assert_eq "SIGUSR1: the heading" "fanout: 2 jobs running:" "$(head -n 1 err.txt)"
+assert_match "SIGUSR1: job 1's line: seq, run time, command" \
+    "^  job 1 \(running [0-9]+\.[0-9]s\): touch started\.a; sleep 3\.$MARK; echo done a\$" "$(sed -n 2p err.txt)"
+assert_match "SIGUSR1: job 2's line" "^  job 2 \(running [0-9]+\.[0-9]s\): touch started\.b; " "$(sed -n 3p err.txt)"
+kill_leftovers
+
+# --- every other signal that would end fanout stops the run as SIGTERM does -------------------------------------
+# Dying by QUIT, XCPU or XFSZ would dump core where that is allowed: fanout dumps none
+# (the jobs, which get SIGQUIT, may not either: any core file is fanout's).
+ulimit -S -c unlimited 2>/dev/null
+for signal in USR2 ALRM VTALRM PROF XCPU XFSZ PWR IO QUIT RTMIN RTMAX; do
+    fresh_dir "stop_$signal"
+    start_fanout --joblog log.tsv -j2 "ulimit -c 0; sleep 60.$MARK & sleep 60.$MARK; : {}" ::: a b
+    assert_true "SIG$signal: the jobs are running" wait_until 20 at_least_markers 4
+    kill "-$signal" "$FANOUT_PID"
+    wait_exit 20
+    expected_status=$((128 + $(kill -l "$signal")))
+    assert_eq "SIG$signal: fanout dies by it ($expected_status)" "$expected_status" "$STATUS"
+    assert_true "SIG$signal: no process of the run is left" wait_until 5 no_leftover
+    assert_eq "SIG$signal: both jobs are logged" 3 "$(line_count log.tsv)"
+    assert_eq "SIG$signal: no core file" "" "$(find . -name 'core*')"
+    kill_leftovers
+done
+
 assert_true "no process of this script's jobs is left" no_leftover
 
 end_of_tests

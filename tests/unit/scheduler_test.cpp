@@ -221,7 +221,7 @@ public:
     Script script = [](FakeRunner& runner, ProcessEvents& events) { runner.finish_oldest(events); };
     std::map<std::uint64_t, int> start_errors;          // job -> errno start() returns
     std::map<std::uint64_t, std::vector<int>> statuses; // job -> wait status of each attempt
-    int terminating_waits = 0; // waits a termination sequence is still under way
+    int terminating_waits = 0;                          // waits a termination sequence is still under way
 
     // What the runner saw.
     std::vector<StartedJob> started;
@@ -544,6 +544,53 @@ TEST_CASE("Scheduler: a stopped run ends only when no termination sequence is un
     CHECK(waits_after_jobs == 3);
     CHECK(rig.runner.terminating_waits == 0);
     CHECK(rig.runner.kills == 0);
+}
+
+TEST_CASE("Scheduler: SIGUSR1 lists the running jobs on stderr, and the run goes on")
+{
+    Rig rig({"a", "b", "c"});
+    int round = 0;
+    rig.runner.script = [&round](FakeRunner& runner, ProcessEvents& events) {
+        if (++round == 1) {
+            events.on_signal(SIGUSR1);
+            return;
+        }
+        runner.finish_oldest(events);
+    };
+    RunResult result = rig.run(2);
+    CHECK(result.signal == 0);
+    CHECK(result.succeeded == 3);
+    CHECK(rig.runner.stops.empty());
+    CHECK(rig.runner.signalled.empty());
+    std::string err = rig.err.text();
+    CAPTURE(err);
+    // A heading, then per job: its seq, how long it has run (so far: "0.0s" on most
+    // machines), its command.
+    CHECK(err.starts_with("fanout: 2 jobs running:\n  job 1 (running "));
+    CHECK(err.find("s): echo a\n  job 2 (running ") != std::string::npos);
+    CHECK(err.ends_with("s): echo b\n"));
+    CHECK(std::count(err.begin(), err.end(), '\n') == 3);
+}
+
+TEST_CASE("Scheduler: every other signal stops the run; INT, TERM, HUP and QUIT are passed on first")
+{
+    for (int signal : {SIGQUIT, SIGUSR2, SIGALRM, SIGXCPU, SIGRTMIN}) {
+        CAPTURE(signal);
+        Rig rig(numbered(10));
+        int round = 0;
+        rig.runner.script = [&round, signal](FakeRunner& runner, ProcessEvents& events) {
+            if (++round == 1) {
+                events.on_signal(signal);
+                return;
+            }
+            runner.finish(events, runner.running.front(), killed_by(SIGTERM), "");
+        };
+        RunResult result = rig.run(3);
+        CHECK(result.signal == signal);
+        CHECK(rig.runner.stops == std::vector<int>{signal == SIGQUIT ? SIGQUIT : 0});
+        CHECK(rig.runner.started.size() == 3);
+        CHECK(rig.runner.kills == 0);
+    }
 }
 
 TEST_CASE("Scheduler: SIGCONT is passed on to the jobs, and nothing stops")
