@@ -70,6 +70,16 @@ private:
 
 Fd open_temp_file()
 {
+    Fd file = try_open_temp_file();
+    if (!file) {
+        int error = errno;
+        throw Error(os_error("cannot create a temp file in " + temp_dir() + " to hold job output", error));
+    }
+    return file;
+}
+
+Fd try_open_temp_file()
+{
     std::string dir = temp_dir();
     int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
     if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
@@ -78,9 +88,6 @@ Fd open_temp_file()
         if (fd >= 0) {
             ::unlink(path.c_str());
         }
-    }
-    if (fd < 0) {
-        throw Error(os_error("cannot create a temp file in " + dir + " to hold job output"));
     }
     return Fd(fd);
 }
@@ -155,13 +162,14 @@ void OutputBuffer::append(std::string_view data)
 // need be). On failure nothing moved is lost: the caller keeps `data` in memory.
 bool OutputBuffer::spill(std::string_view data)
 {
-    try {
+    if (!m_file) {
+        m_file = try_open_temp_file();
         if (!m_file) {
-            m_file = open_temp_file();
+            int error = errno;
+            m_budget->spill_problem =
+                os_error("cannot create a temp file in " + temp_dir() + " to hold job output", error);
+            return false;
         }
-    } catch (const Error& e) {
-        m_budget->spill_problem = e.what();
-        return false;
     }
     std::string_view held = std::string_view(m_memory).substr(m_memory_read);
     if (!held.empty()) {

@@ -84,5 +84,7 @@ private:
 
 // Opens an unlinked temp file in $TMPDIR (or /tmp). Throws Error naming the directory.
 Fd open_temp_file();
+// The same without throwing: an invalid Fd, errno set, when there is none.
+Fd try_open_temp_file();
 
 } // namespace fanout
