@@ -25,6 +25,7 @@ ReadStatus Batcher::next(JobSpec& job, bool may_block)
     }
     job.origin = m_record.origin();
     job.too_long = false;
+    job.error = std::move(m_record.error);
     return status;
 }
 
@@ -63,11 +64,26 @@ void Batcher::emit(JobSpec& job)
     m_record_columns.clear();
 }
 
+// A record that cannot make a job is a job of its own, which reports why; the batch
+// before it goes first.
+ReadStatus Batcher::emit_failed(JobSpec& job)
+{
+    if (m_batch_records == 0) {
+        m_batch.origin = m_record.origin();
+        m_batch.error = std::move(m_record.error);
+        m_pending = false;
+        ++m_batch_records;
+    }
+    emit(job);
+    return ReadStatus::record;
+}
+
 // The next record: one given back by the last batch, else from the input.
 ReadStatus Batcher::take_record(bool may_block)
 {
     if (!m_returned.empty()) {
         m_record.columns = std::move(m_returned.front().columns);
+        m_record.error = std::move(m_returned.front().error);
         m_returned.pop_front();
         return ReadStatus::record;
     }
@@ -87,6 +103,9 @@ ReadStatus Batcher::next_batch(JobSpec& job, bool may_block)
                 return ReadStatus::record;
             }
             m_pending = true;
+        }
+        if (!m_record.error.empty()) {
+            return emit_failed(job);
         }
         if (m_batch_records == 0) {
             m_batch_size = m_command->base_size(m_seq + 1);

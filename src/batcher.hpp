@@ -29,6 +29,7 @@ private:
     ReadStatus next_batch(JobSpec& job, bool may_block);
     ReadStatus take_record(bool may_block);
     void emit(JobSpec& job);
+    ReadStatus emit_failed(JobSpec& job);
     void shrink_to_fit();
 
     Input& m_input;

@@ -16,6 +16,26 @@ std::vector<std::string> read_all(RecordReader& reader)
     return values;
 }
 
+// Perl's \s without Unicode: what GNU parallel's --trim removes.
+bool is_perl_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+void trim_white_space(std::string& column)
+{
+    std::size_t end = column.size();
+    while (end > 0 && is_perl_space(column[end - 1])) {
+        --end;
+    }
+    std::size_t begin = 0;
+    while (begin < end && is_perl_space(column[begin])) {
+        ++begin;
+    }
+    column.erase(end);
+    column.erase(0, begin);
+}
+
 } // namespace
 
 Input::Input(const Options& options) : m_link(options.link)
@@ -39,9 +59,7 @@ Input::Input(const Options& options) : m_link(options.link)
         }
         m_sources.push_back(std::move(source));
     }
-    if (options.colsep) {
-        m_colsep.emplace(*options.colsep, std::regex::ECMAScript | std::regex::optimize);
-    }
+    m_colsep = options.colsep;
     m_odometer.assign(m_sources.size(), 0);
     for (std::size_t i = 1; i < m_sources.size(); ++i) {
         m_link_length = std::max(m_link_length, m_sources[i].values.size());
@@ -104,24 +122,25 @@ ReadStatus Input::next_first(std::string& value, bool may_block)
     return ReadStatus::record;
 }
 
-void Input::append_columns(Record& record, const std::string& value) const
+// As GNU parallel: Perl's split, then (its --trim default with --colsep) white space
+// trimmed off both ends of each column. An empty value is one empty column.
+void Input::append_columns(Record& record, const std::string& value)
 {
-    if (!m_colsep) {
+    if (!m_colsep || value.empty()) {
         record.columns.push_back(value);
         return;
     }
-    // Every separator splits, so "a," is two columns, the second empty.
-    auto begin = value.cbegin();
-    std::smatch match;
-    // After the first separator, ^ and \b must see the text before `begin`.
-    auto flags = [&] { return begin == value.cbegin() ? std::regex_constants::match_default
-                                                      : std::regex_constants::match_prev_avail; };
-    while (begin != value.cend() && std::regex_search(begin, value.cend(), match, *m_colsep, flags()) &&
-           match.length(0) > 0) {
-        record.columns.emplace_back(begin, match[0].first);
-        begin = match[0].second;
+    std::size_t first = record.columns.size();
+    if (perl_split(*m_colsep, value, record.columns) == Regex::Found::limit) {
+        record.columns.resize(first);
+        record.columns.push_back(value);
+        record.error = "--colsep '" + m_colsep->pattern() + "': " + m_colsep->limit_reached() +
+                       " (the record is not split)";
+        return;
     }
-    record.columns.emplace_back(begin, value.cend());
+    for (std::size_t i = first; i < record.columns.size(); ++i) {
+        trim_white_space(record.columns[i]);
+    }
 }
 
 // Steps the later sources' positions, last fastest; false when all combinations are done.
@@ -141,8 +160,8 @@ ReadStatus Input::next(Record& record, bool may_block)
     if (m_ended) {
         return ReadStatus::end;
     }
-    bool any_empty = std::any_of(m_sources.begin() + 1, m_sources.end(),
-                                 [](const Source& s) { return s.values.empty(); });
+    bool any_empty =
+        std::any_of(m_sources.begin() + 1, m_sources.end(), [](const Source& s) { return s.values.empty(); });
     if (m_need_first || any_empty) {
         ReadStatus status = any_empty ? ReadStatus::end : next_first(m_first_value, may_block);
         if (status != ReadStatus::record) {
@@ -153,6 +172,7 @@ ReadStatus Input::next(Record& record, bool may_block)
         std::fill(m_odometer.begin(), m_odometer.end(), 0);
     }
     record.columns.clear();
+    record.error.clear();
     append_columns(record, m_first_value);
     std::size_t index = m_first_index - 1;
     for (std::size_t i = 1; i < m_sources.size(); ++i) {

@@ -4,10 +4,10 @@
 
 #include "options.hpp"
 #include "record_reader.hpp"
+#include "regex.hpp"
 
 #include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -18,6 +18,7 @@ struct Record {
     std::vector<std::string> columns;
     const std::string* source = nullptr; // the first source's name, for messages
     std::size_t number = 0;              // 1-based record number in that source
+    std::string error; // not empty: no job can be made of it (its --colsep split failed), and why
 
     [[nodiscard]] std::string origin() const { return *source + " record " + std::to_string(number); }
 };
@@ -46,11 +47,11 @@ private:
     };
 
     ReadStatus next_first(std::string& value, bool may_block);
-    void append_columns(Record& record, const std::string& value) const;
+    void append_columns(Record& record, const std::string& value);
     bool advance_odometer();
 
     std::vector<Source> m_sources;
-    std::optional<std::regex> m_colsep;
+    std::optional<Regex> m_colsep;
     bool m_link = false;
     std::size_t m_first_index = 0;      // values taken from the first source
     std::vector<std::size_t> m_odometer; // cartesian: position in each later source

@@ -68,6 +68,10 @@ std::variant<Command, CannotRun> JobCommand::task_command(const Task& task) cons
 
 std::variant<Command, CannotRun> JobCommand::build(const JobSpec& job, std::size_t slot) const
 {
+    if (!job.error.empty()) {
+        return CannotRun{"fanout: job " + std::to_string(job.seq) + " (" + job.origin + "): " + job.error,
+                         k_exit_cannot_run};
+    }
     Command command;
     if (job.task) {
         auto built = task_command(*job.task);

@@ -13,7 +13,6 @@
 #include <charconv>
 #include <cstdlib>
 #include <iostream>
-#include <regex>
 
 namespace fanout {
 
@@ -334,16 +333,8 @@ void set_records(Options& options, const RawOptions& raw)
         throw Error("-0/--null and -d/--delimiter exclude each other");
     }
     options.delimiter = raw.null ? '\0' : raw.delimiter ? parse_delimiter(*raw.delimiter) : '\n';
-    if (raw.colsep) {
-        try {
-            std::regex check(*raw.colsep, std::regex::ECMAScript);
-        } catch (const std::regex_error& e) {
-            throw Error("--colsep: invalid regular expression '" + *raw.colsep + "': " + e.what());
-        }
-        if (raw.colsep->empty()) {
-            throw Error("--colsep: the regular expression is empty");
-        }
-        options.colsep = raw.colsep;
+    if (raw.colsep) { // Perl's split reads /^/ as /^/m
+        options.colsep.emplace(*raw.colsep, "--colsep", Regex::Flags{.multiline = *raw.colsep == "^"});
     }
 }
 
@@ -488,8 +479,10 @@ void check_ssh_words(const std::vector<std::string>& words)
 
 bool is_variable_name(const std::string& name)
 {
-    static const std::regex k_name("[A-Za-z_][A-Za-z0-9_]*");
-    return std::regex_match(name, k_name);
+    // [A-Za-z_][A-Za-z0-9_]*, in ASCII whatever the locale.
+    auto is_letter = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; };
+    auto is_word = [&](char c) { return is_letter(c) || (c >= '0' && c <= '9'); };
+    return !name.empty() && is_letter(name[0]) && std::all_of(name.begin(), name.end(), is_word);
 }
 
 // --workdir .: our directory, as a path below the home directory where it is one.

@@ -1,6 +1,7 @@
 // Options: everything the command line says, parsed and validated, nothing run yet.
 #pragma once
 
+#include "regex.hpp"
 #include "ssh_login.hpp"
 
 #include <cstddef>
@@ -29,7 +30,7 @@ struct Options {
 
     // Records.
     char delimiter = '\n';
-    std::optional<std::string> colsep; // ECMAScript regex
+    std::optional<Regex> colsep; // compiled once; each user copies it
 
     // Templates.
     std::string replace_str = "{}";

@@ -206,7 +206,7 @@ TEST_CASE("Input: --colsep splits each value into columns")
         std::vector<SourceSpec> sources{args(std::move(values))};
         sources.insert(sources.end(), more.begin(), more.end());
         Options options = options_of(std::move(sources));
-        options.colsep = ",\\s*";
+        options.colsep.emplace(",\\s*", "--colsep");
         return read_all(options);
     };
     CHECK(split({"a, b,c", "d"}) == Records{{"a", "b", "c"}, {"d"}});
