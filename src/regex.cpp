@@ -7,6 +7,7 @@
 
 #include <time.h>
 
+#include <algorithm>
 #include <array>
 
 namespace fanout {
@@ -15,7 +16,7 @@ namespace {
 
 // PCRE2's limits bound the work at one start position; ordinary patterns on lines of
 // many megabytes stay far below them.
-constexpr std::uint32_t k_match_limit = 1'000'000;     // backtracking steps
+constexpr std::uint32_t k_match_limit = 10'000'000;    // backtracking steps
 constexpr std::uint32_t k_depth_limit = 10'000'000;    // nested backtracking points
 constexpr std::uint32_t k_heap_limit_kib = 256 * 1024; // the interpreter's backtracking memory
 // The JIT's stack grows to this (as memory is touched), for a repeated group over a
@@ -24,8 +25,9 @@ constexpr std::size_t k_jit_stack_start = 32 * 1024;
 constexpr std::size_t k_jit_stack_max = 256 * 1024 * 1024;
 // Work at every start position can add up: \w*\d on a line of letters costs the rest of
 // the line at each one (40 s for 200 KB, hours for 10 MB). So a search tries start
-// positions a window at a time, and gives up when its CPU time is spent.
-constexpr std::size_t k_window = 1024; // at most k_window * k_match_limit steps between checks
+// positions a window at a time, and gives up when its CPU time is spent. The windows
+// grow from one start position: the last one costs at most what all before it did.
+constexpr std::size_t k_max_window = 4096;
 constexpr double k_cpu_seconds = 10;
 
 double thread_cpu_seconds()
@@ -156,9 +158,10 @@ Regex::Found Regex::find(std::string_view subject, std::size_t start, Search sea
     std::uint32_t partial = search.partial ? PCRE2_PARTIAL_HARD : 0;
     std::uint32_t options = partial | (search.not_empty_at_start ? PCRE2_NOTEMPTY_ATSTART : 0);
     double deadline = thread_cpu_seconds() + k_cpu_seconds;
-    for (std::size_t from = start;; from += k_window, options = partial) {
-        // Matches start in [from, from + k_window) and may end anywhere after.
-        pcre2_set_offset_limit(m_state->context, from + k_window - 1);
+    std::size_t window = 1;
+    for (std::size_t from = start;; from += window, window = std::min(2 * window, k_max_window), options = partial) {
+        // Matches start in [from, from + window) and may end anywhere after.
+        pcre2_set_offset_limit(m_state->context, from + window - 1);
         int rc = pcre2_match(m_compiled->code, text, subject.size(), from, options, m_state->data,
                              m_state->context);
         if (rc >= 0) {
@@ -171,7 +174,7 @@ Regex::Found Regex::find(std::string_view subject, std::size_t start, Search sea
             m_state->limit_reached = limit_phrase(rc);
             return Found::limit;
         }
-        if (from + k_window > subject.size()) {
+        if (from + window > subject.size()) {
             return Found::none;
         }
         if (thread_cpu_seconds() > deadline) {
