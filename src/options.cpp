@@ -88,6 +88,7 @@ struct RawOptions {
     std::optional<std::string> recstart;
     std::optional<std::string> header;
     bool round_robin = false;
+    bool regexp = false;
     std::optional<std::string> tasks;
     std::vector<std::string> sshlogins;
     std::vector<std::string> sshloginfiles;
@@ -109,7 +110,7 @@ void add_input_options(CLI::App& app, RawOptions& raw)
     app.add_flag("-0,--null", raw.null, "Records end with NUL, not newline")->group(group);
     app.add_option("-d,--delimiter", raw.delimiter, "Records end with DELIM (one byte; \\n, \\t, \\0, \\\\ allowed)")
         ->type_name("DELIM")->group(group);
-    app.add_option("-C,--colsep", raw.colsep, "Split each record into columns {1} {2} ... at REGEX")
+    app.add_option("-C,--colsep", raw.colsep, "Split each record into columns {1} {2} ... at REGEX (Perl syntax)")
         ->type_name("REGEX")->group(group);
     app.add_flag("--link,--xapply", raw.link, "Pair input sources value by value (shorter ones wrap around) instead of combining them all")
         ->group(group);
@@ -127,6 +128,8 @@ void add_stream_options(CLI::App& app, RawOptions& raw)
     app.add_option("--recend", raw.recend, "--pipe: records end with STR (default \\n; '' cuts anywhere)")
         ->type_name("STR")->group(group);
     app.add_option("--recstart", raw.recstart, "--pipe: records start with STR")->type_name("STR")->group(group);
+    app.add_flag("--regexp,--regex", raw.regexp, "--pipe: --recend and --recstart are Perl regular expressions")
+        ->group(group);
     app.add_option("--header", raw.header, "--pipe: repeat the first N records before every block")
         ->type_name("N")->group(group);
     app.add_flag("--round-robin,--roundrobin", raw.round_robin, "--pipe: start one job per slot and feed blocks to them in turn")
@@ -260,7 +263,8 @@ constexpr OptionGroup k_groups[] = {
     {"--group -k --keep-order --line-buffer --lb -u --ungroup --color --colour --tag --tagstring", add_output_options},
     {"--joblog --resume --resume-failed --results --results-output --junit --progress --bar --eta",
      add_report_options},
-    {"--pipe --spreadstdin --block --block-size --recend --recstart --header --round-robin --roundrobin --tasks",
+    {"--pipe --spreadstdin --block --block-size --recend --recstart --regexp --regex --header --round-robin "
+     "--roundrobin --tasks",
      add_stream_options},
     {"-S --sshlogin --sshloginfile --slf --ssh --env --workdir --wd --transferfile --tf --transfer --return "
      "--cleanup --trc",
@@ -408,7 +412,7 @@ void set_pipe(Options& options, const RawOptions& raw)
     if (!raw.pipe) {
         for (const auto& [given, name] : {std::pair{raw.block.has_value(), "--block"}, {raw.recend.has_value(), "--recend"},
                                           {raw.recstart.has_value(), "--recstart"}, {raw.header.has_value(), "--header"},
-                                          {raw.round_robin, "--round-robin"}}) {
+                                          {raw.round_robin, "--round-robin"}, {raw.regexp, "--regexp"}}) {
             if (given) {
                 throw Error(std::string(name) + " needs --pipe");
             }
@@ -430,11 +434,17 @@ void set_pipe(Options& options, const RawOptions& raw)
             throw Error("--block: the size must be at least 1 byte");
         }
     }
+    options.regexp = raw.regexp;
+    for (const auto& [regex, name] : {std::pair{&raw.recend, "--recend"}, {&raw.recstart, "--recstart"}}) {
+        if (raw.regexp && *regex) {
+            Regex check(**regex, name); // a pattern that does not compile is a usage error now
+        }
+    }
     if (raw.recend) {
-        options.recend = parse_escapes(*raw.recend, "--recend");
+        options.recend = raw.regexp ? *raw.recend : parse_escapes(*raw.recend, "--recend");
     }
     if (raw.recstart) {
-        options.recstart = parse_escapes(*raw.recstart, "--recstart");
+        options.recstart = raw.regexp ? *raw.recstart : parse_escapes(*raw.recstart, "--recstart");
         if (!raw.recend) {
             options.recend.clear(); // as GNU parallel: a record may end anywhere before recstart
         }

@@ -77,6 +77,7 @@ struct Options {
     std::size_t block_size = 1024 * 1024;
     std::string recend = "\n";
     std::string recstart;
+    bool regexp = false; // recend and recstart are regular expressions
     std::size_t header_records = 0;
     bool round_robin = false;
 
