@@ -3,12 +3,14 @@
 # GNU parallel. Every comparison is interleaved round by round in one run, and judged by
 # medians of per-round ratios: the machine is shared and noisy, absolute numbers drift.
 #
-#   bench/run.sh [--quick] [--write] [--rounds N] [--only long-record]
+#   bench/run.sh [--quick] [--write] [--rounds N] [--only long-record|colsep]
 #     --quick    2 rounds and smaller sizes (a minute or two)
 #     --write    also write the report to bench/results.md
 #     --rounds N rounds for the interleaved rows (default 5)
 #     --only long-record   only the long-record row (a minute; its report to stdout)
+#     --only colsep        only the --colsep row (a few minutes; its report to stdout)
 #   FANOUT=/path/to/fanout   use that binary instead of building build-bench/ (Release)
+#   FANOUT_OLD=/path/to/fanout   the colsep row also runs that binary (e.g. the std::regex one)
 #
 # The report (markdown) goes to stdout, progress to stderr. Exits non-zero only when it
 # could not run: a missing tool, a failed build, or a runner that produced wrong output.
@@ -32,14 +34,14 @@ while [[ $# -gt 0 ]]; do
         ;;
     --only)
         only=${2:?--only needs a row name}
-        if [[ $only != long-record ]]; then
-            echo "run.sh: --only: unknown row '$only' (known: long-record)" >&2
+        if [[ $only != long-record && $only != colsep ]]; then
+            echo "run.sh: --only: unknown row '$only' (known: long-record, colsep)" >&2
             exit 2
         fi
         shift
         ;;
     -h | --help)
-        sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
         exit 0
         ;;
     *)
@@ -201,6 +203,61 @@ if [[ $only == long-record ]]; then
     out "fanout $fanout (commit $rev), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end."
     out ""
     long_record_report
+    cat "$report"
+    exit 0
+fi
+
+# ---------------------------------------------------------------- --colsep
+# Splitting itself: --dry-run prints each job's command instead of running it, so no
+# process per line hides the regex's cost. Lines of 1 KiB, 64 comma-separated fields.
+declare -A C_CMD=([fanout]="$F" [parallel]="parallel --will-cite")
+colsep_names=(fanout parallel)
+if [[ -n ${FANOUT_OLD:-} ]]; then
+    [[ -x $FANOUT_OLD ]] || die "FANOUT_OLD=$FANOUT_OLD is not an executable"
+    C_CMD[old]=$(q "$FANOUT_OLD")
+    colsep_names=(fanout old parallel)
+fi
+colsep_pattern='\s*,\s*'
+colsep_rounds=$((rounds < 2 ? rounds : 2))
+colsep_row() {
+    local r name lines
+    local mib_in=$((quick == 1 ? 10 : 100))
+    awk -v n=$((mib_in * 1024)) 'BEGIN { for (i = 1; i <= n; i++) { line = "r" i; while (length(line) < 1023 - 16) line = line "," sprintf("%07d", (i * 7919 + length(line)) % 9999991); print line } }' >"$tmp/colsep.txt"
+    lines=$(wc -l <"$tmp/colsep.txt")
+    colsep_bytes=$(stat -c %s "$tmp/colsep.txt")
+    for ((r = 1; r <= colsep_rounds; r++)); do
+        for name in $(rotate "$r" "${colsep_names[@]}"); do
+            log "colsep: round $r/$colsep_rounds: $name ($mib_in MiB)"
+            run_measured "cat $(q "$tmp/colsep.txt")" "${C_CMD[$name]} --colsep $(q "$colsep_pattern") --dry-run -k echo {2} {64}" "$tmp/colsep_out.txt"
+            [[ $(wc -l <"$tmp/colsep_out.txt") == "$lines" ]] || die "colsep $name: not one command per line"
+            [[ $(head -n 1 "$tmp/colsep_out.txt") == "echo "* ]] || die "colsep $name: unexpected output"
+            add "c_wall_$name" "$wall"
+        done
+    done
+}
+colsep_report() {
+    local name
+    out "## --colsep: \`X --colsep '$colsep_pattern' --dry-run -k echo {2} {64}\` on $((colsep_bytes / mib)) MiB of 1 KiB lines"
+    out ""
+    out "The split alone: --dry-run prints the commands and runs none. $colsep_rounds round(s), the runners"
+    out "interleaved; every run printed one command per line."
+    out ""
+    out "| runner | wall s | MiB/s |"
+    out "| --- | ---: | ---: |"
+    for name in "${colsep_names[@]}"; do
+        local label=$name
+        [[ $name == fanout ]] && label="fanout (PCRE2)"
+        [[ $name == old ]] && label="fanout, std::regex ($FANOUT_OLD)"
+        [[ $name == parallel ]] && label="GNU parallel"
+        out "| $label | $(med c_wall_$name) | $(fmt "$(calc '%.3f' "$colsep_bytes / $mib / $(median ${V[c_wall_$name]})")") |"
+    done
+    out ""
+}
+if [[ $only == colsep ]]; then
+    colsep_row
+    out "fanout $fanout (commit $rev), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end."
+    out ""
+    colsep_report
     cat "$report"
     exit 0
 fi
@@ -492,6 +549,7 @@ for ((r = 1; r <= rounds; r++)); do
 done
 
 long_record_row
+colsep_row
 
 # ---------------------------------------------------------------- Boost.Process vs posix_spawn
 log "spawn_compare: $n_spawn spawns x 4 modes x $rounds rounds"
@@ -662,6 +720,7 @@ out "Own CPU is the runner's alone (its jobs excluded); the reference rows' is t
 out "Peak RSS comes from one extra, untimed run in round 1, as in the output row."
 out ""
 long_record_report
+colsep_report
 out "## Boost.Process v1 (fork launcher) vs posix_spawn: /bin/true, $n_spawn spawns"
 out ""
 out '```'

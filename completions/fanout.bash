@@ -18,7 +18,7 @@ _fanout_opts='-a --arg-file -0 --null -d --delimiter -C --colsep --link --xapply
     -k --keep-order --line-buffer --lb -u --ungroup --color --colour --tag
     --tagstring --joblog --resume --resume-failed --results
     --results-output --junit --progress --bar --eta --pipe --spreadstdin --block
-    --block-size --recend --recstart --header --round-robin --roundrobin --tasks
+    --block-size --recend --recstart --regexp --regex --header --round-robin --roundrobin --tasks
     -S --sshlogin --sshloginfile --slf --ssh --env --workdir --wd --transferfile --tf
     --transfer --return --cleanup --trc -h --help --version'
 

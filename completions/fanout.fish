@@ -174,6 +174,8 @@ complete -c fanout -n $opt -l block -x -a '512k 1M 10M 100M 1G' -d '--pipe: bloc
 complete -c fanout -n $opt -l block-size -x -a '512k 1M 10M 100M 1G' -d 'Same as --block'
 complete -c fanout -n $opt -l recend -r -f -d "--pipe: records end with STR (default \\n; '' cuts anywhere)"
 complete -c fanout -n $opt -l recstart -r -f -d '--pipe: records start with STR'
+complete -c fanout -n $opt -l regexp -d '--pipe: --recend and --recstart are Perl regular expressions'
+complete -c fanout -n $opt -l regex -d 'Same as --regexp'
 complete -c fanout -n $opt -l header -x -a '1 2' -d '--pipe: repeat the first N records before every block'
 complete -c fanout -n $opt -l round-robin -d '--pipe: keep -j jobs running and feed the blocks to them in turn'
 complete -c fanout -n $opt -l roundrobin -d 'Same as --round-robin'

@@ -16,7 +16,7 @@ build_dir=build-fuzz
 all_targets=(template records options makeflags json tasks)
 max_jobs=2
 build_jobs=$(nproc)
-packages=(clang libclang-rt-14-dev cmake make libcli11-dev nlohmann-json3-dev libboost1.81-dev doctest-dev)
+packages=(clang libclang-rt-14-dev cmake make libcli11-dev nlohmann-json3-dev libboost1.81-dev doctest-dev libpcre2-dev)
 
 install_missing() {
   local missing=()

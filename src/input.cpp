@@ -16,6 +16,26 @@ std::vector<std::string> read_all(RecordReader& reader)
     return values;
 }
 
+// Perl's \s without Unicode: what GNU parallel's --trim removes.
+bool is_perl_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+void trim_white_space(std::string& column)
+{
+    std::size_t end = column.size();
+    while (end > 0 && is_perl_space(column[end - 1])) {
+        --end;
+    }
+    std::size_t begin = 0;
+    while (begin < end && is_perl_space(column[begin])) {
+        ++begin;
+    }
+    column.erase(end);
+    column.erase(0, begin);
+}
+
 } // namespace
 
 std::string nul_byte_message(const std::string& source, std::size_t number, std::size_t offset)
@@ -46,9 +66,7 @@ Input::Input(const Options& options) : m_link(options.link)
         }
         m_sources.push_back(std::move(source));
     }
-    if (options.colsep) {
-        m_colsep.emplace(*options.colsep, std::regex::ECMAScript | std::regex::optimize);
-    }
+    m_colsep = options.colsep;
     m_odometer.assign(m_sources.size(), 0);
     for (std::size_t i = 1; i < m_sources.size(); ++i) {
         m_link_length = std::max(m_link_length, m_sources[i].values.size());
@@ -111,43 +129,51 @@ ReadStatus Input::next_first(std::string& value, bool may_block)
     return ReadStatus::record;
 }
 
-// Adds the columns of `value`; gives the offset of a NUL byte left in one of them.
-std::optional<std::size_t> Input::append_columns(Record& record, const std::string& value) const
+// As GNU parallel: Perl's split, then (its --trim default with --colsep) white space
+// trimmed off both ends of each column. An empty value is one empty column. False when
+// the split reached the regex engine's limits: the value is then one column, unsplit.
+bool Input::append_columns(Record& record, const std::string& value)
 {
-    if (!m_colsep) {
+    if (!m_colsep || value.empty()) {
         record.columns.push_back(value);
-        std::size_t nul = value.find('\0');
-        return nul == std::string::npos ? std::nullopt : std::optional<std::size_t>(nul);
+        return true;
     }
-    std::optional<std::size_t> nul;
-    auto add = [&](std::string::const_iterator begin, std::string::const_iterator end) {
-        const std::string& column = record.columns.emplace_back(begin, end);
-        if (std::size_t at = column.find('\0'); at != std::string::npos && !nul) {
-            nul = static_cast<std::size_t>(begin - value.cbegin()) + at;
-        }
-    };
-    // Every separator splits, so "a," is two columns, the second empty.
-    auto begin = value.cbegin();
-    std::smatch match;
-    // After the first separator, ^ and \b must see the text before `begin`.
-    auto flags = [&] { return begin == value.cbegin() ? std::regex_constants::match_default
-                                                      : std::regex_constants::match_prev_avail; };
-    while (begin != value.cend() && std::regex_search(begin, value.cend(), match, *m_colsep, flags()) &&
-           match.length(0) > 0) {
-        add(begin, match[0].first);
-        begin = match[0].second;
+    std::size_t first = record.columns.size();
+    if (perl_split(*m_colsep, value, record.columns) == Regex::Found::limit) {
+        record.columns.resize(first);
+        record.columns.push_back(value);
+        return false;
     }
-    add(begin, value.cend());
-    return nul;
+    for (std::size_t i = first; i < record.columns.size(); ++i) {
+        trim_white_space(record.columns[i]);
+    }
+    return true;
 }
 
-// Adds a value of source `source` (its record `number`), noting the first NUL byte.
+// Adds a value of source `source` (its record `number`), noting why the record cannot
+// run: a split past the regex limits, or a NUL byte left in a column (one that
+// --colsep matched as a separator is in no argument).
 void Input::append_value(Record& record, std::size_t source, std::size_t number,
-                         const std::string& value) const
+                         const std::string& value)
 {
-    std::optional<std::size_t> nul = append_columns(record, value);
-    if (nul && record.unusable.empty()) {
-        record.unusable = nul_byte_message(m_sources[source].name, number, *nul);
+    std::size_t first = record.columns.size();
+    bool split = append_columns(record, value);
+    if (!record.unusable.empty()) {
+        return;
+    }
+    const std::string& name = m_sources[source].name;
+    if (!split) {
+        record.unusable = "fanout: " + name + " record " + std::to_string(number) + ": --colsep '" +
+                          m_colsep->pattern() + "': " + m_colsep->limit_reached() + " (the record is not run)";
+        return;
+    }
+    for (std::size_t i = first; i < record.columns.size(); ++i) {
+        const std::string& column = record.columns[i];
+        if (std::size_t at = column.find('\0'); at != std::string::npos) {
+            // Columns are pieces of the value: where this one stands in it.
+            record.unusable = nul_byte_message(name, number, value.find(column) + at);
+            return;
+        }
     }
 }
 
@@ -168,8 +194,8 @@ ReadStatus Input::next(Record& record, bool may_block)
     if (m_ended) {
         return ReadStatus::end;
     }
-    bool any_empty = std::any_of(m_sources.begin() + 1, m_sources.end(),
-                                 [](const Source& s) { return s.values.empty(); });
+    bool any_empty =
+        std::any_of(m_sources.begin() + 1, m_sources.end(), [](const Source& s) { return s.values.empty(); });
     if (m_need_first || any_empty) {
         ReadStatus status = any_empty ? ReadStatus::end : next_first(m_first_value, may_block);
         if (status != ReadStatus::record) {

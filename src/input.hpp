@@ -4,10 +4,10 @@
 
 #include "options.hpp"
 #include "record_reader.hpp"
+#include "regex.hpp"
 
 #include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -18,7 +18,7 @@ struct Record {
     std::vector<std::string> columns;
     const std::string* source = nullptr; // the first source's name, for messages
     std::size_t number = 0;              // 1-based record number in that source
-    std::string unusable;                // not empty: why no command can be made of it (a NUL byte)
+    std::string unusable;                // not empty: why no command can be made of it (a NUL byte, a --colsep split past its limits)
 
     [[nodiscard]] std::string origin() const { return *source + " record " + std::to_string(number); }
 };
@@ -51,12 +51,12 @@ private:
     };
 
     ReadStatus next_first(std::string& value, bool may_block);
-    std::optional<std::size_t> append_columns(Record& record, const std::string& value) const;
-    void append_value(Record& record, std::size_t source, std::size_t number, const std::string& value) const;
+    bool append_columns(Record& record, const std::string& value);
+    void append_value(Record& record, std::size_t source, std::size_t number, const std::string& value);
     bool advance_odometer();
 
     std::vector<Source> m_sources;
-    std::optional<std::regex> m_colsep;
+    std::optional<Regex> m_colsep;
     bool m_link = false;
     std::size_t m_first_index = 0;      // values taken from the first source
     std::vector<std::size_t> m_odometer; // cartesian: position in each later source

@@ -174,7 +174,8 @@ public:
     {
         if (options.pipe) {
             BlockRules block_rules{options.block_size, options.recend, options.recstart,
-                                   options.exact_args ? options.max_args : 0, options.header_records};
+                                   options.exact_args ? options.max_args : 0, options.header_records,
+                                   options.regexp};
             std::string name = "stdin";
             int fd = STDIN_FILENO;
             if (!options.sources.empty() && options.sources[0].path != "-") {

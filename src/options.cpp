@@ -13,7 +13,6 @@
 #include <charconv>
 #include <cstdlib>
 #include <iostream>
-#include <regex>
 
 namespace fanout {
 
@@ -89,6 +88,7 @@ struct RawOptions {
     std::optional<std::string> recstart;
     std::optional<std::string> header;
     bool round_robin = false;
+    bool regexp = false;
     std::optional<std::string> tasks;
     std::vector<std::string> sshlogins;
     std::vector<std::string> sshloginfiles;
@@ -110,7 +110,7 @@ void add_input_options(CLI::App& app, RawOptions& raw)
     app.add_flag("-0,--null", raw.null, "Records end with NUL, not newline")->group(group);
     app.add_option("-d,--delimiter", raw.delimiter, "Records end with DELIM (one byte; \\n, \\t, \\0, \\\\ allowed)")
         ->type_name("DELIM")->group(group);
-    app.add_option("-C,--colsep", raw.colsep, "Split each record into columns {1} {2} ... at REGEX")
+    app.add_option("-C,--colsep", raw.colsep, "Split each record into columns {1} {2} ... at REGEX (Perl syntax)")
         ->type_name("REGEX")->group(group);
     app.add_flag("--link,--xapply", raw.link, "Pair input sources value by value (shorter ones wrap around) instead of combining them all")
         ->group(group);
@@ -128,6 +128,8 @@ void add_stream_options(CLI::App& app, RawOptions& raw)
     app.add_option("--recend", raw.recend, "--pipe: records end with STR (default \\n; '' cuts anywhere)")
         ->type_name("STR")->group(group);
     app.add_option("--recstart", raw.recstart, "--pipe: records start with STR")->type_name("STR")->group(group);
+    app.add_flag("--regexp,--regex", raw.regexp, "--pipe: --recend and --recstart are Perl regular expressions")
+        ->group(group);
     app.add_option("--header", raw.header, "--pipe: repeat the first N records before every block")
         ->type_name("N")->group(group);
     app.add_flag("--round-robin,--roundrobin", raw.round_robin, "--pipe: start one job per slot and feed blocks to them in turn")
@@ -261,7 +263,8 @@ constexpr OptionGroup k_groups[] = {
     {"--group -k --keep-order --line-buffer --lb -u --ungroup --color --colour --tag --tagstring", add_output_options},
     {"--joblog --resume --resume-failed --results --results-output --junit --progress --bar --eta",
      add_report_options},
-    {"--pipe --spreadstdin --block --block-size --recend --recstart --header --round-robin --roundrobin --tasks",
+    {"--pipe --spreadstdin --block --block-size --recend --recstart --regexp --regex --header --round-robin "
+     "--roundrobin --tasks",
      add_stream_options},
     {"-S --sshlogin --sshloginfile --slf --ssh --env --workdir --wd --transferfile --tf --transfer --return "
      "--cleanup --trc",
@@ -334,16 +337,8 @@ void set_records(Options& options, const RawOptions& raw)
         throw Error("-0/--null and -d/--delimiter exclude each other");
     }
     options.delimiter = raw.null ? '\0' : raw.delimiter ? parse_delimiter(*raw.delimiter) : '\n';
-    if (raw.colsep) {
-        try {
-            std::regex check(*raw.colsep, std::regex::ECMAScript);
-        } catch (const std::regex_error& e) {
-            throw Error("--colsep: invalid regular expression '" + *raw.colsep + "': " + e.what());
-        }
-        if (raw.colsep->empty()) {
-            throw Error("--colsep: the regular expression is empty");
-        }
-        options.colsep = raw.colsep;
+    if (raw.colsep) { // Perl's split reads /^/ as /^/m
+        options.colsep.emplace(*raw.colsep, "--colsep", Regex::Flags{.multiline = *raw.colsep == "^"});
     }
 }
 
@@ -417,7 +412,7 @@ void set_pipe(Options& options, const RawOptions& raw)
     if (!raw.pipe) {
         for (const auto& [given, name] : {std::pair{raw.block.has_value(), "--block"}, {raw.recend.has_value(), "--recend"},
                                           {raw.recstart.has_value(), "--recstart"}, {raw.header.has_value(), "--header"},
-                                          {raw.round_robin, "--round-robin"}}) {
+                                          {raw.round_robin, "--round-robin"}, {raw.regexp, "--regexp"}}) {
             if (given) {
                 throw Error(std::string(name) + " needs --pipe");
             }
@@ -439,11 +434,17 @@ void set_pipe(Options& options, const RawOptions& raw)
             throw Error("--block: the size must be at least 1 byte");
         }
     }
+    options.regexp = raw.regexp;
+    for (const auto& [regex, name] : {std::pair{&raw.recend, "--recend"}, {&raw.recstart, "--recstart"}}) {
+        if (raw.regexp && *regex) {
+            Regex check(**regex, name); // a pattern that does not compile is a usage error now
+        }
+    }
     if (raw.recend) {
-        options.recend = parse_escapes(*raw.recend, "--recend");
+        options.recend = raw.regexp ? *raw.recend : parse_escapes(*raw.recend, "--recend");
     }
     if (raw.recstart) {
-        options.recstart = parse_escapes(*raw.recstart, "--recstart");
+        options.recstart = raw.regexp ? *raw.recstart : parse_escapes(*raw.recstart, "--recstart");
         if (!raw.recend) {
             options.recend.clear(); // as GNU parallel: a record may end anywhere before recstart
         }
@@ -488,8 +489,10 @@ void check_ssh_words(const std::vector<std::string>& words)
 
 bool is_variable_name(const std::string& name)
 {
-    static const std::regex k_name("[A-Za-z_][A-Za-z0-9_]*");
-    return std::regex_match(name, k_name);
+    // [A-Za-z_][A-Za-z0-9_]*, in ASCII whatever the locale.
+    auto is_letter = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; };
+    auto is_word = [&](char c) { return is_letter(c) || (c >= '0' && c <= '9'); };
+    return !name.empty() && is_letter(name[0]) && std::all_of(name.begin(), name.end(), is_word);
 }
 
 // --workdir .: our directory, as a path below the home directory where it is one.

@@ -1,6 +1,7 @@
 // Options: everything the command line says, parsed and validated, nothing run yet.
 #pragma once
 
+#include "regex.hpp"
 #include "ssh_login.hpp"
 
 #include <cstddef>
@@ -29,7 +30,7 @@ struct Options {
 
     // Records.
     char delimiter = '\n';
-    std::optional<std::string> colsep; // ECMAScript regex
+    std::optional<Regex> colsep; // compiled once; each user copies it
 
     // Templates.
     std::string replace_str = "{}";
@@ -76,6 +77,7 @@ struct Options {
     std::size_t block_size = 1024 * 1024;
     std::string recend = "\n";
     std::string recstart;
+    bool regexp = false; // recend and recstart are regular expressions
     std::size_t header_records = 0;
     bool round_robin = false;
 

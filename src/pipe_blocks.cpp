@@ -51,6 +51,18 @@ BlockRules header_rules(const BlockRules& rules)
     return header;
 }
 
+// --regexp: recend, then recstart as a lookahead, so a match ends at the boundary. As
+// GNU parallel: each in its own group, multi-line; with neither, every byte is a record.
+std::optional<Regex> boundary_regex(const BlockRules& rules)
+{
+    if (!rules.regexp) {
+        return std::nullopt;
+    }
+    std::string recend = rules.recend.empty() && rules.recstart.empty() ? "(?s:.)" : rules.recend;
+    return Regex("(?:" + recend + ")(?=(?:" + rules.recstart + "))", "--recend/--recstart",
+                 RegexFlags{.multiline = true, .partial = true});
+}
+
 } // namespace
 
 std::optional<std::size_t> find_block_end(std::string_view data, const BlockRules& rules, bool eof)
@@ -60,22 +72,26 @@ std::optional<std::size_t> find_block_end(std::string_view data, const BlockRule
 
 BlockFinder::BlockFinder(const BlockRules& rules)
     : m_pattern(rules.recend + rules.recstart), m_offset(rules.recend.size()), m_block_size(rules.block_size),
-      m_records(rules.records)
+      m_records(rules.records), m_regex(boundary_regex(rules))
 {
     reset();
 }
 
 void BlockFinder::reset()
 {
-    m_checked = m_offset == 0 ? 1 : 0; // a boundary at 0 would make an empty block
+    m_checked = m_offset == 0 && !m_regex ? 1 : 0; // a boundary at 0 would make an empty block
     m_found = 0;
     m_last = 0;
+    m_next = 0;
 }
 
 std::optional<std::size_t> BlockFinder::find(std::string_view data, bool eof)
 {
     if (data.empty()) {
         return std::nullopt;
+    }
+    if (m_regex) {
+        return find_by_regex(data, eof);
     }
     if (m_pattern.empty()) {
         return find_anywhere(data, eof);
@@ -169,6 +185,59 @@ std::size_t BlockFinder::unfinished_boundary(std::string_view data) const
         }
     }
     return k_none;
+}
+
+// --regexp, -N or by size. Matches are taken in order, each search going on from where
+// the last one stopped; a match cut short by the end of the data is looked at again
+// from its start when more data comes (so a pattern whose matches can be long, such as
+// one with .*, may read the same bytes more than once).
+std::optional<std::size_t> BlockFinder::find_by_regex(std::string_view data, bool eof)
+{
+    auto full = [&] {
+        return m_records > 0 ? m_found >= m_records : m_next > 0 || (m_last > 0 && m_checked > m_block_size);
+    };
+    while (!full() && next_regex_boundary(data, eof)) {
+    }
+    if (full()) {
+        return m_records > 0 || m_last > 0 ? m_last : m_next;
+    }
+    if (!eof) {
+        return std::nullopt;
+    }
+    return m_records == 0 && m_last > 0 && data.size() > m_block_size ? m_last : data.size();
+}
+
+// Finds the next boundary at or after m_checked: counts it (-N) or keeps it as the last
+// one within the block or the first one past it. False when more data is needed (or,
+// at eof, there is none).
+bool BlockFinder::next_regex_boundary(std::string_view data, bool eof)
+{
+    Regex::Found found = m_regex->find(data, m_checked, {.partial = !eof});
+    if (found == Regex::Found::limit) {
+        throw Error("--recend/--recstart '" + m_regex->pattern() + "': " + m_regex->limit_reached() +
+                    " at byte " + std::to_string(m_checked) + " of a block");
+    }
+    if (found == Regex::Found::partial) {
+        m_checked = m_regex->group(0).begin;
+    }
+    if (found != Regex::Found::match) {
+        m_checked = found == Regex::Found::none ? data.size() : m_checked;
+        return false;
+    }
+    Regex::Span match = m_regex->group(0);
+    m_checked = match.end > match.begin ? match.end : match.end + 1;
+    if (match.end == 0 || match.end <= m_last) {
+        return true; // a block is never empty
+    }
+    if (m_records > 0) {
+        ++m_found;
+        m_last = match.end;
+    } else if (match.end <= m_block_size) {
+        m_last = match.end;
+    } else {
+        m_next = match.end;
+    }
+    return true;
 }
 
 PipeBlocks::PipeBlocks(int fd, std::string name, BlockRules rules)

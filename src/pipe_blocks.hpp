@@ -3,6 +3,7 @@
 #pragma once
 
 #include "job_source.hpp"
+#include "regex.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -20,6 +21,7 @@ struct BlockRules {
     std::string recstart;           // and the next one starts with this ("": anything)
     std::size_t records = 0;        // -N: exactly this many records per block; 0: by size
     std::size_t header_records = 0; // --header N: the first N records go before every block
+    bool regexp = false;            // --regexp: recend and recstart are Perl regexes (multi-line)
 };
 
 // Where the first block of `data` ends, or nothing when more data is needed to know.
@@ -45,6 +47,8 @@ private:
     std::optional<std::size_t> find_anywhere(std::string_view data, bool eof) const;
     void scan_within_block(std::string_view data);
     [[nodiscard]] std::size_t unfinished_boundary(std::string_view data) const;
+    std::optional<std::size_t> find_by_regex(std::string_view data, bool eof);
+    bool next_regex_boundary(std::string_view data, bool eof);
 
     // A boundary is where a record ends and the next begins: after recend, before
     // recstart. The pattern is both joined; the boundary is `m_offset` into a match.
@@ -55,6 +59,9 @@ private:
     std::size_t m_checked = 0; // matches starting before this were looked for
     std::size_t m_found = 0;   // -N: boundaries found
     std::size_t m_last = 0;    // the last boundary found (0: none)
+    // --regexp: recend followed by recstart; a boundary is where a match ends.
+    std::optional<Regex> m_regex;
+    std::size_t m_next = 0; // a boundary found past the block (0: none)
 };
 
 class PipeBlocks : public JobSource {

@@ -8,7 +8,6 @@
 #include <cmath>
 #include <functional>
 #include <optional>
-#include <regex>
 #include <set>
 
 namespace fanout {
@@ -207,13 +206,39 @@ std::string id_of(const json& object, const std::string& default_id)
     throw Error("\"id\" must be a non-empty string or an integer, not " + type_name(*it));
 }
 
+// The quoted value of a plain "id": "..." at `at` (where "id" starts), if that is one:
+// 1 to 200 bytes, no quote or backslash.
+std::optional<std::string_view> quoted_id_at(std::string_view text, std::size_t at)
+{
+    auto skip_space = [&](std::size_t i) {
+        while (i < text.size() && std::string_view(" \t\n\v\f\r").find(text[i]) != std::string_view::npos) {
+            ++i;
+        }
+        return i;
+    };
+    std::size_t i = skip_space(at + 4);
+    if (i >= text.size() || text[i] != ':') {
+        return std::nullopt;
+    }
+    i = skip_space(i + 1);
+    if (i >= text.size() || text[i] != '"') {
+        return std::nullopt;
+    }
+    std::size_t end = text.find_first_of("\"\\", i + 1);
+    if (end == std::string_view::npos || text[end] != '"' || end == i + 1 || end - i - 1 > 200) {
+        return std::nullopt;
+    }
+    return text.substr(i + 1, end - i - 1);
+}
+
 // Without a parse, the id as written, when a plain "id": "..." is to be seen.
 std::string id_in_text(std::string_view text, const std::string& default_id)
 {
-    static const std::regex k_id(R"re("id"\s*:\s*"([^"\\]{1,200})")re");
-    std::match_results<std::string_view::const_iterator> match;
-    if (std::regex_search(text.begin(), text.end(), match, k_id)) {
-        return match[1].str();
+    for (std::size_t at = text.find("\"id\""); at != std::string_view::npos;
+         at = text.find("\"id\"", at + 1)) {
+        if (std::optional<std::string_view> id = quoted_id_at(text, at)) {
+            return std::string(*id);
+        }
     }
     return default_id;
 }

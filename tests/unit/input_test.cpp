@@ -207,7 +207,7 @@ TEST_CASE("Input: --colsep splits each value into columns")
         std::vector<SourceSpec> sources{args(std::move(values))};
         sources.insert(sources.end(), more.begin(), more.end());
         Options options = options_of(std::move(sources));
-        options.colsep = ",\\s*";
+        options.colsep.emplace(",\\s*", "--colsep");
         return read_all(options);
     };
     CHECK(split({"a, b,c", "d"}) == Records{{"a", "b", "c"}, {"d"}});
@@ -259,7 +259,9 @@ TEST_CASE("Input: a value holding a NUL byte marks its record unusable, naming w
     auto unusable_of = [](std::vector<SourceSpec> sources, std::optional<std::string> colsep = std::nullopt,
                           bool link = false) {
         Options options = options_of(std::move(sources), link);
-        options.colsep = std::move(colsep);
+        if (colsep) {
+            options.colsep.emplace(*colsep, "--colsep");
+        }
         Input input(options);
         std::vector<std::string> reasons;
         Record record;
