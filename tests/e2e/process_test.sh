@@ -53,7 +53,9 @@ assert_eq "jobs run in fanout's working directory" "$T/here" "$OUT"
 # Jobs are started with vfork + exec: the child must reset what fanout changed (SIGPIPE
 # ignored, the waited-for signals blocked), but what fanout's caller ignored stays
 # ignored for the jobs, as with make (nohup, a script's &).
-printf '#!/bin/sh\ngrep -E "^Sig(Blk|Ign)" /proc/$$/status\n' >sigstate.sh
+# exec: the mask read is the one the job started with (a shell blocks every signal
+# while it waits for a child, so reading the waiting shell's own mask is a race).
+printf '#!/bin/sh\nexec grep -E "^Sig(Blk|Ign)" /proc/self/status\n' >sigstate.sh
 chmod +x sigstate.sh
 run "$FANOUT" -q ./sigstate.sh ::: x
 assert_contains "a job starts with no signal blocked" $'SigBlk:\t0000000000000000' "$OUT"
