@@ -129,7 +129,7 @@ void check_value(std::string_view text, std::size_t cpus)
 void use_options(const fanout::Options& options, std::size_t cpus)
 {
     FUZZ_REQUIRE(!options.replace_str.empty());
-    FUZZ_REQUIRE(!options.colsep || !options.colsep->empty());
+    FUZZ_REQUIRE(!options.input.colsep || !options.input.colsep->empty());
     if (options.jobs_spec) {
         check_value(*options.jobs_spec, cpus);
     }
@@ -140,7 +140,7 @@ void use_options(const fanout::Options& options, std::size_t cpus)
             check_value(**text, cpus);
         }
     }
-    fanout::JobCommand command(options, fanout::system_arg_limits(0, options.max_chars));
+    fanout::JobCommand command(fanout::command_settings(options), fanout::system_arg_limits(0, options.max_chars));
     fanout::JobSpec job{7, {"dir/a b.txt", "it's"}, "fuzz record 1", false};
     (void)command.build(job, 2);
     (void)command.tag(job, 2);

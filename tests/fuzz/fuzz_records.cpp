@@ -212,9 +212,9 @@ bool columns_are_pieces(const std::vector<std::string>& values, const std::vecto
     return true;
 }
 
-fanout::Options options_of(const Sources& sources, bool link)
+fanout::InputSettings options_of(const Sources& sources, bool link)
 {
-    fanout::Options options;
+    fanout::InputSettings options;
     for (const auto& values : sources.values) {
         options.sources.push_back({fanout::SourceSpec::Kind::args, values, {}});
     }

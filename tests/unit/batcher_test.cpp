@@ -2,7 +2,6 @@
 #include "batcher.hpp"
 #include "command_template.hpp"
 #include "input.hpp"
-#include "options.hpp"
 
 #include <doctest/doctest.h>
 
@@ -47,7 +46,7 @@ using fanout::CommandTemplate;
 using fanout::Input;
 using fanout::JobSpec;
 using fanout::JobValues;
-using fanout::Options;
+using fanout::InputSettings;
 using fanout::ReadStatus;
 using fanout::SourceSpec;
 using fanout::TemplateSyntax;
@@ -66,10 +65,9 @@ SourceSpec args(Argv values)
     return spec;
 }
 
-Options options_of(std::vector<SourceSpec> sources)
+InputSettings options_of(std::vector<SourceSpec> sources)
 {
-    Options options;
-    options.command = {"echo"};
+    InputSettings options;
     options.sources = std::move(sources);
     return options;
 }

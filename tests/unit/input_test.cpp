@@ -1,6 +1,5 @@
 #include "error.hpp"
 #include "input.hpp"
-#include "options.hpp"
 #include "test_support.hpp"
 
 #include <doctest/doctest.h>
@@ -45,7 +44,7 @@ template <> struct StringMaker<std::vector<std::vector<std::string>>> {
 } // namespace doctest
 
 using fanout::Input;
-using fanout::Options;
+using fanout::InputSettings;
 using fanout::ReadStatus;
 using fanout::Record;
 using fanout::SourceSpec;
@@ -82,10 +81,9 @@ std::string write_file(const TempDir& dir, const std::string& name, const std::s
     return path;
 }
 
-Options options_of(std::vector<SourceSpec> sources, bool link = false)
+InputSettings options_of(std::vector<SourceSpec> sources, bool link = false)
 {
-    Options options;
-    options.command = {"echo"};
+    InputSettings options;
     options.sources = std::move(sources);
     options.link = link;
     return options;
@@ -104,7 +102,7 @@ Records read_all(Input& input)
     return records;
 }
 
-Records read_all(const Options& options)
+Records read_all(const InputSettings& options)
 {
     Input input(options);
     return read_all(input);
@@ -161,7 +159,7 @@ TEST_CASE("Input: files as sources")
     SUBCASE("with another delimiter")
     {
         std::string nul = write_file(dir, "nul", std::string("p\nq\0r\0", 6));
-        Options options = options_of({file(nul)});
+        InputSettings options = options_of({file(nul)});
         options.delimiter = '\0';
         CHECK(read_all(options) == Records{{"p\nq"}, {"r"}});
     }
@@ -206,7 +204,7 @@ TEST_CASE("Input: --colsep splits each value into columns")
     auto split = [](Argv values, std::vector<SourceSpec> more = {}) {
         std::vector<SourceSpec> sources{args(std::move(values))};
         sources.insert(sources.end(), more.begin(), more.end());
-        Options options = options_of(std::move(sources));
+        InputSettings options = options_of(std::move(sources));
         options.colsep.emplace(",\\s*", "--colsep");
         return read_all(options);
     };
@@ -258,7 +256,7 @@ TEST_CASE("Input: a value holding a NUL byte marks its record unusable, naming w
     using namespace std::string_literals;
     auto unusable_of = [](std::vector<SourceSpec> sources, std::optional<std::string> colsep = std::nullopt,
                           bool link = false) {
-        Options options = options_of(std::move(sources), link);
+        InputSettings options = options_of(std::move(sources), link);
         if (colsep) {
             options.colsep.emplace(*colsep, "--colsep");
         }

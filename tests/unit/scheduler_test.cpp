@@ -2,7 +2,6 @@
 #include "batcher.hpp"
 #include "input.hpp"
 #include "job_command.hpp"
-#include "options.hpp"
 #include "output.hpp"
 #include "process_set.hpp"
 #include "report.hpp"
@@ -69,7 +68,6 @@ using fanout::JobCommand;
 using fanout::JobControl;
 using fanout::JobRecord;
 using fanout::Millis;
-using fanout::Options;
 using fanout::Output;
 using fanout::OutputMode;
 using fanout::ProcessEvents;
@@ -252,14 +250,20 @@ private:
     bool& m_run_finished;
 };
 
-Options options_of(Argv values, Argv command)
+// What the command line would say: the command and one ':::' source.
+struct Settings {
+    fanout::CommandSettings command;
+    fanout::InputSettings input;
+};
+
+Settings options_of(Argv values, Argv command)
 {
-    Options options;
-    options.command = std::move(command);
+    Settings options;
+    options.command.command = std::move(command);
     SourceSpec source;
     source.kind = SourceSpec::Kind::args;
     source.args = std::move(values);
-    options.sources = {source};
+    options.input.sources = {source};
     return options;
 }
 
@@ -276,7 +280,7 @@ struct Rig {
     explicit Rig(Argv values, Argv command = {"echo"},
                  ArgLimits arg_limits = fanout::system_arg_limits(0, {}), bool tag = false)
         : options(with_tag(options_of(std::move(values), std::move(command)), tag)), limits(arg_limits),
-          commands(options, limits), input(options),
+          commands(options.command, limits), input(options.input),
           batcher(input, commands.command_template(), BatchRules{}, limits), out(dir, "out"), err(dir, "err"),
           output(OutputMode::group, out.fd(), err.fd())
     {
@@ -305,14 +309,14 @@ struct Rig {
         return *found;
     }
 
-    static Options with_tag(Options options, bool tag)
+    static Settings with_tag(Settings options, bool tag)
     {
-        options.tag = tag;
+        options.command.tag = tag;
         return options;
     }
 
     TempDir dir;
-    Options options;
+    Settings options;
     ArgLimits limits;
     JobCommand commands;
     Input input;

@@ -45,7 +45,7 @@ std::string nul_byte_message(const std::string& source, std::size_t number, std:
            " (a command argument cannot contain NUL; use -0 for NUL-separated input)";
 }
 
-Input::Input(const Options& options) : m_link(options.link)
+Input::Input(const InputSettings& options) : m_link(options.link)
 {
     std::vector<SourceSpec> specs = options.sources;
     if (specs.empty()) {

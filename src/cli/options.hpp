@@ -1,6 +1,9 @@
 // Options: everything the command line says, parsed and validated, nothing run yet.
 #pragma once
 
+#include "input.hpp"
+#include "job_command.hpp"
+#include "output.hpp"
 #include "regex.hpp"
 #include "ssh_login.hpp"
 
@@ -12,25 +15,10 @@
 
 namespace fanout {
 
-enum class OutputMode { group, keep_order, line_buffer, ungroup };
-
-// One input source: where its records come from.
-struct SourceSpec {
-    enum class Kind { args, file };
-    Kind kind = Kind::file;
-    std::vector<std::string> args; // Kind::args: the values after ':::'
-    std::string path;              // Kind::file: a path, "-" for stdin
-};
-
 struct Options {
     // What to run: the command words (empty means each record is a command).
     std::vector<std::string> command;
-    std::vector<SourceSpec> sources; // empty after parsing means: stdin
-    bool link = false;
-
-    // Records.
-    char delimiter = '\n';
-    std::optional<Regex> colsep; // compiled once; each user copies it
+    InputSettings input; // sources, --link, records and columns
 
     // Templates.
     std::string replace_str = "{}";
@@ -120,5 +108,8 @@ std::string parse_escapes(const std::string& text, const char* option);
 // Turns "\n", "\t", "\0", "\\" and one plain character into the delimiter byte.
 // Throws Error when spec is anything else.
 char parse_delimiter(const std::string& spec);
+
+// What the command line says about the command a job runs and how it is tagged.
+CommandSettings command_settings(const Options& options);
 
 } // namespace fanout

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "process_set.hpp"
-#include "scheduler.hpp"
+#include "runner.hpp"
 
 #include <memory>
 #include <string>
@@ -30,6 +30,11 @@ public:
     void stop(int first, const TermSeq& termseq) override { m_processes.stop(first, termseq); }
     void kill_all() override { m_processes.kill_all(); }
     void signal_all(int signal) override { m_processes.signal_all(signal); }
+    void suspend() override
+    {
+        m_processes.signal_all(SIGTSTP);
+        stop_self();
+    }
     [[nodiscard]] bool terminating() const override { return m_processes.terminating(); }
 
 private:

@@ -336,9 +336,9 @@ void set_records(Options& options, const RawOptions& raw)
     if (raw.null && raw.delimiter) {
         throw Error("-0/--null and -d/--delimiter exclude each other");
     }
-    options.delimiter = raw.null ? '\0' : raw.delimiter ? parse_delimiter(*raw.delimiter) : '\n';
+    options.input.delimiter = raw.null ? '\0' : raw.delimiter ? parse_delimiter(*raw.delimiter) : '\n';
     if (raw.colsep) { // Perl's split reads /^/ as /^/m
-        options.colsep.emplace(*raw.colsep, "--colsep", Regex::Flags{.multiline = *raw.colsep == "^"});
+        options.input.colsep.emplace(*raw.colsep, "--colsep", Regex::Flags{.multiline = *raw.colsep == "^"});
     }
 }
 
@@ -388,19 +388,19 @@ void split_command_and_sources(Options& options, std::vector<std::string> rest)
     enum class State { command, args, files } state = State::command;
     for (auto& word : rest) {
         if (word == ":::") {
-            options.sources.push_back({SourceSpec::Kind::args, {}, {}});
+            options.input.sources.push_back({SourceSpec::Kind::args, {}, {}});
             state = State::args;
         } else if (word == "::::") {
             state = State::files;
         } else if (state == State::command) {
             options.command.push_back(std::move(word));
         } else if (state == State::args) {
-            options.sources.back().args.push_back(std::move(word));
+            options.input.sources.back().args.push_back(std::move(word));
         } else {
-            options.sources.push_back({SourceSpec::Kind::file, {}, std::move(word)});
+            options.input.sources.push_back({SourceSpec::Kind::file, {}, std::move(word)});
         }
     }
-    if (state == State::files && (options.sources.empty() || options.sources.back().kind != SourceSpec::Kind::file)) {
+    if (state == State::files && (options.input.sources.empty() || options.input.sources.back().kind != SourceSpec::Kind::file)) {
         throw Error("'::::' needs at least one file name after it");
     }
 }
@@ -422,7 +422,7 @@ void set_pipe(Options& options, const RawOptions& raw)
     if (options.command.empty()) {
         throw Error("--pipe needs a command to write the blocks to");
     }
-    if (options.sources.size() > 1 || (options.sources.size() == 1 && options.sources[0].kind != SourceSpec::Kind::file)) {
+    if (options.input.sources.size() > 1 || (options.input.sources.size() == 1 && options.input.sources[0].kind != SourceSpec::Kind::file)) {
         throw Error("--pipe reads one stream: stdin, or one file given with -a or '::::'");
     }
     if (raw.context_replace || raw.max_args) {
@@ -568,7 +568,7 @@ void set_tasks(Options& options, const RawOptions& raw)
     if (!raw.tasks) {
         return;
     }
-    if (!options.command.empty() || !options.sources.empty()) {
+    if (!options.command.empty() || !options.input.sources.empty()) {
         throw Error("--tasks: each task names its command; give no command, ':::' or input file");
     }
     if (raw.pipe || raw.max_args || raw.exact_args || raw.context_replace || raw.colsep) {
@@ -613,10 +613,10 @@ Options to_options(const RawOptions& raw, std::vector<std::string> rest)
 {
     Options options;
     for (const auto& path : raw.arg_files) {
-        options.sources.push_back({SourceSpec::Kind::file, {}, path});
+        options.input.sources.push_back({SourceSpec::Kind::file, {}, path});
     }
     split_command_and_sources(options, std::move(rest));
-    options.link = raw.link;
+    options.input.link = raw.link;
     set_records(options, raw);
     set_batching(options, raw);
     set_command_style(options, raw);
@@ -746,6 +746,23 @@ std::vector<std::string> unlisted_option_names()
         }
     }
     return unlisted;
+}
+
+CommandSettings command_settings(const Options& options)
+{
+    CommandSettings settings;
+    settings.command = options.command;
+    settings.syntax.replace_str = options.replace_str;
+    settings.syntax.quote_command = options.quote_command;
+    settings.syntax.context_replace = options.context_replace;
+    // --pipe jobs get their input on stdin, -N 0 jobs none: nothing to append.
+    settings.syntax.append_args = !options.pipe && !(options.exact_args && options.max_args == 0);
+    settings.syntax.shell = options.shell;
+    settings.tag = options.tag;
+    settings.tagstring = options.tagstring;
+    settings.transfer_files = options.transfer_files;
+    settings.return_files = options.return_files;
+    return settings;
 }
 
 } // namespace fanout

@@ -178,8 +178,8 @@ public:
                                    options.regexp};
             std::string name = "stdin";
             int fd = STDIN_FILENO;
-            if (!options.sources.empty() && options.sources[0].path != "-") {
-                name = options.sources[0].path;
+            if (!options.input.sources.empty() && options.input.sources[0].path != "-") {
+                name = options.input.sources[0].path;
                 m_file.reset(::open(name.c_str(), O_RDONLY | O_CLOEXEC));
                 if (!m_file) {
                     throw Error(os_error("cannot read '" + name + "'"));
@@ -192,7 +192,7 @@ public:
             m_tasks.emplace(*options.tasks);
             m_active = &*m_tasks;
         } else {
-            m_input.emplace(options);
+            m_input.emplace(options.input);
             m_batcher.emplace(*m_input, commands.command_template(), rules, limits);
             m_active = &*m_batcher;
         }
@@ -279,7 +279,7 @@ int run(int argc, const char* const* argv)
     std::optional<Jobserver> jobserver = connect_jobserver(options, output);
     JobControl control = job_control(options, jobserver ? &*jobserver : nullptr);
     ArgLimits limits = system_arg_limits(job_environment_size(), options.max_chars);
-    JobCommand commands(options, limits);
+    JobCommand commands(command_settings(options), limits);
     BatchRules rules = options.pipe ? BatchRules{} : batch_rules(options);
     JobSources sources(options, commands, rules, limits);
     output.set_tagged(options.tag || options.tagstring || options.tasks); // a task may have a tag

@@ -3,6 +3,8 @@
 #pragma once
 
 #include "fd.hpp"
+#include "runner.hpp"
+#include "stream.hpp"
 
 #include <sys/resource.h>
 #include <sys/types.h>
@@ -12,8 +14,6 @@
 
 namespace fanout {
 
-enum class Stream { out = 0, err = 1 };
-
 struct SpawnRequest {
     const std::string* path = nullptr;            // resolved executable
     const std::vector<std::string>* argv = nullptr;
@@ -22,17 +22,6 @@ struct SpawnRequest {
     bool feed_stdin = false;                      // stdin is a pipe we write (stdin_fd unused)
     bool capture = true;                          // false: inherit our stdout/stderr
     const std::string* cwd = nullptr;             // where it starts (null: our directory)
-};
-
-// How a child ended: its wait status and resource usage.
-struct ExitInfo {
-    int status = 0;
-    struct rusage usage {};
-    bool host_lost = false; // it ran on a host whose connection went: run it elsewhere
-
-    [[nodiscard]] bool signaled() const;
-    [[nodiscard]] int exit_code() const; // 128+signal when killed, as shells report it
-    [[nodiscard]] int signal() const;    // 0 when it exited
 };
 
 class Process {

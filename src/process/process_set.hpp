@@ -19,18 +19,6 @@
 
 namespace fanout {
 
-// What ProcessSet::wait() reports, as it happens.
-class ProcessEvents {
-public:
-    virtual ~ProcessEvents() = default;
-    virtual void on_output(std::uint64_t id, Stream stream, std::string_view data) = 0;
-    virtual void on_exit(std::uint64_t id, const ExitInfo& exit) = 0;
-    virtual void on_signal(int signal) = 0;
-    // A child started with a fed stdin took everything given so far and its stdin is
-    // still open: it can take more.
-    virtual void on_input_drained(std::uint64_t /*id*/) {}
-};
-
 class ProcessSet {
 public:
     ProcessSet();

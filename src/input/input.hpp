@@ -2,7 +2,6 @@
 // into columns, read lazily from the first source.
 #pragma once
 
-#include "options.hpp"
 #include "record_reader.hpp"
 #include "regex.hpp"
 
@@ -27,11 +26,26 @@ struct Record {
 // record it came from: the NUL would silently cut the argument short.
 std::string nul_byte_message(const std::string& source, std::size_t number, std::size_t offset);
 
+// One input source: where its records come from.
+struct SourceSpec {
+    enum class Kind { args, file };
+    Kind kind = Kind::file;
+    std::vector<std::string> args; // Kind::args: the values after ':::'
+    std::string path;              // Kind::file: a path, "-" for stdin
+};
+
+struct InputSettings {
+    std::vector<SourceSpec> sources; // empty means: stdin
+    bool link = false;               // pair sources value by value instead of combining them
+    char delimiter = '\n';
+    std::optional<Regex> colsep; // compiled once; each user copies it
+};
+
 class Input {
 public:
     // Opens every source; all but the first are read whole now. Throws Error naming a
     // file that cannot be read.
-    explicit Input(const Options& options);
+    explicit Input(const InputSettings& settings);
 
     ReadStatus next(Record& record, bool may_block);
 

@@ -107,21 +107,6 @@ int vfork_exec(const ChildPlan& plan, pid_t& pid)
 
 } // namespace
 
-bool ExitInfo::signaled() const
-{
-    return WIFSIGNALED(status);
-}
-
-int ExitInfo::exit_code() const
-{
-    return signaled() ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
-}
-
-int ExitInfo::signal() const
-{
-    return signaled() ? WTERMSIG(status) : 0;
-}
-
 int Process::spawn(const SpawnRequest& request)
 {
     ChildPlan plan;

@@ -10,11 +10,9 @@
 #include "jobserver.hpp"
 #include "joblog.hpp"
 #include "output.hpp"
-#include "process_set.hpp"
+#include "runner.hpp"
 #include "report.hpp"
 #include "system_gate.hpp"
-
-#include <poll.h>
 
 #include <chrono>
 #include <cstdint>
@@ -26,33 +24,6 @@
 #include <vector>
 
 namespace fanout {
-
-// What runs commands for the scheduler: local processes, or a fake in tests.
-class Runner {
-public:
-    virtual ~Runner() = default;
-    // Starts `command` as job `seq` in `slot`; returns 0 or an errno (ENOENT: not found;
-    // EHOSTDOWN: the slot's host is gone, and so is the slot).
-    virtual int start(std::uint64_t seq, const Command& command, std::size_t slot) = 0;
-    // Blocks until something happens to a job, a signal arrives, one of `watches` (input,
-    // jobserver, our stdout) is ready for its events or `timeout` passed; sets the
-    // watches' revents.
-    virtual void wait(ProcessEvents& events, std::vector<pollfd>& watches, std::optional<Millis> timeout) = 0;
-    // More for the stdin of a job started with Command::stream_input; `last` closes it.
-    virtual void feed(std::uint64_t /*seq*/, std::shared_ptr<const std::string> /*data*/, bool /*last*/) {}
-    // Runs the termination sequence on one job.
-    virtual void terminate(std::uint64_t seq, const TermSeq& termseq) = 0;
-    // Stops every job: `first` (if not 0), then the sequence, also on what they leave.
-    virtual void stop(int first, const TermSeq& termseq) = 0;
-    // SIGKILL to every job, and to what the jobs being terminated left behind.
-    virtual void kill_all() = 0;
-    virtual void signal_all(int signal) = 0;
-    // Whether a termination sequence is still under way, also on what an ended job left
-    // behind: the run is not over until it is done.
-    [[nodiscard]] virtual bool terminating() const { return false; }
-    // The host that runs the jobs of `slot`, as reports name it (":" is this machine).
-    [[nodiscard]] virtual std::string host_of(std::size_t /*slot*/) const { return ":"; }
-};
 
 // How jobs are controlled beyond "run them all".
 struct JobControl {

@@ -3,10 +3,9 @@
 // the reader does not take yet waits in a queue (spilled to a temp file when large).
 #pragma once
 
-#include "options.hpp"
 #include "output_buffer.hpp"
-#include "process.hpp"
 #include "sink.hpp"
+#include "stream.hpp"
 
 #include <poll.h>
 
@@ -19,6 +18,10 @@
 #include <vector>
 
 namespace fanout {
+
+// How jobs' output is put together: whole per job as each ends (--group), whole in
+// input order (-k), line by line (--line-buffer), or as it comes (-u).
+enum class OutputMode { group, keep_order, line_buffer, ungroup };
 
 class Output {
 public:

@@ -5,28 +5,13 @@
 
 namespace fanout {
 
-namespace {
-
-TemplateSyntax syntax_of(const Options& options)
+JobCommand::JobCommand(const CommandSettings& settings, ArgLimits limits)
+    : m_shell(settings.syntax.shell), m_limits(limits), m_tag(settings.tag), m_tagstring(settings.tagstring),
+      m_replace_str(settings.syntax.replace_str), m_transfer_files(settings.transfer_files),
+      m_return_files(settings.return_files)
 {
-    TemplateSyntax syntax;
-    syntax.replace_str = options.replace_str;
-    syntax.quote_command = options.quote_command;
-    syntax.context_replace = options.context_replace;
-    // --pipe jobs get their input on stdin, -N 0 jobs none: nothing to append.
-    syntax.append_args = !options.pipe && !(options.exact_args && options.max_args == 0);
-    syntax.shell = options.shell;
-    return syntax;
-}
-
-} // namespace
-
-JobCommand::JobCommand(const Options& options, ArgLimits limits)
-    : m_shell(options.shell), m_limits(limits), m_tag(options.tag), m_tagstring(options.tagstring),
-      m_replace_str(options.replace_str), m_transfer_files(options.transfer_files), m_return_files(options.return_files)
-{
-    if (!options.command.empty()) {
-        m_template.emplace(options.command, syntax_of(options));
+    if (!settings.command.empty()) {
+        m_template.emplace(settings.command, settings.syntax);
     }
     if (m_tagstring) {
         expand_plain(*m_tagstring, JobValues{{}, 0, 0}, m_replace_str); // reject a bad one now

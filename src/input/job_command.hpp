@@ -4,7 +4,6 @@
 #include "arg_limits.hpp"
 #include "command_template.hpp"
 #include "job.hpp"
-#include "options.hpp"
 
 #include <optional>
 #include <string>
@@ -19,10 +18,19 @@ struct CannotRun {
     int exit_code;
 };
 
+struct CommandSettings {
+    std::vector<std::string> command; // empty: each record is a command
+    TemplateSyntax syntax;
+    bool tag = false;
+    std::optional<std::string> tagstring;
+    std::vector<std::string> transfer_files; // templates, for remote jobs
+    std::vector<std::string> return_files;
+};
+
 class JobCommand {
 public:
     // Throws Error when the command or --tagstring is malformed.
-    JobCommand(const Options& options, ArgLimits limits);
+    JobCommand(const CommandSettings& settings, ArgLimits limits);
 
     [[nodiscard]] std::variant<Command, CannotRun> build(const JobSpec& job, std::size_t slot) const;
     [[nodiscard]] std::string tag(const JobSpec& job, std::size_t slot) const;

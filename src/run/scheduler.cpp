@@ -3,7 +3,6 @@
 #include "exit_codes.hpp"
 #include "failure_summary.hpp"
 #include "resource_limits.hpp"
-#include "signals.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -553,8 +552,7 @@ void Scheduler::on_signal(int signal)
         return;
     }
     if (signal == SIGTSTP) {
-        m_runner.signal_all(SIGTSTP);
-        stop_self();
+        m_runner.suspend();
         return;
     }
     if (signal == SIGCONT) {
