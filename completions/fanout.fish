@@ -136,9 +136,9 @@ complete -c fanout -n $opt -l dry-run -d 'Print each command instead of running 
 complete -c fanout -n $opt -s t -l verbose -d 'Print each command to stderr as it starts'
 complete -c fanout -n $opt -l timeout -x -a '10 30s 500ms 5m 1h 200%' \
     -d 'Terminate a job after DURATION (30, 1.5s, 200ms, 2m) or N% of the median runtime'
-complete -c fanout -n $opt -l termseq -x -a 'TERM,200,TERM,100,TERM,50,KILL,25 TERM,1000,KILL,25' \
+complete -c fanout -n $opt -l termseq -x -a 'TERM,200,TERM,100,TERM,50,KILL,25 TERM,1000,KILL,25 INT,1000,KILL,25' \
     -d 'How to terminate a job: SIGNAL,MS,...'
-complete -c fanout -n $opt -l term-seq -x -a 'TERM,200,TERM,100,TERM,50,KILL,25 TERM,1000,KILL,25' \
+complete -c fanout -n $opt -l term-seq -x -a 'TERM,200,TERM,100,TERM,50,KILL,25 TERM,1000,KILL,25 INT,1000,KILL,25' \
     -d 'Same as --termseq'
 complete -c fanout -n $opt -l retries -x -a '1 2 3 5' -d 'Run a failed job again, up to N more times'
 complete -c fanout -n $opt -l delay -x -a '0.1 0.5 1 200ms 2s' -d 'Wait DURATION between job starts'
