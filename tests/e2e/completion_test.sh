@@ -49,7 +49,11 @@ add_case() {
     CASE_CHECK[n]=$4
     CASE_ARG[n]=$5
     # 100 lines hold the whole option list: zsh asks before showing a longer one.
-    tmux_ new-session -d -s "case$n" -x 200 -y 100 -c "$T/work" -- "${SHELL_COMMAND[@]}"
+    if ! tmux_ new-session -d -s "case$n" -x 200 -y 100 -c "$T/work" -- "${SHELL_COMMAND[@]}"; then
+        fail "${CASE_DESC[n]}: tmux could not start the shell"
+        CASE_CHECK[n]=''
+        return
+    fi
     if [ -z "${TMUX_SERVER_PID:-}" ]; then
         TMUX_SERVER_PID=$(tmux_ display-message -p '#{pid}')
         kill_at_exit "$TMUX_SERVER_PID"
@@ -135,6 +139,7 @@ wait_for_case() {
 run_cases() {
     local n key
     for n in "${!CASE_DESC[@]}"; do
+        [ -z "${CASE_CHECK[n]}" ] && continue
         if ! wait_until 10 prompt_is_last_line "case$n"; then
             fail "${CASE_DESC[n]}: the shell showed no prompt" "the screen:" "${SCREEN[@]:0:30}"
             CASE_CHECK[n]=''
