@@ -89,7 +89,7 @@ private:
     [[nodiscard]] bool may_start_more() const;
     [[nodiscard]] bool done_before(const JobSpec& job) const;
     void start_attempt(Attempt attempt);
-    bool requeue_on_shortage(Attempt& attempt, int error);
+    bool requeue_on_shortage(Attempt& attempt, Shortage shortage);
     void fail_to_start(Attempt& attempt, const std::string& message, int exit_code);
     void finish(JobRecord record);
     void report_delivered();
@@ -99,12 +99,13 @@ private:
     [[nodiscard]] std::optional<Millis> next_wakeup() const;
     [[nodiscard]] std::optional<Clock::time_point> deadline_for(const JobSpec& job, Clock::time_point start) const;
     // The record of an attempt that is over; takes its strings.
-    [[nodiscard]] JobRecord take_record(Attempt& attempt, const ExitInfo* exit) const;
+    [[nodiscard]] JobRecord take_record(Attempt& attempt, const JobExit* exit) const;
     std::size_t take_slot();
     void retire_slot(Attempt attempt);
 
     void on_output(std::uint64_t seq, Stream stream, std::string_view data) override;
-    void on_exit(std::uint64_t seq, const ExitInfo& exit) override;
+    void on_exit(std::uint64_t seq, const JobExit& exit) override;
+    void on_lost(std::uint64_t seq) override;
     void on_signal(int signal) override;
     void list_running();
     void on_input_drained(std::uint64_t seq) override;
@@ -140,7 +141,6 @@ private:
     // was lost is never recorded as done.
     std::unordered_map<std::uint64_t, JobRecord> m_undelivered;
     bool m_reports_wait = false;
-    std::vector<pollfd> m_watches;
     RunResult m_result;
     JobSpec m_job; // reused for every job read
     // --round-robin: a block read but not yet given to a job, jobs that can take one,

@@ -3,7 +3,6 @@
 #include "input.hpp"
 #include "job_command.hpp"
 #include "output.hpp"
-#include "process_set.hpp"
 #include "report.hpp"
 #include "scheduler.hpp"
 #include "test_support.hpp"
@@ -11,7 +10,6 @@
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,6 +25,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -62,10 +61,10 @@ using fanout::ArgLimits;
 using fanout::Batcher;
 using fanout::BatchRules;
 using fanout::Command;
-using fanout::ExitInfo;
 using fanout::Input;
 using fanout::JobCommand;
 using fanout::JobControl;
+using fanout::JobExit;
 using fanout::JobRecord;
 using fanout::Millis;
 using fanout::Output;
@@ -74,6 +73,7 @@ using fanout::ProcessEvents;
 using fanout::RunResult;
 using fanout::Scheduler;
 using fanout::SourceSpec;
+using fanout::StartResult;
 using fanout::Stream;
 using fanout::TermSeq;
 
@@ -127,7 +127,7 @@ class FakeRunner : public fanout::Runner {
 public:
     using Script = std::function<void(FakeRunner&, ProcessEvents&)>;
 
-    int start(std::uint64_t seq, const Command& command, std::size_t slot) override
+    StartResult start(std::uint64_t seq, const Command& command, std::size_t slot) override
     {
         started.push_back({seq, command.argv, slot});
         if (auto it = start_errors.find(seq); it != start_errors.end()) {
@@ -136,13 +136,18 @@ public:
         CHECK_MESSAGE(busy_slots.insert(slot).second, "slot ", slot, " given to job ", seq, " while in use");
         running.push_back(seq);
         most_running = std::max(most_running, running.size());
-        return 0;
+        return {};
     }
 
-    void wait(ProcessEvents& events, std::vector<pollfd>& fds, std::optional<Millis> timeout) override
+    void wait(ProcessEvents& events, std::span<fanout::Waitable* const> also,
+              std::optional<Millis> timeout) override
     {
         REQUIRE(++waits < 10000);
-        CHECK(fds.empty()); // ::: arguments never make it wait for input
+        std::vector<pollfd> fds;
+        for (const fanout::Waitable* waitable : also) {
+            waitable->add_watches(fds);
+        }
+        CHECK(fds.empty()); // ::: arguments never make it wait for input, nor files for room
         running_at_wait.push_back(running.size());
         last_timeout = timeout;
         script(*this, events);
@@ -154,8 +159,8 @@ public:
     void signal_all(int signal) override { signalled.push_back(signal); }
     [[nodiscard]] bool terminating() const override { return terminating_waits > 0; }
 
-    // Ends job `seq` with wait status `status`, after it printed `output`.
-    void finish(ProcessEvents& events, std::uint64_t seq, int status, const std::string& output)
+    // Ends job `seq` as `exit` says, after it printed `output`.
+    void finish(ProcessEvents& events, std::uint64_t seq, const JobExit& exit, const std::string& output)
     {
         auto it = std::find(running.begin(), running.end(), seq);
         REQUIRE(it != running.end());
@@ -164,8 +169,6 @@ public:
         if (!output.empty()) {
             events.on_output(seq, Stream::out, output);
         }
-        ExitInfo exit;
-        exit.status = status;
         events.on_exit(seq, exit);
     }
 
@@ -175,7 +178,7 @@ public:
     {
         REQUIRE_FALSE(running.empty());
         std::uint64_t seq = running.front();
-        int status = 0;
+        JobExit status;
         auto it = statuses.find(seq);
         if (it != statuses.end() && !it->second.empty()) {
             status = it->second.front();
@@ -217,8 +220,8 @@ public:
 
     // What the test sets.
     Script script = [](FakeRunner& runner, ProcessEvents& events) { runner.finish_oldest(events); };
-    std::map<std::uint64_t, int> start_errors;          // job -> errno start() returns
-    std::map<std::uint64_t, std::vector<int>> statuses; // job -> wait status of each attempt
+    std::map<std::uint64_t, StartResult> start_errors;      // job -> what start() says instead
+    std::map<std::uint64_t, std::vector<JobExit>> statuses; // job -> how each attempt ends
     int terminating_waits = 0;                          // waits a termination sequence is still under way
 
     // What the runner saw.
@@ -339,14 +342,14 @@ Argv numbered(std::size_t count)
     return values;
 }
 
-int exited(int code)
+JobExit exited(int code)
 {
-    return W_EXITCODE(code, 0);
+    return JobExit::exited(code);
 }
 
-int killed_by(int signal)
+JobExit killed_by(int signal)
 {
-    return W_EXITCODE(0, signal);
+    return JobExit::killed(signal);
 }
 
 } // namespace
@@ -389,11 +392,11 @@ TEST_CASE("Scheduler: slots are 1..-j, and the lowest free one is reused first")
     rig.runner.script = [&round](FakeRunner& runner, ProcessEvents& events) {
         switch (++round) {
         case 1: // jobs 1, 2, 3 run in slots 1, 2, 3
-            runner.finish(events, 2, 0, "");
-            runner.finish(events, 1, 0, "");
+            runner.finish(events, 2, exited(0), "");
+            runner.finish(events, 1, exited(0), "");
             break;
         case 2: // jobs 4 and 5 took slots 1 and 2
-            runner.finish(events, 3, 0, "");
+            runner.finish(events, 3, exited(0), "");
             break;
         default:
             runner.finish_oldest(events);
@@ -439,7 +442,7 @@ TEST_CASE("Scheduler: jobs that exit non-zero or die by a signal count as failed
 TEST_CASE("Scheduler: a command that cannot be found fails its job, and the rest still run")
 {
     Rig rig(numbered(4));
-    rig.runner.start_errors = {{2, ENOENT}};
+    rig.runner.start_errors = {{2, StartResult::failed(StartResult::Kind::not_found)}};
     RunResult result = rig.run(2);
     CHECK(result.failed == 1);
     CHECK(result.succeeded == 3);
@@ -460,7 +463,9 @@ TEST_CASE("Scheduler: a command that cannot be found fails its job, and the rest
 TEST_CASE("Scheduler: any other start error fails the job with its reason")
 {
     Rig rig(numbered(3));
-    rig.runner.start_errors = {{1, EACCES}, {3, E2BIG}};
+    rig.runner.start_errors = {
+        {1, StartResult::failed(StartResult::Kind::cannot_execute, std::strerror(EACCES))},
+        {3, StartResult::failed(StartResult::Kind::cannot_execute, std::strerror(E2BIG))}};
     RunResult result = rig.run(4);
     CHECK(result.failed == 2);
     CHECK(result.succeeded == 1);
