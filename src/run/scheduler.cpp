@@ -56,13 +56,14 @@ RunResult Scheduler::run()
     m_progress.started_at = Clock::now();
     m_progress.expected_total = m_control.expected_jobs;
     while (true) {
-        start_jobs();
+        start_jobs(); // as many as capacity allows; m_hold says what keeps the next one
         release_spare_tokens();
         if (run_over()) {
             break;
         }
+        // One wait, for a job's output or end (on_output, on_exit, on_lost), a signal
+        // (on_signal), or what m_hold waits for: input, a token, a timer.
         wait_for_events(next_wakeup());
-        m_short_of_resources = m_short_of_resources && !m_running.empty(); // nothing to wait for: try again
         enforce_timeouts();
         tick_reports();
     }
@@ -91,9 +92,9 @@ void Scheduler::wait_for_events(std::optional<Millis> timeout)
 {
     std::array<Waitable*, 2> also{&m_output};
     std::size_t count = 1;
-    if (m_waiting_for_input) {
+    if (m_hold == Hold::input_pending) {
         also[count++] = &m_jobs;
-    } else if (m_waiting_for_token) {
+    } else if (m_hold == Hold::token_pending) {
         also[count++] = m_control.jobserver;
     }
     m_runner.wait(*this, std::span(also.data(), count), timeout);
@@ -102,20 +103,21 @@ void Scheduler::wait_for_events(std::optional<Millis> timeout)
 
 bool Scheduler::may_start_more() const
 {
-    return !m_stop_starting && (!m_input_ended || !m_retry.empty());
+    return m_intake == Intake::open || (m_intake == Intake::input_ended && !m_retry.empty());
 }
 
 // A free slot: below -j, or under make, the implicit slot or a jobserver token.
 bool Scheduler::have_capacity()
 {
-    Jobserver* jobserver = m_control.jobserver;
-    if (jobserver == nullptr || m_running.size() >= m_control.max_jobs) {
-        return m_running.size() < m_control.max_jobs;
+    if (m_running.size() >= m_control.max_jobs) {
+        m_hold = Hold::slots_full;
+        return false;
     }
-    if (m_running.size() < 1 + jobserver->held() || jobserver->try_acquire()) {
+    Jobserver* jobserver = m_control.jobserver;
+    if (jobserver == nullptr || m_running.size() < 1 + jobserver->held() || jobserver->try_acquire()) {
         return true;
     }
-    m_waiting_for_token = true;
+    m_hold = Hold::token_pending;
     return false;
 }
 
@@ -130,20 +132,25 @@ void Scheduler::release_spare_tokens()
 }
 
 // Starts jobs (retries first) while slots are free and input is ready; never blocks.
+// Leaves in m_hold why it started no more.
 void Scheduler::start_jobs()
 {
-    m_waiting_for_input = false;
-    m_waiting_for_token = false;
-    m_gate_closed = m_control.gate.configured() && may_start_more() && !m_control.gate.open();
+    // A shortage holds while a job runs, whose end frees what it held (on_exit); with
+    // none running, the wait since was the pause before trying again.
+    if (m_hold != Hold::short_of_resources || m_running.empty()) {
+        bool gate_closed = m_control.gate.configured() && may_start_more() && !m_control.gate.open();
+        m_hold = gate_closed ? Hold::gate_closed : Hold::none;
+    }
     if (m_control.round_robin) {
-        if (!m_gate_closed && !m_short_of_resources && !m_output.congested()) {
+        if (may_start_now()) {
             feed_round_robin();
         }
         return;
     }
-    while (!m_gate_closed && !m_short_of_resources && !m_output.congested() && may_start_more() && have_capacity()) {
+    while (may_start_now() && have_capacity()) {
         if (m_last_start && m_control.delay.count() > 0 && Clock::now() < *m_last_start + m_control.delay) {
-            return; // next_wakeup() brings us back when the delay is over
+            m_hold = Hold::delay; // next_wakeup() brings us back when it is over
+            return;
         }
         if (!m_retry.empty()) {
             Attempt attempt = std::move(m_retry.front());
@@ -167,13 +174,24 @@ void Scheduler::start_jobs()
     }
 }
 
+// Whether nothing holds new jobs back, and more may come.
+bool Scheduler::may_start_now()
+{
+    if (m_hold == Hold::none && m_output.congested()) {
+        m_hold = Hold::output_congested;
+    }
+    return m_hold == Hold::none && may_start_more();
+}
+
 // The next job into m_job, without blocking; false when there is none yet or no more.
 bool Scheduler::read_job()
 {
     ReadStatus status = m_jobs.next(m_job, false);
-    m_waiting_for_input = status == ReadStatus::would_block;
+    if (status == ReadStatus::would_block) {
+        m_hold = Hold::input_pending;
+    }
     if (status == ReadStatus::end) {
-        m_input_ended = true;
+        m_intake = Intake::input_ended;
         m_progress.input_complete = true;
     }
     return status == ReadStatus::record;
@@ -187,7 +205,7 @@ void Scheduler::feed_round_robin()
     while (may_start_more()) {
         if (!m_have_block && !read_job()) {
             for (const auto& [seq, attempt] : m_running) {
-                if (m_input_ended) {
+                if (m_intake == Intake::input_ended) {
                     m_runner.feed(seq, nullptr, true);
                 }
             }
@@ -323,7 +341,7 @@ void Scheduler::retire_slot(Attempt attempt)
     m_retry.push_front(std::move(again));
     if (m_control.max_jobs == 0) {
         m_result.hosts_gone = true;
-        m_stop_starting = true;
+        m_intake = Intake::stopping;
     }
 }
 
@@ -337,7 +355,7 @@ bool Scheduler::requeue_on_shortage(Attempt& attempt, Shortage shortage)
         return false;
     }
     m_resource_retries += m_running.empty() ? 1 : 0;
-    m_short_of_resources = true;
+    m_hold = Hold::short_of_resources;
     if (!m_running.empty() && !m_shortage_warned) {
         m_shortage_warned = true;
         m_output.say("fanout: warning: only " + std::to_string(m_running.size()) +
@@ -448,7 +466,7 @@ void Scheduler::check_halt(int exit_code)
         return;
     }
     m_result.halt_exit = halt_exit_code(m_control.halt, counts, exit_code);
-    m_stop_starting = true;
+    m_intake = Intake::stopping;
     m_retry.clear();
     if (m_control.halt.when == HaltPolicy::When::now) {
         m_runner.stop(0, m_control.termseq);
@@ -480,11 +498,13 @@ void Scheduler::on_exit(std::uint64_t seq, const JobExit& exit)
     Attempt& attempt = node.mapped();
     m_progress.running = m_running.size();
     m_free_slots.push(attempt.slot);
-    m_short_of_resources = false; // what it held is free again
+    if (m_hold == Hold::short_of_resources) {
+        m_hold = Hold::none; // what it held is free again
+    }
     bool can_retry = !m_control.round_robin; // its blocks are gone
     const Task* task = attempt.spec.task.get();
     std::size_t retries = task && task->retries ? *task->retries : m_control.retries;
-    if (exit.exit_code != 0 && attempt.number <= retries && !m_stop_starting && can_retry) {
+    if (exit.exit_code != 0 && attempt.number <= retries && m_intake != Intake::stopping && can_retry) {
         m_output.job_discard(seq); // only the last attempt's output is shown
         Attempt retry;
         retry.spec = std::move(attempt.spec);
@@ -527,7 +547,7 @@ void Scheduler::on_signal(int signal)
     }
     if (m_result.signal == 0) {
         m_result.signal = signal;
-        m_stop_starting = true;
+        m_intake = Intake::stopping;
         m_retry.clear();
         m_runner.stop(passed_on(signal), m_control.termseq);
     } else {
@@ -596,10 +616,10 @@ std::optional<Millis> Scheduler::next_wakeup() const
     if (m_ticking && !m_running.empty()) {
         consider(m_last_tick + k_tick_interval);
     }
-    if (m_gate_closed) {
+    if (m_hold == Hold::gate_closed) {
         consider(Clock::now() + k_gate_recheck);
     }
-    if (m_short_of_resources && m_running.empty()) {
+    if (m_hold == Hold::short_of_resources && m_running.empty()) {
         consider(Clock::now() + k_resource_retry);
     }
     if (!due) {
