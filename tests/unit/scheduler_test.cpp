@@ -130,6 +130,9 @@ public:
     StartResult start(std::uint64_t seq, const Command& command, std::size_t slot) override
     {
         started.push_back({seq, command.argv, slot});
+        if (gone_slots.contains(slot)) {
+            return StartResult::failed(StartResult::Kind::host_gone);
+        }
         if (auto it = start_errors.find(seq); it != start_errors.end()) {
             return it->second;
         }
@@ -170,6 +173,18 @@ public:
             events.on_output(seq, Stream::out, output);
         }
         events.on_exit(seq, exit);
+    }
+
+    // Job `seq` ends because the host of its slot went away, after it printed `output`.
+    void lose(ProcessEvents& events, std::uint64_t seq, const std::string& output)
+    {
+        auto it = std::find(running.begin(), running.end(), seq);
+        REQUIRE(it != running.end());
+        running.erase(it);
+        busy_slots.erase(slot_of(seq));
+        gone_slots.insert(slot_of(seq));
+        events.on_output(seq, Stream::out, output);
+        events.on_lost(seq);
     }
 
     // Ends the oldest running job with the next status the test gave it (0 if none);
@@ -223,6 +238,7 @@ public:
     std::map<std::uint64_t, StartResult> start_errors;      // job -> what start() says instead
     std::map<std::uint64_t, std::vector<JobExit>> statuses; // job -> how each attempt ends
     int terminating_waits = 0;                          // waits a termination sequence is still under way
+    std::set<std::size_t> gone_slots;                   // slots whose host is down
 
     // What the runner saw.
     std::vector<StartedJob> started;
@@ -737,4 +753,39 @@ TEST_CASE("Scheduler: --tag prefixes each job's lines with its arguments")
     Rig rig({"a", "b"}, {"echo"}, fanout::system_arg_limits(0, {}), true);
     rig.run(2);
     CHECK(rig.out.text() == "a\tout 1\nb\tout 2\n");
+}
+
+TEST_CASE("Scheduler: a job lost with its host runs again in another slot, and its first output is dropped")
+{
+    Rig rig(numbered(3));
+    int round = 0;
+    rig.runner.script = [&round](FakeRunner& runner, ProcessEvents& events) {
+        if (++round == 1) {
+            runner.lose(events, 1, "lost 1\n");
+            return;
+        }
+        runner.finish_oldest(events);
+    };
+    RunResult result = rig.run(2);
+    CHECK(result.succeeded == 3);
+    CHECK(result.failed == 0);
+    CHECK_FALSE(result.hosts_gone);
+    CHECK(rig.runner.starts_of(1) == 2);
+    CHECK(rig.runner.slot_of(1) != 1);
+    CHECK(rig.runner.most_running == 2);
+    CHECK(rig.runner.running_at_wait.back() <= 1); // one slot is left
+    CHECK(rig.record(1).attempts == 1);            // losing a host is no failed attempt
+    CHECK(rig.out.text().find("lost 1") == std::string::npos);
+    CHECK(rig.out.text().find("out 1 try 2\n") != std::string::npos);
+}
+
+TEST_CASE("Scheduler: when every slot's host is gone, nothing more starts and the run says so")
+{
+    Rig rig(numbered(3));
+    rig.runner.gone_slots = {1, 2};
+    RunResult result = rig.run(2);
+    CHECK(result.hosts_gone);
+    CHECK(rig.runner.started_seqs() == std::vector<std::uint64_t>{1, 1});
+    CHECK(rig.runner.waits == 0);
+    CHECK(rig.records.empty());
 }
