@@ -95,36 +95,62 @@ std::optional<ProcessRoom> process_room(std::uint64_t wanted)
     return ProcessRoom{*limit, tasks_of_user(::getuid())};
 }
 
-std::string limit_name(int error)
+std::optional<Shortage> shortage_of(int error)
 {
     switch (error) {
     case EAGAIN:
-        return "the process limit" + ulimit_words(RLIMIT_NPROC, 'u');
+        return Shortage::processes;
     case EMFILE:
-        return "the open-file limit" + ulimit_words(RLIMIT_NOFILE, 'n');
+        return Shortage::open_files;
     case ENFILE:
-        return "the system's open-file limit (sysctl fs.file-max)";
+        return Shortage::system_open_files;
     case ENOMEM:
-        return "the memory available";
+        return Shortage::memory;
     default:
-        return {};
+        return std::nullopt;
     }
+}
+
+std::string limit_name(Shortage shortage)
+{
+    switch (shortage) {
+    case Shortage::processes:
+        return "the process limit" + ulimit_words(RLIMIT_NPROC, 'u');
+    case Shortage::open_files:
+        return "the open-file limit" + ulimit_words(RLIMIT_NOFILE, 'n');
+    case Shortage::system_open_files:
+        return "the system's open-file limit (sysctl fs.file-max)";
+    case Shortage::memory:
+        return "the memory available";
+    }
+    return {};
+}
+
+std::string shortage_reason(Shortage shortage)
+{
+    switch (shortage) {
+    case Shortage::processes:
+        return "no more processes" + ulimit_words(RLIMIT_NPROC, 'u');
+    case Shortage::open_files:
+        return "too many open files in fanout" + ulimit_words(RLIMIT_NOFILE, 'n');
+    case Shortage::system_open_files:
+        return "too many open files in the system (sysctl fs.file-max)";
+    case Shortage::memory:
+        return "out of memory";
+    }
+    return {};
+}
+
+std::string limit_name(int error)
+{
+    std::optional<Shortage> shortage = shortage_of(error);
+    return shortage ? limit_name(*shortage) : std::string();
 }
 
 std::string shortage_reason(int error)
 {
-    switch (error) {
-    case EAGAIN:
-        return "no more processes" + ulimit_words(RLIMIT_NPROC, 'u');
-    case EMFILE:
-        return "too many open files in fanout" + ulimit_words(RLIMIT_NOFILE, 'n');
-    case ENFILE:
-        return "too many open files in the system (sysctl fs.file-max)";
-    case ENOMEM:
-        return "out of memory";
-    default:
-        return {};
-    }
+    std::optional<Shortage> shortage = shortage_of(error);
+    return shortage ? shortage_reason(*shortage) : std::string();
 }
 
 } // namespace fanout

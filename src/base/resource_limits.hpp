@@ -24,12 +24,27 @@ struct ProcessRoom {
 // even if every task on the system were ours.
 [[nodiscard]] std::optional<ProcessRoom> process_room(std::uint64_t wanted);
 
-// The limit a spawn that failed with `error` ran into, e.g. "the process limit (ulimit
-// -u 20)"; empty when `error` is not a shortage (EAGAIN, EMFILE, ENFILE, ENOMEM).
-[[nodiscard]] std::string limit_name(int error);
+// A limit a spawn can run into: none of it is the program's fault.
+enum class Shortage {
+    processes,         // EAGAIN: RLIMIT_NPROC
+    open_files,        // EMFILE: our RLIMIT_NOFILE
+    system_open_files, // ENFILE: fs.file-max
+    memory,            // ENOMEM
+};
 
-// Why a spawn that failed with `error` is fanout's failure rather than the program's,
-// e.g. "too many open files in fanout (ulimit -n 20)"; empty when `error` is not a shortage.
+// The shortage a spawn that failed with `error` ran into; nullopt when it is no shortage.
+[[nodiscard]] std::optional<Shortage> shortage_of(int error);
+
+// The limit behind `shortage`, e.g. "the process limit (ulimit -u 20)".
+[[nodiscard]] std::string limit_name(Shortage shortage);
+
+// Why a spawn that hit `shortage` is fanout's failure rather than the program's, e.g.
+// "too many open files in fanout (ulimit -n 20)".
+[[nodiscard]] std::string shortage_reason(Shortage shortage);
+
+// The same for a spawn's errno; empty when `error` is not a shortage (EAGAIN, EMFILE,
+// ENFILE, ENOMEM).
+[[nodiscard]] std::string limit_name(int error);
 [[nodiscard]] std::string shortage_reason(int error);
 
 } // namespace fanout

@@ -4,10 +4,11 @@
 
 #include "job.hpp"
 #include "record_reader.hpp"
+#include "waitable.hpp"
 
 namespace fanout {
 
-class JobSource {
+class JobSource : public Waitable {
 public:
     virtual ~JobSource() = default;
 
@@ -17,6 +18,9 @@ public:
 
     // The descriptor to wait on after next() said would_block.
     [[nodiscard]] virtual int wait_fd() const = 0;
+
+    // Waiting for it is waiting for wait_fd() to be readable.
+    void add_watches(std::vector<pollfd>& fds) const final { fds.push_back({wait_fd(), POLLIN, 0}); }
 };
 
 } // namespace fanout

@@ -255,10 +255,10 @@ void Output::add_watches(std::vector<pollfd>& fds) const
     }
 }
 
-void Output::on_polled(const pollfd* watches, std::size_t count)
+void Output::on_polled(std::span<const pollfd> polled)
 {
-    for (std::size_t i = 0; i < count; ++i) {
-        if ((watches[i].revents & POLLERR) != 0) {
+    for (const pollfd& watch : polled) {
+        if ((watch.revents & POLLERR) != 0) {
             throw BrokenPipe(); // the reader left: nothing more can be delivered
         }
     }

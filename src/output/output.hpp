@@ -6,6 +6,7 @@
 #include "output_buffer.hpp"
 #include "sink.hpp"
 #include "stream.hpp"
+#include "waitable.hpp"
 
 #include <poll.h>
 
@@ -13,6 +14,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,7 +25,7 @@ namespace fanout {
 // input order (-k), line by line (--line-buffer), or as it comes (-u).
 enum class OutputMode { group, keep_order, line_buffer, ungroup };
 
-class Output {
+class Output : public Waitable {
 public:
     Output(OutputMode mode, int out_fd = 1, int err_fd = 2);
 
@@ -56,8 +58,8 @@ public:
     // The event loop's part: descriptors to poll (POLLOUT while bytes wait, and always
     // for POLLERR: the reader left); then what poll said, which writes what the readers
     // take. Throws BrokenPipe once a reader is gone.
-    void add_watches(std::vector<pollfd>& fds) const;
-    void on_polled(const pollfd* watches, std::size_t count);
+    void add_watches(std::vector<pollfd>& fds) const override;
+    void on_polled(std::span<const pollfd> polled) override;
     // True when nothing waits to be written.
     [[nodiscard]] bool idle() const;
     // Held output is past its memory because no temp file could take it: start no

@@ -72,11 +72,11 @@ const std::string& LocalRunner::resolve(const std::string& name)
     return it->second;
 }
 
-int LocalRunner::start(std::uint64_t seq, const Command& command, std::size_t slot)
+StartResult LocalRunner::start(std::uint64_t seq, const Command& command, std::size_t slot)
 {
     const std::string& path = resolve(command.argv.front());
     if (path.empty()) {
-        return ENOENT;
+        return start_result_of(ENOENT, command.cwd);
     }
     std::string seq_text = std::to_string(seq);
     std::string slot_text = std::to_string(slot);
@@ -102,35 +102,39 @@ int LocalRunner::start(std::uint64_t seq, const Command& command, std::size_t sl
     request.capture = m_capture;
     request.feed_stdin = command.input != nullptr || command.stream_input;
     request.cwd = &command.cwd;
-    int error = m_processes.start(seq, request);
-    if (error == 0 && request.feed_stdin) {
+    if (int error = m_processes.start(seq, request); error != 0) {
+        return start_result_of(error, command.cwd);
+    }
+    if (request.feed_stdin) {
         m_processes.feed(seq, command.input, !command.stream_input);
     }
-    return error;
+    return {};
 }
 
-int DryRunRunner::start(std::uint64_t seq, const Command& command, std::size_t)
+StartResult DryRunRunner::start(std::uint64_t seq, const Command& command, std::size_t)
 {
     m_shown.emplace_back(seq, command.display + "\n");
-    return 0;
+    return {};
 }
 
-void DryRunRunner::wait(ProcessEvents& events, std::vector<pollfd>& watches, std::optional<Millis> timeout)
+void DryRunRunner::wait(ProcessEvents& events, std::span<Waitable* const> also, std::optional<Millis> timeout)
 {
+    std::vector<pollfd> fds;
+    WatchList watches(also, fds);
     if (m_shown.empty()) {
         // Nothing to show: wait as a real runner would, for room in our stdout.
         int ms = timeout ? static_cast<int>(std::min<long long>(timeout->count(), 60'000)) : -1;
-        if (::poll(watches.data(), watches.size(), ms) < 0 && errno != EINTR) {
+        if (::poll(fds.data(), fds.size(), ms) < 0 && errno != EINTR) {
             throw Error(os_error("poll"));
         }
-        return;
     }
     auto shown = std::move(m_shown);
     m_shown.clear();
     for (const auto& [seq, text] : shown) {
         events.on_output(seq, Stream::out, text);
-        events.on_exit(seq, ExitInfo{});
+        events.on_exit(seq, JobExit{});
     }
+    watches.hand_back(fds);
 }
 
 } // namespace fanout

@@ -17,10 +17,10 @@ public:
     // capture: read jobs' output through pipes (else they write to ours directly).
     explicit LocalRunner(bool capture);
 
-    int start(std::uint64_t seq, const Command& command, std::size_t slot) override;
-    void wait(ProcessEvents& events, std::vector<pollfd>& watches, std::optional<Millis> timeout) override
+    StartResult start(std::uint64_t seq, const Command& command, std::size_t slot) override;
+    void wait(ProcessEvents& events, std::span<Waitable* const> also, std::optional<Millis> timeout) override
     {
-        m_processes.wait(events, watches, timeout);
+        m_processes.wait(events, also, timeout);
     }
     void feed(std::uint64_t seq, std::shared_ptr<const std::string> data, bool last) override
     {
@@ -49,8 +49,8 @@ private:
 
 class DryRunRunner : public Runner {
 public:
-    int start(std::uint64_t seq, const Command& command, std::size_t slot) override;
-    void wait(ProcessEvents& events, std::vector<pollfd>& watches, std::optional<Millis> timeout) override;
+    StartResult start(std::uint64_t seq, const Command& command, std::size_t slot) override;
+    void wait(ProcessEvents& events, std::span<Waitable* const> also, std::optional<Millis> timeout) override;
     void terminate(std::uint64_t, const TermSeq&) override {}
     void stop(int, const TermSeq&) override {}
     void kill_all() override {}

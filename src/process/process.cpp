@@ -8,8 +8,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
+#include <optional>
 
 namespace fanout {
 
@@ -179,6 +182,62 @@ std::string find_executable(const std::string& name)
         start = end + 1;
     }
     return {};
+}
+
+} // namespace fanout
+
+namespace fanout {
+
+namespace {
+
+std::chrono::microseconds microseconds_of(const timeval& time)
+{
+    return std::chrono::seconds(time.tv_sec) + std::chrono::microseconds(time.tv_usec);
+}
+
+// Why `cwd` cannot be a job's directory (an errno value), or 0 when it can.
+int cwd_problem(const std::string& cwd)
+{
+    struct stat status {};
+    if (::stat(cwd.c_str(), &status) != 0) {
+        return errno;
+    }
+    if (!S_ISDIR(status.st_mode)) {
+        return ENOTDIR;
+    }
+    return ::access(cwd.c_str(), X_OK) == 0 ? 0 : errno;
+}
+
+} // namespace
+
+JobExit job_exit_of(int wait_status, const struct rusage& usage)
+{
+    JobExit exit = WIFSIGNALED(wait_status) ? JobExit::killed(WTERMSIG(wait_status))
+                                            : JobExit::exited(WEXITSTATUS(wait_status));
+    exit.usage.user_cpu = microseconds_of(usage.ru_utime);
+    exit.usage.system_cpu = microseconds_of(usage.ru_stime);
+    exit.usage.max_rss_kib = usage.ru_maxrss;
+    return exit;
+}
+
+StartResult start_result_of(int error, const std::string& cwd)
+{
+    using Kind = StartResult::Kind;
+    std::optional<Shortage> shortage = shortage_of(error);
+    // Out of processes or descriptors passes when a job ends: the scheduler waits.
+    if (shortage && shortage != Shortage::memory) {
+        return StartResult::short_of(*shortage);
+    }
+    if (int why = cwd.empty() ? 0 : cwd_problem(cwd); why != 0) {
+        return StartResult::failed(Kind::bad_workdir, std::strerror(why));
+    }
+    if (shortage) {
+        return StartResult::short_of(*shortage);
+    }
+    if (error == ENOENT) {
+        return StartResult::failed(Kind::not_found);
+    }
+    return StartResult::failed(Kind::cannot_execute, std::strerror(error));
 }
 
 } // namespace fanout

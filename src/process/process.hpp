@@ -46,4 +46,12 @@ private:
 // returns the empty string when there is no such executable.
 std::string find_executable(const std::string& name);
 
+// How a reaped child ended, from what wait4() said.
+[[nodiscard]] JobExit job_exit_of(int wait_status, const struct rusage& usage);
+
+// What a spawn that failed with `error` tells the scheduler. Unless it ran out of
+// processes or descriptors, `cwd` (empty: ours) is looked at first: a directory that
+// is missing or closed to us fails the spawn with a misleading errno.
+[[nodiscard]] StartResult start_result_of(int error, const std::string& cwd);
+
 } // namespace fanout

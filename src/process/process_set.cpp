@@ -158,8 +158,9 @@ void ProcessSet::drain_pipes(Child& child, ProcessEvents& events)
 void ProcessSet::reap(ProcessEvents& events)
 {
     while (true) {
-        ExitInfo exit;
-        pid_t pid = ::wait4(-1, &exit.status, WNOHANG, &exit.usage);
+        int status = 0;
+        struct rusage usage {};
+        pid_t pid = ::wait4(-1, &status, WNOHANG, &usage);
         if (pid <= 0) {
             return;
         }
@@ -180,11 +181,11 @@ void ProcessSet::reap(ProcessEvents& events)
             }
         }
         drain_pipes(child, events);
-        events.on_exit(child.id, exit);
+        events.on_exit(child.id, job_exit_of(status, usage));
     }
 }
 
-void ProcessSet::wait(ProcessEvents& events, std::vector<pollfd>& watches, std::optional<Millis> timeout)
+void ProcessSet::wait(ProcessEvents& events, std::span<Waitable* const> also, std::optional<Millis> timeout)
 {
     auto now = Clock::now();
     std::optional<Clock::time_point> due = next_step_due();
@@ -197,9 +198,9 @@ void ProcessSet::wait(ProcessEvents& events, std::vector<pollfd>& watches, std::
         poll_ms = static_cast<int>(std::clamp<long long>(ms, 0, 60'000));
     }
     std::vector<pollfd> fds;
-    fds.reserve(m_children.size() * 3 + 1 + watches.size());
+    fds.reserve(m_children.size() * 3 + 1 + also.size());
     fds.push_back({m_signals.fd(), POLLIN, 0});
-    fds.insert(fds.end(), watches.begin(), watches.end());
+    WatchList watches(also, fds);
     // Only open descriptors: poll() refuses more entries than RLIMIT_NOFILE allows.
     // Per child: stdout (0), stderr (1), and its stdin (2) while we have data for it.
     std::size_t first_pipe = fds.size();
@@ -217,33 +218,36 @@ void ProcessSet::wait(ProcessEvents& events, std::vector<pollfd>& watches, std::
             m_polled.emplace_back(index, 2);
         }
     }
-    if (::poll(fds.data(), fds.size(), poll_ms) < 0) {
-        if (errno == EINTR) {
-            return;
+    if (::poll(fds.data(), fds.size(), poll_ms) >= 0) {
+        handle_polled(std::span(fds).subspan(first_pipe), events);
+        if (fds[0].revents != 0) {
+            for (int signal : m_signals.drain()) {
+                events.on_signal(signal);
+            }
+            reap(events);
         }
+    } else if (errno != EINTR) {
         throw Error(os_error("poll"));
     }
-    for (std::size_t i = 0; i < watches.size(); ++i) {
-        watches[i].revents = fds[1 + i].revents;
-    }
+    // Last, as their owners expect: our stdout is written once the jobs' output is in.
+    watches.hand_back(fds);
+}
+
+// Termination steps that are due, then the children's pipes that poll found ready.
+void ProcessSet::handle_polled(std::span<const pollfd> pipes, ProcessEvents& events)
+{
     run_due_steps();
-    for (std::size_t i = first_pipe; i < fds.size(); ++i) {
-        if (fds[i].revents == 0) {
+    for (std::size_t i = 0; i < pipes.size(); ++i) {
+        if (pipes[i].revents == 0) {
             continue;
         }
-        auto [index, which] = m_polled[i - first_pipe];
+        auto [index, which] = m_polled[i];
         Child& child = m_children[index];
         if (which == 2) {
             write_input(child, events);
         } else {
             read_pipe(child, which == 0 ? Stream::out : Stream::err, events);
         }
-    }
-    if (fds[0].revents != 0) {
-        for (int signal : m_signals.drain()) {
-            events.on_signal(signal);
-        }
-        reap(events);
     }
 }
 

@@ -5,6 +5,7 @@
 #include "duration.hpp"
 #include "process.hpp"
 #include "signals.hpp"
+#include "waitable.hpp"
 
 #include <poll.h>
 
@@ -13,6 +14,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -36,10 +38,10 @@ public:
     // its stdin early drops what is left: that is not an error.
     void feed(std::uint64_t id, std::shared_ptr<const std::string> data, bool last);
 
-    // Blocks until children wrote output or exited, a signal came, one of `watches`
-    // is ready for its events (their revents are set), or `timeout` passed; reports
-    // what happened to `events`.
-    void wait(ProcessEvents& events, std::vector<pollfd>& watches, std::optional<Millis> timeout);
+    // Blocks until children wrote output or exited, a signal came, one of `also` is
+    // ready, or `timeout` passed; reports what happened to `events`, and last tells
+    // `also` what its poll found.
+    void wait(ProcessEvents& events, std::span<Waitable* const> also, std::optional<Millis> timeout);
 
     // Sends `signal` to the process group of every running child.
     void signal_all(int signal);
@@ -91,6 +93,7 @@ private:
     void read_pipe(Child& child, Stream stream, ProcessEvents& events);
     void drain_pipes(Child& child, ProcessEvents& events);
     void reap(ProcessEvents& events);
+    void handle_polled(std::span<const pollfd> pipes, ProcessEvents& events);
     void terminate_all();
     void run_due_steps();
     [[nodiscard]] std::optional<Clock::time_point> next_step_due() const;

@@ -4,7 +4,6 @@
 #include "job_count.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <thread>
 
 namespace fanout {
@@ -21,7 +20,7 @@ constexpr int k_ssh_failed = 255;
 
 } // namespace
 
-// Passes events on, but marks the exit of a job whose host went away as lost.
+// Passes events on, but tells the exit of a job whose host went away as its loss.
 class RemoteRunner::LossDetector : public ProcessEvents {
 public:
     LossDetector(RemoteRunner& runner, ProcessEvents& events) : m_runner(runner), m_events(events) {}
@@ -32,7 +31,8 @@ public:
     }
     void on_signal(int signal) override { m_events.on_signal(signal); }
     void on_input_drained(std::uint64_t id) override { m_events.on_input_drained(id); }
-    void on_exit(std::uint64_t id, const ExitInfo& exit) override
+    void on_lost(std::uint64_t id) override { m_events.on_lost(id); }
+    void on_exit(std::uint64_t id, const JobExit& exit) override
     {
         auto it = m_runner.m_job_host.find(id);
         if (it == m_runner.m_job_host.end()) {
@@ -41,9 +41,11 @@ public:
         }
         std::size_t host = it->second;
         m_runner.m_job_host.erase(it);
-        ExitInfo info = exit;
-        info.host_lost = m_runner.lost(host, exit.exit_code());
-        m_events.on_exit(id, info);
+        if (m_runner.lost(host, exit.exit_code)) {
+            m_events.on_lost(id);
+        } else {
+            m_events.on_exit(id, exit);
+        }
     }
 
 private:
@@ -98,31 +100,33 @@ std::string RemoteRunner::host_of(std::size_t slot) const
     return host ? m_logins[*host].name : ":";
 }
 
-int RemoteRunner::start(std::uint64_t seq, const Command& command, std::size_t slot)
+StartResult RemoteRunner::start(std::uint64_t seq, const Command& command, std::size_t slot)
 {
     auto host = host_index(slot);
     if (!host || !m_masters->up(*host)) {
-        return EHOSTDOWN;
+        return StartResult::failed(StartResult::Kind::host_gone);
     }
     const SshLogin& login = m_logins[*host];
-    int error = 0;
+    StartResult result;
     if (login.local) {
-        error = m_local.start(seq, command, slot);
+        result = m_local.start(seq, command, slot);
     } else if (command.input) {
-        error = ENOTSUP; // its stdin is the connection's lifeline
+        // Its stdin is the connection's lifeline.
+        result = StartResult::failed(StartResult::Kind::no_remote_stdin);
     } else {
-        error = m_local.start(seq, remote_command(command, m_setup, login, m_masters->control_path(*host), seq, slot), slot);
+        result = m_local.start(
+            seq, remote_command(command, m_setup, login, m_masters->control_path(*host), seq, slot), slot);
     }
-    if (error == 0) {
+    if (result.started()) {
         m_job_host[seq] = *host;
     }
-    return error;
+    return result;
 }
 
-void RemoteRunner::wait(ProcessEvents& events, std::vector<pollfd>& watches, std::optional<Millis> timeout)
+void RemoteRunner::wait(ProcessEvents& events, std::span<Waitable* const> also, std::optional<Millis> timeout)
 {
     LossDetector detector(*this, events);
-    m_local.wait(detector, watches, timeout);
+    m_local.wait(detector, also, timeout);
 }
 
 // Whether a job that exited with `exit_code` on `host` ended because the host went.

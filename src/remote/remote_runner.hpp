@@ -22,8 +22,8 @@ public:
     // Slots over all hosts that could be reached; 0 when none.
     [[nodiscard]] std::size_t slots() const { return m_slots; }
 
-    int start(std::uint64_t seq, const Command& command, std::size_t slot) override;
-    void wait(ProcessEvents& events, std::vector<pollfd>& watches, std::optional<Millis> timeout) override;
+    StartResult start(std::uint64_t seq, const Command& command, std::size_t slot) override;
+    void wait(ProcessEvents& events, std::span<Waitable* const> also, std::optional<Millis> timeout) override;
     void feed(std::uint64_t seq, std::shared_ptr<const std::string> data, bool last) override
     {
         m_local.feed(seq, std::move(data), last);

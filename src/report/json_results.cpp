@@ -12,9 +12,11 @@ namespace fanout {
 
 namespace {
 
-double seconds(const timeval& tv)
+// Whole seconds and microseconds apart, as the kernel counted them.
+double seconds(std::chrono::microseconds time)
 {
-    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+    return static_cast<double>(time.count() / 1'000'000) +
+           static_cast<double>(time.count() % 1'000'000) / 1e6;
 }
 
 // Output goes in as a string when it is UTF-8, else base64 in "<name>_base64", so the
@@ -122,9 +124,9 @@ nlohmann::json job_to_json(const JobRecord& job, bool with_output)
         {"timed_out", job.timed_out},
         {"started", job.started},
         {"attempts", job.attempts},
-        {"user_cpu", seconds(job.usage.ru_utime)},
-        {"system_cpu", seconds(job.usage.ru_stime)},
-        {"max_rss_kib", job.usage.ru_maxrss},
+        {"user_cpu", seconds(job.usage.user_cpu)},
+        {"system_cpu", seconds(job.usage.system_cpu)},
+        {"max_rss_kib", job.usage.max_rss_kib},
         {"stdin_bytes", job.sent},
         {"stdout_bytes", job.bytes[0]},
         {"stderr_bytes", job.bytes[1]},

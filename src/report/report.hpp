@@ -2,7 +2,7 @@
 // failure summary, progress). Each is told about every job as it ends.
 #pragma once
 
-#include <sys/resource.h>
+#include "resource_usage.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -29,7 +29,7 @@ struct JobRecord {
     bool timed_out = false;
     bool started = true; // false: it never ran (not found, too long)
     unsigned attempts = 1;
-    struct rusage usage {};
+    ResourceUsage usage;
     std::uint64_t sent = 0;           // bytes written to its stdin (--pipe)
     std::uint64_t bytes[2] = {0, 0}; // stdout, stderr
     std::string output[2];            // captured only for reports that asked for it

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "fd.hpp"
+#include "waitable.hpp"
 
 #include <optional>
 #include <string>
@@ -29,7 +30,7 @@ struct MakeflagsJobserver {
 };
 MakeflagsJobserver parse_makeflags(std::string_view makeflags);
 
-class Jobserver {
+class Jobserver : public Waitable {
 public:
     // Connects to the jobserver MAKEFLAGS names. Returns nothing, and sets `warning`
     // when there is one the user would want to hear about (fds that make closed
@@ -47,6 +48,8 @@ public:
     [[nodiscard]] std::size_t held() const { return m_tokens.size(); }
     // Readable when a token may be free.
     [[nodiscard]] int wait_fd() const { return m_read.get(); }
+    // Waiting for it is waiting for a token that may be free.
+    void add_watches(std::vector<pollfd>& fds) const override { fds.push_back({wait_fd(), POLLIN, 0}); }
 
 private:
     Jobserver(Fd read, Fd write) : m_read(std::move(read)), m_write(std::move(write)) {}

@@ -1,34 +1,16 @@
 #include "scheduler.hpp"
 
-#include "exit_codes.hpp"
 #include "failure_summary.hpp"
 #include "resource_limits.hpp"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
+#include <array>
 #include <csignal>
 #include <cstdio>
-#include <cstring>
 
 namespace fanout {
 
 namespace {
-
-// Why `cwd` cannot be a job's directory (an errno value), or 0 when it can.
-int cwd_problem(const std::string& cwd)
-{
-    struct stat status {};
-    if (::stat(cwd.c_str(), &status) != 0) {
-        return errno;
-    }
-    if (!S_ISDIR(status.st_mode)) {
-        return ENOTDIR;
-    }
-    return ::access(cwd.c_str(), X_OK) == 0 ? 0 : errno;
-}
 
 constexpr auto k_tick_interval = std::chrono::milliseconds(100);
 // How often --load and --memfree look again while they hold jobs back.
@@ -74,13 +56,14 @@ RunResult Scheduler::run()
     m_progress.started_at = Clock::now();
     m_progress.expected_total = m_control.expected_jobs;
     while (true) {
-        start_jobs();
+        start_jobs(); // as many as capacity allows; m_hold says what keeps the next one
         release_spare_tokens();
         if (run_over()) {
             break;
         }
+        // One wait, for a job's output or end (on_output, on_exit, on_lost), a signal
+        // (on_signal), or what m_hold waits for: input, a token, a timer.
         wait_for_events(next_wakeup());
-        m_short_of_resources = m_short_of_resources && !m_running.empty(); // nothing to wait for: try again
         enforce_timeouts();
         tick_reports();
     }
@@ -107,36 +90,34 @@ bool Scheduler::run_over() const
 // jobserver token, room in our stdout or stderr, or the timeout.
 void Scheduler::wait_for_events(std::optional<Millis> timeout)
 {
-    m_watches.clear();
-    if (m_waiting_for_input) {
-        m_watches.push_back({m_jobs.wait_fd(), POLLIN, 0});
+    std::array<Waitable*, 2> also{&m_output};
+    std::size_t count = 1;
+    if (m_hold == Hold::input_pending) {
+        also[count++] = &m_jobs;
+    } else if (m_hold == Hold::token_pending) {
+        also[count++] = m_control.jobserver;
     }
-    if (m_waiting_for_token) {
-        m_watches.push_back({m_control.jobserver->wait_fd(), POLLIN, 0});
-    }
-    std::size_t first_output = m_watches.size();
-    m_output.add_watches(m_watches);
-    m_runner.wait(*this, m_watches, timeout);
-    m_output.on_polled(m_watches.data() + first_output, m_watches.size() - first_output);
+    m_runner.wait(*this, std::span(also.data(), count), timeout);
     report_delivered();
 }
 
 bool Scheduler::may_start_more() const
 {
-    return !m_stop_starting && (!m_input_ended || !m_retry.empty());
+    return m_intake == Intake::open || (m_intake == Intake::input_ended && !m_retry.empty());
 }
 
 // A free slot: below -j, or under make, the implicit slot or a jobserver token.
 bool Scheduler::have_capacity()
 {
-    Jobserver* jobserver = m_control.jobserver;
-    if (jobserver == nullptr || m_running.size() >= m_control.max_jobs) {
-        return m_running.size() < m_control.max_jobs;
+    if (m_running.size() >= m_control.max_jobs) {
+        m_hold = Hold::slots_full;
+        return false;
     }
-    if (m_running.size() < 1 + jobserver->held() || jobserver->try_acquire()) {
+    Jobserver* jobserver = m_control.jobserver;
+    if (jobserver == nullptr || m_running.size() < 1 + jobserver->held() || jobserver->try_acquire()) {
         return true;
     }
-    m_waiting_for_token = true;
+    m_hold = Hold::token_pending;
     return false;
 }
 
@@ -151,20 +132,25 @@ void Scheduler::release_spare_tokens()
 }
 
 // Starts jobs (retries first) while slots are free and input is ready; never blocks.
+// Leaves in m_hold why it started no more.
 void Scheduler::start_jobs()
 {
-    m_waiting_for_input = false;
-    m_waiting_for_token = false;
-    m_gate_closed = m_control.gate.configured() && may_start_more() && !m_control.gate.open();
+    // A shortage holds while a job runs, whose end frees what it held (on_exit); with
+    // none running, the wait since was the pause before trying again.
+    if (m_hold != Hold::short_of_resources || m_running.empty()) {
+        bool gate_closed = m_control.gate.configured() && may_start_more() && !m_control.gate.open();
+        m_hold = gate_closed ? Hold::gate_closed : Hold::none;
+    }
     if (m_control.round_robin) {
-        if (!m_gate_closed && !m_short_of_resources && !m_output.congested()) {
+        if (may_start_now()) {
             feed_round_robin();
         }
         return;
     }
-    while (!m_gate_closed && !m_short_of_resources && !m_output.congested() && may_start_more() && have_capacity()) {
+    while (may_start_now() && have_capacity()) {
         if (m_last_start && m_control.delay.count() > 0 && Clock::now() < *m_last_start + m_control.delay) {
-            return; // next_wakeup() brings us back when the delay is over
+            m_hold = Hold::delay; // next_wakeup() brings us back when it is over
+            return;
         }
         if (!m_retry.empty()) {
             Attempt attempt = std::move(m_retry.front());
@@ -188,13 +174,24 @@ void Scheduler::start_jobs()
     }
 }
 
+// Whether nothing holds new jobs back, and more may come.
+bool Scheduler::may_start_now()
+{
+    if (m_hold == Hold::none && m_output.congested()) {
+        m_hold = Hold::output_congested;
+    }
+    return m_hold == Hold::none && may_start_more();
+}
+
 // The next job into m_job, without blocking; false when there is none yet or no more.
 bool Scheduler::read_job()
 {
     ReadStatus status = m_jobs.next(m_job, false);
-    m_waiting_for_input = status == ReadStatus::would_block;
+    if (status == ReadStatus::would_block) {
+        m_hold = Hold::input_pending;
+    }
     if (status == ReadStatus::end) {
-        m_input_ended = true;
+        m_intake = Intake::input_ended;
         m_progress.input_complete = true;
     }
     return status == ReadStatus::record;
@@ -208,7 +205,7 @@ void Scheduler::feed_round_robin()
     while (may_start_more()) {
         if (!m_have_block && !read_job()) {
             for (const auto& [seq, attempt] : m_running) {
-                if (m_input_ended) {
+                if (m_intake == Intake::input_ended) {
                     m_runner.feed(seq, nullptr, true);
                 }
             }
@@ -313,37 +310,17 @@ void Scheduler::start_attempt(Attempt attempt)
     if (m_control.verbose) {
         m_output.say(command.display);
     }
-    int error = m_runner.start(attempt.spec.seq, command, attempt.slot);
-    if (error == EHOSTDOWN) {
+    StartResult result = m_runner.start(attempt.spec.seq, command, attempt.slot);
+    if (result.kind == StartResult::Kind::host_gone) {
         retire_slot(std::move(attempt));
         return;
     }
-    if (error != 0 && requeue_on_shortage(attempt, error)) {
+    if (result.kind == StartResult::Kind::out_of_resources && requeue_on_shortage(attempt, result.shortage)) {
         return;
     }
-    if (int why = error != 0 && !command.cwd.empty() ? cwd_problem(command.cwd) : 0; why != 0) {
-        fail_to_start(attempt, "fanout: job " + std::to_string(attempt.spec.seq) + ": cwd '" + command.cwd +
-                                   "': " + std::strerror(why), k_exit_cannot_run);
-        return;
-    }
-    if (error == ENOTSUP) {
-        fail_to_start(attempt, "fanout: job " + std::to_string(attempt.spec.seq) +
-                                   ": standard input cannot be sent to a remote host", k_exit_cannot_run);
-        return;
-    }
-    if (std::string reason = error != 0 ? shortage_reason(error) : ""; !reason.empty()) {
-        // Our pipes, our fork: the program never got to run, so the failure is ours.
-        fail_to_start(attempt,
-                      "fanout: job " + std::to_string(attempt.spec.seq) + ": cannot start " +
-                          command.argv.front() + ": " + reason,
-                      k_exit_cannot_run);
-        return;
-    }
-    if (error != 0) {
-        const std::string& name = command.argv.front();
-        bool missing = error == ENOENT;
-        fail_to_start(attempt, "fanout: " + name + ": " + (missing ? "command not found" : std::strerror(error)),
-                      missing ? k_exit_command_not_found : k_exit_cannot_run);
+    if (!result.started()) {
+        fail_to_start(attempt, not_started_message(attempt.spec.seq, command, result),
+                      not_started_exit_code(result));
         return;
     }
     attempt.deadline = deadline_for(attempt.spec, attempt.started);
@@ -364,25 +341,25 @@ void Scheduler::retire_slot(Attempt attempt)
     m_retry.push_front(std::move(again));
     if (m_control.max_jobs == 0) {
         m_result.hosts_gone = true;
-        m_stop_starting = true;
+        m_intake = Intake::stopping;
     }
 }
 
-// EAGAIN (no more processes) and EMFILE/ENFILE (no more descriptors) pass: the job
-// goes back to the front of the queue and waits for a running job to end, or, with
-// none running, for a short while. Nothing is lost or reported failed for it.
-bool Scheduler::requeue_on_shortage(Attempt& attempt, int error)
+// No more processes or descriptors passes: the job goes back to the front of the queue
+// and waits for a running job to end, or, with none running, for a short while.
+// Nothing is lost or reported failed for it. Memory is not waited for: no job of ours
+// need give it back.
+bool Scheduler::requeue_on_shortage(Attempt& attempt, Shortage shortage)
 {
-    bool shortage = error == EAGAIN || error == EMFILE || error == ENFILE;
-    if (!shortage || (m_running.empty() && m_resource_retries >= k_max_resource_retries)) {
+    if (shortage == Shortage::memory || (m_running.empty() && m_resource_retries >= k_max_resource_retries)) {
         return false;
     }
     m_resource_retries += m_running.empty() ? 1 : 0;
-    m_short_of_resources = true;
+    m_hold = Hold::short_of_resources;
     if (!m_running.empty() && !m_shortage_warned) {
         m_shortage_warned = true;
         m_output.say("fanout: warning: only " + std::to_string(m_running.size()) +
-                     (m_running.size() == 1 ? " job" : " jobs") + " at once: " + limit_name(error) +
+                     (m_running.size() == 1 ? " job" : " jobs") + " at once: " + limit_name(shortage) +
                      " allows no more");
     }
     m_free_slots.push(attempt.slot);
@@ -404,7 +381,7 @@ void Scheduler::fail_to_start(Attempt& attempt, const std::string& message, int 
     finish(std::move(record));
 }
 
-JobRecord Scheduler::take_record(Attempt& attempt, const ExitInfo* exit) const
+JobRecord Scheduler::take_record(Attempt& attempt, const JobExit* exit) const
 {
     JobRecord record;
     record.seq = attempt.spec.seq;
@@ -424,8 +401,8 @@ JobRecord Scheduler::take_record(Attempt& attempt, const ExitInfo* exit) const
         record.output_truncated[s] = attempt.truncated[s];
     }
     if (exit != nullptr) {
-        record.exit_code = exit->exit_code();
-        record.signal = exit->signal();
+        record.exit_code = exit->exit_code;
+        record.signal = exit->signal;
         record.usage = exit->usage;
     }
     return record;
@@ -489,7 +466,7 @@ void Scheduler::check_halt(int exit_code)
         return;
     }
     m_result.halt_exit = halt_exit_code(m_control.halt, counts, exit_code);
-    m_stop_starting = true;
+    m_intake = Intake::stopping;
     m_retry.clear();
     if (m_control.halt.when == HaltPolicy::When::now) {
         m_runner.stop(0, m_control.termseq);
@@ -512,7 +489,7 @@ void Scheduler::on_output(std::uint64_t seq, Stream stream, std::string_view dat
     m_output.job_output(seq, stream, data);
 }
 
-void Scheduler::on_exit(std::uint64_t seq, const ExitInfo& exit)
+void Scheduler::on_exit(std::uint64_t seq, const JobExit& exit)
 {
     auto node = m_running.extract(seq);
     if (node.empty()) {
@@ -520,17 +497,14 @@ void Scheduler::on_exit(std::uint64_t seq, const ExitInfo& exit)
     }
     Attempt& attempt = node.mapped();
     m_progress.running = m_running.size();
-    if (exit.host_lost) {
-        m_output.job_discard(seq);
-        retire_slot(std::move(attempt));
-        return;
-    }
     m_free_slots.push(attempt.slot);
-    m_short_of_resources = false; // what it held is free again
+    if (m_hold == Hold::short_of_resources) {
+        m_hold = Hold::none; // what it held is free again
+    }
     bool can_retry = !m_control.round_robin; // its blocks are gone
     const Task* task = attempt.spec.task.get();
     std::size_t retries = task && task->retries ? *task->retries : m_control.retries;
-    if (exit.exit_code() != 0 && attempt.number <= retries && !m_stop_starting && can_retry) {
+    if (exit.exit_code != 0 && attempt.number <= retries && m_intake != Intake::stopping && can_retry) {
         m_output.job_discard(seq); // only the last attempt's output is shown
         Attempt retry;
         retry.spec = std::move(attempt.spec);
@@ -539,6 +513,18 @@ void Scheduler::on_exit(std::uint64_t seq, const ExitInfo& exit)
         return;
     }
     finish(take_record(attempt, &exit));
+}
+
+// Its host went: what it wrote is dropped, and it runs again in another slot.
+void Scheduler::on_lost(std::uint64_t seq)
+{
+    auto node = m_running.extract(seq);
+    if (node.empty()) {
+        return;
+    }
+    m_progress.running = m_running.size();
+    m_output.job_discard(seq);
+    retire_slot(std::move(node.mapped()));
 }
 
 // USR1: list the running jobs. TSTP/CONT: the jobs stop and continue with us. Any
@@ -561,7 +547,7 @@ void Scheduler::on_signal(int signal)
     }
     if (m_result.signal == 0) {
         m_result.signal = signal;
-        m_stop_starting = true;
+        m_intake = Intake::stopping;
         m_retry.clear();
         m_runner.stop(passed_on(signal), m_control.termseq);
     } else {
@@ -630,10 +616,10 @@ std::optional<Millis> Scheduler::next_wakeup() const
     if (m_ticking && !m_running.empty()) {
         consider(m_last_tick + k_tick_interval);
     }
-    if (m_gate_closed) {
+    if (m_hold == Hold::gate_closed) {
         consider(Clock::now() + k_gate_recheck);
     }
-    if (m_short_of_resources && m_running.empty()) {
+    if (m_hold == Hold::short_of_resources && m_running.empty()) {
         consider(Clock::now() + k_resource_retry);
     }
     if (!due) {

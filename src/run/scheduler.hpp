@@ -79,9 +79,25 @@ private:
         bool truncated[2] = {false, false};
     };
 
+    // Why no job starts now; the loop waits for what would change that.
+    enum class Hold {
+        none,               // nothing: jobs start while there are any
+        slots_full,         // -j jobs run: wait for one to end
+        token_pending,      // make has no jobserver token free: wait for one
+        input_pending,      // the next job's input has not come: wait for it
+        gate_closed,        // --load or --memfree: look again in a while
+        short_of_resources, // a spawn found no process or descriptor: wait for a job to end
+        output_congested,   // held output is past its memory: wait for it to drain
+        delay,              // --delay since the last start: wait for it to pass
+    };
+    // Whether more jobs can come: from the input, or only retries once it has ended,
+    // or none once the run is stopping (halted, signalled, or every host gone).
+    enum class Intake { open, input_ended, stopping };
+
     [[nodiscard]] bool run_over() const;
     void wait_for_events(std::optional<Millis> timeout);
     void start_jobs();
+    [[nodiscard]] bool may_start_now();
     bool read_job();
     void feed_round_robin();
     bool have_capacity();
@@ -89,7 +105,7 @@ private:
     [[nodiscard]] bool may_start_more() const;
     [[nodiscard]] bool done_before(const JobSpec& job) const;
     void start_attempt(Attempt attempt);
-    bool requeue_on_shortage(Attempt& attempt, int error);
+    bool requeue_on_shortage(Attempt& attempt, Shortage shortage);
     void fail_to_start(Attempt& attempt, const std::string& message, int exit_code);
     void finish(JobRecord record);
     void report_delivered();
@@ -99,12 +115,13 @@ private:
     [[nodiscard]] std::optional<Millis> next_wakeup() const;
     [[nodiscard]] std::optional<Clock::time_point> deadline_for(const JobSpec& job, Clock::time_point start) const;
     // The record of an attempt that is over; takes its strings.
-    [[nodiscard]] JobRecord take_record(Attempt& attempt, const ExitInfo* exit) const;
+    [[nodiscard]] JobRecord take_record(Attempt& attempt, const JobExit* exit) const;
     std::size_t take_slot();
     void retire_slot(Attempt attempt);
 
     void on_output(std::uint64_t seq, Stream stream, std::string_view data) override;
-    void on_exit(std::uint64_t seq, const ExitInfo& exit) override;
+    void on_exit(std::uint64_t seq, const JobExit& exit) override;
+    void on_lost(std::uint64_t seq) override;
     void on_signal(int signal) override;
     void list_running();
     void on_input_drained(std::uint64_t seq) override;
@@ -115,23 +132,21 @@ private:
     Output& m_output;
     Reports& m_reports;
     JobControl m_control;
+    // What the reports want, for the whole run.
     std::size_t m_capture_cap = 0;
+    bool m_ticking = false;      // tick()
+    bool m_reports_wait = false; // some hear of a job only once its output is delivered
 
     std::unordered_map<std::uint64_t, Attempt> m_running;
     std::deque<Attempt> m_retry;
     std::priority_queue<std::size_t, std::vector<std::size_t>, std::greater<>> m_free_slots;
     std::size_t m_slots_made = 0;
-    bool m_input_ended = false;
-    bool m_waiting_for_input = false;
-    bool m_waiting_for_token = false;
-    bool m_gate_closed = false;
-    bool m_short_of_resources = false; // a spawn hit EAGAIN/EMFILE: wait for a job to end
-    unsigned m_resource_retries = 0;
-    bool m_shortage_warned = false; // the limit that held jobs back has been named
-    bool m_stop_starting = false;
+    Intake m_intake = Intake::open;
+    Hold m_hold = Hold::none;
+    unsigned m_resource_retries = 0; // waits for a shortage with no job running
+    bool m_shortage_warned = false;  // the limit that held jobs back has been named
     std::optional<Clock::time_point> m_last_start;
     Clock::time_point m_last_tick{};
-    bool m_ticking = false; // a report wants tick()
     std::vector<double> m_runtimes; // recent runtimes, for --timeout N%
     std::size_t m_runtime_next = 0;
     RunProgress m_progress;
@@ -139,8 +154,6 @@ private:
     // (joblog, --results, JUnit) hear of them only once it is, so a job whose output
     // was lost is never recorded as done.
     std::unordered_map<std::uint64_t, JobRecord> m_undelivered;
-    bool m_reports_wait = false;
-    std::vector<pollfd> m_watches;
     RunResult m_result;
     JobSpec m_job; // reused for every job read
     // --round-robin: a block read but not yet given to a job, jobs that can take one,

@@ -1,22 +1,36 @@
 #include "runner.hpp"
 
-#include <sys/wait.h>
+#include "exit_codes.hpp"
 
 namespace fanout {
 
-bool ExitInfo::signaled() const
+std::string not_started_message(std::uint64_t seq, const Command& command, const StartResult& result)
 {
-    return WIFSIGNALED(status);
+    using Kind = StartResult::Kind;
+    const std::string& name = command.argv.empty() ? command.display : command.argv.front();
+    std::string job = "fanout: job " + std::to_string(seq) + ": ";
+    switch (result.kind) {
+    case Kind::not_found:
+        return "fanout: " + name + ": command not found";
+    case Kind::cannot_execute:
+        return "fanout: " + name + ": " + result.reason;
+    case Kind::bad_workdir:
+        return job + "cwd '" + command.cwd + "': " + result.reason;
+    case Kind::no_remote_stdin:
+        return job + "standard input cannot be sent to a remote host";
+    case Kind::out_of_resources:
+        // Our pipes, our fork: the program never got to run, so the failure is ours.
+        return job + "cannot start " + name + ": " + shortage_reason(result.shortage);
+    case Kind::started:
+    case Kind::host_gone:
+        break;
+    }
+    return job + "not started";
 }
 
-int ExitInfo::exit_code() const
+int not_started_exit_code(const StartResult& result)
 {
-    return signaled() ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
-}
-
-int ExitInfo::signal() const
-{
-    return signaled() ? WTERMSIG(status) : 0;
+    return result.kind == StartResult::Kind::not_found ? k_exit_command_not_found : k_exit_cannot_run;
 }
 
 } // namespace fanout

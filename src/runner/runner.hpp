@@ -1,41 +1,76 @@
 // Runner: the seam between the scheduler, which decides what runs when, and what runs
-// it (processes here, on ssh hosts, or a fake in tests).
+// it (processes here, on ssh hosts, or a fake in tests). Only closed types cross it:
+// no errno, no wait status, no descriptor.
 #pragma once
 
 #include "duration.hpp"
 #include "job_command.hpp"
+#include "resource_limits.hpp"
+#include "resource_usage.hpp"
 #include "stream.hpp"
-
-#include <poll.h>
-#include <sys/resource.h>
+#include "waitable.hpp"
 
 #include <csignal>
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace fanout {
 
-// How a child ended: its wait status and resource usage.
-struct ExitInfo {
-    int status = 0;
-    struct rusage usage {};
-    bool host_lost = false; // it ran on a host whose connection went: run it elsewhere
+// What became of Runner::start(): the job runs, or why it does not.
+struct StartResult {
+    enum class Kind {
+        started,
+        not_found,        // no such program: exit 127, as a shell's
+        cannot_execute,   // the program is there but would not run (`reason`)
+        bad_workdir,      // its working directory is missing or closed to us (`reason`)
+        no_remote_stdin,  // a remote job cannot be given standard input
+        out_of_resources, // we ran out of `shortage`: it may pass when a job ends
+        host_gone,        // the slot's host is down, and so is the slot: run it in another
+    };
+    Kind kind = Kind::started;
+    std::string reason;
+    Shortage shortage = Shortage::processes;
 
-    [[nodiscard]] bool signaled() const;
-    [[nodiscard]] int exit_code() const; // 128+signal when killed, as shells report it
-    [[nodiscard]] int signal() const;    // 0 when it exited
+    [[nodiscard]] static StartResult failed(Kind kind, std::string reason = {})
+    {
+        return {kind, std::move(reason)};
+    }
+    [[nodiscard]] static StartResult short_of(Shortage shortage)
+    {
+        return {Kind::out_of_resources, {}, shortage};
+    }
+    [[nodiscard]] bool started() const { return kind == Kind::started; }
 };
 
-// What ProcessSet::wait() reports, as it happens.
+// The line that tells why job `seq` (`command`) did not start, and the exit code it
+// counts with: 127 when not found, else 126. Not for started or host_gone.
+[[nodiscard]] std::string not_started_message(std::uint64_t seq, const Command& command,
+                                              const StartResult& result);
+[[nodiscard]] int not_started_exit_code(const StartResult& result);
+
+// How a job ended: its exit code, the signal that killed it, and what it used.
+struct JobExit {
+    int exit_code = 0; // 128+signal when killed, as shells report it
+    int signal = 0;    // 0 when it exited
+    ResourceUsage usage;
+
+    [[nodiscard]] static JobExit exited(int code) { return {code, 0, {}}; }
+    [[nodiscard]] static JobExit killed(int signal) { return {128 + signal, signal, {}}; }
+};
+
+// What Runner::wait() reports, as it happens.
 class ProcessEvents {
 public:
     virtual ~ProcessEvents() = default;
     virtual void on_output(std::uint64_t id, Stream stream, std::string_view data) = 0;
-    virtual void on_exit(std::uint64_t id, const ExitInfo& exit) = 0;
+    virtual void on_exit(std::uint64_t id, const JobExit& exit) = 0;
+    // The job ended because the host it ran on went away: it did not get to finish,
+    // and may run again elsewhere.
+    virtual void on_lost(std::uint64_t id) = 0;
     virtual void on_signal(int signal) = 0;
     // A child started with a fed stdin took everything given so far and its stdin is
     // still open: it can take more.
@@ -46,13 +81,13 @@ public:
 class Runner {
 public:
     virtual ~Runner() = default;
-    // Starts `command` as job `seq` in `slot`; returns 0 or an errno (ENOENT: not found;
-    // EHOSTDOWN: the slot's host is gone, and so is the slot).
-    virtual int start(std::uint64_t seq, const Command& command, std::size_t slot) = 0;
-    // Blocks until something happens to a job, a signal arrives, one of `watches` (input,
-    // jobserver, our stdout) is ready for its events or `timeout` passed; sets the
-    // watches' revents.
-    virtual void wait(ProcessEvents& events, std::vector<pollfd>& watches, std::optional<Millis> timeout) = 0;
+    // Starts `command` as job `seq` in `slot`.
+    virtual StartResult start(std::uint64_t seq, const Command& command, std::size_t slot) = 0;
+    // Blocks until something happens to a job, a signal arrives, one of `also` (input,
+    // a jobserver token, room in our stdout) is ready, or `timeout` passed; tells each
+    // of `also` what its poll found.
+    virtual void wait(ProcessEvents& events, std::span<Waitable* const> also,
+                      std::optional<Millis> timeout) = 0;
     // More for the stdin of a job started with Command::stream_input; `last` closes it.
     virtual void feed(std::uint64_t /*seq*/, std::shared_ptr<const std::string> /*data*/, bool /*last*/) {}
     // Runs the termination sequence on one job.

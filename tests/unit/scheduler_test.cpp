@@ -3,7 +3,6 @@
 #include "input.hpp"
 #include "job_command.hpp"
 #include "output.hpp"
-#include "process_set.hpp"
 #include "report.hpp"
 #include "scheduler.hpp"
 #include "test_support.hpp"
@@ -11,7 +10,6 @@
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,6 +25,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -62,10 +61,10 @@ using fanout::ArgLimits;
 using fanout::Batcher;
 using fanout::BatchRules;
 using fanout::Command;
-using fanout::ExitInfo;
 using fanout::Input;
 using fanout::JobCommand;
 using fanout::JobControl;
+using fanout::JobExit;
 using fanout::JobRecord;
 using fanout::Millis;
 using fanout::Output;
@@ -74,6 +73,7 @@ using fanout::ProcessEvents;
 using fanout::RunResult;
 using fanout::Scheduler;
 using fanout::SourceSpec;
+using fanout::StartResult;
 using fanout::Stream;
 using fanout::TermSeq;
 
@@ -127,22 +127,30 @@ class FakeRunner : public fanout::Runner {
 public:
     using Script = std::function<void(FakeRunner&, ProcessEvents&)>;
 
-    int start(std::uint64_t seq, const Command& command, std::size_t slot) override
+    StartResult start(std::uint64_t seq, const Command& command, std::size_t slot) override
     {
         started.push_back({seq, command.argv, slot});
+        if (gone_slots.contains(slot)) {
+            return StartResult::failed(StartResult::Kind::host_gone);
+        }
         if (auto it = start_errors.find(seq); it != start_errors.end()) {
             return it->second;
         }
         CHECK_MESSAGE(busy_slots.insert(slot).second, "slot ", slot, " given to job ", seq, " while in use");
         running.push_back(seq);
         most_running = std::max(most_running, running.size());
-        return 0;
+        return {};
     }
 
-    void wait(ProcessEvents& events, std::vector<pollfd>& fds, std::optional<Millis> timeout) override
+    void wait(ProcessEvents& events, std::span<fanout::Waitable* const> also,
+              std::optional<Millis> timeout) override
     {
         REQUIRE(++waits < 10000);
-        CHECK(fds.empty()); // ::: arguments never make it wait for input
+        std::vector<pollfd> fds;
+        for (const fanout::Waitable* waitable : also) {
+            waitable->add_watches(fds);
+        }
+        CHECK(fds.empty()); // ::: arguments never make it wait for input, nor files for room
         running_at_wait.push_back(running.size());
         last_timeout = timeout;
         script(*this, events);
@@ -154,8 +162,8 @@ public:
     void signal_all(int signal) override { signalled.push_back(signal); }
     [[nodiscard]] bool terminating() const override { return terminating_waits > 0; }
 
-    // Ends job `seq` with wait status `status`, after it printed `output`.
-    void finish(ProcessEvents& events, std::uint64_t seq, int status, const std::string& output)
+    // Ends job `seq` as `exit` says, after it printed `output`.
+    void finish(ProcessEvents& events, std::uint64_t seq, const JobExit& exit, const std::string& output)
     {
         auto it = std::find(running.begin(), running.end(), seq);
         REQUIRE(it != running.end());
@@ -164,9 +172,19 @@ public:
         if (!output.empty()) {
             events.on_output(seq, Stream::out, output);
         }
-        ExitInfo exit;
-        exit.status = status;
         events.on_exit(seq, exit);
+    }
+
+    // Job `seq` ends because the host of its slot went away, after it printed `output`.
+    void lose(ProcessEvents& events, std::uint64_t seq, const std::string& output)
+    {
+        auto it = std::find(running.begin(), running.end(), seq);
+        REQUIRE(it != running.end());
+        running.erase(it);
+        busy_slots.erase(slot_of(seq));
+        gone_slots.insert(slot_of(seq));
+        events.on_output(seq, Stream::out, output);
+        events.on_lost(seq);
     }
 
     // Ends the oldest running job with the next status the test gave it (0 if none);
@@ -175,7 +193,7 @@ public:
     {
         REQUIRE_FALSE(running.empty());
         std::uint64_t seq = running.front();
-        int status = 0;
+        JobExit status;
         auto it = statuses.find(seq);
         if (it != statuses.end() && !it->second.empty()) {
             status = it->second.front();
@@ -217,9 +235,10 @@ public:
 
     // What the test sets.
     Script script = [](FakeRunner& runner, ProcessEvents& events) { runner.finish_oldest(events); };
-    std::map<std::uint64_t, int> start_errors;          // job -> errno start() returns
-    std::map<std::uint64_t, std::vector<int>> statuses; // job -> wait status of each attempt
+    std::map<std::uint64_t, StartResult> start_errors;      // job -> what start() says instead
+    std::map<std::uint64_t, std::vector<JobExit>> statuses; // job -> how each attempt ends
     int terminating_waits = 0;                          // waits a termination sequence is still under way
+    std::set<std::size_t> gone_slots;                   // slots whose host is down
 
     // What the runner saw.
     std::vector<StartedJob> started;
@@ -339,14 +358,14 @@ Argv numbered(std::size_t count)
     return values;
 }
 
-int exited(int code)
+JobExit exited(int code)
 {
-    return W_EXITCODE(code, 0);
+    return JobExit::exited(code);
 }
 
-int killed_by(int signal)
+JobExit killed_by(int signal)
 {
-    return W_EXITCODE(0, signal);
+    return JobExit::killed(signal);
 }
 
 } // namespace
@@ -389,11 +408,11 @@ TEST_CASE("Scheduler: slots are 1..-j, and the lowest free one is reused first")
     rig.runner.script = [&round](FakeRunner& runner, ProcessEvents& events) {
         switch (++round) {
         case 1: // jobs 1, 2, 3 run in slots 1, 2, 3
-            runner.finish(events, 2, 0, "");
-            runner.finish(events, 1, 0, "");
+            runner.finish(events, 2, exited(0), "");
+            runner.finish(events, 1, exited(0), "");
             break;
         case 2: // jobs 4 and 5 took slots 1 and 2
-            runner.finish(events, 3, 0, "");
+            runner.finish(events, 3, exited(0), "");
             break;
         default:
             runner.finish_oldest(events);
@@ -439,7 +458,7 @@ TEST_CASE("Scheduler: jobs that exit non-zero or die by a signal count as failed
 TEST_CASE("Scheduler: a command that cannot be found fails its job, and the rest still run")
 {
     Rig rig(numbered(4));
-    rig.runner.start_errors = {{2, ENOENT}};
+    rig.runner.start_errors = {{2, StartResult::failed(StartResult::Kind::not_found)}};
     RunResult result = rig.run(2);
     CHECK(result.failed == 1);
     CHECK(result.succeeded == 3);
@@ -460,7 +479,9 @@ TEST_CASE("Scheduler: a command that cannot be found fails its job, and the rest
 TEST_CASE("Scheduler: any other start error fails the job with its reason")
 {
     Rig rig(numbered(3));
-    rig.runner.start_errors = {{1, EACCES}, {3, E2BIG}};
+    rig.runner.start_errors = {
+        {1, StartResult::failed(StartResult::Kind::cannot_execute, std::strerror(EACCES))},
+        {3, StartResult::failed(StartResult::Kind::cannot_execute, std::strerror(E2BIG))}};
     RunResult result = rig.run(4);
     CHECK(result.failed == 2);
     CHECK(result.succeeded == 1);
@@ -732,4 +753,39 @@ TEST_CASE("Scheduler: --tag prefixes each job's lines with its arguments")
     Rig rig({"a", "b"}, {"echo"}, fanout::system_arg_limits(0, {}), true);
     rig.run(2);
     CHECK(rig.out.text() == "a\tout 1\nb\tout 2\n");
+}
+
+TEST_CASE("Scheduler: a job lost with its host runs again in another slot, and its first output is dropped")
+{
+    Rig rig(numbered(3));
+    int round = 0;
+    rig.runner.script = [&round](FakeRunner& runner, ProcessEvents& events) {
+        if (++round == 1) {
+            runner.lose(events, 1, "lost 1\n");
+            return;
+        }
+        runner.finish_oldest(events);
+    };
+    RunResult result = rig.run(2);
+    CHECK(result.succeeded == 3);
+    CHECK(result.failed == 0);
+    CHECK_FALSE(result.hosts_gone);
+    CHECK(rig.runner.starts_of(1) == 2);
+    CHECK(rig.runner.slot_of(1) != 1);
+    CHECK(rig.runner.most_running == 2);
+    CHECK(rig.runner.running_at_wait.back() <= 1); // one slot is left
+    CHECK(rig.record(1).attempts == 1);            // losing a host is no failed attempt
+    CHECK(rig.out.text().find("lost 1") == std::string::npos);
+    CHECK(rig.out.text().find("out 1 try 2\n") != std::string::npos);
+}
+
+TEST_CASE("Scheduler: when every slot's host is gone, nothing more starts and the run says so")
+{
+    Rig rig(numbered(3));
+    rig.runner.gone_slots = {1, 2};
+    RunResult result = rig.run(2);
+    CHECK(result.hosts_gone);
+    CHECK(rig.runner.started_seqs() == std::vector<std::uint64_t>{1, 1});
+    CHECK(rig.runner.waits == 0);
+    CHECK(rig.records.empty());
 }
