@@ -1,5 +1,6 @@
 // fanout's entry point: parse the command line, wire the parts together, run.
 #include "arg_limits.hpp"
+#include "aux_process.hpp"
 #include "batcher.hpp"
 #include "cpu_count.hpp"
 #include "error.hpp"
@@ -314,6 +315,8 @@ int main(int argc, char** argv)
         return fanout::run(argc, argv);
     } catch (const fanout::BrokenPipe&) {
         fanout::die_by_signal(SIGPIPE); // our reader left: stop as `yes | head` does
+    } catch (const fanout::Interrupted& e) {
+        fanout::die_by_signal(e.signal()); // Ctrl-C while the ssh connections were set up
     } catch (const std::bad_alloc&) {
         std::cerr << "fanout: error: out of memory\n"; // what() would say "std::bad_alloc"
         return fanout::k_exit_error;

@@ -1,74 +1,29 @@
 #include "ssh_master.hpp"
 
+#include "aux_process.hpp"
 #include "error.hpp"
 #include "fd.hpp"
-#include "process.hpp"
 #include "remote_command.hpp"
-#include "signals.hpp"
 
 #include <fcntl.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 
-extern char** environ;
-
 namespace fanout {
 
 namespace {
 
-// Starts `argv` in its own process group (Ctrl-C is ours to pass on) with stdin
-// /dev/null, stdout to `out_fd` and stderr to `err_fd`; -1 when it cannot start.
-pid_t spawn_quiet(const std::vector<std::string>& argv, int out_fd, int err_fd)
-{
-    std::string path = find_executable(argv.front());
-    if (path.empty()) {
-        return -1;
-    }
-    Fd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
-    posix_spawnattr_t attr;
-    posix_spawn_file_actions_t actions;
-    ::posix_spawnattr_init(&attr);
-    ::posix_spawn_file_actions_init(&actions);
-    sigset_t empty;
-    sigemptyset(&empty);
-    ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    ::posix_spawnattr_setpgroup(&attr, 0);
-    ::posix_spawnattr_setsigmask(&attr, &empty);
-    ::posix_spawnattr_setsigdefault(&attr, &SignalInbox::defaults_for_children());
-    ::posix_spawn_file_actions_adddup2(&actions, null.get(), STDIN_FILENO);
-    ::posix_spawn_file_actions_adddup2(&actions, out_fd >= 0 ? out_fd : null.get(), STDOUT_FILENO);
-    ::posix_spawn_file_actions_adddup2(&actions, err_fd >= 0 ? err_fd : null.get(), STDERR_FILENO);
-    std::vector<char*> words;
-    for (const auto& word : argv) {
-        words.push_back(const_cast<char*>(word.c_str()));
-    }
-    words.push_back(nullptr);
-    pid_t pid = -1;
-    int rc = ::posix_spawn(&pid, path.c_str(), &actions, &attr, words.data(), environ);
-    ::posix_spawn_file_actions_destroy(&actions);
-    ::posix_spawnattr_destroy(&attr);
-    return rc == 0 ? pid : -1;
-}
-
-int wait_exit(pid_t pid)
-{
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR) {
-            return 255;
-        }
-    }
-    return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
-}
+// How long a master may take to log in: ConnectTimeout bounds only the TCP connect,
+// and an ssh that asks for a password or a host key answer can wait for ever.
+constexpr auto k_login_time = std::chrono::seconds(60);
+// How long `ssh -O exit` and a remote CPU count may take.
+constexpr auto k_query_time = std::chrono::seconds(10);
 
 // The last line of a file, for a message.
 std::string last_line(const std::string& path)
@@ -99,34 +54,12 @@ std::string make_private_dir()
 
 } // namespace
 
-int run_to_end(const std::vector<std::string>& argv, std::string* out, int log_fd)
-{
-    Pipe pipe;
-    if (out != nullptr) {
-        int fds[2];
-        if (::pipe2(fds, O_CLOEXEC) != 0) {
-            return 127;
-        }
-        pipe = Pipe{Fd(fds[0]), Fd(fds[1])};
-    }
-    pid_t pid = spawn_quiet(argv, out != nullptr ? pipe.write.get() : log_fd, log_fd);
-    pipe.write.reset();
-    if (pid < 0) {
-        return 127;
-    }
-    char buffer[4096];
-    ssize_t n;
-    while (out != nullptr && ((n = ::read(pipe.read.get(), buffer, sizeof buffer)) > 0 || (n < 0 && errno == EINTR))) {
-        out->append(buffer, static_cast<std::size_t>(n > 0 ? n : 0));
-    }
-    return wait_exit(pid);
-}
-
 SshMasters::SshMasters(std::vector<std::string> ssh, const std::vector<SshLogin>& logins, const Warn& warn)
     : m_ssh(std::move(ssh))
 {
     m_dir = make_private_dir();
-    std::vector<pid_t> connecting(logins.size(), -1);
+    std::vector<std::optional<AuxProcess>> connecting(logins.size());
+    std::vector<AuxProcess*> waiting;
     for (std::size_t i = 0; i < logins.size(); ++i) {
         Host host{logins[i], m_dir + "/" + std::to_string(i), m_dir + "/" + std::to_string(i) + ".log", false};
         m_hosts.push_back(host);
@@ -134,40 +67,75 @@ SshMasters::SshMasters(std::vector<std::string> ssh, const std::vector<SshLogin>
             m_hosts.back().up = true;
             continue;
         }
-        // -f: once logged in, the master goes to the background and this ssh exits 0.
-        std::vector<std::string> argv = m_ssh;
-        argv.insert(argv.end(), {"-f", "-N", "-T", "-o", "ControlMaster=yes", "-o", "ControlPath=" + host.control_path,
-                                 "-o", "ControlPersist=yes", "-o", "ServerAliveInterval=10", "-o",
-                                 "ServerAliveCountMax=3", "-o", "ConnectTimeout=10"});
-        if (host.login.port) {
-            argv.insert(argv.end(), {"-p", std::to_string(*host.login.port)});
-        }
-        argv.push_back(host.login.destination);
         Fd log(::open(host.log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-        connecting[i] = spawn_quiet(argv, log.get(), log.get());
+        connecting[i].emplace(master_argv(host), AuxIo{log.get(), log.get(), false});
+        waiting.push_back(&*connecting[i]);
+    }
+    // Ctrl-C while logging in: the masters still connecting are killed with their
+    // AuxProcess, those that are up closed, and main() dies by the signal.
+    AuxWaitResult waited = wait_for_all(waiting, AuxProcess::Clock::now() + k_login_time, true);
+    if (waited.end == AuxWaitEnd::interrupted) {
+        connecting.clear();
+        close_all();
+        throw Interrupted(waited.signal);
     }
     for (std::size_t i = 0; i < logins.size(); ++i) {
-        if (logins[i].local) {
+        if (!connecting[i]) {
             continue;
         }
-        int code = connecting[i] < 0 ? 127 : wait_exit(connecting[i]);
-        m_hosts[i].up = code == 0;
+        const AuxProcess& login = *connecting[i];
+        m_hosts[i].up = login.done() && login.exit_code() == 0;
         if (!m_hosts[i].up) {
-            std::string why = connecting[i] < 0 ? "cannot run " + m_ssh.front() : last_line(m_hosts[i].log);
-            warn("host " + logins[i].name + " cannot be reached (" + (why.empty() ? "ssh exit " + std::to_string(code) : why) +
+            std::string why = !login.started() ? "cannot run " + m_ssh.front()
+                              : !login.done()
+                                  ? "no login within " + std::to_string(k_login_time.count()) + " s"
+                                  : last_line(m_hosts[i].log);
+            warn("host " + logins[i].name + " cannot be reached (" +
+                 (why.empty() ? "ssh exit " + std::to_string(login.exit_code()) : why) +
                  "); it gets no jobs");
         }
     }
 }
 
+// -f: once logged in, the master goes to the background and this ssh exits 0.
+std::vector<std::string> SshMasters::master_argv(const Host& host) const
+{
+    std::vector<std::string> argv = m_ssh;
+    argv.insert(argv.end(),
+                {"-f", "-N", "-T", "-o", "ControlMaster=yes", "-o", "ControlPath=" + host.control_path, "-o",
+                 "ControlPersist=yes", "-o", "ServerAliveInterval=10", "-o", "ServerAliveCountMax=3", "-o",
+                 "ConnectTimeout=10"});
+    if (host.login.port) {
+        argv.insert(argv.end(), {"-p", std::to_string(*host.login.port)});
+    }
+    argv.push_back(host.login.destination);
+    return argv;
+}
+
 SshMasters::~SshMasters()
 {
+    close_all();
+}
+
+// Every master is asked to exit at once; one that does not answer in time is left to
+// its ServerAlive checks, as it would be if fanout were killed.
+void SshMasters::close_all()
+{
+    std::vector<AuxProcess> closing;
+    closing.reserve(m_hosts.size());
     for (const auto& host : m_hosts) {
         if (!host.login.local && alive_at(host.control_path)) {
             std::vector<std::string> argv = m_ssh;
             argv.insert(argv.end(), {"-o", "ControlPath=" + host.control_path, "-O", "exit", host.login.destination});
-            run_to_end(argv, nullptr);
+            closing.emplace_back(argv);
         }
+    }
+    std::vector<AuxProcess*> waiting;
+    for (auto& helper : closing) {
+        waiting.push_back(&helper);
+    }
+    wait_for_all(waiting, AuxProcess::Clock::now() + k_query_time, false);
+    for (const auto& host : m_hosts) {
         ::unlink(host.control_path.c_str());
         ::unlink(host.log.c_str());
     }
@@ -197,10 +165,15 @@ std::optional<std::size_t> SshMasters::cpu_count(std::size_t host) const
     setup.ssh = m_ssh;
     std::vector<std::string> argv = ssh_words(setup, m_hosts[host].login, m_hosts[host].control_path);
     argv.emplace_back("nproc 2>/dev/null || getconf _NPROCESSORS_ONLN");
-    std::string out;
-    if (run_to_end(argv, &out) != 0) {
+    AuxProcess query(argv, AuxIo{-1, -1, true});
+    AuxWaitResult waited = wait_for_all({&query}, AuxProcess::Clock::now() + k_query_time, true);
+    if (waited.end == AuxWaitEnd::interrupted) {
+        throw Interrupted(waited.signal);
+    }
+    if (!query.done() || query.exit_code() != 0) {
         return std::nullopt;
     }
+    const std::string& out = query.output();
     std::size_t count = 0;
     auto [ptr, ec] = std::from_chars(out.data(), out.data() + out.size(), count);
     if (ec != std::errc() || count == 0) {

@@ -16,7 +16,8 @@ public:
     using Warn = std::function<void(const std::string&)>;
 
     // Connects to every remote login in `logins` at once (local ones are skipped). A
-    // host that cannot be reached is reported through `warn` and marked down.
+    // host that cannot be reached is reported through `warn` and marked down. Throws
+    // Interrupted when a signal that stops a run comes meanwhile.
     SshMasters(std::vector<std::string> ssh, const std::vector<SshLogin>& logins, const Warn& warn);
     SshMasters(const SshMasters&) = delete;
     SshMasters& operator=(const SshMasters&) = delete;
@@ -31,6 +32,7 @@ public:
     [[nodiscard]] bool alive(std::size_t host) const;
 
     // The host's CPU count, asked over its connection; nothing when it cannot tell.
+    // Throws Interrupted as the constructor does.
     [[nodiscard]] std::optional<std::size_t> cpu_count(std::size_t host) const;
 
 private:
@@ -42,15 +44,12 @@ private:
         std::string log; // the master's stderr
         bool up = false;
     };
+    [[nodiscard]] std::vector<std::string> master_argv(const Host& host) const;
+    void close_all();
 
     std::vector<std::string> m_ssh;
     std::string m_dir;
     std::vector<Host> m_hosts;
 };
-
-// Runs `argv` to its end with stdin /dev/null; its stdout goes to `out` when given,
-// else with stderr to `log_fd` (or /dev/null). Returns its exit code (128+N when killed,
-// 127 when it cannot start).
-int run_to_end(const std::vector<std::string>& argv, std::string* out, int log_fd = -1);
 
 } // namespace fanout

@@ -3,7 +3,8 @@
 # multiplexed connection per host; hostile arguments survive the round trip; --env,
 # --workdir, --transferfile/--return/--cleanup; the joblog's Host; remote exit codes; a
 # host that cannot be reached, or is killed mid-run, loses no job; Ctrl-C leaves nothing
-# running on the hosts; bad -S values and login files are usage errors.
+# running on the hosts, even while logging in; bad -S values and login files are usage
+# errors.
 # shellcheck source=lib.sh disable=SC1083,SC2016 # literal braces and unexpanded $ are the point
 source "$(dirname "$0")/lib.sh"
 # shellcheck source=sshd_lib.sh
@@ -52,6 +53,23 @@ MARK=$$$RANDOM
 lines_at_least() { [ "$(wc -l <"$1")" -ge "$2" ]; }
 running_at_least() { [ "$(pgrep -fc "$1")" -ge "$2" ]; }
 none_running() { ! pgrep -f "$1" >/dev/null; }
+
+# --- Ctrl-C while the connections are set up ends fanout at once --------------------------
+# An ssh that never logs in must not hold up Ctrl-C (nor its CPU count query after it).
+printf '#!/bin/sh\nexec sleep 30%s\n' "$$" >hanging_ssh
+chmod +x hanging_ssh
+env --default-signal=INT "$FANOUT" --ssh "$PWD/hanging_ssh" -S host1 echo ::: a >login_int.out 2>&1 &
+pid=$!
+kill_at_exit "$pid"
+wait_until 10 running_at_least "^sleep 30$$" 1
+start=$SECONDS
+kill -INT "$pid"
+timeout "$(scaled 10)" tail --pid="$pid" -f /dev/null
+wait "$pid"
+status=$?
+assert_eq "Ctrl-C while logging in: fanout dies by SIGINT" 130 "$status"
+assert_le "Ctrl-C while logging in: at once, not after ssh gave up" 3 "$((SECONDS - start))"
+assert_true "Ctrl-C while logging in: the ssh is killed" wait_until 5 none_running "^sleep 30$$"
 
 # --- the same output as a local run -------------------------------------------------------
 seq 200 >200.txt
