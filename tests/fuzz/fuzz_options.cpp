@@ -13,6 +13,7 @@
 #include "job_command.hpp"
 #include "job_count.hpp"
 #include "options.hpp"
+#include "size.hpp"
 #include "system_gate.hpp"
 
 #include <algorithm>

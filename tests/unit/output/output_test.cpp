@@ -377,5 +377,4 @@ TEST_CASE("OutputBuffer: a TMPDIR that does not exist keeps the bytes in memory 
     buffer.write_to(sink.fd(), "sink");
     CHECK(sink.text() == "smallmuch too much");
     CHECK_FALSE(budget.over());
-    CHECK_THROWS_WITH_AS(fanout::open_temp_file(), doctest::Contains(missing.c_str()), fanout::Error);
 }

@@ -3,6 +3,8 @@
 // and string vectors shown in failure messages.
 #pragma once
 
+#include "error.hpp"
+
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
@@ -95,6 +97,17 @@ public:
 private:
     std::filesystem::path m_path;
 };
+
+// The message of the fanout::Error that `call` throws, or "" when it throws none.
+template <typename Call> std::string error_of(Call call)
+{
+    try {
+        call();
+    } catch (const Error& e) {
+        return e.what();
+    }
+    return "";
+}
 
 // Runs `line` with popen (/bin/sh -c line) and returns its stdout; its exit code (128+N
 // when killed) goes to `code` when given.
