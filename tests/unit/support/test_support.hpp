@@ -109,6 +109,18 @@ template <typename Call> std::string error_of(Call call)
     return "";
 }
 
+// A deadline for something that should happen soon, times FANOUT_TEST_SCALE as the
+// end-to-end tests' deadlines (tests/e2e/lib.sh): a slow or busy machine may ask for
+// more. A deadline only ends a test that would otherwise hang; no check measures speed.
+inline std::chrono::milliseconds scaled(std::chrono::milliseconds limit)
+{
+    const char* text = std::getenv("FANOUT_TEST_SCALE");
+    double scale = text != nullptr ? std::atof(text) : 0;
+    return scale > 1
+               ? std::chrono::milliseconds(static_cast<long long>(static_cast<double>(limit.count()) * scale))
+               : limit;
+}
+
 // Runs `line` with popen (/bin/sh -c line) and returns its stdout; its exit code (128+N
 // when killed) goes to `code` when given.
 inline std::string popen_output(const std::string& line, int* code = nullptr)
