@@ -22,6 +22,7 @@
 #include "resource_limits.hpp"
 #include "scheduler.hpp"
 #include "signals.hpp"
+#include "size.hpp"
 #include "system_gate.hpp"
 #include "task_list.hpp"
 

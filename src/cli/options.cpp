@@ -3,7 +3,7 @@
 #include "error.hpp"
 #include "exit_codes.hpp"
 #include "option_words.hpp"
-#include "system_gate.hpp"
+#include "size.hpp"
 
 #include <CLI/CLI.hpp>
 #include <unistd.h>

@@ -1,6 +1,7 @@
 #include "output_buffer.hpp"
 
 #include "error.hpp"
+#include "temp_file.hpp"
 #include "write_all.hpp"
 
 #include <fcntl.h>
@@ -15,12 +16,6 @@
 namespace fanout {
 
 namespace {
-
-std::string temp_dir()
-{
-    const char* dir = std::getenv("TMPDIR");
-    return dir && *dir ? dir : "/tmp";
-}
 
 // Writes all of data at `offset`; false (errno set) when the file takes no more.
 bool pwrite_all(int fd, std::string_view data, off_t offset)
@@ -67,30 +62,6 @@ private:
 };
 
 } // namespace
-
-Fd open_temp_file()
-{
-    Fd file = try_open_temp_file();
-    if (!file) {
-        int error = errno;
-        throw Error(os_error("cannot create a temp file in " + temp_dir() + " to hold job output", error));
-    }
-    return file;
-}
-
-Fd try_open_temp_file()
-{
-    std::string dir = temp_dir();
-    int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-    if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
-        std::string path = dir + "/fanout.XXXXXX";
-        fd = ::mkostemp(path.data(), O_CLOEXEC);
-        if (fd >= 0) {
-            ::unlink(path.c_str());
-        }
-    }
-    return Fd(fd);
-}
 
 OutputBuffer::OutputBuffer(OutputBuffer&& other) noexcept
     : m_budget(other.m_budget), m_file(std::move(other.m_file)),

@@ -82,9 +82,4 @@ private:
     std::size_t m_memory_read = 0;
 };
 
-// Opens an unlinked temp file in $TMPDIR (or /tmp). Throws Error naming the directory.
-Fd open_temp_file();
-// The same without throwing: an invalid Fd, errno set, when there is none.
-Fd try_open_temp_file();
-
 } // namespace fanout

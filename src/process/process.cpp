@@ -175,9 +175,10 @@ std::string find_executable(const std::string& name)
         std::size_t end = path.find(':', start);
         end = end == std::string::npos ? path.size() : end;
         std::string dir = end > start ? path.substr(start, end - start) : ".";
-        std::string candidate = dir + "/" + name;
-        if (executable(candidate)) {
-            return candidate;
+        dir += '/';
+        dir += name;
+        if (executable(dir)) {
+            return dir;
         }
         start = end + 1;
     }

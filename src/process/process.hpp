@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -38,7 +39,7 @@ public:
 
 private:
     pid_t m_pid = -1;
-    Fd m_pipes[2];
+    std::array<Fd, 2> m_pipes;
     Fd m_input;
 };
 

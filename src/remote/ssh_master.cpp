@@ -4,6 +4,7 @@
 #include "error.hpp"
 #include "fd.hpp"
 #include "remote_command.hpp"
+#include "temp_file.hpp"
 
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -44,8 +45,7 @@ std::string last_line(const std::string& path)
 
 std::string make_private_dir()
 {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/fanout-ssh-XXXXXX";
+    std::string pattern = temp_dir() + "/fanout-ssh-XXXXXX";
     if (::mkdtemp(pattern.data()) == nullptr) {
         throw Error(os_error("cannot create a directory for ssh connections in '" + pattern + "'"));
     }

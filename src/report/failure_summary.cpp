@@ -2,7 +2,7 @@
 
 #include "duration.hpp"
 #include "exit_codes.hpp"
-#include "json_results.hpp"
+#include "utf8.hpp"
 
 #include <algorithm>
 

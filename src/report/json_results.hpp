@@ -33,15 +33,7 @@ private:
 // The JSON object for one job (without output unless asked).
 nlohmann::json job_to_json(const JobRecord& job, bool with_output);
 
-// RFC 3339 UTC time with milliseconds: 2026-11-21T12:34:56.789Z.
-std::string rfc3339(std::chrono::system_clock::time_point time);
-
-// True when text is valid UTF-8 (JSON strings must be).
-bool is_valid_utf8(std::string_view text);
-
-// The length of the valid UTF-8 character at byte `i` of `text`, or 0 when none starts there.
-std::size_t utf8_length(std::string_view text, std::size_t i);
-
+// Standard base64 with padding, for output that is not UTF-8 (JSON strings must be).
 std::string base64(std::string_view bytes);
 
 } // namespace fanout

@@ -1,8 +1,9 @@
 #include "junit_report.hpp"
 
 #include "error.hpp"
-#include "json_results.hpp"
-#include "output_buffer.hpp"
+#include "rfc3339.hpp"
+#include "temp_file.hpp"
+#include "utf8.hpp"
 #include "write_all.hpp"
 
 #include <fcntl.h>
@@ -79,7 +80,8 @@ std::string xml_escape(std::string_view text)
 }
 
 JunitReport::JunitReport(std::string path)
-    : m_path(std::move(path)), m_spool(open_temp_file()), m_started(std::chrono::system_clock::now())
+    : m_path(std::move(path)), m_spool(open_temp_file("to spool the --junit report")),
+      m_started(std::chrono::system_clock::now())
 {
     rewrite(); // fail now, before any job runs, if the file cannot be written
 }

@@ -18,10 +18,6 @@ struct SystemGate {
     [[nodiscard]] bool open() const;
 };
 
-// "1000", "64k", "500M", "2G", "1T" (powers of 1024, as GNU parallel). Throws Error
-// naming `option` otherwise.
-std::uint64_t parse_size(std::string_view text, const char* option);
-
 // --load: a number, or N% of `cpus`. Throws Error otherwise.
 double parse_load(std::string_view text, std::size_t cpus);
 

@@ -15,10 +15,6 @@ ESC=$'\033'
 RED_ON=$'\033[1;31m'
 COLOR_OFF=$'\033[0m'
 
-have() {
-    command -v "$1" >/dev/null
-}
-
 # in_pty COMMAND: runs the shell command COMMAND under a pseudo-terminal (its stdin,
 # stdout and stderr); OUT_FILE gets every byte the terminal received.
 in_pty() {

@@ -6,28 +6,9 @@
 # shellcheck source=lib.sh disable=SC1083,SC2016 # literal braces and unexpanded $ are the point
 source "$(dirname "$0")/lib.sh"
 
-have() {
-    command -v "$1" >/dev/null
-}
-
-# gnu_same DESC INPUT_FILE ARGS...: fanout -k ARGS and parallel -k ARGS print the same
-# for INPUT_FILE (skipped when GNU parallel is not installed or takes too long).
+# gnu_same DESC INPUT_FILE ARGS...: same_as_gnu (lib.sh) with -k ARGS.
 gnu_same() {
-    local desc=$1 input=$2
-    shift 2
-    if ! have parallel; then
-        echo "SKIP: GNU parallel is not installed: $desc"
-        return
-    fi
-    local gnu_status=0
-    timeout -k 5 "$(scaled 120)" parallel --will-cite -k "$@" <"$input" >"$T/gnu.out" 2>/dev/null || gnu_status=$?
-    if [ "$gnu_status" -eq 124 ]; then
-        echo "NOTE: GNU parallel took over $(scaled 120) s: not compared: $desc"
-        return
-    fi
-    run --stdin "$input" "$FANOUT" -k "$@"
-    assert_status "$desc: exit status" "$gnu_status"
-    assert_file_eq "$desc: the same output as GNU parallel" "$T/gnu.out" "$OUT_FILE"
+    same_as_gnu "$1" "$2" -k "${@:3}"
 }
 
 # --- the crash of issue 20: std::regex recursed once per character ---------------

@@ -6,22 +6,18 @@
 #
 # Run by ctest with FANOUT (the built binary) and FANOUT_SRC (the source root). Point
 # FANOUT_SRC at a copy of the tree to check edited documents.
-set -euo pipefail
-
-: "${FANOUT:?FANOUT must name the fanout binary}"
-: "${FANOUT_SRC:?FANOUT_SRC must name the source root}"
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+set -o pipefail
 
 man_page=$FANOUT_SRC/man/fanout.1
 bash_completion=$FANOUT_SRC/completions/fanout.bash
 zsh_completion=$FANOUT_SRC/completions/_fanout
 fish_completion=$FANOUT_SRC/completions/fanout.fish
 
-failures=()
-fail() { failures+=("$*"); }
 note() { printf 'docs_test: %s\n' "$*"; }
 
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
+scratch=$T
 
 # --- The options, as --help shows them -------------------------------------------------
 
@@ -49,14 +45,11 @@ mapfile -t options < <(help_options <"$scratch/help" | sort -u)
 
 # Guard against a help format this parser no longer understands: an empty list would
 # make every check below pass.
+listed() { printf '%s\n' "${options[@]}" | grep -qxe "$1"; }
 for expected in --help --version --jobs -j; do
-    if ! printf '%s\n' "${options[@]}" | grep -qxe "$expected"; then
-        fail "could not find $expected in 'fanout --help' (has the help format changed?)"
-    fi
+    assert_true "'fanout --help' lists $expected (else the help format has changed)" listed "$expected"
 done
-if ((${#options[@]} < 10)); then
-    fail "found only ${#options[@]} options in 'fanout --help': ${options[*]:-none}"
-fi
+assert_ge "options found in 'fanout --help' (${options[*]:-none})" 10 "${#options[@]}"
 note "${#options[@]} options in --help: ${options[*]}"
 
 # --- Patterns ---------------------------------------------------------------------------
@@ -99,9 +92,8 @@ else
         fail "man/fanout.1 has no OPTIONS section"
     fi
     for option in "${options[@]}"; do
-        if ! grep -Eq -e "$(roff_pattern "$option")" -e "$(plain_pattern "$option")" "$scratch/man-options"; then
-            fail "man/fanout.1: option $option is not documented in the OPTIONS section"
-        fi
+        assert_true "man/fanout.1: option $option is documented in the OPTIONS section" \
+            grep -Eq -e "$(roff_pattern "$option")" -e "$(plain_pattern "$option")" "$scratch/man-options"
     done
 
     if command -v groff >/dev/null; then
@@ -149,9 +141,7 @@ check_completion()
         else
             pattern=$(plain_pattern "$option")
         fi
-        if ! grep -Eq -e "$pattern" "$file"; then
-            fail "${file#"$FANOUT_SRC"/}: option $option is not completed"
-        fi
+        assert_true "${file#"$FANOUT_SRC"/}: option $option is completed" grep -Eq -e "$pattern" "$file"
     done
 }
 
@@ -181,9 +171,8 @@ if [[ -f $bash_completion ]]; then
         printf "%s\n" "${COMPREPLY[@]}"' _ "$bash_completion" >"$scratch/bash.offered" 2>&1; then
         fail "completions/fanout.bash: completing 'fanout -' failed: $(head -c 2000 "$scratch/bash.offered")"
     else
-        for option in $(missing_from "$scratch/bash.offered"); do
-            fail "completions/fanout.bash: 'fanout -<TAB>' does not offer $option"
-        done
+        assert_eq "completions/fanout.bash: 'fanout -<TAB>' offers every option (the missing ones)" \
+            "" "$(missing_from "$scratch/bash.offered" | xargs)"
     fi
 fi
 if [[ -f $zsh_completion ]]; then
@@ -207,9 +196,8 @@ if [[ -f $fish_completion ]]; then
             fail "completions/fanout.fish: completing 'fanout -' failed: $(head -c 2000 "$scratch/fish.offered")"
         else
             cut -f1 "$scratch/fish.offered" >"$scratch/fish.words"
-            for option in $(missing_from "$scratch/fish.words"); do
-                fail "completions/fanout.fish: 'fanout -<TAB>' does not offer $option"
-            done
+            assert_eq "completions/fanout.fish: 'fanout -<TAB>' offers every option (the missing ones)" \
+                "" "$(missing_from "$scratch/fish.words" | xargs)"
         fi
     else
         note "fish not installed: skipping its parse check"
@@ -218,17 +206,8 @@ fi
 
 # --- --version --------------------------------------------------------------------------
 
-if ! version=$("$FANOUT" --version 2>&1); then
-    fail "'fanout --version' failed: $version"
-elif [[ ! $version =~ ^fanout\ [0-9]+\.[0-9]+(\.[0-9]+)?([-+.~][0-9A-Za-z.+~-]*)?$ ]]; then
-    fail "'fanout --version' printed '$version', not 'fanout X.Y.Z'"
-fi
+run "$FANOUT" --version
+assert_status "fanout --version: exit status" 0
+assert_match "fanout --version prints 'fanout X.Y.Z'" '^fanout [0-9]+\.[0-9]+(\.[0-9]+)?([-+.~][0-9A-Za-z.+~-]*)?$' "$OUT"
 
-# --- Verdict ----------------------------------------------------------------------------
-
-if ((${#failures[@]} > 0)); then
-    printf 'docs_test: FAIL: %s\n' "${failures[@]}" >&2
-    printf 'docs_test: %d problem(s)\n' "${#failures[@]}" >&2
-    exit 1
-fi
-note "OK: the man page and the bash, zsh and fish completions cover every option"
+end_of_tests

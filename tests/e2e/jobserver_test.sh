@@ -15,31 +15,8 @@ source "$(dirname "$0")/lib.sh"
 # This script sets up every jobserver itself: none may leak in from a make running it.
 unset MAKEFLAGS MFLAGS MAKELEVEL MAKE_TERMOUT MAKE_TERMERR GNUMAKEFLAGS
 
-have() {
-    command -v "$1" >/dev/null
-}
-
-# A number no other process on this machine has in its command line: long jobs sleep
-# for "N.$MARK" seconds so that pgrep finds exactly the processes of this script.
-MARK=$$$RANDOM
+# The jobs (job.sh) read them.
 export MARK FANOUT
-
-# The pids of this script's long job processes still alive.
-leftover() {
-    pgrep -f "^sleep [0-9]+\.$MARK" | xargs
-}
-
-no_leftover() {
-    [ -z "$(leftover)" ]
-}
-
-# Kills, by pid, the long jobs a failed check left behind.
-kill_leftovers() {
-    local pid
-    for pid in $(leftover); do
-        kill -KILL "$pid" 2>/dev/null
-    done
-}
 
 # job.sh LOG SECONDS STATUS [ARG]: appends "S <time>" to LOG, sleeps, appends
 # "E <time>", prints ARG and exits with STATUS. fanout appends the input value as ARG.

@@ -355,3 +355,128 @@ wait_until() {
 fresh_dir() {
     mkdir -p "$T/$1" && cd "$T/$1" || exit 1
 }
+
+# have COMMAND: COMMAND is installed.
+have() {
+    command -v "$1" >/dev/null
+}
+
+# $SHOW: a command that prints its stdin on one line in brackets, newlines turned into
+# spaces: "[a b ]". It shows what a job was given on its stdin.
+SHOW=$T/.show
+printf '#!/bin/sh\nprintf "[%%s]\\n" "$(tr "\\n" " ")"\n' >"$SHOW"
+chmod +x "$SHOW"
+
+# same_as_gnu DESC INPUT_FILE ARGS...: `fanout ARGS` prints the same as GNU parallel's
+# `parallel ARGS` and exits alike, both reading INPUT_FILE. Skipped when GNU parallel
+# is not installed, or takes more than 120 s (scaled) on a loaded machine.
+same_as_gnu() {
+    local desc=$1 input=$2
+    shift 2
+    if ! have parallel; then
+        echo "SKIP: GNU parallel is not installed: $desc"
+        return
+    fi
+    local gnu_status=0
+    timeout -k 5 "$(scaled 120)" parallel --will-cite "$@" <"$input" >"$T/gnu.out" 2>/dev/null || gnu_status=$?
+    if [ "$gnu_status" -eq 124 ]; then
+        echo "NOTE: GNU parallel took over $(scaled 120) s (a loaded machine): not compared: $desc"
+        return
+    fi
+    run --stdin "$input" "$FANOUT" "$@"
+    assert_status "$desc: exit status" "$gnu_status"
+    assert_file_eq "$desc: the same output as GNU parallel" "$T/gnu.out" "$OUT_FILE"
+}
+
+# A number no other process on this machine has in its command line: long jobs sleep
+# for "N.$MARK" seconds so that pgrep finds exactly the processes of this script.
+MARK=$$$RANDOM
+
+# The pids of this script's long job processes (a marker sleep) still alive.
+leftover() {
+    pgrep -f "^sleep [0-9]+\.$MARK" | xargs
+}
+
+no_leftover() {
+    [ -z "$(leftover)" ]
+}
+
+# Kills, by pid, the long jobs a failed check left behind, so that none outlives the
+# test.
+kill_leftovers() {
+    local pid
+    for pid in $(leftover); do
+        kill -KILL "$pid" 2>/dev/null
+    done
+}
+
+# proc_state PID: the state letter of a process (R, S, T, Z...), empty when it is gone.
+proc_state() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+    stat=${stat##*) }
+    echo "${stat%% *}"
+}
+
+# start_fanout [--stdin FILE] [--ignoring SIG] ARGS...: runs fanout in the background,
+# stdout in out.txt, stderr in err.txt, as a shell in a terminal would: SIGINT and
+# SIGQUIT not ignored (bash ignores them in background commands of a script). With
+# --ignoring, SIG is ignored when fanout starts, as under nohup (HUP) or a script's &
+# (INT: then this is that very & of a script). Sets FANOUT_PID.
+start_fanout() {
+    local stdin=/dev/null ignoring=
+    while [ "$1" == --stdin ] || [ "$1" == --ignoring ]; do
+        if [ "$1" == --stdin ]; then
+            stdin=$2
+        else
+            ignoring=$2
+        fi
+        shift 2
+    done
+    if [ -n "$ignoring" ]; then
+        (
+            trap '' "$ignoring"
+            exec "$FANOUT" "$@" <"$stdin" >out.txt 2>err.txt
+        ) &
+    elif env --default-signal=INT,QUIT true 2>/dev/null; then
+        env --default-signal=INT,QUIT "$FANOUT" "$@" <"$stdin" >out.txt 2>err.txt &
+    else
+        "$FANOUT" "$@" <"$stdin" >out.txt 2>err.txt &
+    fi
+    FANOUT_PID=$!
+    kill_at_exit "$FANOUT_PID"
+    RUN_CMD="fanout $(printf '%q ' "$@") (in the background)"
+    ERR_FILE=$PWD/err.txt
+}
+
+# forget_pid PID: takes a reaped pid off lib.sh's list of pids to kill at the end, as
+# the number may belong to another process by then.
+forget_pid() {
+    local kept=() pid
+    for pid in "${CLEANUP_PIDS[@]}"; do
+        [ "$pid" == "$1" ] || kept+=("$pid")
+    done
+    CLEANUP_PIDS=("${kept[@]}")
+}
+
+# wait_exit SECS: waits up to SECS for the background fanout to end; sets STATUS (its
+# exit status as the shell sees it) and ELAPSED_MS, or STATUS=hung after killing it.
+wait_exit() {
+    local limit start=$SECONDS begin=${EPOCHREALTIME/[.,]/} state
+    limit=$(scaled "$1")
+    while state=$(proc_state "$FANOUT_PID") && [ -n "$state" ] && [ "$state" != Z ]; do
+        if ((SECONDS - start >= limit)); then
+            echo "NOTE: fanout (pid $FANOUT_PID) still running after ${limit}s: killing it"
+            kill -KILL "$FANOUT_PID" 2>/dev/null
+            wait "$FANOUT_PID" 2>/dev/null
+            STATUS=hung
+            ELAPSED_MS=$(((${EPOCHREALTIME/[.,]/} - begin) / 1000))
+            return
+        fi
+        sleep 0.05
+    done
+    wait "$FANOUT_PID" 2>/dev/null
+    STATUS=$?
+    forget_pid "$FANOUT_PID"
+    ELAPSED_MS=$(((${EPOCHREALTIME/[.,]/} - begin) / 1000))
+}

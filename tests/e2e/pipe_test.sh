@@ -8,33 +8,9 @@
 # shellcheck source=lib.sh disable=SC1083,SC2016,SC2317 # literal braces and unexpanded $ are the point; wait_until calls the small functions
 source "$(dirname "$0")/lib.sh"
 
-have() {
-    command -v "$1" >/dev/null
-}
-
-# Prints its stdin on one line in brackets, newlines turned into spaces: "[a b ]".
-SHOW=$T/show
-printf '#!/bin/sh\nprintf "[%%s]\\n" "$(tr "\\n" " ")"\n' >"$SHOW"
-chmod +x "$SHOW"
-
-# gnu_same DESC INPUT_FILE ARGS...: fanout --pipe -k ARGS and parallel --pipe -k ARGS give
-# the same output for INPUT_FILE (skipped when GNU parallel is not installed).
+# gnu_same DESC INPUT_FILE ARGS...: same_as_gnu (lib.sh) with --pipe -k ARGS.
 gnu_same() {
-    local desc=$1 input=$2
-    shift 2
-    if ! have parallel; then
-        echo "SKIP: GNU parallel is not installed: $desc"
-        return
-    fi
-    local gnu_status=0
-    timeout -k 5 "$(scaled 120)" parallel --will-cite --pipe -k "$@" <"$input" >"$T/gnu.out" 2>/dev/null || gnu_status=$?
-    if [ "$gnu_status" -eq 124 ]; then
-        echo "NOTE: GNU parallel took over $(scaled 120) s (a loaded machine): not compared: $desc"
-        return
-    fi
-    run --stdin "$input" "$FANOUT" --pipe -k "$@"
-    assert_status "$desc: exit status" 0
-    assert_file_eq "$desc: the same output as GNU parallel" "$T/gnu.out" "$OUT_FILE"
+    same_as_gnu "$1" "$2" --pipe -k "${@:3}"
 }
 
 # block_sizes FILE: the numbers `wc -c` printed, one per line (leading blanks removed).

@@ -7,10 +7,6 @@ source "$(dirname "$0")/lib.sh"
 
 CLEAR=$'\r\033[K'
 
-have() {
-    command -v "$1" >/dev/null
-}
-
 # in_pty ARGS...: runs fanout ARGS under a pseudo-terminal (stdin, stdout and stderr),
 # outside CI as far as fanout can tell (CI set hides the status line); OUT_FILE gets
 # every byte the terminal received, STATUS fanout's exit status, ELAPSED_MS the time

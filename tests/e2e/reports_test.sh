@@ -6,75 +6,7 @@
 # shellcheck source=lib.sh disable=SC1083,SC2016,SC2317 # literal braces and unexpanded $ are the point; wait_until calls the small functions
 source "$(dirname "$0")/lib.sh"
 
-# A number no other process on this machine has in its command line: long jobs sleep for
-# "N.$MARK" seconds so that pgrep finds exactly the processes of this script.
-MARK=$$$RANDOM
 SCHEMA=$FANOUT_SRC/tests/data/junit.xsd
-
-have() {
-    command -v "$1" >/dev/null
-}
-
-no_leftover() {
-    ! pgrep -f "^sleep [0-9]+\.$MARK" >/dev/null
-}
-
-# The state letter of a process (R, S, T, Z...), empty when it is gone.
-proc_state() {
-    local stat
-    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
-    stat=${stat##*) }
-    echo "${stat%% *}"
-}
-
-# start_fanout [--stdin FILE] ARGS...: fanout in the background (stdout in out.txt,
-# stderr in err.txt), SIGINT not ignored as it would be for a script's background job.
-start_fanout() {
-    local stdin=/dev/null
-    if [ "$1" == --stdin ]; then
-        stdin=$2
-        shift 2
-    fi
-    if env --default-signal=INT true 2>/dev/null; then
-        env --default-signal=INT "$FANOUT" "$@" <"$stdin" >out.txt 2>err.txt &
-    else
-        "$FANOUT" "$@" <"$stdin" >out.txt 2>err.txt &
-    fi
-    FANOUT_PID=$!
-    kill_at_exit "$FANOUT_PID"
-    RUN_CMD="fanout $(printf '%q ' "$@") (in the background)"
-    ERR_FILE=$PWD/err.txt
-}
-
-# forget_pid PID: takes a reaped pid off lib.sh's list of pids to kill at the end, as
-# the number may belong to another process by then.
-forget_pid() {
-    local kept=() pid
-    for pid in "${CLEANUP_PIDS[@]}"; do
-        [ "$pid" == "$1" ] || kept+=("$pid")
-    done
-    CLEANUP_PIDS=("${kept[@]}")
-}
-
-# wait_exit SECS: waits for the background fanout; sets STATUS, or STATUS=hung after
-# SECS (and kills it).
-wait_exit() {
-    local limit start=$SECONDS state
-    limit=$(scaled "$1")
-    while state=$(proc_state "$FANOUT_PID") && [ -n "$state" ] && [ "$state" != Z ]; do
-        if ((SECONDS - start >= limit)); then
-            echo "NOTE: fanout (pid $FANOUT_PID) still running after ${limit}s: killing it"
-            kill -KILL "$FANOUT_PID" 2>/dev/null
-            wait "$FANOUT_PID" 2>/dev/null
-            STATUS=hung
-            return
-        fi
-        sleep 0.05
-    done
-    wait "$FANOUT_PID" 2>/dev/null
-    STATUS=$?
-    forget_pid "$FANOUT_PID"
-}
 
 # joblog_field FILE SEQ COLUMN: one field of the line of job SEQ (columns from 1).
 joblog_field() {

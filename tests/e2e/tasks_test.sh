@@ -12,10 +12,6 @@ SCHEMA=$FANOUT_SRC/tests/data/junit.xsd
 # A number no other process on this machine has in its command line.
 MARK=$$$RANDOM
 
-have() {
-    command -v "$1" >/dev/null
-}
-
 # joblog_field FILE SEQ COLUMN: one field of the line of job SEQ (columns from 1).
 joblog_field() {
     awk -F'\t' -v seq="$2" -v col="$3" 'NR > 1 && $1 == seq { print $col }' "$1"

@@ -10,6 +10,7 @@
 #include "joblog.hpp"
 #include "json_results.hpp"
 #include "junit_report.hpp"
+#include "utf8.hpp"
 
 #include <sys/mman.h>
 #include <unistd.h>

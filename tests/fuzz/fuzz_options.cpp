@@ -13,6 +13,7 @@
 #include "job_command.hpp"
 #include "job_count.hpp"
 #include "options.hpp"
+#include "size.hpp"
 #include "system_gate.hpp"
 
 #include <algorithm>
@@ -129,7 +130,6 @@ void check_value(std::string_view text, std::size_t cpus)
 void use_options(const fanout::Options& options, std::size_t cpus)
 {
     FUZZ_REQUIRE(!options.replace_str.empty());
-    FUZZ_REQUIRE(!options.input.colsep || !options.input.colsep->empty());
     if (options.jobs_spec) {
         check_value(*options.jobs_spec, cpus);
     }
@@ -141,7 +141,7 @@ void use_options(const fanout::Options& options, std::size_t cpus)
         }
     }
     fanout::JobCommand command(fanout::command_settings(options), fanout::system_arg_limits(0, options.max_chars));
-    fanout::JobSpec job{7, {"dir/a b.txt", "it's"}, "fuzz record 1", false};
+    fanout::JobSpec job{7, {"dir/a b.txt", "it's"}, "fuzz record 1", false, {}};
     (void)command.build(job, 2);
     (void)command.tag(job, 2);
 }

@@ -242,9 +242,9 @@ void check_input(std::string_view data, char delimiter, bool link, bool with_col
         if (!sources.colsep) {
             FUZZ_REQUIRE(record.columns == columns);
         } else if (is_literal(*sources.colsep)) {
-            FUZZ_REQUIRE(record.error.empty());
+            FUZZ_REQUIRE(record.unusable.empty());
             FUZZ_REQUIRE(record.columns == split_columns(columns, *sources.colsep));
-        } else if (record.error.empty() && sources.colsep->find('(') == std::string::npos) {
+        } else if (record.unusable.empty() && sources.colsep->find('(') == std::string::npos) {
             FUZZ_REQUIRE(columns_are_pieces(columns, record.columns));
         }
     }

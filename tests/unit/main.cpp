@@ -1,5 +1,5 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
-#include "test_support.hpp"
+#include "support/test_support.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,7 +1,7 @@
 #include "error.hpp"
 #include "output.hpp"
 #include "output_buffer.hpp"
-#include "test_support.hpp"
+#include "support/test_support.hpp"
 
 #include <doctest/doctest.h>
 
@@ -24,40 +24,9 @@ using fanout::Stream;
 
 namespace {
 
+using fanout::test::Capture;
+using fanout::test::ScopedEnv;
 using fanout::test::TempDir;
-
-// A file in the test's directory standing in for stdout or stderr.
-class Capture {
-public:
-    Capture(const TempDir& dir, const std::string& name)
-    {
-        m_fd = ::open(dir.file(name).c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        REQUIRE(m_fd >= 0);
-    }
-    Capture(const Capture&) = delete;
-    Capture& operator=(const Capture&) = delete;
-    ~Capture() { ::close(m_fd); }
-
-    [[nodiscard]] int fd() const { return m_fd; }
-
-    // Everything written so far.
-    [[nodiscard]] std::string text() const
-    {
-        std::string out;
-        char buffer[65536];
-        off_t offset = 0;
-        ssize_t n;
-        while ((n = ::pread(m_fd, buffer, sizeof buffer, offset)) > 0) {
-            out.append(buffer, static_cast<std::size_t>(n));
-            offset += n;
-        }
-        REQUIRE(n == 0);
-        return out;
-    }
-
-private:
-    int m_fd = -1;
-};
 
 // An Output writing to two captured files.
 struct Rig {
@@ -67,32 +36,6 @@ struct Rig {
     Capture out;
     Capture err;
     Output output;
-};
-
-// Sets an environment variable for one scope and puts the old value back.
-class ScopedEnv {
-public:
-    ScopedEnv(const char* name, const std::string& value) : m_name(name)
-    {
-        if (const char* old = std::getenv(name)) {
-            m_old = old;
-        }
-        REQUIRE(::setenv(name, value.c_str(), 1) == 0);
-    }
-    ScopedEnv(const ScopedEnv&) = delete;
-    ScopedEnv& operator=(const ScopedEnv&) = delete;
-    ~ScopedEnv()
-    {
-        if (m_old) {
-            ::setenv(m_name, m_old->c_str(), 1);
-        } else {
-            ::unsetenv(m_name);
-        }
-    }
-
-private:
-    const char* m_name;
-    std::optional<std::string> m_old;
 };
 
 std::string pattern(std::size_t size, char seed)
@@ -434,5 +377,4 @@ TEST_CASE("OutputBuffer: a TMPDIR that does not exist keeps the bytes in memory 
     buffer.write_to(sink.fd(), "sink");
     CHECK(sink.text() == "smallmuch too much");
     CHECK_FALSE(budget.over());
-    CHECK_THROWS_WITH_AS(fanout::open_temp_file(), doctest::Contains(missing.c_str()), fanout::Error);
 }

@@ -1,5 +1,5 @@
 #include "jobserver.hpp"
-#include "test_support.hpp"
+#include "support/test_support.hpp"
 
 #include <doctest/doctest.h>
 

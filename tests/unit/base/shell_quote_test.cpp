@@ -1,6 +1,6 @@
 #include "shell_quote.hpp"
 
-#include "test_support.hpp"
+#include "support/test_support.hpp"
 
 #include <doctest/doctest.h>
 

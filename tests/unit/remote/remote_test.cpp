@@ -2,7 +2,7 @@
 #include "remote_command.hpp"
 #include "shell_quote.hpp"
 #include "ssh_login.hpp"
-#include "test_support.hpp"
+#include "support/test_support.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,7 +1,7 @@
 #include "error.hpp"
+#include "support/test_support.hpp"
 #include "task.hpp"
 #include "task_list.hpp"
-#include "test_support.hpp"
 
 #include <doctest/doctest.h>
 
@@ -17,21 +17,6 @@
 #include <fstream>
 #include <string>
 #include <vector>
-
-// Shows string vectors in failure messages (as the other tests do).
-namespace doctest {
-template <> struct StringMaker<std::vector<std::string>> {
-    static String convert(const std::vector<std::string>& words)
-    {
-        std::string text = "{";
-        for (std::size_t i = 0; i < words.size(); ++i) {
-            text += (i == 0 ? "\"" : ", \"") + words[i] + "\"";
-        }
-        text += "}";
-        return text.c_str();
-    }
-};
-} // namespace doctest
 
 using fanout::JobSpec;
 using fanout::Millis;

@@ -1,4 +1,5 @@
 #include "pipe_blocks.hpp"
+#include "support/test_support.hpp"
 
 #include <doctest/doctest.h>
 
@@ -16,23 +17,12 @@
 #include <thread>
 #include <vector>
 
-// Shows optional ends and lists of blocks in failure messages (as the other tests do).
+// Shows optional ends in failure messages (support/test_support.hpp shows lists of blocks).
 namespace doctest {
 template <> struct StringMaker<std::optional<std::size_t>> {
     static String convert(const std::optional<std::size_t>& end)
     {
         return end ? String(std::to_string(*end).c_str()) : String("nothing (more data needed)");
-    }
-};
-template <> struct StringMaker<std::vector<std::string>> {
-    static String convert(const std::vector<std::string>& words)
-    {
-        std::string text = "{";
-        for (std::size_t i = 0; i < words.size(); ++i) {
-            text += (i == 0 ? "\"" : ", \"") + words[i] + "\"";
-        }
-        text += "}";
-        return text.c_str();
     }
 };
 } // namespace doctest
@@ -44,6 +34,9 @@ using fanout::PipeBlocks;
 using fanout::ReadStatus;
 
 namespace {
+
+using fanout::test::slow_writer;
+using fanout::test::TestPipe;
 
 using Blocks = std::vector<std::string>;
 constexpr std::optional<std::size_t> k_more = std::nullopt; // "more data is needed"
@@ -87,67 +80,6 @@ bool boundary_at(std::string_view data, std::size_t at, const BlockRules& rules)
     }
     return data.substr(at - rules.recend.size(), rules.recend.size()) == rules.recend &&
            data.substr(at, rules.recstart.size()) == rules.recstart;
-}
-
-// A pipe whose ends the test owns.
-struct TestPipe {
-    TestPipe()
-    {
-        int fds[2];
-        REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
-        read_fd = fds[0];
-        write_fd = fds[1];
-    }
-    TestPipe(const TestPipe&) = delete;
-    TestPipe& operator=(const TestPipe&) = delete;
-    ~TestPipe()
-    {
-        close_write();
-        ::close(read_fd);
-    }
-
-    void write(std::string_view data) const
-    {
-        while (!data.empty()) {
-            ssize_t n = ::write(write_fd, data.data(), data.size());
-            REQUIRE(n > 0);
-            data.remove_prefix(static_cast<std::size_t>(n));
-        }
-    }
-
-    void close_write()
-    {
-        if (write_fd >= 0) {
-            ::close(write_fd);
-            write_fd = -1;
-        }
-    }
-
-    int read_fd = -1;
-    int write_fd = -1;
-};
-
-// Writes `data` from another thread, `piece` bytes at a time with a pause now and
-// then, then closes the pipe.
-std::thread slow_writer(TestPipe& pipe, std::string data, std::size_t piece)
-{
-    return std::thread([&pipe, data = std::move(data), piece] {
-        std::size_t pieces = 0;
-        for (std::size_t at = 0; at < data.size(); at += piece) {
-            std::string_view chunk = std::string_view(data).substr(at, piece);
-            while (!chunk.empty()) {
-                ssize_t n = ::write(pipe.write_fd, chunk.data(), chunk.size());
-                if (n <= 0) {
-                    return;
-                }
-                chunk.remove_prefix(static_cast<std::size_t>(n));
-            }
-            if (++pieces % 8 == 0) {
-                std::this_thread::sleep_for(std::chrono::microseconds(300));
-            }
-        }
-        pipe.close_write();
-    });
 }
 
 // Every block PipeBlocks makes of what is read from `fd`, waiting when it must.

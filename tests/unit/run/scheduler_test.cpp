@@ -5,7 +5,7 @@
 #include "output.hpp"
 #include "report.hpp"
 #include "scheduler.hpp"
-#include "test_support.hpp"
+#include "support/test_support.hpp"
 
 #include <doctest/doctest.h>
 
@@ -29,33 +29,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-// Shows string vectors, and vectors of them, in failure messages.
-namespace doctest {
-template <> struct StringMaker<std::vector<std::string>> {
-    static String convert(const std::vector<std::string>& words)
-    {
-        std::string text = "{";
-        for (std::size_t i = 0; i < words.size(); ++i) {
-            text += (i == 0 ? "\"" : ", \"") + words[i] + "\"";
-        }
-        text += "}";
-        return text.c_str();
-    }
-};
-template <> struct StringMaker<std::vector<std::vector<std::string>>> {
-    static String convert(const std::vector<std::vector<std::string>>& rows)
-    {
-        String text = "{";
-        for (std::size_t i = 0; i < rows.size(); ++i) {
-            text += (i == 0 ? "" : ", ");
-            text += StringMaker<std::vector<std::string>>::convert(rows[i]);
-        }
-        text += "}";
-        return text;
-    }
-};
-} // namespace doctest
 
 using fanout::ArgLimits;
 using fanout::Batcher;
@@ -81,39 +54,8 @@ using Argv = std::vector<std::string>;
 
 namespace {
 
+using fanout::test::Capture;
 using fanout::test::TempDir;
-
-// A file in the test's directory standing in for stdout or stderr.
-class Capture {
-public:
-    Capture(const TempDir& dir, const std::string& name)
-    {
-        m_fd = ::open(dir.file(name).c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        REQUIRE(m_fd >= 0);
-    }
-    Capture(const Capture&) = delete;
-    Capture& operator=(const Capture&) = delete;
-    ~Capture() { ::close(m_fd); }
-
-    [[nodiscard]] int fd() const { return m_fd; }
-
-    [[nodiscard]] std::string text() const
-    {
-        std::string out;
-        char buffer[65536];
-        off_t offset = 0;
-        ssize_t n;
-        while ((n = ::pread(m_fd, buffer, sizeof buffer, offset)) > 0) {
-            out.append(buffer, static_cast<std::size_t>(n));
-            offset += n;
-        }
-        REQUIRE(n == 0);
-        return out;
-    }
-
-private:
-    int m_fd = -1;
-};
 
 struct StartedJob {
     std::uint64_t seq;

@@ -1,4 +1,4 @@
-#include "error.hpp"
+#include "support/test_support.hpp"
 #include "system_gate.hpp"
 
 #include <doctest/doctest.h>
@@ -6,30 +6,17 @@
 #include <cstdint>
 #include <string>
 
-using fanout::Error;
 using fanout::parse_load;
 using fanout::parse_loadavg;
 using fanout::parse_mem_available;
-using fanout::parse_size;
 using fanout::SystemGate;
 
 namespace {
 
-constexpr std::uint64_t k_kib = 1024;
-constexpr std::uint64_t k_mib = k_kib * 1024;
-constexpr std::uint64_t k_gib = k_mib * 1024;
-constexpr std::uint64_t k_tib = k_gib * 1024;
+using fanout::test::error_of;
 
-// The message of the Error that `call` throws, or "" when it throws none.
-template <typename Call> std::string error_of(Call call)
-{
-    try {
-        call();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "";
-}
+constexpr std::uint64_t k_kib = 1024;
+constexpr std::uint64_t k_tib = k_kib * 1024 * 1024 * 1024;
 
 // /proc/meminfo as a Linux 6.1 machine with 16 GiB writes it (shortened).
 constexpr const char* k_meminfo = "MemTotal:       16316412 kB\n"
@@ -40,35 +27,6 @@ constexpr const char* k_meminfo = "MemTotal:       16316412 kB\n"
                                   "SwapCached:            0 kB\n";
 
 } // namespace
-
-TEST_CASE("system_gate: parse_size: plain bytes and powers of 1024")
-{
-    CHECK(parse_size("0", "--memfree") == 0);
-    CHECK(parse_size("1000", "--memfree") == 1000);
-    CHECK(parse_size("1k", "--memfree") == k_kib);
-    CHECK(parse_size("1K", "--memfree") == k_kib);
-    CHECK(parse_size("64k", "--memfree") == 64 * k_kib);
-    CHECK(parse_size("500M", "--memfree") == 500 * k_mib);
-    CHECK(parse_size("500m", "--memfree") == 500 * k_mib);
-    CHECK(parse_size("2G", "--memfree") == 2 * k_gib);
-    CHECK(parse_size("2g", "--memfree") == 2 * k_gib);
-    CHECK(parse_size("1T", "--memfree") == k_tib);
-    CHECK(parse_size("1000T", "--memfree") == 1000 * k_tib);
-    CHECK(parse_size("1.5k", "--memfree") == 1536);
-    CHECK(parse_size("0.5G", "--memfree") == k_gib / 2);
-}
-
-TEST_CASE("system_gate: parse_size: anything else throws Error naming the option")
-{
-    for (const char* text : {"", "k", "G", "abc", "-1", "-1k", "1x", "1kb", "1 k", " 1", "1k ", "1P", "k1",
-                             "1e30", "inf", "nan"}) {
-        CAPTURE(text);
-        std::string message = error_of([&] { (void)parse_size(text, "--memfree"); });
-        CHECK(message.find("--memfree") != std::string::npos);
-        CHECK(message.find(std::string("'") + text + "'") != std::string::npos);
-    }
-    CHECK(error_of([] { (void)parse_size("1Q", "--some-size"); }).find("--some-size") != std::string::npos);
-}
 
 TEST_CASE("system_gate: parse_load: a number, or N% of the CPUs")
 {

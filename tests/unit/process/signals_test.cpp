@@ -1,9 +1,15 @@
 #include "signals.hpp"
+#include "support/test_support.hpp"
 
 #include <doctest/doctest.h>
 
+#include <poll.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
 #include <csignal>
+#include <string>
 #include <vector>
 
 using fanout::inbox_signals;
@@ -40,6 +46,19 @@ bool disposition_is(int signal, void (*handler)(int))
     struct sigaction current {};
     ::sigaction(signal, nullptr, &current);
     return current.sa_handler == handler;
+}
+
+sigset_t current_mask()
+{
+    sigset_t mask;
+    REQUIRE(::sigprocmask(SIG_SETMASK, nullptr, &mask) == 0);
+    return mask;
+}
+
+bool blocked(int signal)
+{
+    sigset_t mask = current_mask();
+    return sigismember(&mask, signal) == 1;
 }
 
 } // namespace
@@ -89,4 +108,40 @@ TEST_CASE("SignalInbox: SIGCHLD ignored at start is set to its default while the
         CHECK(disposition_is(SIGCHLD, SIG_DFL));
     }
     CHECK(disposition_is(SIGCHLD, SIG_IGN));
+}
+
+TEST_CASE("SignalInbox: a SIGUSR1 sent by another process with kill arrives on fd()")
+{
+    SignalInbox inbox;
+    std::string ignored = fanout::test::popen_output("kill -USR1 " + std::to_string(::getpid()));
+    std::vector<int> received;
+    auto deadline = std::chrono::steady_clock::now() + fanout::test::scaled(std::chrono::seconds(20));
+    while (received.empty() && std::chrono::steady_clock::now() < deadline) {
+        pollfd ready{inbox.fd(), POLLIN, 0};
+        ::poll(&ready, 1, 100);
+        received = inbox.drain(); // without the SIGCHLD of popen's shell
+    }
+    CHECK(received == std::vector<int>{SIGUSR1});
+}
+
+TEST_CASE("SignalInbox: blocks the inbox signals while it lives, then restores the mask and dispositions")
+{
+    Disposition pipe_default(SIGPIPE, SIG_DFL);
+    sigset_t before = current_mask();
+    REQUIRE_FALSE(sigismember(&before, SIGUSR1));
+    {
+        SignalInbox inbox;
+        for (int signal : {SIGUSR1, SIGTERM, SIGINT, SIGCHLD, SIGTSTP}) {
+            CAPTURE(signal);
+            CHECK(blocked(signal));
+        }
+        CHECK_FALSE(blocked(SIGSEGV)); // a fault must act at once
+        CHECK(disposition_is(SIGPIPE, SIG_IGN));
+    }
+    sigset_t after = current_mask();
+    for (int signal = 1; signal < NSIG; ++signal) {
+        CAPTURE(signal);
+        CHECK(sigismember(&after, signal) == sigismember(&before, signal));
+    }
+    CHECK(disposition_is(SIGPIPE, SIG_DFL));
 }

@@ -1,6 +1,6 @@
 #include "error.hpp"
 #include "input.hpp"
-#include "test_support.hpp"
+#include "support/test_support.hpp"
 
 #include <doctest/doctest.h>
 
@@ -15,33 +15,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-// Shows string vectors, and vectors of them, in failure messages.
-namespace doctest {
-template <> struct StringMaker<std::vector<std::string>> {
-    static String convert(const std::vector<std::string>& words)
-    {
-        std::string text = "{";
-        for (std::size_t i = 0; i < words.size(); ++i) {
-            text += (i == 0 ? "\"" : ", \"") + words[i] + "\"";
-        }
-        text += "}";
-        return text.c_str();
-    }
-};
-template <> struct StringMaker<std::vector<std::vector<std::string>>> {
-    static String convert(const std::vector<std::vector<std::string>>& rows)
-    {
-        String text = "{";
-        for (std::size_t i = 0; i < rows.size(); ++i) {
-            text += (i == 0 ? "" : ", ");
-            text += StringMaker<std::vector<std::string>>::convert(rows[i]);
-        }
-        text += "}";
-        return text;
-    }
-};
-} // namespace doctest
 
 using fanout::Input;
 using fanout::InputSettings;

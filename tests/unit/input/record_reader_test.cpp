@@ -1,6 +1,6 @@
 #include "error.hpp"
 #include "record_reader.hpp"
-#include "test_support.hpp"
+#include "support/test_support.hpp"
 
 #include <doctest/doctest.h>
 
@@ -24,6 +24,9 @@ using fanout::RecordReader;
 
 namespace {
 
+using fanout::test::slow_writer;
+using fanout::test::TestPipe;
+
 using fanout::test::TempDir;
 
 void write_file(const std::string& path, const std::string& data)
@@ -31,79 +34,6 @@ void write_file(const std::string& path, const std::string& data)
     std::ofstream out(path, std::ios::binary);
     out << data;
     REQUIRE(out.good());
-}
-
-// A pipe whose ends the test owns; the read end is handed to a RecordReader.
-struct TestPipe {
-    TestPipe()
-    {
-        int fds[2];
-        REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
-        read_fd = fds[0];
-        write_fd = fds[1];
-    }
-    TestPipe(const TestPipe&) = delete;
-    TestPipe& operator=(const TestPipe&) = delete;
-    ~TestPipe()
-    {
-        close_write();
-        if (read_fd >= 0) {
-            ::close(read_fd);
-        }
-    }
-
-    // Gives the read end to a reader that will close it.
-    int give_read()
-    {
-        int fd = read_fd;
-        read_fd = -1;
-        return fd;
-    }
-
-    void write(const std::string& data) const
-    {
-        std::size_t done = 0;
-        while (done < data.size()) {
-            ssize_t n = ::write(write_fd, data.data() + done, data.size() - done);
-            REQUIRE(n > 0);
-            done += static_cast<std::size_t>(n);
-        }
-    }
-
-    void close_write()
-    {
-        if (write_fd >= 0) {
-            ::close(write_fd);
-            write_fd = -1;
-        }
-    }
-
-    int read_fd = -1;
-    int write_fd = -1;
-};
-
-// Writes `data` into the pipe from another thread, `piece` bytes at a time with a
-// pause now and then, then closes it.
-std::thread slow_writer(TestPipe& pipe, std::string data, std::size_t piece)
-{
-    return std::thread([&pipe, data = std::move(data), piece] {
-        std::size_t pieces = 0;
-        for (std::size_t at = 0; at < data.size(); at += piece) {
-            std::string chunk = data.substr(at, piece);
-            std::size_t done = 0;
-            while (done < chunk.size()) {
-                ssize_t n = ::write(pipe.write_fd, chunk.data() + done, chunk.size() - done);
-                if (n <= 0) {
-                    return;
-                }
-                done += static_cast<std::size_t>(n);
-            }
-            if (++pieces % 16 == 0) {
-                std::this_thread::sleep_for(std::chrono::microseconds(200));
-            }
-        }
-        pipe.close_write();
-    });
 }
 
 std::vector<std::string> read_all(RecordReader& reader)
