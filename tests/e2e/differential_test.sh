@@ -25,7 +25,7 @@
 #
 # Cases run a few at a time in the background (GNU parallel takes a good part of a second
 # to start on a busy machine), then are compared in the order they are written.
-# shellcheck source=lib.sh disable=SC1083,SC2016 # literal braces and unexpanded $ are the point
+# shellcheck source=lib.sh disable=SC1083,SC2016,SC1003 # literal braces, unexpanded $ and a lone backslash are the point
 source "$(dirname "$0")/lib.sh"
 
 if ! command -v parallel >/dev/null || ! command -v xargs >/dev/null; then
@@ -92,7 +92,7 @@ add_case() {
     CASE_DESC[CASE_N]=$desc
     CASE_KNOWN[CASE_N]=$why
     local dir="$T/case$CASE_N" program="parallel --will-cite"
-    [ "$oracle" = xargs ] && program=xargs
+    [ "$oracle" = xargs ] && program="xargs"
     mkdir -p "$dir"
     printf '%s\n' "$sort $err $status_only" >"$dir/flags"
     while [ "$(jobs -rp | wc -l)" -ge "$MAX_RUNNING" ]; do
