@@ -316,6 +316,7 @@ known "--retries N is N attempts in GNU" gnu "--retries 3: how many attempts" \
     -- -k --retries 3 'echo . >>n; wc -l <n; exit 1' ::: a
 known "-r skips blank records in GNU" gnu "-r with a blank line" --in "$I/blank_line" -- -k -r echo '[{}]'
 # An exported function reaches the jobs of both: defined and exported just for this case.
+# shellcheck disable=SC2317 # called by the jobs, through the environment
 fanout_diff_fn() { echo "fn:$1"; }
 export -f fanout_diff_fn
 known "export -f" gnu "an exported bash function" --env PARALLEL_SHELL=/bin/bash -- -k fanout_diff_fn ::: a
