@@ -1,0 +1,40 @@
+// The option table: each option's names, help, value type, check and conflicts in one
+// place, set up a group at a time, and only the groups a command line names.
+#pragma once
+
+#include "option_words.hpp"
+#include "options.hpp"
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+} // namespace CLI
+
+namespace fanout {
+
+// The options, plus what they say that only the rest of the command line (the command,
+// the ':::' sources, --regexp, -I) gives a meaning: finish_options() reads it.
+struct ParsedOptions {
+    Options options;
+    std::optional<std::size_t> max_args;   // -n
+    std::optional<std::size_t> exact_args; // -N
+    std::optional<std::string> recend;     // escapes, or a regex with --regexp
+    std::optional<std::string> recstart;
+    std::vector<std::string> trc;               // --trc FILE
+    std::optional<std::string> empty_loginfile; // an --sshloginfile with no host
+};
+
+// Adds to `app` the options of every group `words` names (nullptr: all of them),
+// storing into `parsed`. A value that is not of its option's type ends app.parse() with
+// an Error naming the option.
+void set_up_options(CLI::App& app, ParsedOptions& parsed, const OptionWords* words);
+
+// Whether the command line gave the option called `name` (false when its group was not
+// set up, since then it was not given).
+bool given(const CLI::App& app, const std::string& name);
+
+} // namespace fanout
