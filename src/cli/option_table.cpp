@@ -37,6 +37,13 @@ public:
     {
         return "Usage: fanout [options] [command [initial-args...]] [::: args...] [:::: argfiles...]\n";
     }
+
+    // The value's name only: CLI11 would add its "Needs:" and "Excludes:" lists, which
+    // push the text to a line of its own; the help words and the errors say them.
+    std::string make_option_opts(const CLI::Option* option) const override
+    {
+        return option->get_type_size() == 0 ? std::string() : " " + option->get_type_name();
+    }
 };
 
 using Store = std::function<void(const std::string&)>;
