@@ -211,13 +211,12 @@ void add_output_options(CLI::App& app, ParsedOptions& parsed)
                            ->description("Write each job's output whole when it ends (default)")
                            ->group(group);
     auto* keep_order =
-        app.add_flag("-k,--keep-order")->description("Write output in input order")->group(group);
-    auto* line_buffer = app.add_flag("--line-buffer,--lb")
-                            ->description("Write whole lines as they come")
-                            ->excludes(group_flag)
-                            ->group(group);
-    app.add_flag("-u,--ungroup")
-        ->description("Pass output straight through (may mix lines)")
+        app.add_flag("-k,--keep-order", parsed.keep_order, "Write output in input order")->group(group);
+    auto* line_buffer =
+        app.add_flag("--line-buffer,--lb", parsed.line_buffer, "Write whole lines as they come")
+            ->excludes(group_flag)
+            ->group(group);
+    app.add_flag("-u,--ungroup", parsed.ungroup, "Pass output straight through (may mix lines)")
         ->excludes(keep_order)
         ->excludes(group_flag)
         ->excludes(line_buffer)
@@ -427,6 +426,7 @@ void add_remote_options(CLI::App& app, ParsedOptions& parsed)
     RemoteSetup& remote = parsed.options.remote;
     CommandSettings& command = parsed.options.command;
     const char* group = "Remote hosts";
+    std::size_t first = app.get_options().size();
     add_value(app, "--ssh", "CMD", "The ssh program and its options (default ssh)",
               [&remote](const std::string& text) { remote.ssh = parse_ssh_words(text); })
         ->group(group);
@@ -444,8 +444,8 @@ void add_remote_options(CLI::App& app, ParsedOptions& parsed)
              [&command](const std::vector<std::string>& files) { command.transfer_files = files; })
         ->group(group);
     // {} is sent, or whatever -I makes it: finish_options() knows.
-    app.add_flag("--transfer")
-        ->description("Send the input file {} to the host first (--transferfile {})")
+    app.add_flag("--transfer", parsed.transfer,
+                 "Send the input file {} to the host first (--transferfile {})")
         ->group(group);
     add_list(app, "--return", "FILE",
              "Fetch FILE (replacement strings allowed) back after the job; repeatable",
@@ -456,11 +456,13 @@ void add_remote_options(CLI::App& app, ParsedOptions& parsed)
     add_list(app, "--trc", "FILE", "Shorthand for --transfer --return FILE --cleanup",
              [&parsed](const std::vector<std::string>& files) { parsed.trc = files; })
         ->group(group);
+    std::vector<CLI::Option*> added = app.get_options();
+    parsed.host_options.assign(added.begin() + static_cast<std::ptrdiff_t>(first), added.end());
 }
 
-void add_version_option(CLI::App& app, ParsedOptions&)
+void add_version_option(CLI::App& app, ParsedOptions& parsed)
 {
-    app.add_flag("--version")->description("Print the version and exit");
+    app.add_flag("--version", parsed.version, "Print the version and exit");
 }
 
 // CLI11 checks each new option against every one before it: setting up all of them
@@ -534,12 +536,6 @@ void set_up_options(CLI::App& app, ParsedOptions& parsed, const OptionWords* wor
     }
     add_cross_group_conflicts(app);
     app.prefix_command();
-}
-
-bool given(const CLI::App& app, const std::string& name)
-{
-    const CLI::Option* option = app.get_option_no_throw(name);
-    return option != nullptr && option->count() > 0;
 }
 
 std::vector<std::string> unlisted_option_names()

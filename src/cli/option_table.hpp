@@ -12,6 +12,7 @@
 
 namespace CLI {
 class App;
+class Option;
 } // namespace CLI
 
 namespace fanout {
@@ -26,15 +27,19 @@ struct ParsedOptions {
     std::optional<std::string> recstart;
     std::vector<std::string> trc;               // --trc FILE
     std::optional<std::string> empty_loginfile; // an --sshloginfile with no host
+    bool keep_order = false;                    // -k, --line-buffer and -u make one output mode
+    bool line_buffer = false;
+    bool ungroup = false;
+    bool transfer = false; // --transfer: send {}, or whatever -I makes it
+    bool version = false;
+    // The remote options that mean nothing without a host (-S, --sshloginfile). Looked
+    // up by name instead, each would cost a comparison with every option's names.
+    std::vector<const CLI::Option*> host_options;
 };
 
 // Adds to `app` the options of every group `words` names (nullptr: all of them),
 // storing into `parsed`. A value that is not of its option's type ends app.parse() with
 // an Error naming the option.
 void set_up_options(CLI::App& app, ParsedOptions& parsed, const OptionWords* words);
-
-// Whether the command line gave the option called `name` (false when its group was not
-// set up, since then it was not given).
-bool given(const CLI::App& app, const std::string& name);
 
 } // namespace fanout

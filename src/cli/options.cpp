@@ -8,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <iostream>
 
@@ -102,17 +103,15 @@ void set_pipe(ParsedOptions& parsed)
     }
 }
 
-void set_remote(const CLI::App& app, ParsedOptions& parsed)
+void set_remote(ParsedOptions& parsed)
 {
     Options& options = parsed.options;
     if (options.sshlogins.empty()) {
-        for (const char* name : {"--ssh", "--env", "--workdir", "--transferfile", "--transfer", "--return",
-                                 "--cleanup", "--trc"}) {
-            if (given(app, name)) {
-                throw Error(
-                    "--ssh, --env, --workdir, --transferfile, --transfer, --return, --cleanup and --trc need "
-                    "-S/--sshlogin or --sshloginfile");
-            }
+        auto given = [](const CLI::Option* option) { return option->count() > 0; };
+        if (std::any_of(parsed.host_options.begin(), parsed.host_options.end(), given)) {
+            throw Error(
+                "--ssh, --env, --workdir, --transferfile, --transfer, --return, --cleanup and --trc need "
+                "-S/--sshlogin or --sshloginfile");
         }
         if (parsed.empty_loginfile) {
             throw Error("--sshloginfile: no host in " + *parsed.empty_loginfile);
@@ -123,24 +122,24 @@ void set_remote(const CLI::App& app, ParsedOptions& parsed)
         throw Error("--pipe cannot send blocks to remote hosts (-S) yet");
     }
     CommandSettings& command = options.command;
-    if (given(app, "--transfer") || !parsed.trc.empty()) {
+    if (parsed.transfer || !parsed.trc.empty()) {
         command.transfer_files.emplace_back(command.syntax.replace_str);
     }
     command.return_files.insert(command.return_files.end(), parsed.trc.begin(), parsed.trc.end());
     options.remote.cleanup = options.remote.cleanup || !parsed.trc.empty();
 }
 
-OutputMode output_mode(const CLI::App& app)
+OutputMode output_mode(const ParsedOptions& parsed)
 {
     // CLI11 refused -u with any other mode, and --group with --line-buffer.
-    return given(app, "-u")     ? OutputMode::ungroup
-           : given(app, "-k")   ? OutputMode::keep_order
-           : given(app, "--lb") ? OutputMode::line_buffer
+    return parsed.ungroup       ? OutputMode::ungroup
+           : parsed.keep_order  ? OutputMode::keep_order
+           : parsed.line_buffer ? OutputMode::line_buffer
                                 : OutputMode::group;
 }
 
 // What the options mean given the command and the ':::' sources after them.
-Options finish_options(const CLI::App& app, ParsedOptions parsed, std::vector<std::string> rest)
+Options finish_options(ParsedOptions parsed, std::vector<std::string> rest)
 {
     Options& options = parsed.options;
     split_command_and_sources(options, std::move(rest));
@@ -149,8 +148,8 @@ Options finish_options(const CLI::App& app, ParsedOptions parsed, std::vector<st
     }
     set_pipe(parsed);
     set_batching(parsed);
-    set_remote(app, parsed);
-    options.output_mode = output_mode(app);
+    set_remote(parsed);
+    options.output_mode = output_mode(parsed);
     if (options.control.termseq.empty()) {
         options.control.termseq = parse_termseq(k_default_termseq);
     }
@@ -233,11 +232,11 @@ ParseResult parse_command_line(int argc, const char* const* argv)
     } catch (const CLI::ParseError& e) {
         throw Error(e.what());
     }
-    if (given(app, "--version")) {
+    if (parsed.version) {
         std::cout << "fanout " << FANOUT_VERSION << "\n";
         return {std::nullopt, k_exit_success};
     }
-    return {finish_options(app, std::move(parsed), app.remaining()), k_exit_success};
+    return {finish_options(std::move(parsed), app.remaining()), k_exit_success};
 }
 
 } // namespace fanout
