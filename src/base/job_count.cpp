@@ -112,6 +112,13 @@ std::size_t parse_job_count(std::string_view spec, std::size_t cpus, std::size_t
     return std::max<std::size_t>(*count, 1);
 }
 
+JobCount::JobCount(std::string_view spec) : m_spec(spec)
+{
+    // Whether a spec is valid does not depend on the CPU count, except for an overflow
+    // of "+N", which one CPU already shows.
+    (void)parse_job_count(spec, 1, 1);
+}
+
 std::size_t job_cap_for_limits(std::optional<std::uint64_t> open_files,
                                std::optional<std::uint64_t> processes)
 {

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace fanout {
@@ -16,6 +17,20 @@ namespace fanout {
 //   "N%"          cpus * N / 100 rounded down, at least 1; N may be fractional ("12.5%")
 // The result is never 0. Throws Error for anything else, including values that overflow.
 [[nodiscard]] std::size_t parse_job_count(std::string_view spec, std::size_t cpus, std::size_t unlimited);
+
+// A -j value, refused when parsed if parse_job_count() would refuse it, and turned into
+// slots only once the CPUs are known: here, or on each remote host.
+class JobCount {
+public:
+    explicit JobCount(std::string_view spec); // throws Error naming -j
+    [[nodiscard]] std::size_t slots(std::size_t cpus, std::size_t unlimited) const
+    {
+        return parse_job_count(m_spec, cpus, unlimited);
+    }
+
+private:
+    std::string m_spec;
+};
 
 // The cap for -j0 on this system, from the soft RLIMIT_NOFILE and RLIMIT_NPROC limits.
 [[nodiscard]] std::size_t unlimited_job_count();

@@ -44,28 +44,14 @@ namespace {
 std::size_t job_slots(const Options& options)
 {
     std::size_t cpus = usable_cpu_count();
-    return options.jobs_spec ? parse_job_count(*options.jobs_spec, cpus, unlimited_job_count()) : cpus;
-}
-
-BatchRules batch_rules(const Options& options)
-{
-    if (options.command.empty() && (options.max_args > 0 || options.exact_args || options.context_replace)) {
-        throw Error("-n, -N and -X need a command (each input record is a command without one)");
-    }
-    if (options.exact_args) {
-        return BatchRules{options.max_args == 0 ? 1 : options.max_args, options.max_args == 0};
-    }
-    if (options.max_args > 0) {
-        return BatchRules{options.max_args, false};
-    }
-    return BatchRules{options.context_replace ? 0U : 1U, false};
+    return options.jobs ? options.jobs->slots(cpus, unlimited_job_count()) : cpus;
 }
 
 // GNU make's jobserver, when MAKEFLAGS has one and the user did not choose -j.
 std::optional<Jobserver> connect_jobserver(const Options& options, Output& output)
 {
     bool forced = options.jobserver.value_or(false);
-    if (!options.jobserver.value_or(!options.jobs_spec)) {
+    if (!options.jobserver.value_or(!options.jobs)) {
         return std::nullopt;
     }
     const char* makeflags = std::getenv("MAKEFLAGS");
@@ -83,34 +69,19 @@ std::optional<Jobserver> connect_jobserver(const Options& options, Output& outpu
     return jobserver;
 }
 
+// The options' job control, with what only the run knows: slots, jobserver, joblog.
 JobControl job_control(const Options& options, Jobserver* jobserver)
 {
-    JobControl control;
+    JobControl control = options.control;
     control.max_jobs = job_slots(options);
     if (jobserver != nullptr) {
         control.jobserver = jobserver;
-        control.max_jobs = options.jobs_spec ? control.max_jobs : unlimited_job_count();
+        control.max_jobs = options.jobs ? control.max_jobs : unlimited_job_count();
     }
-    control.verbose = options.verbose;
-    if (options.timeout) {
-        control.timeout = parse_timeout(*options.timeout);
-    }
-    control.termseq = parse_termseq(options.termseq);
-    control.retries = options.retries;
-    if (options.delay) {
-        control.delay = parse_duration(*options.delay, "--delay");
-    }
-    control.halt = parse_halt(options.halt);
-    control.round_robin = options.round_robin;
-    if (options.load) {
-        control.gate.max_load = parse_load(*options.load, usable_cpu_count());
-    }
-    if (options.memfree) {
-        control.gate.min_free = parse_size(*options.memfree, "--memfree");
-    }
-    if (options.resume || options.resume_failed) {
-        control.resume_from = read_joblog(*options.joblog);
-        control.resume_failed = options.resume_failed;
+    const ReportSettings& reports = options.reports;
+    if (reports.resume || reports.resume_failed) {
+        control.resume_from = read_joblog(*reports.joblog);
+        control.resume_failed = reports.resume_failed;
     }
     return control;
 }
@@ -136,20 +107,22 @@ bool use_color(Options::Color color, int fd)
 Reports make_reports(const Options& options, Output& output)
 {
     Reports reports;
-    if (options.joblog) {
-        reports.push_back(
-            std::make_unique<JobLog>(*options.joblog, options.resume || options.resume_failed, options.tasks.has_value()));
+    const ReportSettings& asked = options.reports;
+    if (asked.joblog) {
+        reports.push_back(std::make_unique<JobLog>(*asked.joblog, asked.resume || asked.resume_failed,
+                                                   options.tasks.has_value()));
     }
-    if (options.results) {
-        reports.push_back(std::make_unique<JsonResults>(*options.results, options.results_output));
+    if (asked.results) {
+        reports.push_back(std::make_unique<JsonResults>(*asked.results, asked.results_output));
     }
-    if (options.junit) {
-        reports.push_back(std::make_unique<JunitReport>(*options.junit));
+    if (asked.junit) {
+        reports.push_back(std::make_unique<JunitReport>(*asked.junit));
     }
-    if (options.progress != Options::Progress::none && ::isatty(STDERR_FILENO) && !under_ci()) {
-        auto style = options.progress == Options::Progress::bar   ? ProgressStyle::bar
-                     : options.progress == Options::Progress::eta ? ProgressStyle::eta
-                                                                  : ProgressStyle::counts;
+    using P = ReportSettings::Progress;
+    if (asked.progress != P::none && ::isatty(STDERR_FILENO) && !under_ci()) {
+        auto style = asked.progress == P::bar   ? ProgressStyle::bar
+                     : asked.progress == P::eta ? ProgressStyle::eta
+                                                : ProgressStyle::counts;
         reports.push_back(std::make_unique<Progress>(output, style));
     }
     reports.push_back(std::make_unique<FailureSummary>(output));
@@ -172,12 +145,9 @@ std::optional<std::size_t> expected_jobs(const Input& input, const BatchRules& r
 // each other.
 class JobSources {
 public:
-    JobSources(const Options& options, const JobCommand& commands, const BatchRules& rules, ArgLimits limits)
+    JobSources(const Options& options, const JobCommand& commands, ArgLimits limits)
     {
         if (options.pipe) {
-            BlockRules block_rules{options.block_size, options.recend, options.recstart,
-                                   options.exact_args ? options.max_args : 0, options.header_records,
-                                   options.regexp};
             std::string name = "stdin";
             int fd = STDIN_FILENO;
             if (!options.input.sources.empty() && options.input.sources[0].path != "-") {
@@ -188,14 +158,14 @@ public:
                 }
                 fd = m_file.get();
             }
-            m_blocks.emplace(fd, name, block_rules);
+            m_blocks.emplace(fd, name, options.blocks);
             m_active = &*m_blocks;
         } else if (options.tasks) {
             m_tasks.emplace(*options.tasks);
             m_active = &*m_tasks;
         } else {
             m_input.emplace(options.input);
-            m_batcher.emplace(*m_input, commands.command_template(), rules, limits);
+            m_batcher.emplace(*m_input, commands.command_template(), options.batch, limits);
             m_active = &*m_batcher;
         }
     }
@@ -227,8 +197,8 @@ std::unique_ptr<Runner> make_runner(const Options& options, Output& output, JobC
     if (options.sshlogins.empty()) {
         return std::make_unique<LocalRunner>(output.needs_capture());
     }
-    RemoteSetup setup{options.ssh, options.env, options.workdir, options.cleanup};
-    auto runner = std::make_unique<RemoteRunner>(options.sshlogins, setup, output.needs_capture(), options.jobs_spec, output);
+    auto runner = std::make_unique<RemoteRunner>(options.sshlogins, options.remote, output.needs_capture(),
+                                                 options.jobs, output);
     if (runner->slots() == 0) {
         throw Error("no host given with -S/--sshlogin or --sshloginfile can be reached");
     }
@@ -281,18 +251,18 @@ int run(int argc, const char* const* argv)
     std::optional<Jobserver> jobserver = connect_jobserver(options, output);
     JobControl control = job_control(options, jobserver ? &*jobserver : nullptr);
     ArgLimits limits = system_arg_limits(job_environment_size(), options.max_chars);
-    JobCommand commands(command_settings(options), limits);
-    BatchRules rules = options.pipe ? BatchRules{} : batch_rules(options);
-    JobSources sources(options, commands, rules, limits);
-    output.set_tagged(options.tag || options.tagstring || options.tasks); // a task may have a tag
+    JobCommand commands(options.command, limits);
+    JobSources sources(options, commands, limits);
+    output.set_tagged(options.command.tag || options.command.tagstring ||
+                      options.tasks); // a task may have a tag
     output.set_colors(use_color(options.color, STDOUT_FILENO), use_color(options.color, STDERR_FILENO));
-    output.set_hold_oldest(options.retries > 0);
+    output.set_hold_oldest(options.control.retries > 0);
     Reports reports = make_reports(options, output);
     std::unique_ptr<Runner> runner = make_runner(options, output, control);
     fit_process_limit(options, commands, control, output);
 
-    if (options.progress != Options::Progress::none) {
-        control.expected_jobs = sources.expected_jobs(rules);
+    if (options.reports.progress != ReportSettings::Progress::none) {
+        control.expected_jobs = sources.expected_jobs(options.batch);
     }
     Scheduler scheduler(sources.jobs(), commands, *runner, output, reports, std::move(control));
     RunResult result = scheduler.run();

@@ -54,7 +54,7 @@ private:
 };
 
 RemoteRunner::RemoteRunner(std::vector<SshLogin> logins, RemoteSetup setup, bool capture,
-                           const std::optional<std::string>& jobs_spec, Output& output)
+                           const std::optional<JobCount>& jobs, Output& output)
     : m_output(output), m_setup(std::move(setup)), m_local(capture), m_logins(std::move(logins))
 {
     m_masters = std::make_unique<SshMasters>(m_setup.ssh, m_logins,
@@ -66,7 +66,7 @@ RemoteRunner::RemoteRunner(std::vector<SshLogin> logins, RemoteSetup setup, bool
         if (!m_masters->up(i)) {
             continue;
         }
-        next += login.slots ? *login.slots : slots_by_cpus(i, jobs_spec);
+        next += login.slots ? *login.slots : slots_by_cpus(i, jobs);
     }
     m_first_slot.push_back(next);
     m_slots = next - 1;
@@ -74,7 +74,7 @@ RemoteRunner::RemoteRunner(std::vector<SshLogin> logins, RemoteSetup setup, bool
 
 // A host without N/: -j applied to its CPU count (asked once, over its connection), or
 // one slot per CPU.
-std::size_t RemoteRunner::slots_by_cpus(std::size_t host, const std::optional<std::string>& jobs_spec)
+std::size_t RemoteRunner::slots_by_cpus(std::size_t host, const std::optional<JobCount>& jobs)
 {
     const SshLogin& login = m_logins[host];
     std::optional<std::size_t> cpus = login.local ? usable_cpu_count() : m_masters->cpu_count(host);
@@ -82,7 +82,7 @@ std::size_t RemoteRunner::slots_by_cpus(std::size_t host, const std::optional<st
         m_output.say("fanout: warning: host " + login.name + " did not tell its CPU count; 1 job at a time there (" +
                      "give N/" + login.name + " to choose)");
     }
-    return jobs_spec ? parse_job_count(*jobs_spec, cpus.value_or(1), unlimited_job_count()) : cpus.value_or(1);
+    return jobs ? jobs->slots(cpus.value_or(1), unlimited_job_count()) : cpus.value_or(1);
 }
 
 std::optional<std::size_t> RemoteRunner::host_index(std::size_t slot) const

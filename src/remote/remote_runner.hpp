@@ -3,6 +3,7 @@
 // marked down and its jobs come back to the scheduler as lost, to run elsewhere.
 #pragma once
 
+#include "job_count.hpp"
 #include "local_runner.hpp"
 #include "output.hpp"
 #include "remote_command.hpp"
@@ -15,9 +16,9 @@ namespace fanout {
 
 class RemoteRunner : public Runner {
 public:
-    // Connects to every host; `jobs_spec` (-j) sizes a host that has no N/ by its CPUs.
+    // Connects to every host; `jobs` (-j) sizes a host that has no N/ by its CPUs.
     RemoteRunner(std::vector<SshLogin> logins, RemoteSetup setup, bool capture,
-                 const std::optional<std::string>& jobs_spec, Output& output);
+                 const std::optional<JobCount>& jobs, Output& output);
 
     // Slots over all hosts that could be reached; 0 when none.
     [[nodiscard]] std::size_t slots() const { return m_slots; }
@@ -42,7 +43,7 @@ public:
 private:
     class LossDetector;
     [[nodiscard]] std::optional<std::size_t> host_index(std::size_t slot) const;
-    std::size_t slots_by_cpus(std::size_t host, const std::optional<std::string>& jobs_spec);
+    std::size_t slots_by_cpus(std::size_t host, const std::optional<JobCount>& jobs);
     bool lost(std::size_t host, int exit_code);
 
     Output& m_output;

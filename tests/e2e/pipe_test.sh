@@ -500,13 +500,13 @@ usage_error() { # DESC NEEDLE FANOUT-ARGS... (a job that runs creates ./ran)
     cd "$T" || exit 1
 }
 printf 'a\n' >"$T/one.txt"
-usage_error "--block without --pipe" "--block needs --pipe" --block 1k touch ran
-usage_error "--block-size without --pipe" "--block needs --pipe" --block-size 1k touch ran
-usage_error "--recend without --pipe" "--recend needs --pipe" --recend x touch ran
-usage_error "--recstart without --pipe" "--recstart needs --pipe" --recstart x touch ran
-usage_error "--header without --pipe" "--header needs --pipe" --header 1 touch ran
-usage_error "--round-robin without --pipe" "--round-robin needs --pipe" --round-robin touch ran
-usage_error "--roundrobin without --pipe" "--round-robin needs --pipe" --roundrobin touch ran
+usage_error "--block without --pipe" "--block requires --pipe" --block 1k touch ran
+usage_error "--block-size without --pipe" "--block requires --pipe" --block-size 1k touch ran
+usage_error "--recend without --pipe" "--recend requires --pipe" --recend x touch ran
+usage_error "--recstart without --pipe" "--recstart requires --pipe" --recstart x touch ran
+usage_error "--header without --pipe" "--header requires --pipe" --header 1 touch ran
+usage_error "--round-robin without --pipe" "--round-robin requires --pipe" --round-robin touch ran
+usage_error "--roundrobin without --pipe" "--round-robin requires --pipe" --roundrobin touch ran
 usage_error "--pipe without a command" "--pipe" --pipe
 usage_error "--pipe with :::" "--pipe" --pipe touch ran ::: a
 usage_error "--pipe with two -a files" "--pipe" --pipe -a "$T/one.txt" -a "$T/one.txt" touch ran

@@ -52,6 +52,6 @@ assert_no_file "no job ran" ran
 run --input 'a' "$FANOUT" --pipe --regexp --recend 'x**' touch ran
 assert_usage_error "--recend that does not compile" "--recend: quantifier does not follow a repeatable item"
 run "$FANOUT" --regexp echo ::: a
-assert_usage_error "--regexp without --pipe" "--regexp needs --pipe"
+assert_usage_error "--regexp without --pipe" "--regexp requires --pipe"
 
 end_of_tests

@@ -1,5 +1,5 @@
-// Fuzzes the command line: parse_command_line, the checks main() runs on its strings
-// (JobCommand, job count, --halt, --timeout, --termseq, --delay, --memfree, --load) and
+// Fuzzes the command line: parse_command_line, the typed values it makes (job count,
+// --halt, --timeout, --termseq, --delay, --memfree, --load), JobCommand and
 // parse_delimiter.
 //
 // Input: the arguments after "fanout", separated by NUL. Every argument is also given
@@ -126,21 +126,16 @@ void check_value(std::string_view text, std::size_t cpus)
     }
 }
 
-// What main() does with the strings the parser kept, as far as it needs no process.
+// What main() does with the parsed options, as far as it needs no process.
 void use_options(const fanout::Options& options, std::size_t cpus)
 {
-    FUZZ_REQUIRE(!options.replace_str.empty());
-    if (options.jobs_spec) {
-        check_value(*options.jobs_spec, cpus);
+    FUZZ_REQUIRE(!options.command.syntax.replace_str.empty());
+    if (options.jobs) {
+        FUZZ_REQUIRE(options.jobs->slots(cpus, k_unlimited) >= 1);
     }
-    check_value(options.termseq, cpus);
-    check_value(options.halt, cpus);
-    for (const auto* text : {&options.timeout, &options.delay, &options.load, &options.memfree}) {
-        if (*text) {
-            check_value(**text, cpus);
-        }
-    }
-    fanout::JobCommand command(fanout::command_settings(options), fanout::system_arg_limits(0, options.max_chars));
+    FUZZ_REQUIRE(!options.control.termseq.empty());
+    FUZZ_REQUIRE(options.blocks.block_size >= 1);
+    fanout::JobCommand command(options.command, fanout::system_arg_limits(0, options.max_chars));
     fanout::JobSpec job{7, {"dir/a b.txt", "it's"}, "fuzz record 1", false, {}};
     (void)command.build(job, 2);
     (void)command.tag(job, 2);

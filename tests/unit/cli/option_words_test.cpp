@@ -57,5 +57,5 @@ TEST_CASE("option words: a command line naming one group parses as with all of t
     REQUIRE(result.options);
     REQUIRE(result.options->sshlogins.size() == 1);
     CHECK(result.options->sshlogins.front().slots == 2U);
-    CHECK(result.options->command == std::vector<std::string>{"echo"});
+    CHECK(result.options->command.command == std::vector<std::string>{"echo"});
 }

@@ -1,0 +1,45 @@
+// The option table: each option's names, help, value type, check and conflicts in one
+// place, set up a group at a time, and only the groups a command line names.
+#pragma once
+
+#include "option_words.hpp"
+#include "options.hpp"
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+class Option;
+} // namespace CLI
+
+namespace fanout {
+
+// The options, plus what they say that only the rest of the command line (the command,
+// the ':::' sources, --regexp, -I) gives a meaning: finish_options() reads it.
+struct ParsedOptions {
+    Options options;
+    std::optional<std::size_t> max_args;   // -n
+    std::optional<std::size_t> exact_args; // -N
+    std::optional<std::string> recend;     // escapes, or a regex with --regexp
+    std::optional<std::string> recstart;
+    std::vector<std::string> trc;               // --trc FILE
+    std::optional<std::string> empty_loginfile; // an --sshloginfile with no host
+    bool keep_order = false;                    // -k, --line-buffer and -u make one output mode
+    bool line_buffer = false;
+    bool ungroup = false;
+    bool transfer = false; // --transfer: send {}, or whatever -I makes it
+    bool version = false;
+    // The remote options that mean nothing without a host (-S, --sshloginfile). Looked
+    // up by name instead, each would cost a comparison with every option's names.
+    std::vector<const CLI::Option*> host_options;
+};
+
+// Adds to `app` the options of every group `words` names (nullptr: all of them),
+// storing into `parsed`. A value that is not of its option's type ends app.parse() with
+// an Error naming the option.
+void set_up_options(CLI::App& app, ParsedOptions& parsed, const OptionWords* words);
+
+} // namespace fanout

@@ -1,0 +1,137 @@
+#include "error.hpp"
+#include "options.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+using namespace std::chrono_literals;
+
+namespace {
+
+fanout::Options parse(std::vector<const char*> words)
+{
+    words.insert(words.begin(), "fanout");
+    fanout::ParseResult result = fanout::parse_command_line(static_cast<int>(words.size()), words.data());
+    REQUIRE(result.options);
+    return *result.options;
+}
+
+// The one-line message a refused command line throws.
+std::string refusal(std::vector<const char*> words)
+{
+    words.insert(words.begin(), "fanout");
+    try {
+        (void)fanout::parse_command_line(static_cast<int>(words.size()), words.data());
+    } catch (const fanout::Error& e) {
+        return e.what();
+    }
+    return "(accepted)";
+}
+
+} // namespace
+
+TEST_CASE("options: job control values arrive typed")
+{
+    fanout::Options options =
+        parse({"--timeout", "1.5s", "--termseq", "INT,10,KILL,5", "--delay", "200ms", "--retries", "2",
+               "--halt", "now,fail=1", "--memfree", "2k", "--load", "3", "true"});
+    const fanout::JobControl& control = options.control;
+    CHECK(control.timeout.fixed == 1500ms);
+    REQUIRE(control.termseq.size() == 2);
+    CHECK(control.termseq[0].wait == 10ms);
+    CHECK(control.delay == 200ms);
+    CHECK(control.retries == 2);
+    CHECK(control.halt.when == fanout::HaltPolicy::When::now);
+    CHECK(control.gate.min_free == 2048U);
+    CHECK(control.gate.max_load == 3.0);
+}
+
+TEST_CASE("options: defaults")
+{
+    fanout::Options options = parse({"echo"});
+    CHECK_FALSE(options.jobs);
+    CHECK(options.control.termseq.size() == 4); // TERM,200,TERM,100,TERM,50,KILL,25
+    CHECK(options.control.halt.when == fanout::HaltPolicy::When::never);
+    CHECK(options.output_mode == fanout::OutputMode::group);
+    CHECK(options.batch.max_records == 1);
+    CHECK(options.command.syntax.append_args);
+}
+
+TEST_CASE("options: -j is checked when parsed and sized by the CPUs later")
+{
+    fanout::Options options = parse({"-j", "50%", "true"});
+    REQUIRE(options.jobs);
+    CHECK(options.jobs->slots(8, 100) == 4);
+    CHECK(options.jobs->slots(1, 100) == 1);
+    CHECK(parse({"-j0", "true"}).jobs->slots(8, 100) == 100);
+    CHECK(refusal({"-j", "abc", "true"}).starts_with("-j: invalid job count 'abc'"));
+}
+
+TEST_CASE("options: pipe settings and batching")
+{
+    fanout::Options options =
+        parse({"--pipe", "--block", "1k", "-N", "3", "--recend", "\\t", "--header", "1", "wc"});
+    CHECK(options.pipe);
+    CHECK(options.blocks.block_size == 1024);
+    CHECK(options.blocks.records == 3);
+    CHECK(options.blocks.recend == "\t");
+    CHECK(options.blocks.header_records == 1);
+    CHECK_FALSE(options.command.syntax.append_args);
+    CHECK(parse({"-N", "0", "echo"}).batch.drop_args);
+    CHECK(parse({"-n", "5", "echo"}).batch.max_records == 5);
+    CHECK(parse({"-X", "echo"}).batch.max_records == 0);
+}
+
+TEST_CASE("options: output mode and progress take the strongest choice")
+{
+    CHECK(parse({"-k", "--lb", "echo"}).output_mode == fanout::OutputMode::keep_order);
+    CHECK(parse({"-u", "echo"}).output_mode == fanout::OutputMode::ungroup);
+    CHECK(parse({"--eta", "--bar", "--progress", "echo"}).reports.progress ==
+          fanout::ReportSettings::Progress::bar);
+    CHECK(parse({"--progress", "--eta", "echo"}).reports.progress == fanout::ReportSettings::Progress::eta);
+}
+
+TEST_CASE("options: a bad value or combination is refused in one line naming the option")
+{
+    const std::vector<std::pair<std::vector<const char*>, std::string>> cases = {
+        {{"--delay", "soon", "true"}, "--delay: invalid value 'soon'"},
+        {{"--timeout", "x", "true"}, "--timeout"},
+        {{"--termseq", "BOGUS,1", "true"}, "--termseq"},
+        {{"--halt", "sometimes", "true"}, "--halt"},
+        {{"--memfree", "1q", "true"}, "--memfree: invalid size '1q'"},
+        {{"--load", "-1", "true"}, "--load"},
+        {{"--retries", "-1", "true"}, "--retries"},
+        {{"-n", "0", "true"}, "-n/--max-args"},
+        {{"--pipe", "--block", "0", "true"}, "--block"},
+        {{"--color", "sometimes", "true"}, "--color"},
+        {{"--block", "1k", "true"}, "--block requires --pipe"},
+        {{"--roundrobin", "true"}, "--round-robin requires --pipe"},
+        {{"--resume-failed", "true"}, "--resume-failed requires --joblog"},
+        {{"--results-output", "true"}, "--results-output requires --results"},
+        {{"--jobserver", "--no-jobserver", "true"}, "--jobserver excludes --no-jobserver"},
+        {{"-0", "-d", "x", "true"}, "--null excludes --delimiter"},
+        {{"-n", "1", "-N", "1", "true"}, "--max-args excludes -N"},
+        {{"-u", "--lb", "true"}, "--line-buffer excludes --ungroup"},
+        {{"--tasks", "t.json", "-X"}, "-X excludes --tasks"},
+        {{"--tasks", "t.json", "--pipe"}, "--pipe excludes --tasks"},
+        {{"--pipe", "-n", "2", "wc"}, "--pipe: use -N RECORDS"},
+        {{"--workdir", "x", "true"}, "need -S/--sshlogin or --sshloginfile"},
+        {{"-X"}, "-n, -N and -X need a command"},
+    };
+    for (const auto& [words, needle] : cases) {
+        CAPTURE(words.front());
+        std::string message = refusal(words);
+        CHECK(message.find(needle) != std::string::npos);
+        CHECK(message.find('\n') == std::string::npos);
+    }
+}
+
+TEST_CASE("options: --transfer and --trc send {} as -I spells it")
+{
+    fanout::Options options = parse({"-S", "1/host", "-I", "@@", "--trc", "@@.out", "cat", "@@"});
+    CHECK(options.command.transfer_files == std::vector<std::string>{"@@"});
+    CHECK(options.command.return_files == std::vector<std::string>{"@@.out"});
+    CHECK(options.remote.cleanup);
+}
