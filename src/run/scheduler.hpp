@@ -62,6 +62,9 @@ public:
 
 private:
     using Clock = std::chrono::steady_clock;
+    // --timeout N% needs a few finished jobs for a median, and remembers this many.
+    static constexpr std::size_t k_min_runtimes = 3;
+    static constexpr std::size_t k_max_runtimes = 1001;
 
     // A job between its start and its last attempt's end.
     struct Attempt {
