@@ -4,8 +4,8 @@
 
 #include <cctype>
 #include <charconv>
-#include <csignal>
 #include <cmath>
+#include <csignal>
 #include <string>
 
 namespace fanout {
@@ -45,7 +45,8 @@ bool take_number(std::string_view& text, double& value)
 
 [[noreturn]] void bad(const char* option, std::string_view text, const char* expected)
 {
-    throw Error(std::string(option) + ": invalid value '" + std::string(text) + "' (expected " + expected + ")");
+    throw Error(std::string(option) + ": invalid value '" + std::string(text) + "' (expected " + expected +
+                ")");
 }
 
 } // namespace

@@ -25,8 +25,7 @@ public:
 
 // Throws Error(os_error(call)) when result is negative. For calls that can only fail
 // when the system is broken or out of resources.
-template <typename T>
-T check_os(T result, const char* call)
+template <typename T> T check_os(T result, const char* call)
 {
     if (result < 0) {
         throw Error(os_error(call));

@@ -154,7 +154,8 @@ Regex::Found Regex::find(std::string_view subject, std::size_t start, Search sea
     std::uint32_t options = partial | (search.not_empty_at_start ? PCRE2_NOTEMPTY_ATSTART : 0);
     std::optional<std::chrono::steady_clock::time_point> deadline; // from the second window on
     std::size_t window = k_first_window;
-    for (std::size_t from = start;; from += window, window = std::min(2 * window, k_max_window), options = partial) {
+    for (std::size_t from = start;;
+         from += window, window = std::min(2 * window, k_max_window), options = partial) {
         // Matches start in [from, from + window) and may end anywhere after.
         pcre2_set_offset_limit(m_state->context, from + window - 1);
         int rc = pcre2_match(m_compiled->code, text, subject.size(), from, options, m_state->data,

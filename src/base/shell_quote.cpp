@@ -11,7 +11,15 @@ bool is_safe_char(unsigned char c)
         return true;
     }
     switch (c) {
-    case '-': case '_': case '.': case '/': case ',': case '+': case ':': case '@': case '%':
+    case '-':
+    case '_':
+    case '.':
+    case '/':
+    case ',':
+    case '+':
+    case ':':
+    case '@':
+    case '%':
         return true;
     default:
         return false;

@@ -59,8 +59,8 @@ std::optional<Jobserver> connect_jobserver(const Options& options, Output& outpu
     std::string warning;
     if (!found.auth && forced) {
         warning = !found.problem.empty() ? found.problem
-                  : found.dry_run  ? "--jobserver: make is only printing commands (-n); no jobserver"
-                                   : "--jobserver: MAKEFLAGS names no jobserver";
+                  : found.dry_run        ? "--jobserver: make is only printing commands (-n); no jobserver"
+                                         : "--jobserver: MAKEFLAGS names no jobserver";
     }
     std::optional<Jobserver> jobserver = found.auth ? Jobserver::connect(*found.auth, warning) : std::nullopt;
     if (!warning.empty()) {
@@ -100,7 +100,8 @@ bool use_color(Options::Color color, int fd)
     }
     const char* no_color = std::getenv("NO_COLOR");
     const char* term = std::getenv("TERM");
-    return ::isatty(fd) && !under_ci() && !(no_color && *no_color) && !(term && std::string_view(term) == "dumb");
+    return ::isatty(fd) && !under_ci() && !(no_color && *no_color) &&
+           !(term && std::string_view(term) == "dumb");
 }
 
 // The reports asked for; files are opened now, so a bad path fails before any job.
@@ -267,7 +268,7 @@ int run(int argc, const char* const* argv)
     Scheduler scheduler(sources.jobs(), commands, *runner, output, reports, std::move(control));
     RunResult result = scheduler.run();
     if (result.signal != 0) {
-        runner.reset(); // nothing the jobs left behind may outlive us
+        runner.reset();    // nothing the jobs left behind may outlive us
         jobserver.reset(); // make gets its tokens back
         die_by_signal(result.signal);
     }

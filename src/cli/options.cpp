@@ -171,15 +171,26 @@ std::string parse_escapes(const std::string& text, const char* option)
         }
         char next = text[i];
         switch (next) {
-        case 'n': bytes += '\n'; break;
-        case 'r': bytes += '\r'; break;
-        case 't': bytes += '\t'; break;
-        case '0': bytes += '\0'; break;
-        case '\\': bytes += '\\'; break;
+        case 'n':
+            bytes += '\n';
+            break;
+        case 'r':
+            bytes += '\r';
+            break;
+        case 't':
+            bytes += '\t';
+            break;
+        case '0':
+            bytes += '\0';
+            break;
+        case '\\':
+            bytes += '\\';
+            break;
         case 'x': {
             unsigned value = 0;
-            auto [ptr, ec] = i + 3 <= text.size() ? std::from_chars(text.data() + i + 1, text.data() + i + 3, value, 16)
-                                                   : std::from_chars_result{nullptr, std::errc::invalid_argument};
+            auto [ptr, ec] = i + 3 <= text.size()
+                                 ? std::from_chars(text.data() + i + 1, text.data() + i + 3, value, 16)
+                                 : std::from_chars_result{nullptr, std::errc::invalid_argument};
             if (ec != std::errc() || ptr != text.data() + i + 3) {
                 throw Error(std::string(option) + ": '\\x' needs two hex digits in '" + text + "'");
             }
@@ -188,8 +199,8 @@ std::string parse_escapes(const std::string& text, const char* option)
             break;
         }
         default:
-            throw Error(std::string(option) + ": unknown escape '\\" + std::string(1, next) + "' in '" + text +
-                        "' (use \\n \\r \\t \\0 \\\\ or \\xHH)");
+            throw Error(std::string(option) + ": unknown escape '\\" + std::string(1, next) + "' in '" +
+                        text + "' (use \\n \\r \\t \\0 \\\\ or \\xHH)");
         }
     }
     return bytes;

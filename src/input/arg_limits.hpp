@@ -9,8 +9,8 @@
 namespace fanout {
 
 struct ArgLimits {
-    std::size_t max_bytes = 0;  // all argv strings with NULs and pointers, after the environment
-    std::size_t max_single = 0; // one argv string, without its NUL
+    std::size_t max_bytes = 0;            // all argv strings with NULs and pointers, after the environment
+    std::size_t max_single = 0;           // one argv string, without its NUL
     std::optional<std::size_t> max_chars; // -s: argv strings with their NULs, as xargs counts
 
     // True when an argv of this size can be passed to execve().

@@ -46,8 +46,9 @@ void Batcher::shrink_to_fit()
         }
         Record back;
         std::size_t columns = m_record_columns.back();
-        back.columns.assign(std::make_move_iterator(m_batch.args.end() - static_cast<std::ptrdiff_t>(columns)),
-                            std::make_move_iterator(m_batch.args.end()));
+        back.columns.assign(
+            std::make_move_iterator(m_batch.args.end() - static_cast<std::ptrdiff_t>(columns)),
+            std::make_move_iterator(m_batch.args.end()));
         m_batch.args.resize(m_batch.args.size() - columns);
         m_record_columns.pop_back();
         --m_batch_records;

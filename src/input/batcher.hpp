@@ -25,7 +25,10 @@ public:
     [[nodiscard]] int wait_fd() const override { return m_input.wait_fd(); }
 
 private:
-    [[nodiscard]] bool batching() const { return m_command && m_rules.max_records != 1 && !m_rules.drop_args; }
+    [[nodiscard]] bool batching() const
+    {
+        return m_command && m_rules.max_records != 1 && !m_rules.drop_args;
+    }
     ReadStatus next_batch(JobSpec& job, bool may_block);
     ReadStatus take_record(bool may_block);
     void emit(JobSpec& job);
@@ -37,7 +40,7 @@ private:
     ArgLimits m_limits;
     std::uint64_t m_seq = 0;
     Record m_record;
-    bool m_pending = false;      // m_record is read but not yet in a job
+    bool m_pending = false; // m_record is read but not yet in a job
     JobSpec m_batch;
     std::size_t m_batch_records = 0;
     std::vector<std::size_t> m_record_columns; // columns each batched record added

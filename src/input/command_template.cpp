@@ -17,15 +17,19 @@ constexpr std::size_t k_slot_digits = 20;
 
 // Words a shell must interpret: keywords and builtins that have no executable twin.
 constexpr std::array<std::string_view, 34> k_shell_words = {
-    "!", ".", ":", "[[", "alias", "bg", "break", "case", "cd", "command", "continue", "do",
-    "done", "elif", "else", "eval", "exec", "exit", "export", "fg", "for", "function", "getopts",
-    "hash", "if", "jobs", "read", "readonly", "return", "set", "shift", "source", "trap", "ulimit"};
+    "!",        ".",        ":",   "[[",       "alias",   "bg",   "break", "case", "cd",
+    "command",  "continue", "do",  "done",     "elif",    "else", "eval",  "exec", "exit",
+    "export",   "fg",       "for", "function", "getopts", "hash", "if",    "jobs", "read",
+    "readonly", "return",   "set", "shift",    "source",  "trap", "ulimit"};
 constexpr std::array<std::string_view, 24> k_more_shell_words = {
-    "umask",  "unalias", "unset",   "until",   "wait",    "while",   "select", "then",
-    "type",   "times",   "let",     "local",   "declare", "typeset", "fc",     "disown",
-    "suspend", "builtin", "enable", "shopt",   "history", "logout",  "caller", "mapfile"};
+    "umask",   "unalias", "unset",  "until", "wait",    "while",   "select", "then",
+    "type",    "times",   "let",    "local", "declare", "typeset", "fc",     "disown",
+    "suspend", "builtin", "enable", "shopt", "history", "logout",  "caller", "mapfile"};
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n'; }
+bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n';
+}
 
 bool is_shell_word(std::string_view word)
 {
@@ -39,7 +43,10 @@ bool is_meta_char(char c)
     return k_meta.find(c) != std::string_view::npos;
 }
 
-bool is_run_char(char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '/' || c == '#' || c == '%'; }
+bool is_run_char(char c)
+{
+    return std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '/' || c == '#' || c == '%';
+}
 
 // Parses "{...}" at text[pos]; returns the replacement and its length, or nothing when
 // the brace is literal text. Throws when it starts a replacement string that never ends.
@@ -218,7 +225,10 @@ std::size_t fixed_length(const Word& word)
     return length;
 }
 
-std::size_t digits_of(std::size_t n) { return std::to_string(n).size(); }
+std::size_t digits_of(std::size_t n)
+{
+    return std::to_string(n).size();
+}
 
 // The values a replacement stands for in one job (several only for {}).
 std::vector<std::string> values_of(const Replacement& r, const JobValues& values)
@@ -394,7 +404,8 @@ Command CommandTemplate::expand(const JobValues& values) const
                 repeated.push_back(word);
                 repeated.back().separator = i + 1 < values.args.size() ? " " : word.separator;
                 for (auto& piece : repeated.back().pieces) {
-                    if (auto* r = std::get_if<Replacement>(&piece); r && r->kind == Replacement::Kind::all_args) {
+                    if (auto* r = std::get_if<Replacement>(&piece);
+                        r && r->kind == Replacement::Kind::all_args) {
                         *r = Replacement{Replacement::Kind::positional, i + 1, r->modifier, false};
                     }
                 }
@@ -442,7 +453,8 @@ ArgvSize CommandTemplate::base_size(std::size_t seq) const
         size.longest = std::max(size.longest, length);
     }
     if (m_needs_shell) {
-        size = ArgvSize{m_syntax.shell.size() + 1 + 3 + script + 1, 3, std::max(script, m_syntax.shell.size())};
+        size =
+            ArgvSize{m_syntax.shell.size() + 1 + 3 + script + 1, 3, std::max(script, m_syntax.shell.size())};
     }
     return size;
 }
@@ -451,7 +463,7 @@ ArgvSize CommandTemplate::add_arg(ArgvSize size, std::size_t index, std::string_
 {
     for (const auto& word : m_words) {
         std::size_t added = 0;
-        std::size_t new_words = 0; // in direct mode each {} value may start an argv word
+        std::size_t new_words = 0;  // in direct mode each {} value may start an argv word
         std::size_t positional = 0; // {N} values stay in their word, which grows with each
         std::size_t all_refs = 0;   // two {} in one word join values of different arguments
         for (const auto& piece : word.pieces) {

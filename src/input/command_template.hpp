@@ -43,7 +43,7 @@ ArgvSize measure(const std::vector<std::string>& argv);
 struct Command {
     std::vector<std::string> argv;
     bool via_shell = false;
-    std::string display; // the command as a shell would read it
+    std::string display;                      // the command as a shell would read it
     std::vector<std::string> env;             // NAME=value, added to the job's environment
     std::string cwd;                          // where it starts; empty: our directory
     std::shared_ptr<const std::string> input; // written to its stdin, then EOF

@@ -153,8 +153,7 @@ bool Input::append_columns(Record& record, const std::string& value)
 // Adds a value of source `source` (its record `number`), noting why the record cannot
 // run: a split past the regex limits, or a NUL byte left in a column (one that
 // --colsep matched as a separator is in no argument).
-void Input::append_value(Record& record, std::size_t source, std::size_t number,
-                         const std::string& value)
+void Input::append_value(Record& record, std::size_t source, std::size_t number, const std::string& value)
 {
     std::size_t first = record.columns.size();
     bool split = append_columns(record, value);
@@ -164,7 +163,8 @@ void Input::append_value(Record& record, std::size_t source, std::size_t number,
     const std::string& name = m_sources[source].name;
     if (!split) {
         record.unusable = "fanout: " + name + " record " + std::to_string(number) + ": --colsep '" +
-                          m_colsep->pattern() + "': " + m_colsep->limit_reached() + " (the record is not run)";
+                          m_colsep->pattern() + "': " + m_colsep->limit_reached() +
+                          " (the record is not run)";
         return;
     }
     for (std::size_t i = first; i < record.columns.size(); ++i) {

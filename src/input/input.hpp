@@ -17,7 +17,8 @@ struct Record {
     std::vector<std::string> columns;
     const std::string* source = nullptr; // the first source's name, for messages
     std::size_t number = 0;              // 1-based record number in that source
-    std::string unusable;                // not empty: why no command can be made of it (a NUL byte, a --colsep split past its limits)
+    std::string unusable; // not empty: why no command can be made of it (a NUL byte, a --colsep split past
+                          // its limits)
 
     [[nodiscard]] std::string origin() const { return *source + " record " + std::to_string(number); }
 };
@@ -72,13 +73,13 @@ private:
     std::vector<Source> m_sources;
     std::optional<Regex> m_colsep;
     bool m_link = false;
-    std::size_t m_first_index = 0;      // values taken from the first source
+    std::size_t m_first_index = 0;       // values taken from the first source
     std::vector<std::size_t> m_odometer; // cartesian: position in each later source
     std::string m_first_value;
     bool m_need_first = true; // the next record needs the first source's next value
     bool m_ended = false;
     bool m_first_ended = false;
-    std::size_t m_link_length = 0;       // link: the longest later source
+    std::size_t m_link_length = 0;         // link: the longest later source
     std::vector<std::string> m_first_kept; // link: first source's values, to wrap around
 };
 

@@ -22,8 +22,9 @@ CannotRun JobCommand::too_long(const JobSpec& job, const ArgvSize& size) const
 {
     bool one_word = size.longest >= m_limits.max_single;
     std::size_t bytes = one_word ? size.longest : size.bytes;
-    std::size_t limit = one_word ? m_limits.max_single
-                                 : m_limits.max_chars.value_or(m_limits.max_bytes - (size.count + 1) * sizeof(char*));
+    std::size_t limit =
+        one_word ? m_limits.max_single
+                 : m_limits.max_chars.value_or(m_limits.max_bytes - (size.count + 1) * sizeof(char*));
     return CannotRun{"fanout: job " + std::to_string(job.seq) + " (" + job.origin +
                          "): command line too long (" + std::to_string(bytes) + " bytes; the limit is " +
                          std::to_string(limit) + ")",

@@ -62,8 +62,12 @@ std::vector<std::pair<std::string, std::size_t>> key_offsets(std::string_view te
 
 std::string type_name(const json& value)
 {
-    return value.is_number() ? "a number" : value.is_string() ? "a string" : value.is_array() ? "an array"
-           : value.is_object() ? "an object" : value.is_boolean() ? "a boolean" : "null";
+    return value.is_number()    ? "a number"
+           : value.is_string()  ? "a string"
+           : value.is_array()   ? "an array"
+           : value.is_object()  ? "an object"
+           : value.is_boolean() ? "a boolean"
+                                : "null";
 }
 
 Millis timeout_of(const json& value)
@@ -82,7 +86,8 @@ Millis timeout_of(const json& value)
         }
         return timeout;
     }
-    throw Error("\"timeout\" must be seconds (a number) or a duration such as \"1.5s\", not " + type_name(value));
+    throw Error("\"timeout\" must be seconds (a number) or a duration such as \"1.5s\", not " +
+                type_name(value));
 }
 
 // A NUL byte would cut a word, a value or a path short where the system reads it.
@@ -156,7 +161,8 @@ void fill_task(Task& task, const json& object, std::string& field, std::string* 
     for (const auto& [key, value] : object.items()) {
         field = key;
         if (std::find(std::begin(k_fields), std::end(k_fields), key) == std::end(k_fields)) {
-            throw Error("unknown field \"" + key + "\" (known: id, cmd, env, cwd, timeout, retries, stdin, tag)");
+            throw Error("unknown field \"" + key +
+                        "\" (known: id, cmd, env, cwd, timeout, retries, stdin, tag)");
         }
         if (key == "cmd") {
             set_command(task, value);

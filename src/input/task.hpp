@@ -13,15 +13,15 @@
 namespace fanout {
 
 struct Task {
-    std::string id;                     // for reports; the entry's position when not given
-    std::string line;                   // "cmd" as a string: a command line
-    std::vector<std::string> argv;      // "cmd" as an array: run without a shell
-    std::vector<std::string> env;       // NAME=value
+    std::string id;                // for reports; the entry's position when not given
+    std::string line;              // "cmd" as a string: a command line
+    std::vector<std::string> argv; // "cmd" as an array: run without a shell
+    std::vector<std::string> env;  // NAME=value
     std::string cwd;
     std::optional<Millis> timeout;
     std::optional<std::size_t> retries;
     std::optional<std::string> tag;
-    std::string error;                  // not empty: the entry is malformed, and why
+    std::string error; // not empty: the entry is malformed, and why
 };
 
 // Where an entry of a task list starts in its file (1-based).

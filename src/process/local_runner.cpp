@@ -13,7 +13,8 @@ namespace fanout {
 
 namespace {
 
-constexpr std::string_view k_job_variables[] = {"FANOUT_SEQ=", "FANOUT_SLOT=", "PARALLEL_SEQ=", "PARALLEL_JOBSLOT="};
+constexpr std::string_view k_job_variables[] = {
+    "FANOUT_SEQ=", "FANOUT_SLOT=", "PARALLEL_SEQ=", "PARALLEL_JOBSLOT="};
 // Room for the job variables' values and pointers.
 constexpr std::size_t k_job_variables_size = 4 * (20 + 20 + sizeof(char*));
 
@@ -80,8 +81,9 @@ StartResult LocalRunner::start(std::uint64_t seq, const Command& command, std::s
     }
     std::string seq_text = std::to_string(seq);
     std::string slot_text = std::to_string(slot);
-    std::string variables[] = {std::string(k_job_variables[0]) + seq_text, std::string(k_job_variables[1]) + slot_text,
-                               std::string(k_job_variables[2]) + seq_text, std::string(k_job_variables[3]) + slot_text};
+    std::string variables[] = {
+        std::string(k_job_variables[0]) + seq_text, std::string(k_job_variables[1]) + slot_text,
+        std::string(k_job_variables[2]) + seq_text, std::string(k_job_variables[3]) + slot_text};
     m_envp.clear();
     for (const char* entry : m_base_env) {
         if (command.env.empty() || !set_by(command.env, entry)) {

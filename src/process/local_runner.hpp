@@ -26,7 +26,10 @@ public:
     {
         m_processes.feed(seq, std::move(data), last);
     }
-    void terminate(std::uint64_t seq, const TermSeq& termseq) override { m_processes.terminate(seq, termseq); }
+    void terminate(std::uint64_t seq, const TermSeq& termseq) override
+    {
+        m_processes.terminate(seq, termseq);
+    }
     void stop(int first, const TermSeq& termseq) override { m_processes.stop(first, termseq); }
     void kill_all() override { m_processes.kill_all(); }
     void signal_all(int signal) override { m_processes.signal_all(signal); }

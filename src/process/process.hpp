@@ -16,13 +16,13 @@
 namespace fanout {
 
 struct SpawnRequest {
-    const std::string* path = nullptr;            // resolved executable
+    const std::string* path = nullptr; // resolved executable
     const std::vector<std::string>* argv = nullptr;
     const std::vector<const char*>* envp = nullptr; // NULL-terminated
-    int stdin_fd = -1;                            // dup'ed onto the child's stdin
-    bool feed_stdin = false;                      // stdin is a pipe we write (stdin_fd unused)
-    bool capture = true;                          // false: inherit our stdout/stderr
-    const std::string* cwd = nullptr;             // where it starts (null: our directory)
+    int stdin_fd = -1;                              // dup'ed onto the child's stdin
+    bool feed_stdin = false;                        // stdin is a pipe we write (stdin_fd unused)
+    bool capture = true;                            // false: inherit our stdout/stderr
+    const std::string* cwd = nullptr;               // where it starts (null: our directory)
 };
 
 class Process {

@@ -105,8 +105,8 @@ private:
     // writing a line never needs.
     std::unique_ptr<char[]> m_buffer;
     std::vector<std::pair<std::size_t, int>> m_polled; // per polled pipe: child index, which
-    std::optional<TermSeq> m_stopping; // set once fanout is stopping
-    std::vector<Termination> m_lingering; // groups whose leader has exited
+    std::optional<TermSeq> m_stopping;                 // set once fanout is stopping
+    std::vector<Termination> m_lingering;              // groups whose leader has exited
 };
 
 } // namespace fanout

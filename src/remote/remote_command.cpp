@@ -58,17 +58,20 @@ std::string rsync_prefix(const RemoteSetup& setup, const SshLogin& login, const 
 
 // A script that sends the files, runs the job, fetches the results, then cleans up.
 std::string transfer_script(const Command& command, const RemoteSetup& setup, const SshLogin& login,
-                            const std::string& control_path, const std::string& workdir, const std::string& job)
+                            const std::string& control_path, const std::string& workdir,
+                            const std::string& job)
 {
     std::string ssh = quoted_words(ssh_words(setup, login, control_path));
     std::string rsync = rsync_prefix(setup, login, control_path);
     std::string script;
     if (!command.transfer_files.empty()) {
         if (!workdir.empty()) {
-            script += ssh + " " + shell_quote("mkdir -p -- " + shell_quote(workdir)) + " </dev/null || exit 255\n";
+            script +=
+                ssh + " " + shell_quote("mkdir -p -- " + shell_quote(workdir)) + " </dev/null || exit 255\n";
         }
         script += rsync + quoted_words(command.transfer_files) + " " +
-                  shell_quote(login.destination + ":" + (workdir.empty() ? "" : workdir + "/")) + " || exit 255\n";
+                  shell_quote(login.destination + ":" + (workdir.empty() ? "" : workdir + "/")) +
+                  " || exit 255\n";
     }
     script += ssh + " " + shell_quote(job) + "\nrc=$?\n";
     if (!command.return_files.empty()) {
@@ -96,7 +99,8 @@ std::string transfer_script(const Command& command, const RemoteSetup& setup, co
 
 } // namespace
 
-std::vector<std::string> ssh_words(const RemoteSetup& setup, const SshLogin& login, const std::string& control_path)
+std::vector<std::string> ssh_words(const RemoteSetup& setup, const SshLogin& login,
+                                   const std::string& control_path)
 {
     std::vector<std::string> words = setup.ssh;
     words.insert(words.end(), {"-T", "-o", "ControlMaster=no", "-o", "ControlPath=" + control_path});
@@ -135,7 +139,8 @@ std::string remote_job(const Command& command, const RemoteSetup& setup, const s
         add_variable(script, variable.substr(0, equals), variable.substr(equals + 1));
     }
     if (!workdir.empty()) {
-        script += "mkdir -p -- " + shell_quote(workdir) + " && cd -- " + shell_quote(workdir) + " || exit 255\n";
+        script +=
+            "mkdir -p -- " + shell_quote(workdir) + " && cd -- " + shell_quote(workdir) + " || exit 255\n";
     }
     if (!command.cwd.empty()) {
         script += "cd -- " + shell_quote(command.cwd) + " || exit 126\n";

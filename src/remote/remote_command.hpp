@@ -15,15 +15,16 @@ namespace fanout {
 
 // What applies to every remote job.
 struct RemoteSetup {
-    std::vector<std::string> ssh{"ssh"};                       // --ssh: program and options
-    std::vector<std::pair<std::string, std::string>> env;      // --env NAME: our values
-    std::string workdir;                                       // --workdir; "" is the home dir
-    bool cleanup = false;                                      // --cleanup
+    std::vector<std::string> ssh{"ssh"};                  // --ssh: program and options
+    std::vector<std::pair<std::string, std::string>> env; // --env NAME: our values
+    std::string workdir;                                  // --workdir; "" is the home dir
+    bool cleanup = false;                                 // --cleanup
 };
 
 // The ssh words that reach `login` through the connection at `control_path`, up to and
 // including the destination.
-std::vector<std::string> ssh_words(const RemoteSetup& setup, const SshLogin& login, const std::string& control_path);
+std::vector<std::string> ssh_words(const RemoteSetup& setup, const SshLogin& login,
+                                   const std::string& control_path);
 
 // The job's directory on the remote host: --workdir, with "..." made unique per job.
 std::string remote_workdir(const RemoteSetup& setup, std::uint64_t seq);

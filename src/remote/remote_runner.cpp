@@ -57,8 +57,9 @@ RemoteRunner::RemoteRunner(std::vector<SshLogin> logins, RemoteSetup setup, bool
                            const std::optional<JobCount>& jobs, Output& output)
     : m_output(output), m_setup(std::move(setup)), m_local(capture), m_logins(std::move(logins))
 {
-    m_masters = std::make_unique<SshMasters>(m_setup.ssh, m_logins,
-                                             [this](const std::string& warning) { m_output.say("fanout: warning: " + warning); });
+    m_masters = std::make_unique<SshMasters>(m_setup.ssh, m_logins, [this](const std::string& warning) {
+        m_output.say("fanout: warning: " + warning);
+    });
     std::size_t next = 1;
     for (std::size_t i = 0; i < m_logins.size(); ++i) {
         m_first_slot.push_back(next);
@@ -79,8 +80,9 @@ std::size_t RemoteRunner::slots_by_cpus(std::size_t host, const std::optional<Jo
     const SshLogin& login = m_logins[host];
     std::optional<std::size_t> cpus = login.local ? usable_cpu_count() : m_masters->cpu_count(host);
     if (!cpus) {
-        m_output.say("fanout: warning: host " + login.name + " did not tell its CPU count; 1 job at a time there (" +
-                     "give N/" + login.name + " to choose)");
+        m_output.say("fanout: warning: host " + login.name +
+                     " did not tell its CPU count; 1 job at a time there (" + "give N/" + login.name +
+                     " to choose)");
     }
     return jobs ? jobs->slots(cpus.value_or(1), unlimited_job_count()) : cpus.value_or(1);
 }

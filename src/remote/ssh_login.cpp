@@ -17,9 +17,7 @@ bool parse_number(std::string_view text, unsigned long& value)
 
 SshLogin parse_one(std::string_view text, const std::string& where)
 {
-    auto bad = [&](const std::string& why) {
-        return Error(where + ": '" + std::string(text) + "': " + why);
-    };
+    auto bad = [&](const std::string& why) { return Error(where + ": '" + std::string(text) + "': " + why); };
     SshLogin login;
     std::string_view rest = text;
     if (std::size_t slash = rest.find('/'); slash != std::string_view::npos) {

@@ -10,8 +10,8 @@
 namespace fanout {
 
 struct SshLogin {
-    std::string name;                 // as given, without "N/": shown in reports
-    std::string destination;          // [user@]host, for ssh
+    std::string name;        // as given, without "N/": shown in reports
+    std::string destination; // [user@]host, for ssh
     std::optional<unsigned> port;
     std::optional<std::size_t> slots; // N/: jobs at once on it; else asked of the host
     bool local = false;               // ":": run here, without ssh

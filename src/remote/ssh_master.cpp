@@ -61,7 +61,8 @@ SshMasters::SshMasters(std::vector<std::string> ssh, const std::vector<SshLogin>
     std::vector<std::optional<AuxProcess>> connecting(logins.size());
     std::vector<AuxProcess*> waiting;
     for (std::size_t i = 0; i < logins.size(); ++i) {
-        Host host{logins[i], m_dir + "/" + std::to_string(i), m_dir + "/" + std::to_string(i) + ".log", false};
+        Host host{logins[i], m_dir + "/" + std::to_string(i), m_dir + "/" + std::to_string(i) + ".log",
+                  false};
         m_hosts.push_back(host);
         if (logins[i].local) {
             m_hosts.back().up = true;
@@ -126,7 +127,8 @@ void SshMasters::close_all()
     for (const auto& host : m_hosts) {
         if (!host.login.local && alive_at(host.control_path)) {
             std::vector<std::string> argv = m_ssh;
-            argv.insert(argv.end(), {"-o", "ControlPath=" + host.control_path, "-O", "exit", host.login.destination});
+            argv.insert(argv.end(),
+                        {"-o", "ControlPath=" + host.control_path, "-O", "exit", host.login.destination});
             closing.emplace_back(argv);
         }
     }

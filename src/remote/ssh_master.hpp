@@ -24,7 +24,10 @@ public:
     // Closes every connection and removes the directory.
     ~SshMasters();
 
-    [[nodiscard]] const std::string& control_path(std::size_t host) const { return m_hosts[host].control_path; }
+    [[nodiscard]] const std::string& control_path(std::size_t host) const
+    {
+        return m_hosts[host].control_path;
+    }
     [[nodiscard]] bool up(std::size_t host) const { return m_hosts[host].up; }
     void mark_down(std::size_t host) { m_hosts[host].up = false; }
 

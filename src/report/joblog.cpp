@@ -15,7 +15,8 @@ namespace fanout {
 
 namespace {
 
-constexpr const char* k_header = "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\n";
+constexpr const char* k_header =
+    "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\n";
 constexpr const char* k_header_with_ids =
     "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tId\tCommand\n";
 
@@ -45,8 +46,7 @@ std::vector<std::string_view> split_tabs(std::string_view line, std::size_t max_
     return fields;
 }
 
-template <typename T>
-bool parse_number(std::string_view text, T& value)
+template <typename T> bool parse_number(std::string_view text, T& value)
 {
     while (!text.empty() && text.front() == ' ') {
         text.remove_prefix(1);
@@ -87,8 +87,8 @@ std::string joblog_line(const JobRecord& job, bool with_id)
     double start = std::chrono::duration<double>(job.start.time_since_epoch()).count();
     char numbers[96];
     std::snprintf(numbers, sizeof numbers, "%.3f\t%10.3f\t%llu\t%llu\t%d\t%d\t", start, job.runtime.count(),
-                  static_cast<unsigned long long>(job.sent), static_cast<unsigned long long>(job.bytes[0]), exit_value,
-                  job.signal);
+                  static_cast<unsigned long long>(job.sent), static_cast<unsigned long long>(job.bytes[0]),
+                  exit_value, job.signal);
     std::string id = with_id ? one_field(job.id) + "\t" : std::string();
     return std::to_string(job.seq) + "\t" + job.host + "\t" + numbers + id + one_field(job.command) + "\n";
 }
@@ -111,8 +111,8 @@ JobLogEntries read_joblog(const std::string& spec)
         auto fields = split_tabs(line, columns);
         std::uint64_t seq = 0;
         LoggedJob job;
-        if (fields.size() != columns || !parse_number(fields[0], seq) || !parse_number(fields[6], job.exit_code) ||
-            !parse_number(fields[7], job.signal)) {
+        if (fields.size() != columns || !parse_number(fields[0], seq) ||
+            !parse_number(fields[6], job.exit_code) || !parse_number(fields[7], job.signal)) {
             continue; // the header, or a line cut short by a crash
         }
         job.command = std::string(fields[columns - 1]);

@@ -85,7 +85,8 @@ nlohmann::json job_to_json(const JobRecord& job, bool with_output)
         {"stderr_bytes", job.bytes[1]},
     };
     if (!job.id.empty()) {
-        object["id"] = is_valid_utf8(job.id) ? nlohmann::json(job.id) : nlohmann::json({{"base64", base64(job.id)}});
+        object["id"] =
+            is_valid_utf8(job.id) ? nlohmann::json(job.id) : nlohmann::json({{"base64", base64(job.id)}});
     }
     if (with_output) {
         add_output(object, "stdout", job, 0);

@@ -34,9 +34,13 @@ std::string testcase(const JobRecord& job)
     char time[32];
     std::snprintf(time, sizeof time, "%.3f", job.runtime.count());
     std::string name = (job.id.empty() ? std::to_string(job.seq) : job.id) + ": " + job.command;
-    std::string xml = "    <testcase classname=\"fanout\" name=\"" + xml_escape(name) + "\" time=\"" + time + "\">\n";
+    std::string xml =
+        "    <testcase classname=\"fanout\" name=\"" + xml_escape(name) + "\" time=\"" + time + "\">\n";
     if (job.failed()) {
-        xml += "      <failure type=\"" + std::string(job.timed_out ? "timeout" : job.signal ? "signal" : "exit") +
+        xml += "      <failure type=\"" +
+               std::string(job.timed_out ? "timeout"
+                           : job.signal  ? "signal"
+                                         : "exit") +
                "\" message=\"" + failure_message(job) + "\"/>\n";
     }
     const char* tags[2] = {"system-out", "system-err"};
@@ -58,7 +62,8 @@ std::string xml_escape(std::string_view text)
     for (std::size_t i = 0; i < text.size();) {
         char c = text[i];
         std::size_t length = utf8_length(text, i);
-        bool control = length == 1 && static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r';
+        bool control =
+            length == 1 && static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r';
         // U+FFFE and U+FFFF are valid UTF-8 but not XML 1.0 characters.
         bool nonchar = length == 3 && text.substr(i, 2) == "\xEF\xBF" &&
                        (text[i + 2] == '\xBE' || text[i + 2] == '\xBF');
@@ -68,11 +73,20 @@ std::string xml_escape(std::string_view text)
             continue;
         }
         switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        default: out.append(text.substr(i, length));
+        case '&':
+            out += "&amp;";
+            break;
+        case '<':
+            out += "&lt;";
+            break;
+        case '>':
+            out += "&gt;";
+            break;
+        case '"':
+            out += "&quot;";
+            break;
+        default:
+            out.append(text.substr(i, length));
         }
         i += length;
     }
@@ -119,10 +133,12 @@ void JunitReport::rewrite()
                   "<testsuites name=\"fanout\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" time=\"%.3f\">\n"
                   "  <testsuite name=\"fanout\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"0\" "
                   "time=\"%.3f\" timestamp=\"%s\">\n",
-                  m_tests, m_failures, m_time, m_tests, m_failures, m_time, rfc3339(m_started).substr(0, 19).c_str());
+                  m_tests, m_failures, m_time, m_tests, m_failures, m_time,
+                  rfc3339(m_started).substr(0, 19).c_str());
     write_all(out.get(), head, "JUnit file");
     std::string body(m_spool_size, '\0');
-    if (m_spool_size > 0 && ::pread(m_spool.get(), body.data(), body.size(), 0) != static_cast<ssize_t>(body.size())) {
+    if (m_spool_size > 0 &&
+        ::pread(m_spool.get(), body.data(), body.size(), 0) != static_cast<ssize_t>(body.size())) {
         throw Error(os_error("--junit: reading back the spool"));
     }
     write_all(out.get(), body, "JUnit file");

@@ -25,7 +25,8 @@ std::string format_seconds(double seconds)
         std::snprintf(text, sizeof text, "%dh%02dm", static_cast<int>(seconds / 3600),
                       static_cast<int>(seconds / 60) % 60);
     } else if (seconds >= 60) {
-        std::snprintf(text, sizeof text, "%dm%02ds", static_cast<int>(seconds / 60), static_cast<int>(seconds) % 60);
+        std::snprintf(text, sizeof text, "%dm%02ds", static_cast<int>(seconds / 60),
+                      static_cast<int>(seconds) % 60);
     } else {
         std::snprintf(text, sizeof text, "%.0fs", seconds);
     }
@@ -40,8 +41,8 @@ std::string progress_line(const RunProgress& p, ProgressStyle style, std::size_t
     double elapsed = std::chrono::duration<double>(now - p.started_at).count();
     double rate = elapsed > 0 ? static_cast<double>(p.done) / elapsed : 0;
     std::optional<std::size_t> total = p.input_complete ? std::optional(p.total) : p.expected_total;
-    std::string counts = std::to_string(p.done) + (total ? "/" + std::to_string(*total) : "") +
-                         " done, " + std::to_string(p.running) + " running, " + std::to_string(p.failed) + " failed";
+    std::string counts = std::to_string(p.done) + (total ? "/" + std::to_string(*total) : "") + " done, " +
+                         std::to_string(p.running) + " running, " + std::to_string(p.failed) + " failed";
     char rate_text[32];
     std::snprintf(rate_text, sizeof rate_text, ", %.1f/s", rate);
     std::string eta;
@@ -54,8 +55,8 @@ std::string progress_line(const RunProgress& p, ProgressStyle style, std::size_t
         std::size_t done = std::min(p.done, *total);
         std::size_t filled = bar_width * done / *total;
         int percent = static_cast<int>(100 * done / *total);
-        line = std::to_string(percent) + "% [" + std::string(filled, '#') + std::string(bar_width - filled, ' ') +
-               "] " + line.substr(8);
+        line = std::to_string(percent) + "% [" + std::string(filled, '#') +
+               std::string(bar_width - filled, ' ') + "] " + line.substr(8);
     }
     if (line.size() >= width) {
         line.resize(width > 1 ? width - 1 : 0);
@@ -65,7 +66,8 @@ std::string progress_line(const RunProgress& p, ProgressStyle style, std::size_t
 
 void Progress::tick(const RunProgress& progress)
 {
-    m_output.show_status(progress_line(progress, m_style, terminal_width(), std::chrono::steady_clock::now()));
+    m_output.show_status(
+        progress_line(progress, m_style, terminal_width(), std::chrono::steady_clock::now()));
 }
 
 void Progress::run_finished(const RunProgress&)

@@ -30,9 +30,9 @@ struct JobRecord {
     bool started = true; // false: it never ran (not found, too long)
     unsigned attempts = 1;
     ResourceUsage usage;
-    std::uint64_t sent = 0;           // bytes written to its stdin (--pipe)
+    std::uint64_t sent = 0;          // bytes written to its stdin (--pipe)
     std::uint64_t bytes[2] = {0, 0}; // stdout, stderr
-    std::string output[2];            // captured only for reports that asked for it
+    std::string output[2];           // captured only for reports that asked for it
     bool output_truncated[2] = {false, false};
 
     [[nodiscard]] bool failed() const { return exit_code != 0 || signal != 0; }

@@ -28,8 +28,8 @@ double parse_amount(std::string_view text, std::string_view whole, bool& percent
     }
     double value = 0;
     auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || !(value > 0) || !std::isfinite(value) ||
-        (percent && value > 100) || (!percent && value != std::floor(value))) {
+    if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || !(value > 0) ||
+        !std::isfinite(value) || (percent && value > 100) || (!percent && value != std::floor(value))) {
         bad(whole);
     }
     return value;
@@ -79,8 +79,9 @@ HaltPolicy parse_halt(std::string_view text)
     if (equals == std::string_view::npos || (kind != "fail" && kind != "success" && kind != "done")) {
         bad(text);
     }
-    policy.why = kind == "fail" ? HaltPolicy::Why::fail
-                 : kind == "success" ? HaltPolicy::Why::success : HaltPolicy::Why::done;
+    policy.why = kind == "fail"      ? HaltPolicy::Why::fail
+                 : kind == "success" ? HaltPolicy::Why::success
+                                     : HaltPolicy::Why::done;
     policy.threshold = parse_amount(why.substr(equals + 1), text, policy.percent);
     return policy;
 }

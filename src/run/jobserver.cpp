@@ -46,7 +46,8 @@ MakeflagsJobserver parse_makeflags(std::string_view makeflags)
     MakeflagsJobserver result;
     std::size_t start = makeflags.find_first_not_of(' ');
     std::size_t first_end = makeflags.find(' ', start);
-    std::string_view first = start == std::string_view::npos ? "" : makeflags.substr(start, first_end - start);
+    std::string_view first =
+        start == std::string_view::npos ? "" : makeflags.substr(start, first_end - start);
     // The first word holds the single-letter flags, unless it is already an option.
     result.dry_run = !first.starts_with('-') && first.find('=') == std::string_view::npos &&
                      first.find('n') != std::string_view::npos;
@@ -102,7 +103,8 @@ std::optional<Jobserver> Jobserver::connect(const JobserverAuth& auth, std::stri
     Fd read = reopen(auth.read_fd, O_RDONLY | O_NONBLOCK);
     Fd write = reopen(auth.write_fd, O_WRONLY);
     if (!read || !write) {
-        warning = std::string("cannot open the jobserver pipe: ") + std::strerror(errno) + "; running without it";
+        warning =
+            std::string("cannot open the jobserver pipe: ") + std::strerror(errno) + "; running without it";
         return std::nullopt;
     }
     return Jobserver(std::move(read), std::move(write));

@@ -54,7 +54,7 @@ public:
 private:
     Jobserver(Fd read, Fd write) : m_read(std::move(read)), m_write(std::move(write)) {}
 
-    Fd m_read;  // our own non-blocking open of the pipe or FIFO
+    Fd m_read; // our own non-blocking open of the pipe or FIFO
     Fd m_write;
     std::vector<char> m_tokens;
 };

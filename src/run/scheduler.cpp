@@ -250,7 +250,8 @@ std::size_t Scheduler::take_slot()
     return slot;
 }
 
-std::optional<Scheduler::Clock::time_point> Scheduler::deadline_for(const JobSpec& job, Clock::time_point start) const
+std::optional<Scheduler::Clock::time_point> Scheduler::deadline_for(const JobSpec& job,
+                                                                    Clock::time_point start) const
 {
     if (job.task && job.task->timeout) {
         return start + *job.task->timeout;

@@ -7,11 +7,11 @@
 #include "halt.hpp"
 #include "job_command.hpp"
 #include "job_source.hpp"
-#include "jobserver.hpp"
 #include "joblog.hpp"
+#include "jobserver.hpp"
 #include "output.hpp"
-#include "runner.hpp"
 #include "report.hpp"
+#include "runner.hpp"
 #include "system_gate.hpp"
 
 #include <chrono>
@@ -27,7 +27,7 @@ namespace fanout {
 
 // How jobs are controlled beyond "run them all".
 struct JobControl {
-    std::size_t max_jobs = 1;    // with a jobserver: the most it may ever run
+    std::size_t max_jobs = 1;       // with a jobserver: the most it may ever run
     Jobserver* jobserver = nullptr; // each job past the first needs one of its tokens
     bool verbose = false;
     TimeoutSpec timeout;
@@ -40,15 +40,15 @@ struct JobControl {
     std::optional<JobLogEntries> resume_from;
     bool resume_failed = false;
     std::optional<std::size_t> expected_jobs; // for progress, when known up front
-    bool round_robin = false; // --pipe --round-robin: blocks go to long-running jobs
+    bool round_robin = false;                 // --pipe --round-robin: blocks go to long-running jobs
 };
 
 struct RunResult {
     std::size_t failed = 0;
     std::size_t succeeded = 0;
-    int signal = 0;                // the signal that stopped the run, 0 if none
-    std::optional<int> halt_exit;  // the exit code --halt chose
-    bool hosts_gone = false;       // every host went down before all jobs ran
+    int signal = 0;               // the signal that stopped the run, 0 if none
+    std::optional<int> halt_exit; // the exit code --halt chose
+    bool hosts_gone = false;      // every host went down before all jobs ran
 };
 
 class Scheduler : private ProcessEvents {
@@ -116,7 +116,8 @@ private:
     void enforce_timeouts();
     void tick_reports();
     [[nodiscard]] std::optional<Millis> next_wakeup() const;
-    [[nodiscard]] std::optional<Clock::time_point> deadline_for(const JobSpec& job, Clock::time_point start) const;
+    [[nodiscard]] std::optional<Clock::time_point> deadline_for(const JobSpec& job,
+                                                                Clock::time_point start) const;
     // The record of an attempt that is over; takes its strings.
     [[nodiscard]] JobRecord take_record(Attempt& attempt, const JobExit* exit) const;
     std::size_t take_slot();

@@ -264,7 +264,8 @@ std::optional<Millis> Scheduler::next_wakeup() const
             consider(*attempt.deadline);
         }
     }
-    if (m_last_start && m_control.delay.count() > 0 && m_running.size() < m_control.max_jobs && may_start_more()) {
+    if (m_last_start && m_control.delay.count() > 0 && m_running.size() < m_control.max_jobs &&
+        may_start_more()) {
         consider(*m_last_start + m_control.delay);
     }
     if (m_ticking && !m_running.empty()) {

@@ -32,7 +32,8 @@ double parse_load(std::string_view text, std::size_t cpus)
     bool percent = text.ends_with('%');
     double value = 0;
     if (!parse_double(percent ? text.substr(0, text.size() - 1) : text, value) || value <= 0) {
-        throw Error("--load: invalid value '" + std::string(text) + "' (expected a load such as 2.5, or N% of the CPUs)");
+        throw Error("--load: invalid value '" + std::string(text) +
+                    "' (expected a load such as 2.5, or N% of the CPUs)");
     }
     return percent ? value * static_cast<double>(cpus) / 100 : value;
 }

@@ -14,7 +14,10 @@ struct FailureListener : doctest::IReporter {
     void test_case_start(const doctest::TestCaseData&) override {}
     void test_case_reenter(const doctest::TestCaseData&) override {}
     void test_case_end(const doctest::CurrentTestCaseStats&) override {}
-    void test_case_exception(const doctest::TestCaseException&) override { fanout::test::TempDir::s_failed = true; }
+    void test_case_exception(const doctest::TestCaseException&) override
+    {
+        fanout::test::TempDir::s_failed = true;
+    }
     void subcase_start(const doctest::SubcaseSignature&) override {}
     void subcase_end() override {}
     void log_assert(const doctest::AssertData& data) override

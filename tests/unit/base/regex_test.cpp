@@ -33,10 +33,11 @@ std::string text_of(const Fields& fields)
 
 TEST_CASE("Regex: a pattern that does not compile names PCRE2's message, the offset and the pattern")
 {
-    CHECK_THROWS_WITH_AS(Regex("a(b", "--colsep"), "--colsep: missing closing parenthesis at offset 3 in 'a(b'",
-                         fanout::Error);
+    CHECK_THROWS_WITH_AS(Regex("a(b", "--colsep"),
+                         "--colsep: missing closing parenthesis at offset 3 in 'a(b'", fanout::Error);
     CHECK_THROWS_WITH_AS(Regex("x**", "--recend"),
-                         "--recend: quantifier does not follow a repeatable item at offset 2 in 'x**'", fanout::Error);
+                         "--recend: quantifier does not follow a repeatable item at offset 2 in 'x**'",
+                         fanout::Error);
 }
 
 TEST_CASE("Regex: find gives the match and its groups; an unset group is not set")

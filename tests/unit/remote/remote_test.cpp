@@ -71,8 +71,8 @@ TEST_CASE("ssh_login: [N/][user@]host[:port] and ':'")
 
 TEST_CASE("ssh_login: malformed entries name the option and the entry")
 {
-    for (const char* bad : {"", "a,,b", "0/host", "x/host", "-1/host", "host:0", "host:65536", "host:22x", "@host",
-                            "user@", "-oProxyCommand=evil", "a b", "h;rm", "h$(x)", "h`x`", "2/"}) {
+    for (const char* bad : {"", "a,,b", "0/host", "x/host", "-1/host", "host:0", "host:65536", "host:22x",
+                            "@host", "user@", "-oProxyCommand=evil", "a b", "h;rm", "h$(x)", "h`x`", "2/"}) {
         CAPTURE(bad);
         CHECK_THROWS_AS(parse_sshlogins(bad, "-S/--sshlogin"), fanout::Error);
     }
@@ -117,8 +117,9 @@ TEST_CASE("remote_command: ssh words go through the host's connection")
     RemoteSetup setup;
     setup.ssh = {"ssh", "-i", "key"};
     auto words = fanout::ssh_words(setup, one_login("u@h:2200"), "/tmp/ctl");
-    std::vector<std::string> expected{"ssh", "-i",  "key", "-T", "-o", "ControlMaster=no", "-o", "ControlPath=/tmp/ctl",
-                                      "-p",  "2200", "u@h"};
+    std::vector<std::string> expected{
+        "ssh", "-i",   "key", "-T", "-o", "ControlMaster=no", "-o", "ControlPath=/tmp/ctl",
+        "-p",  "2200", "u@h"};
     CHECK(words == expected);
 }
 
@@ -138,7 +139,8 @@ TEST_CASE("remote_command: the remote script sets the variables and passes value
     RemoteSetup setup;
     setup.env = {{"TOKEN", "a b'$(x)`y`\n"}};
     Command command;
-    command.display = "printf '%s|' \"$TOKEN\" \"$FANOUT_SEQ\" \"$PARALLEL_JOBSLOT\" " + fanout::shell_quote("it's $HOME");
+    command.display =
+        "printf '%s|' \"$TOKEN\" \"$FANOUT_SEQ\" \"$PARALLEL_JOBSLOT\" " + fanout::shell_quote("it's $HOME");
     std::string job = fanout::remote_job(command, setup, "", 7, 3);
 
     // The watcher keeps the job while its stdin is open: a FIFO held open here.

@@ -179,8 +179,8 @@ public:
     Script script = [](FakeRunner& runner, ProcessEvents& events) { runner.finish_oldest(events); };
     std::map<std::uint64_t, StartResult> start_errors;      // job -> what start() says instead
     std::map<std::uint64_t, std::vector<JobExit>> statuses; // job -> how each attempt ends
-    int terminating_waits = 0;                          // waits a termination sequence is still under way
-    std::set<std::size_t> gone_slots;                   // slots whose host is down
+    int terminating_waits = 0;                              // waits a termination sequence is still under way
+    std::set<std::size_t> gone_slots;                       // slots whose host is down
 
     // What the runner saw.
     std::vector<StartedJob> started;
