@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # One entry point for people and CI: installs missing Debian packages, builds, and
 #   scripts/dev.sh example   runs a real example task list
-#   scripts/dev.sh test      runs the whole test suite (normal build, then ASan+UBSan)
+#   scripts/dev.sh test      runs the whole test suite: format and clang-tidy checks,
+#                            then the tests of a normal build and of an ASan+UBSan one
 #   scripts/dev.sh build     only builds (build/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(g++ cmake make libcli11-dev nlohmann-json3-dev libboost1.81-dev doctest-dev libpcre2-dev
           parallel groff-base man-db procps bash-completion zsh fish
-          jq libxml2-utils bsdutils tmux openssh-server openssh-client rsync clang-tidy)
+          jq libxml2-utils bsdutils tmux openssh-server openssh-client rsync clang-format clang-tidy)
 
 install_missing() {
   local missing=()
@@ -43,7 +44,9 @@ example() {
 }
 
 run_tests() {
+  scripts/format.sh --check
   build build
+  scripts/lint.sh build
   (cd build && ctest --output-on-failure -j"$(nproc)")
   build build-asan -DFANOUT_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
   (cd build-asan && ctest --output-on-failure -j"$(nproc)")

@@ -53,16 +53,16 @@ using StoreAll = std::function<void(const std::vector<std::string>&)>;
 // An option with one value, which `store` parses into its type; an Error it throws
 // (naming the option) ends the parse.
 CLI::Option* add_value(CLI::App& app, const std::string& names, const char* type, const std::string& help,
-                       Store store)
+                       const Store& store)
 {
-    return app.add_option_function<std::string>(names, std::move(store), help)->type_name(type);
+    return app.add_option_function<std::string>(names, store, help)->type_name(type);
 }
 
 // A repeatable option with one value each time.
 CLI::Option* add_list(CLI::App& app, const std::string& names, const char* type, const std::string& help,
-                      StoreAll store)
+                      const StoreAll& store)
 {
-    return app.add_option_function<std::vector<std::string>>(names, std::move(store), help)
+    return app.add_option_function<std::vector<std::string>>(names, store, help)
         ->type_name(type)
         ->allow_extra_args(false)
         ->expected(1)

@@ -10,7 +10,7 @@ namespace fanout {
 
 class JobSource : public Waitable {
 public:
-    virtual ~JobSource() = default;
+    ~JobSource() override = default;
 
     // Stores the next job in `job`. When `may_block` is false and no whole job is
     // ready, returns would_block rather than wait.

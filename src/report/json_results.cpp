@@ -14,11 +14,12 @@ namespace fanout {
 
 namespace {
 
-// Whole seconds and microseconds apart, as the kernel counted them.
+// Seconds, with the microseconds the kernel counted as the fraction.
 double seconds(std::chrono::microseconds time)
 {
-    return static_cast<double>(time.count() / 1'000'000) +
-           static_cast<double>(time.count() % 1'000'000) / 1e6;
+    // One correctly rounded division: the double nearest the exact decimal, so it prints
+    // as the kernel's microseconds (whole seconds plus a fraction would round twice).
+    return std::chrono::duration<double>(time).count();
 }
 
 // Output goes in as a string when it is UTF-8, else base64 in "<name>_base64", so the

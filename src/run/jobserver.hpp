@@ -39,7 +39,7 @@ public:
 
     Jobserver(Jobserver&&) noexcept = default;
     Jobserver& operator=(Jobserver&&) = delete;
-    ~Jobserver();
+    ~Jobserver() override;
 
     // Takes a token if one is free now; never blocks.
     bool try_acquire();
