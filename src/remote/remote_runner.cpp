@@ -4,7 +4,6 @@
 #include "job_count.hpp"
 
 #include <algorithm>
-#include <thread>
 
 namespace fanout {
 
@@ -41,11 +40,12 @@ public:
         }
         std::size_t host = it->second;
         m_runner.m_job_host.erase(it);
-        if (m_runner.lost(host, exit.exit_code)) {
-            m_events.on_lost(id);
-        } else {
+        if (!m_runner.may_be_lost(host, exit.exit_code)) {
             m_events.on_exit(id, exit);
+            return;
         }
+        m_runner.m_verdicts.push_back({id, host, exit, 0, Clock::now()});
+        m_runner.decide(m_events);
     }
 
 private:
@@ -127,31 +127,57 @@ StartResult RemoteRunner::start(std::uint64_t seq, const Command& command, std::
 
 void RemoteRunner::wait(ProcessEvents& events, std::span<Waitable* const> also, std::optional<Millis> timeout)
 {
+    if (!m_verdicts.empty()) { // wake up for the next look at a host
+        auto next =
+            std::min_element(m_verdicts.begin(), m_verdicts.end(), [](const Verdict& a, const Verdict& b) {
+                return a.next_check < b.next_check;
+            })->next_check;
+        auto until_next = std::max(std::chrono::ceil<Millis>(next - Clock::now()), Millis(0));
+        timeout = timeout ? std::min(*timeout, until_next) : until_next;
+    }
     LossDetector detector(*this, events);
     m_local.wait(detector, also, timeout);
+    decide(events);
 }
 
-// Whether a job that exited with `exit_code` on `host` ended because the host went.
-bool RemoteRunner::lost(std::size_t host, int exit_code)
+// Whether a job that exited with `exit_code` on `host` may have ended because the host
+// went (ssh's own failure, on a host we reach over ssh, while the run goes on).
+bool RemoteRunner::may_be_lost(std::size_t host, int exit_code) const
 {
-    if (m_logins[host].local || exit_code != k_ssh_failed || m_stopping) {
-        return false;
-    }
-    if (!m_masters->up(host)) {
-        return true;
-    }
-    for (int check = 0; check < k_alive_checks; ++check) {
-        if (check > 0) {
-            std::this_thread::sleep_for(k_alive_check_gap);
+    return !m_logins[host].local && exit_code == k_ssh_failed && !m_stopping;
+}
+
+// Looks at the host of each job whose verdict is due: gone (the job is lost: it runs
+// again elsewhere), or still there after k_alive_checks looks (the job failed). The
+// looks are k_alive_check_gap apart, and the loop goes on in between.
+void RemoteRunner::decide(ProcessEvents& events)
+{
+    auto now = Clock::now();
+    for (std::size_t i = 0; i < m_verdicts.size();) {
+        Verdict& verdict = m_verdicts[i];
+        if (verdict.next_check > now) {
+            ++i;
+            continue;
         }
-        if (!m_masters->alive(host)) {
-            m_masters->mark_down(host);
-            m_output.say("fanout: warning: host " + m_logins[host].name +
+        bool gone = !m_stopping && (!m_masters->up(verdict.host) || !m_masters->alive(verdict.host));
+        if (!gone && !m_stopping && ++verdict.checks < k_alive_checks) {
+            verdict.next_check = now + k_alive_check_gap;
+            ++i;
+            continue;
+        }
+        Verdict decided = verdict;
+        m_verdicts.erase(m_verdicts.begin() + static_cast<std::ptrdiff_t>(i));
+        if (!gone) {
+            events.on_exit(decided.id, decided.exit);
+            continue;
+        }
+        if (m_masters->up(decided.host)) {
+            m_masters->mark_down(decided.host);
+            m_output.say("fanout: warning: host " + m_logins[decided.host].name +
                          " lost its connection; its jobs run again on the other hosts");
-            return true;
         }
+        events.on_lost(decided.id);
     }
-    return false;
 }
 
 } // namespace fanout

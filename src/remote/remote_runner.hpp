@@ -9,6 +9,7 @@
 #include "remote_command.hpp"
 #include "ssh_master.hpp"
 
+#include <chrono>
 #include <memory>
 #include <unordered_map>
 
@@ -42,9 +43,21 @@ public:
 
 private:
     class LossDetector;
+    using Clock = std::chrono::steady_clock;
+    // A job that ended as ssh does when its connection goes: whether it was lost or
+    // failed is decided once its host has been looked at (see decide()).
+    struct Verdict {
+        std::uint64_t id;
+        std::size_t host;
+        JobExit exit;
+        int checks; // looks so far that found the host there
+        Clock::time_point next_check;
+    };
+
     [[nodiscard]] std::optional<std::size_t> host_index(std::size_t slot) const;
     std::size_t slots_by_cpus(std::size_t host, const std::optional<JobCount>& jobs);
-    bool lost(std::size_t host, int exit_code);
+    [[nodiscard]] bool may_be_lost(std::size_t host, int exit_code) const;
+    void decide(ProcessEvents& events);
 
     Output& m_output;
     RemoteSetup m_setup;
@@ -55,6 +68,7 @@ private:
     std::size_t m_slots = 0;
     std::unordered_map<std::uint64_t, std::size_t> m_job_host; // running job -> host
     bool m_stopping = false;
+    std::vector<Verdict> m_verdicts; // jobs whose end is not yet told
 };
 
 } // namespace fanout
