@@ -264,8 +264,7 @@ std::optional<Millis> Scheduler::next_wakeup() const
             consider(*attempt.deadline);
         }
     }
-    if (m_last_start && m_control.delay.count() > 0 && m_running.size() < m_control.max_jobs &&
-        may_start_more()) {
+    if (m_hold == Hold::delay) { // only then: once it is over, waiting for input must not spin
         consider(*m_last_start + m_control.delay);
     }
     if (m_ticking && !m_running.empty()) {
