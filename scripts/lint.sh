@@ -22,6 +22,22 @@ if [ ! -f "$build_dir/compile_commands.json" ]; then
     cmake -S . -B "$build_dir" -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null
 fi
 
+# Rules the include paths cannot enforce (a system call needs no header of ours): only
+# output/ writes to our stdout and stderr (cli/ prints --help, --version and the one
+# error line of main), and only process/ starts processes.
+layer_rule() { # LAYERS_ALLOWED REGEX WHAT
+    local found
+    found=$(grep -rnE "$2" src --include='*.cpp' --include='*.hpp' | grep -vE "^src/($1)/" | grep -vE '^[^:]*:[0-9]+:\s*//' || true)
+    if [ -n "$found" ]; then
+        echo "$found" >&2
+        echo "lint: $3" >&2
+        exit 1
+    fi
+}
+layer_rule 'output|cli' 'std::(cout|cerr|clog)|write_all\((STDOUT|STDERR)_FILENO|::write\((1|2|STDOUT_FILENO|STDERR_FILENO),' \
+    "only output/ (and cli/) may write to our stdout and stderr"
+layer_rule 'process' '\b(vfork|fork|execve|execvp|posix_spawnp?)\(|boost/process' "only process/ may start processes"
+
 # Every finding is an error, so that clang-tidy's exit status says whether there was one.
 # One file per clang-tidy: a finding names its file, and xargs fails when any run does.
 # Findings go to stdout; stderr mostly counts the warnings of system headers it hides,
