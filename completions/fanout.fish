@@ -140,7 +140,7 @@ complete -c fanout -n $opt -l termseq -x -a 'TERM,200,TERM,100,TERM,50,KILL,25 T
     -d 'How to terminate a job: SIGNAL,MS,...'
 complete -c fanout -n $opt -l term-seq -x -a 'TERM,200,TERM,100,TERM,50,KILL,25 TERM,1000,KILL,25 INT,1000,KILL,25' \
     -d 'Same as --termseq'
-complete -c fanout -n $opt -l retries -x -a '1 2 3 5' -d 'Run a failed job again, up to N more times'
+complete -c fanout -n $opt -l retries -x -a '2 3 5' -d 'Run a failed job up to N times in all'
 complete -c fanout -n $opt -l delay -x -a '0.1 0.5 1 200ms 2s' -d 'Wait DURATION between job starts'
 complete -c fanout -n $opt -l halt -x -a '(__fanout_halt)' -d 'Stop early: never, now|soon,fail|success|done=N or N%'
 complete -c fanout -n $opt -l halt-on-error -x -a '(__fanout_halt)' -d 'Same as --halt'

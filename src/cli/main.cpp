@@ -257,7 +257,7 @@ int run(int argc, const char* const* argv)
     output.set_tagged(options.command.tag || options.command.tagstring ||
                       options.tasks); // a task may have a tag
     output.set_colors(use_color(options.color, STDOUT_FILENO), use_color(options.color, STDERR_FILENO));
-    output.set_hold_oldest(options.control.retries > 0);
+    output.set_hold_oldest(options.control.retries > 1 || options.tasks); // a task may have retries
     Reports reports = make_reports(options, output);
     std::unique_ptr<Runner> runner = make_runner(options, output, control);
     fit_process_limit(options, commands, control, output);

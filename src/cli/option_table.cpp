@@ -192,7 +192,7 @@ void add_run_options(CLI::App& app, ParsedOptions& parsed)
               "How to terminate a job: SIGNAL,MS,... (default TERM,200,TERM,100,TERM,50,KILL,25)",
               [&control](const std::string& text) { control.termseq = parse_termseq(text); })
         ->group(group);
-    add_value(app, "--retries", "N", "Run a failed job again, up to N more times",
+    add_value(app, "--retries", "N", "Run a failed job up to N times in all (0 is the same as 1)",
               [&control](const std::string& n) { control.retries = parse_count(n, "--retries", 0); })
         ->group(group);
     add_value(app, "--delay", "DURATION", "Wait DURATION between job starts",

@@ -19,7 +19,7 @@ struct Task {
     std::vector<std::string> env;  // NAME=value
     std::string cwd;
     std::optional<Millis> timeout;
-    std::optional<std::size_t> retries;
+    std::optional<std::size_t> retries; // replaces --retries: attempts in all
     std::optional<std::string> tag;
     std::string error; // not empty: the entry is malformed, and why
 };

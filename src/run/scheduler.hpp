@@ -32,7 +32,7 @@ struct JobControl {
     bool verbose = false;
     TimeoutSpec timeout;
     TermSeq termseq;
-    std::size_t retries = 0;
+    std::size_t retries = 0; // --retries: the attempts a failing job gets in all (0 and 1 alike)
     Millis delay{0};
     HaltPolicy halt;
     SystemGate gate; // --load, --memfree

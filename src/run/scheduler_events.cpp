@@ -157,8 +157,9 @@ void Scheduler::on_exit(std::uint64_t seq, const JobExit& exit)
     }
     bool can_retry = !m_control.round_robin; // its blocks are gone
     const Task* task = attempt.spec.task.get();
-    std::size_t retries = task && task->retries ? *task->retries : m_control.retries;
-    if (exit.exit_code != 0 && attempt.number <= retries && m_intake != Intake::stopping && can_retry) {
+    // As GNU parallel, --retries N is N attempts in all; 0 (forever in GNU parallel) is 1.
+    std::size_t attempts = task && task->retries ? *task->retries : m_control.retries;
+    if (exit.exit_code != 0 && attempt.number < attempts && m_intake != Intake::stopping && can_retry) {
         m_output.job_discard(seq); // only the last attempt's output is shown
         Attempt retry;
         retry.spec = std::move(attempt.spec);

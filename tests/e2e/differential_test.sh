@@ -284,6 +284,10 @@ same gnu "--timeout ends the slow job only" \
     --post "cut -f 1,7,8 log | sort -n" -- -k --timeout "$TIMEOUT" --joblog log 'sleep {}; echo {}' ::: 0 100
 same gnu "--retries: a job that succeeds on its second attempt" \
     -- -k --retries 3 'echo . >>n{#}; test $(wc -l <n{#}) -ge 2 && echo ok {}' ::: a
+same gnu "--retries 3: three attempts in all" -- -k --retries 3 'echo . >>n; wc -l <n; exit 1' ::: a
+same gnu "--retries 1: one attempt" -- -k --retries 1 'echo . >>n; wc -l <n; exit 1' ::: a
+same gnu "--retries 2 with --timeout: two attempts" --post "cat n" \
+    -- -k --retries 2 --timeout "$(scaled 1)" 'echo . >>n; sleep 100; echo {}' ::: a
 same gnu "--joblog: header and the Seq, Exitval, Signal, Command columns" \
     --post "head -n 1 log; tail -n +2 log | cut -f 1,7,8,9 | sort -n" \
     -- -j1 --joblog log 'exit {}' ::: 0 1 2
@@ -312,8 +316,6 @@ same xargs "xargs -n 5 -s 12: cut by length" --in "$I/seven" -- -P 1 -n 5 -s 12 
 # functions, -X over job slots, --halt ...=N%, --block 1k, local --env/--workdir.
 known ":::+ links" gnu ":::+ links to the source before" -- -k echo ::: a b ::: 1 2 :::+ x y
 known "::::+ links" gnu "::::+ links to the source before" -- -k echo :::: "$I/xy" ::::+ "$I/123"
-known "--retries N is N attempts in GNU" gnu "--retries 3: how many attempts" \
-    -- -k --retries 3 'echo . >>n; wc -l <n; exit 1' ::: a
 known "-r skips blank records in GNU" gnu "-r with a blank line" --in "$I/blank_line" -- -k -r echo '[{}]'
 # An exported function reaches the jobs of both: defined and exported just for this case.
 # shellcheck disable=SC2317 # called by the jobs, through the environment

@@ -91,8 +91,8 @@ assert_status "--timeout 150% after only two jobs: the third is not timed out" 0
 # --- --retries -----------------------------------------------------------------------------
 fresh_dir retries
 counting_job='echo x >> count.{}; n=$(wc -l < count.{}); echo "out {} $n"; echo "err {} $n" >&2; [ "$n" -ge 3 ]'
-run "$FANOUT" --retries 2 --results r.jsonl "$counting_job" ::: a
-assert_status "--retries 2, success on the 3rd attempt: exit 0" 0
+run "$FANOUT" --retries 3 --results r.jsonl "$counting_job" ::: a
+assert_status "--retries 3, success on the 3rd attempt: exit 0" 0
 assert_eq "--retries: the job ran three times" 3 "$(line_count count.a)"
 assert_eq "--retries: only the last attempt's stdout is shown" "out a 3" "$OUT"
 assert_eq "--retries: only the last attempt's stderr is shown" "err a 3" "$ERR"
@@ -101,15 +101,15 @@ assert_eq "--retries: results exit_code 0" 0 "$(json_field r.jsonl 1 .exit_code)
 assert_eq "--retries: one results line for the job" 1 "$(line_count r.jsonl)"
 
 rm -f count.*
-run "$FANOUT" -k -j2 --retries 2 --joblog log.tsv "$counting_job" ::: a b
-assert_status "--retries 2 -k, two jobs: exit 0" 0
+run "$FANOUT" -k -j2 --retries 3 --joblog log.tsv "$counting_job" ::: a b
+assert_status "--retries 3 -k, two jobs: exit 0" 0
 assert_eq "--retries -k: one output per job, last attempts, in order" $'out a 3\nout b 3' "$OUT"
 assert_eq "--retries: one joblog line per job" 3 "$(line_count log.tsv)"
 
 run "$FANOUT" --retries 3 --results r2.jsonl 'echo x >> always.{}; echo try; exit 4' ::: a
 assert_status "--retries 3, always failing: exit 1 (one job failed)" 1
-assert_eq "--retries 3, always failing: 4 attempts" 4 "$(line_count always.a)"
-assert_eq "--retries 3, always failing: results attempts 4" 4 "$(json_field r2.jsonl 1 .attempts)"
+assert_eq "--retries 3, always failing: 3 attempts in all, as in GNU parallel" 3 "$(line_count always.a)"
+assert_eq "--retries 3, always failing: results attempts 3" 3 "$(json_field r2.jsonl 1 .attempts)"
 assert_eq "--retries 3, always failing: exit_code 4" 4 "$(json_field r2.jsonl 1 .exit_code)"
 assert_eq "--retries, always failing: the output is shown once" "try" "$OUT"
 assert_contains "--retries, always failing: in the failure summary" "job 1 (exit 4)" "$ERR"
@@ -117,6 +117,11 @@ assert_contains "--retries, always failing: in the failure summary" "job 1 (exit
 run "$FANOUT" --retries 5 --results r3.jsonl 'echo x >> once.{}' ::: a
 assert_eq "--retries, a job that succeeds: one attempt" 1 "$(line_count once.a)"
 assert_eq "--retries, a job that succeeds: results attempts 1" 1 "$(json_field r3.jsonl 1 .attempts)"
+
+for n in 0 1; do
+    run "$FANOUT" --retries $n 'echo x >> fail.{}; exit 1' ::: $n
+    assert_eq "--retries $n: one attempt (GNU parallel retries 0 forever)" 1 "$(line_count fail.$n)"
+done
 
 # --- --delay ---------------------------------------------------------------------------------
 fresh_dir delay

@@ -303,7 +303,7 @@ run --stdin ten.txt "$FANOUT" --pipe -N 3 'cat >/dev/null; [ $FANOUT_SEQ != 2 ]'
 assert_status "one failing block among four: exit status 1" 1
 fresh_dir retries
 # Block 2 fails on its first attempt; the retry gets the same block again.
-run --stdin "$T/ten.txt" "$FANOUT" --pipe -k -N 3 --retries 1 \
+run --stdin "$T/ten.txt" "$FANOUT" --pipe -k -N 3 --retries 2 \
     'b=$(paste -sd+); echo "$b"; [ $FANOUT_SEQ != 2 ] || [ -e tried ] || { touch tried; exit 1; }'
 assert_status "--pipe --retries: the retried block succeeds" 0
 assert_eq "--pipe --retries: the retry is fed the same block" $'1+2+3\n4+5+6\n7+8+9\n10' "$OUT"

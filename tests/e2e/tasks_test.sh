@@ -265,17 +265,17 @@ flaky() { # NAME FAILURES
     printf 'echo x >>%s.count; [ $(wc -l <%s.count) -gt %s ]' "$1" "$1" "$2"
 }
 tasks retries.jsonl \
-    '{"id":"twice","cmd":"'"$(flaky twice 2)"'","retries":2}' \
-    '{"id":"short","cmd":"'"$(flaky short 2)"'","retries":1}' \
+    '{"id":"twice","cmd":"'"$(flaky twice 2)"'","retries":3}' \
+    '{"id":"short","cmd":"'"$(flaky short 2)"'","retries":2}' \
     '{"id":"none","cmd":"'"$(flaky none 1)"'","retries":0}' \
     '{"id":"global","cmd":"'"$(flaky global 3)"'"}'
 run "$FANOUT" -j1 --retries 3 --tasks retries.jsonl --results retries.jsonl.out
-assert_status "retries: two tasks still fail" 2
-assert_eq "retries 2: failed twice, then succeeded (3 runs)" 3 "$(line_count twice.count)"
-assert_eq "retries 1: 2 runs, then failed" 2 "$(line_count short.count)"
+assert_status "retries: three tasks still fail" 3
+assert_eq "retries 3: failed twice, then succeeded (3 runs)" 3 "$(line_count twice.count)"
+assert_eq "retries 2: 2 runs in all, then failed" 2 "$(line_count short.count)"
 assert_eq "retries 0 overrides --retries 3: 1 run" 1 "$(line_count none.count)"
-assert_eq "no retries field: --retries 3 applies (4 runs)" 4 "$(line_count global.count)"
-assert_eq "retries: --results attempts and exit codes" $'twice 3 0\nshort 2 1\nnone 1 1\nglobal 4 0' \
+assert_eq "no retries field: --retries 3 applies (3 runs in all)" 3 "$(line_count global.count)"
+assert_eq "retries: --results attempts and exit codes" $'twice 3 0\nshort 2 1\nnone 1 1\nglobal 3 1' \
     "$(jq -r '"\(.seq) \(.id) \(.attempts) \(.exit_code)"' retries.jsonl.out | sort -n | cut -d' ' -f2-)"
 cd "$T" || exit 1
 

@@ -578,11 +578,11 @@ TEST_CASE("Scheduler: SIGCONT is passed on to the jobs, and nothing stops")
     CHECK(result.succeeded == 3);
 }
 
-TEST_CASE("Scheduler: --retries runs a failed job again, and only its last attempt counts")
+TEST_CASE("Scheduler: --retries N runs a failed job up to N times in all; only its last attempt counts")
 {
     Rig rig(numbered(3));
     JobControl control = jobs(2);
-    control.retries = 2;
+    control.retries = 3;
     SUBCASE("success on the third attempt")
     {
         rig.runner.statuses = {{2, {exited(1), exited(2), exited(0)}}};
@@ -613,6 +613,17 @@ TEST_CASE("Scheduler: --retries runs a failed job again, and only its last attem
         rig.run(control);
         CHECK(rig.runner.most_running <= 2);
         CHECK(rig.runner.started.size() == 7);
+    }
+    SUBCASE("0 and 1 are one attempt")
+    {
+        for (std::size_t retries : {0, 1}) {
+            Rig once(numbered(1));
+            control.retries = retries;
+            once.runner.statuses = {{1, {exited(5), exited(0)}}};
+            RunResult result = once.run(control);
+            CHECK(result.failed == 1);
+            CHECK(once.runner.starts_of(1) == 1);
+        }
     }
 }
 
