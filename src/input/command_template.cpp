@@ -78,11 +78,16 @@ std::optional<std::pair<Replacement, std::size_t>> match_brace(std::string_view 
         r.modifier = Modifier::no_extension;
         j += 1;
     }
-    if (j < text.size() && text[j] == '}' && digits < 10 && !(digits > 0 && r.index == 0)) {
-        if (digits == 0 && r.modifier == Modifier::none && !plain_braces) {
+    if (j < text.size() && text[j] == '}' && digits < 10) {
+        if (digits > 1 && r.index == 0) {
+            throw Error("replacement string '" + std::string(text.substr(pos, j + 1 - pos)) +
+                        "' in the command: sources count from 1 ({0} is the same as {})");
+        }
+        bool all = r.index == 0; // {0} is {}, as in GNU parallel
+        if (all && r.modifier == Modifier::none && !plain_braces) {
             return std::nullopt; // "{}" when -I chose another string
         }
-        r.kind = digits > 0 ? Replacement::Kind::positional : Replacement::Kind::all_args;
+        r.kind = all ? Replacement::Kind::all_args : Replacement::Kind::positional;
         return std::pair{r, j + 1 - pos};
     }
     std::size_t end = pos + 1;
@@ -230,8 +235,11 @@ std::size_t digits_of(std::size_t n)
     return std::to_string(n).size();
 }
 
-// The values a replacement stands for in one job (several only for {}).
-std::vector<std::string> values_of(const Replacement& r, const JobValues& values)
+// The values a replacement stands for in one job (several only for {}). {N} past the
+// job's arguments stands for nothing, as in GNU parallel (a word of it alone is no
+// argument), or for one empty value when `missing_is_empty` (-q, which GNU quotes).
+std::vector<std::string> values_of(const Replacement& r, const JobValues& values,
+                                   bool missing_is_empty = true)
 {
     switch (r.kind) {
     case Replacement::Kind::seq:
@@ -242,7 +250,7 @@ std::vector<std::string> values_of(const Replacement& r, const JobValues& values
         if (r.index <= values.args.size()) {
             return {apply_modifier(values.args[r.index - 1], r.modifier)};
         }
-        return {std::string()};
+        return missing_is_empty ? std::vector<std::string>{std::string()} : std::vector<std::string>{};
     case Replacement::Kind::all_args:
         break;
     }
@@ -351,7 +359,7 @@ void CommandTemplate::append_word(std::string& out, const Word& word, const JobV
             continue;
         }
         bool first = true;
-        for (const auto& value : values_of(std::get<Replacement>(piece), values)) {
+        for (const auto& value : values_of(std::get<Replacement>(piece), values, false)) {
             out += first ? "" : " ";
             append_shell_quoted(out, value);
             first = false;
@@ -360,7 +368,7 @@ void CommandTemplate::append_word(std::string& out, const Word& word, const JobV
 }
 
 void CommandTemplate::expand_direct(const std::vector<Word>& words, std::vector<std::string>& argv,
-                                    const JobValues& values)
+                                    const JobValues& values) const
 {
     for (const auto& word : words) {
         std::string current;
@@ -372,7 +380,7 @@ void CommandTemplate::expand_direct(const std::vector<Word>& words, std::vector<
                 continue;
             }
             bool first = true;
-            for (auto& value : values_of(std::get<Replacement>(piece), values)) {
+            for (auto& value : values_of(std::get<Replacement>(piece), values, m_syntax.quote_command)) {
                 if (!first) {
                     argv.push_back(std::move(current));
                     current.clear();

@@ -83,8 +83,8 @@ public:
 
 private:
     static void append_word(std::string& out, const Word& word, const JobValues& values);
-    static void expand_direct(const std::vector<Word>& words, std::vector<std::string>& argv,
-                              const JobValues& values);
+    void expand_direct(const std::vector<Word>& words, std::vector<std::string>& argv,
+                       const JobValues& values) const;
 
     std::vector<Word> m_words;
     TemplateSyntax m_syntax;

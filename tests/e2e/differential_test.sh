@@ -17,6 +17,8 @@
 #   parallel gets PARALLEL_SHELL=/bin/sh here, so both run the same shell.
 # - --dry-run and the joblog's Command column quote arguments in fanout's own style
 #   ('a b' where GNU writes a\ b): only arguments that need no quoting are compared.
+# - An unterminated replacement string ({1, {.) is a usage error in fanout; GNU parallel
+#   copies it as text and appends the arguments at the end (exit_codes_test.sh).
 # - --results writes JSON Lines in fanout, CSV or GNU's own layout in GNU parallel.
 # - fanout's failure summary on stderr: stderr is compared only where no job fails.
 # - xargs splits records at blanks and exits 123 when a command failed; fanout, as GNU
@@ -209,6 +211,13 @@ same gnu "a shell command with a pipe" -- -k 'echo {} | tr a-z A-Z' ::: ab cd
 same gnu "{n} of -N batches, the last one short" -- -k -N2 echo x{2}-{1} ::: a b c d e
 same gnu "{n.} {n/} of -N batches" -- -k -N2 echo {1.} {2/} ::: x/a.b y/c.d
 same gnu "FANOUT_SEQ's GNU twin PARALLEL_SEQ" -- -k 'echo $PARALLEL_SEQ {}' ::: a b
+same gnu "{3} with two sources: a word of it alone is dropped" -- -k echo {3} {1} x{3}y '[{3}]' ::: a ::: b
+same gnu "{3} past the --colsep columns" -- -k --colsep , echo {3} {1} ::: a,b
+same gnu "{2} of a short -n batch is dropped" -- -k -n 2 echo {2} {1} ::: a b c
+same gnu "-q keeps {3} past the sources as an empty argument" -- -k -q printf '<%s>' {3} {1} ::: a ::: b
+same gnu "{0} is {}" -- -k echo {0} '[{0}]' x{0}y {0.} {0/} ::: d/a.x ::: b
+same gnu "{0} with -X" -- -k -X printf '[%s]' x{0}y ::: a b
+same gnu "{0} with -q" -- -k -q printf '<%s>' {0} ::: a ::: b
 
 # --- input sources ---------------------------------------------------------------------
 same gnu "stdin, a line per job" --in "$I/lines" -- -k echo
@@ -335,11 +344,6 @@ known "GNU splits a ::: value at newlines" gnu "a ::: value with a newline" \
 known "dash's echo builtin takes no options, /bin/echo does" gnu "echo -e run directly, not as sh's builtin" \
     -- -k echo {} ::: -e
 known "GNU takes the last of repeated options" gnu "-j given twice" -- -k -j 2 -j 3 echo ::: a b
-known "GNU drops a positional string past the last source" gnu "{3} with two sources" \
-    -- -k echo {3} {1} ::: a ::: b
-known "GNU leaves an unterminated {1 as it is; fanout: usage error" gnu "an unterminated {1" \
-    -- -k echo {1 ::: a
-known "GNU reads {0} as a replacement string" gnu "{0}" -- -k echo {0} ::: a
 known "GNU --pipe reads stdin, not -a FILE" gnu "--pipe -a FILE" --in "$I/xy" -- -k --pipe -a "$I/123" cat
 
 wait

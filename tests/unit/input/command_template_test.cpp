@@ -276,11 +276,33 @@ TEST_CASE("command template: positional {N} and its modifiers")
         Argv ten{"1", "2", "3", "4", "5", "6", "7", "8", "9", "10"};
         CHECK(expand_argv({"echo", "{10}", "{1}0"}, ten) == Argv{"echo", "10", "10"});
     }
-    SUBCASE("a position past the arguments is empty")
+    SUBCASE("a position past the arguments is nothing: a word of it alone is dropped, as in GNU parallel")
     {
-        CHECK(expand_argv({"echo", "{3}"}, args) == Argv{"echo", ""});
+        CHECK(expand_argv({"echo", "{3}", "{1}"}, args) == Argv{"echo", "x/y.z"});
         CHECK(expand_argv({"echo", "{3}x"}, args) == Argv{"echo", "x"});
-        CHECK(expand_argv({"echo", "{3}", "|", "cat"}, args) == shell("echo '' | cat"));
+        CHECK(expand_argv({"echo", "{3}", "|", "cat"}, args) == shell("echo  | cat"));
+        CHECK(expand_argv({"echo", "[{3}]", "|", "cat"}, args) == shell("echo [] | cat"));
+    }
+    SUBCASE("with -q it is one empty argument (GNU parallel quotes it)")
+    {
+        CHECK(expand_argv({"echo", "{3}", "{1}"}, args, quoted()) == Argv{"echo", "", "x/y.z"});
+    }
+}
+
+TEST_CASE("command template: {0} is {}, as in GNU parallel")
+{
+    CHECK(expand_argv({"echo", "{0}"}, {"x"}) == Argv{"echo", "x"});
+    CHECK(expand_argv({"echo", "{0.}", "{0/}"}, {"d/a.b"}) == Argv{"echo", "d/a", "a.b"});
+    CHECK(expand_argv({"echo", "x{0}y"}, {"a", "b"}) == Argv{"echo", "xa", "by"});
+    CHECK(expand_argv({"echo", "{0}", "{}"}, {"a"}) == Argv{"echo", "a", "a"});
+    SUBCASE("with -I another string, {0} is literal as {} is")
+    {
+        CHECK(expand_argv({"echo", "{0}", "XX"}, {"a"}, with_replace_str("XX")) == shell("echo {0} a"));
+    }
+    SUBCASE("{00} is refused: GNU parallel makes it empty")
+    {
+        CHECK_THROWS_WITH_AS(CommandTemplate({"echo", "{00}"}, {}), doctest::Contains("'{00}'"),
+                             fanout::Error);
     }
 }
 
@@ -373,7 +395,6 @@ TEST_CASE("command template: braces that start no replacement string stay litera
         CHECK(expand_argv({"echo", "{a"}, {"x"}) == shell("echo {a x"));
         CHECK(expand_argv({"echo", "{1,2}"}, {"x"}) == shell("echo {1,2} x"));
         CHECK(expand_argv({"echo", "{1..3}"}, {"x"}) == shell("echo {1..3} x"));
-        CHECK(expand_argv({"echo", "{0}"}, {"x"}) == shell("echo {0} x"));
         CHECK(expand_argv({"echo", "{", "}"}, {"x"}) == shell("echo { } x"));
     }
     SUBCASE("with -q they are argv words as they are")
