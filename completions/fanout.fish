@@ -114,7 +114,7 @@ complete -c fanout -n $opt -s d -l delimiter -r -f -d 'Records end with DELIM (o
 complete -c fanout -n $opt -s C -l colsep -r -f -d 'Split each record into columns {1} {2} ... at REGEX'
 complete -c fanout -n $opt -l link -d 'Pair input sources value by value instead of combining them all'
 complete -c fanout -n $opt -l xapply -d 'Same as --link'
-complete -c fanout -n $opt -s r -l no-run-if-empty -d 'Run nothing on empty input (always the case)'
+complete -c fanout -n $opt -s r -l no-run-if-empty -d 'Skip blank records (white space only)'
 
 # Command
 complete -c fanout -n $opt -s I -r -f -d 'Use STR instead of {} as the replacement string'

@@ -110,8 +110,9 @@ void add_input_options(CLI::App& app, ParsedOptions& parsed)
     app.add_flag("--link,--xapply", input.link,
                  "Pair input sources value by value (shorter ones wrap around) instead of combining them all")
         ->group(group);
-    app.add_flag("-r,--no-run-if-empty")
-        ->description("Accepted for xargs: fanout never runs a job on empty input")
+    app.add_flag(
+           "-r,--no-run-if-empty", input.skip_blank,
+           "Skip records that are empty or white space only, in every source (empty input never runs a job)")
         ->group(group);
 }
 

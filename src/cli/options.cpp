@@ -16,7 +16,9 @@ namespace fanout {
 
 namespace {
 
-// Splits what follows the options into the command and the ':::'/'::::' sources.
+// Splits what follows the options into the command and the ':::'/'::::' sources. As in
+// GNU parallel, ':::+' and '::::+' pair a source with the one before it value by value
+// (each file after '::::+').
 void split_command_and_sources(Options& options, std::vector<std::string> rest)
 {
     if (!rest.empty() && rest.front() == "--") {
@@ -26,19 +28,27 @@ void split_command_and_sources(Options& options, std::vector<std::string> rest)
     }
     std::vector<std::string>& words = options.command.command;
     std::vector<SourceSpec>& sources = options.input.sources;
+    const bool after_arg_files = !sources.empty();
     enum class State { command, args, files } state = State::command;
+    bool linked = false;
     for (auto& word : rest) {
-        if (word == ":::") {
-            sources.push_back({SourceSpec::Kind::args, {}, {}});
-            state = State::args;
-        } else if (word == "::::") {
-            state = State::files;
+        bool is_separator = word == ":::" || word == ":::+" || word == "::::" || word == "::::+";
+        if (is_separator) {
+            linked = word.back() == '+';
+            if (linked && after_arg_files) {
+                // GNU parallel pairs the wrong sources then: its -a files have no place in its list of links.
+                throw Error("'" + word + "' cannot be used with -a (name the files after '::::' instead)");
+            }
+            state = word.starts_with("::::") ? State::files : State::args;
+            if (state == State::args) {
+                sources.push_back({SourceSpec::Kind::args, {}, {}, linked && !sources.empty()});
+            }
         } else if (state == State::command) {
             words.push_back(std::move(word));
         } else if (state == State::args) {
             sources.back().args.push_back(std::move(word));
         } else {
-            sources.push_back({SourceSpec::Kind::file, {}, std::move(word)});
+            sources.push_back({SourceSpec::Kind::file, {}, std::move(word), linked && !sources.empty()});
         }
     }
     if (state == State::files && (sources.empty() || sources.back().kind != SourceSpec::Kind::file)) {
@@ -77,6 +87,9 @@ void set_pipe(ParsedOptions& parsed)
     const std::vector<SourceSpec>& sources = options.input.sources;
     if (sources.size() > 1 || (sources.size() == 1 && sources[0].kind != SourceSpec::Kind::file)) {
         throw Error("--pipe reads one stream: stdin, or one file given with -a or '::::'");
+    }
+    if (options.input.skip_blank) {
+        throw Error("-r: --pipe does not skip blank lines of its blocks (GNU parallel does)");
     }
     if (options.command.syntax.context_replace || parsed.max_args) {
         throw Error("--pipe: use -N RECORDS for a number of records per block (-n and -X do not apply)");

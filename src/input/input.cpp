@@ -1,6 +1,7 @@
 #include "input.hpp"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace fanout {
 
@@ -36,7 +37,23 @@ void trim_white_space(std::string& column)
     column.erase(0, begin);
 }
 
+// -r, as GNU parallel: a record of Perl's white space only (or empty) is skipped.
+bool is_blank(const std::string& value)
+{
+    return std::all_of(value.begin(), value.end(), is_perl_space);
+}
+
 } // namespace
+
+void split_at_delimiter(const std::string& value, char delimiter, std::vector<std::string>& pieces)
+{
+    std::size_t start = 0;
+    for (std::size_t at = value.find(delimiter); at != std::string::npos; at = value.find(delimiter, start)) {
+        pieces.push_back(value.substr(start, at - start));
+        start = at + 1;
+    }
+    pieces.push_back(value.substr(start));
+}
 
 std::string nul_byte_message(const std::string& source, std::size_t number, std::size_t offset)
 {
@@ -45,7 +62,7 @@ std::string nul_byte_message(const std::string& source, std::size_t number, std:
            " (a command argument cannot contain NUL; use -0 for NUL-separated input)";
 }
 
-Input::Input(const InputSettings& options) : m_link(options.link)
+Input::Input(const InputSettings& options) : m_link(options.link), m_skip_blank(options.skip_blank)
 {
     std::vector<SourceSpec> specs = options.sources;
     if (specs.empty()) {
@@ -54,7 +71,11 @@ Input::Input(const InputSettings& options) : m_link(options.link)
     for (std::size_t i = 0; i < specs.size(); ++i) {
         Source source;
         if (specs[i].kind == SourceSpec::Kind::args) {
-            source.values = specs[i].args;
+            // As GNU parallel, which writes them to a file one per record: a value holding the
+            // delimiter is several records.
+            for (const auto& arg : specs[i].args) {
+                split_at_delimiter(arg, options.delimiter, source.values);
+            }
             source.name = "::: arguments";
         } else {
             source.reader.emplace(RecordReader::open(specs[i].path, options.delimiter));
@@ -64,6 +85,9 @@ Input::Input(const InputSettings& options) : m_link(options.link)
                 source.reader.reset();
             }
         }
+        if (m_skip_blank) {
+            std::erase_if(source.values, is_blank);
+        }
         m_sources.push_back(std::move(source));
     }
     m_colsep = options.colsep;
@@ -71,22 +95,49 @@ Input::Input(const InputSettings& options) : m_link(options.link)
     for (std::size_t i = 1; i < m_sources.size(); ++i) {
         m_link_length = std::max(m_link_length, m_sources[i].values.size());
     }
+    group_linked_sources(specs);
+}
+
+// ':::+' and '::::+' (ignored with --link, as in GNU parallel): a source paired with the
+// one before it follows its group's first source; a group is as long as its shortest source.
+void Input::group_linked_sources(const std::vector<SourceSpec>& specs)
+{
+    m_leader.resize(m_sources.size());
+    m_group_size.assign(m_sources.size(), 0);
+    for (std::size_t i = 0; i < m_sources.size(); ++i) {
+        bool linked = !m_link && i > 0 && specs[i].linked;
+        m_leader[i] = linked ? m_leader[i - 1] : i;
+        std::size_t size = m_sources[i].values.size();
+        if (m_leader[i] == 0) {
+            m_first_limit = i == 0 ? m_first_limit : std::min(m_first_limit, size);
+        } else {
+            std::size_t& group = m_group_size[m_leader[i]];
+            group = linked ? std::min(group, size) : size;
+        }
+    }
 }
 
 std::optional<std::size_t> Input::count_records() const
 {
     const Source& first = m_sources.front();
     std::optional<std::size_t> count = first.reader ? first.reader->count_remaining() : first.values.size();
-    if (!count) {
-        return std::nullopt;
+    if (!count || (first.reader && m_skip_blank)) {
+        return std::nullopt; // -r: how many of the records are blank is not known until they are read
     }
-    std::size_t total = *count; // an empty first source means no records, linked or not
+    if (!m_link) {
+        std::size_t total = std::min(*count, m_first_limit);
+        for (std::size_t i = 1; i < m_sources.size(); ++i) {
+            total *= m_leader[i] == i ? m_group_size[i] : 1;
+        }
+        return total;
+    }
+    std::size_t total = *count; // an empty first source means no records
     for (std::size_t i = 1; i < m_sources.size() && total > 0; ++i) {
         std::size_t size = m_sources[i].values.size();
         if (size == 0) {
-            return 0; // next() gives nothing when any later source is empty, linked or not
+            return 0; // next() gives nothing when any later source is empty
         }
-        total = m_link ? std::max(total, size) : total * size;
+        total = std::max(total, size);
     }
     return total;
 }
@@ -104,7 +155,9 @@ ReadStatus Input::next_first(std::string& value, bool may_block)
     if (!m_first_ended) {
         ReadStatus status = ReadStatus::end;
         if (first.reader) {
-            status = first.reader->next(value, may_block);
+            do {
+                status = first.reader->next(value, may_block);
+            } while (status == ReadStatus::record && m_skip_blank && is_blank(value));
         } else if (m_first_index < first.values.size()) {
             value = first.values[m_first_index];
             status = ReadStatus::record;
@@ -181,7 +234,10 @@ void Input::append_value(Record& record, std::size_t source, std::size_t number,
 bool Input::advance_odometer()
 {
     for (std::size_t i = m_sources.size() - 1; i >= 1; --i) {
-        if (++m_odometer[i] < m_sources[i].values.size()) {
+        if (m_leader[i] != i) {
+            continue; // moves with the first source of its group
+        }
+        if (++m_odometer[i] < m_group_size[i]) {
             return true;
         }
         m_odometer[i] = 0;
@@ -202,6 +258,10 @@ ReadStatus Input::next(Record& record, bool may_block)
             m_ended = status == ReadStatus::end;
             return status;
         }
+        if (m_first_index > m_first_limit) {
+            m_ended = true; // a source linked to the first one has no more values
+            return ReadStatus::end;
+        }
         m_need_first = false;
         std::fill(m_odometer.begin(), m_odometer.end(), 0);
     }
@@ -216,7 +276,9 @@ ReadStatus Input::next(Record& record, bool may_block)
     std::size_t index = m_first_index - 1;
     for (std::size_t i = 1; i < m_sources.size(); ++i) {
         const auto& values = m_sources[i].values;
-        std::size_t position = m_link ? index % values.size() : m_odometer[i];
+        std::size_t position = m_link             ? index % values.size()
+                               : m_leader[i] == 0 ? index
+                                                  : m_odometer[m_leader[i]];
         append_value(record, i, position + 1, values[position]);
     }
     m_need_first = m_link || !advance_odometer();

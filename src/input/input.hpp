@@ -5,6 +5,7 @@
 #include "record_reader.hpp"
 #include "regex.hpp"
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,17 +28,22 @@ struct Record {
 // record it came from: the NUL would silently cut the argument short.
 std::string nul_byte_message(const std::string& source, std::size_t number, std::size_t offset);
 
+// Appends the pieces of `value` between `delimiter`s (one, `value` itself, when it has none).
+void split_at_delimiter(const std::string& value, char delimiter, std::vector<std::string>& pieces);
+
 // One input source: where its records come from.
 struct SourceSpec {
     enum class Kind { args, file };
     Kind kind = Kind::file;
     std::vector<std::string> args; // Kind::args: the values after ':::'
     std::string path;              // Kind::file: a path, "-" for stdin
+    bool linked = false;           // ':::+', '::::+': paired value by value with the source before
 };
 
 struct InputSettings {
     std::vector<SourceSpec> sources; // empty means: stdin
     bool link = false;               // pair sources value by value instead of combining them
+    bool skip_blank = false;         // -r: drop records of white space only, in every source
     char delimiter = '\n';
     std::optional<Regex> colsep; // compiled once; each user copies it
 };
@@ -69,12 +75,17 @@ private:
     bool append_columns(Record& record, const std::string& value);
     void append_value(Record& record, std::size_t source, std::size_t number, const std::string& value);
     bool advance_odometer();
+    void group_linked_sources(const std::vector<SourceSpec>& specs);
 
     std::vector<Source> m_sources;
     std::optional<Regex> m_colsep;
     bool m_link = false;
-    std::size_t m_first_index = 0;       // values taken from the first source
-    std::vector<std::size_t> m_odometer; // cartesian: position in each later source
+    bool m_skip_blank = false;
+    std::size_t m_first_index = 0;         // values taken from the first source
+    std::vector<std::size_t> m_odometer;   // cartesian: position of each group of later sources
+    std::vector<std::size_t> m_leader;     // cartesian: each source's group, named by its first source
+    std::vector<std::size_t> m_group_size; // cartesian: each group's length, the shortest of its sources
+    std::size_t m_first_limit = SIZE_MAX;  // cartesian: the shortest source linked to the first one
     std::string m_first_value;
     bool m_need_first = true; // the next record needs the first source's next value
     bool m_ended = false;

@@ -193,6 +193,11 @@ printf '1\n2\n3\n4\n5\n6\n7\n' >"$I/seven"
 seq 101 >"$I/101"
 seq 1000 >"$I/1000"
 : >"$I/empty"
+printf 'p\nq\nr\ns\n' >"$I/pqrs"
+printf 'a\n\n \n\t\nb\n\v\f\r\nc\n' >"$I/blanks"
+printf 'a\0\0 \0\n\0b\0' >"$I/nul_blanks"
+printf '\n \n\t\n' >"$I/only_blanks"
+printf 'a,b\n , \n\n,\nc\n' >"$I/comma_blanks"
 
 # --- replacement strings ---------------------------------------------------------------
 same gnu "{} {.} {/} {//} {/.} on paths" -- -k echo {} {.} {/} {//} {/.} \
@@ -242,6 +247,35 @@ same gnu "-d , (the newline stays in the last record)" --in "$I/comma" -- -k -d 
 same gnu "-d '\\t'" --in "$I/tab" -- -k -d '\t' printf '[%s]\n'
 same gnu "--colsep '\\t'" --in "$I/kv" -- -k --colsep '\t' echo {2} {1}
 same gnu "--colsep with :::: and --tag" -- -k --colsep '\t' --tag echo {2} :::: "$I/kv"
+same gnu "a ::: value with a newline is two values" -- -k printf %s. {#} ::: "$(printf 'a\nb')"
+same gnu "a ::: value ending in a newline: an empty value after it" -- -k echo '[{}]' ::: $'a\n' $'\n'
+same gnu "a ::: value holding the -d delimiter" -- -k -d , echo '[{}]' ::: a,b c
+same gnu "-0: a ::: value keeps its newline" -- -k -0 printf '[%s]' ::: "$(printf 'a\nb')"
+same gnu "--link and a ::: value with a newline" -- -k --link echo ::: "$(printf 'a\nb')" ::: 1 2 3
+# :::+ and ::::+ pair a source with the one before it; the shortest of a linked group ends it.
+same gnu ":::+ links to the source before" -- -k echo ::: a b ::: 1 2 :::+ x y
+same gnu "::::+ links to the source before" -- -k echo :::: "$I/xy" ::::+ "$I/123"
+same gnu ":::+ twice in a row" -- -k echo ::: a b :::+ 1 2 :::+ x y
+same gnu ":::+: the longer source is cut" -- -k echo ::: a b c :::+ 1 2
+same gnu ":::+: the shorter source ends the group" -- -k echo ::: a b :::+ 1 2 3
+same gnu "two linked groups, combined" -- -k echo ::: a b :::+ 1 2 ::: x y :::+ 7 8 9
+same gnu ":::+ first is :::" -- -k echo :::+ a b ::: 1 2
+same gnu "::::+ with several files: each linked" -- -k echo :::: "$I/xy" ::::+ "$I/123" "$I/pqrs"
+same gnu "::::+ first with two files" -- -k echo ::::+ "$I/xy" "$I/123"
+same gnu "::::+ after :::" -- -k echo ::: a b ::::+ "$I/123" "$I/pqrs"
+same gnu "::::+ linked to stdin" --in "$I/pqrs" -- -k echo :::: - ::::+ "$I/xy"
+same gnu "--link ignores the +: all wrap" -- -k --link echo ::: a b c ::: 1 2 :::+ x y
+same gnu ":::+ with -n 2" -- -k -n 2 echo ::: a b c :::+ 1 2 3
+# -r skips blank records (white space only) of every source, before --colsep and batching.
+same gnu "-r with a blank line" --in "$I/blank_line" -- -k -r echo '[{}]'
+same gnu "-r: white space only is blank" --in "$I/blanks" -- -k -r echo '[{}]'
+same gnu "-r with two ::: sources" -- -k -r echo '[{}]' ::: a '' ' ' b ::: 1 ' ' 2
+same gnu "-r with -0" --in "$I/nul_blanks" -- -k -0 -r echo '[{}]'
+same gnu "-r with --colsep: only the blank record" --in "$I/comma_blanks" -- -k -r --colsep , echo '[{1}/{2}]'
+same gnu "-r with -n 2" --in "$I/blanks" -- -k -r -n 2 echo '[{}]'
+same gnu "-r with -N 2" --in "$I/blank_line" -- -k -r -N 2 echo '[{1}{2}]'
+same gnu "-r with --link" -- -k -r --link echo ::: a ' ' b c ::: 1 '' 2
+same gnu "-r: only blank lines, no job" --in "$I/only_blanks" -- -k -r -n 9 echo x
 
 # --- batching --------------------------------------------------------------------------
 same gnu "-n 2" -- -k -n 2 echo ::: 1 2 3 4 5
@@ -321,11 +355,8 @@ same xargs "xargs -n 5 -s 12: cut by length" --in "$I/seven" -- -P 1 -n 5 -s 12 
 # --- known differences (issue 16) ------------------------------------------------------
 # Each runs as above, but is expected to differ: it prints "KNOWN DIFFERENCE: ..." and
 # passes; it fails once it agrees with GNU parallel (then move it up, among the cases
-# that must agree). The issue's list: :::+ and ::::+, --retries N, -r, exported bash
+# that must agree). The issue's list (:::+ and ::::+, --retries N and -r now agree): exported bash
 # functions, -X over job slots, --halt ...=N%, --block 1k, local --env/--workdir.
-known ":::+ links" gnu ":::+ links to the source before" -- -k echo ::: a b ::: 1 2 :::+ x y
-known "::::+ links" gnu "::::+ links to the source before" -- -k echo :::: "$I/xy" ::::+ "$I/123"
-known "-r skips blank records in GNU" gnu "-r with a blank line" --in "$I/blank_line" -- -k -r echo '[{}]'
 # An exported function reaches the jobs of both: defined and exported just for this case.
 # shellcheck disable=SC2317 # called by the jobs, through the environment
 fanout_diff_fn() { echo "fn:$1"; }
@@ -339,8 +370,6 @@ known "local --env" gnu "--env NAME without -S" --env "FANOUT_DIFF=set" -- -k --
 known "local --workdir" gnu "--workdir DIR without -S" -- -k --workdir "$T/home" pwd ::: a
 
 # Differences found by this suite, not (yet) in issue 16's list.
-known "GNU splits a ::: value at newlines" gnu "a ::: value with a newline" \
-    -- -k printf %s. {#} ::: "$(printf 'a\nb')"
 known "dash's echo builtin takes no options, /bin/echo does" gnu "echo -e run directly, not as sh's builtin" \
     -- -k echo {} ::: -e
 known "GNU takes the last of repeated options" gnu "-j given twice" -- -k -j 2 -j 3 echo ::: a b

@@ -79,5 +79,9 @@ usage_error "-n 0" -n -n 0 touch ran ::: a
 usage_error "-d ab" -d -d ab touch ran ::: a
 usage_error "--shell /nonexistent" /nonexistent --shell /nonexistent 'touch ran | cat' ::: a
 usage_error "-j abc" -j -j abc touch ran ::: a
+usage_error ":::+ with -a" "':::+' cannot be used with -a" -a "$T/good.txt" touch ran :::+ a
+usage_error "::::+ with -a" "'::::+' cannot be used with -a" -a "$T/good.txt" touch ran ::::+ "$T/good.txt"
+usage_error "{00}" "'{00}'" touch ran '{00}' ::: a
+usage_error "-r with --pipe" "-r: --pipe" -r --pipe touch ran
 
 end_of_tests

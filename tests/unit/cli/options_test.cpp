@@ -119,6 +119,9 @@ TEST_CASE("options: a bad value or combination is refused in one line naming the
         {{"--pipe", "-n", "2", "wc"}, "--pipe: use -N RECORDS"},
         {{"--workdir", "x", "true"}, "need -S/--sshlogin or --sshloginfile"},
         {{"-X"}, "-n, -N and -X need a command"},
+        {{"-a", "f", "echo", ":::+", "1"}, "':::+' cannot be used with -a"},
+        {{"-a", "f", "echo", "::::", "g", "::::+", "h"}, "'::::+' cannot be used with -a"},
+        {{"-r", "--pipe", "wc"}, "-r: --pipe"},
     };
     for (const auto& [words, needle] : cases) {
         CAPTURE(words.front());
@@ -134,4 +137,27 @@ TEST_CASE("options: --transfer and --trc send {} as -I spells it")
     CHECK(options.command.transfer_files == std::vector<std::string>{"@@"});
     CHECK(options.command.return_files == std::vector<std::string>{"@@.out"});
     CHECK(options.remote.cleanup);
+}
+
+TEST_CASE("options: ':::+' and '::::+' link a source to the one before it")
+{
+    fanout::Options options =
+        parse({"echo", ":::+", "a", ":::", "1", ":::+", "x", "::::+", "f", "g", "::::", "h"});
+    const auto& sources = options.input.sources;
+    REQUIRE(sources.size() == 6);
+    CHECK_FALSE(sources[0].linked); // nothing before it to link to: ':::', as in GNU parallel
+    CHECK_FALSE(sources[1].linked);
+    CHECK(sources[2].linked);
+    CHECK(sources[2].args == std::vector<std::string>{"x"});
+    CHECK(sources[3].linked);
+    CHECK(sources[3].path == "f");
+    CHECK(sources[4].linked); // every file after '::::+'
+    CHECK_FALSE(sources[5].linked);
+    CHECK(options.command.command == std::vector<std::string>{"echo"});
+}
+
+TEST_CASE("options: -r skips blank records")
+{
+    CHECK(parse({"-r", "echo"}).input.skip_blank);
+    CHECK_FALSE(parse({"echo"}).input.skip_blank);
 }

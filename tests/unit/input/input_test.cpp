@@ -317,3 +317,62 @@ TEST_CASE("Input: where to wait")
     CHECK(Input(options_of({args({"a"})})).wait_fd() == -1);
     CHECK(Input(options_of({})).wait_fd() == STDIN_FILENO); // no source: stdin
 }
+
+namespace {
+
+SourceSpec linked(SourceSpec spec)
+{
+    spec.linked = true;
+    return spec;
+}
+
+} // namespace
+
+TEST_CASE("Input: a linked source (:::+, ::::+) pairs with the one before it; the shortest ends the group")
+{
+    CHECK(read_all(options_of({args({"a", "b"}), args({"1", "2"}), linked(args({"x", "y"}))})) ==
+          Records{{"a", "1", "x"}, {"a", "2", "y"}, {"b", "1", "x"}, {"b", "2", "y"}});
+    CHECK(read_all(options_of({args({"a", "b", "c"}), linked(args({"1", "2"}))})) ==
+          Records{{"a", "1"}, {"b", "2"}});
+    CHECK(read_all(options_of({args({"a", "b"}), linked(args({"1", "2", "3"}))})) ==
+          Records{{"a", "1"}, {"b", "2"}});
+    CHECK(read_all(options_of({args({"a", "b"}), linked(args({"1", "2"})), args({"x", "y"}),
+                               linked(args({"7", "8", "9"}))})) ==
+          Records{{"a", "1", "x", "7"}, {"a", "1", "y", "8"}, {"b", "2", "x", "7"}, {"b", "2", "y", "8"}});
+    CHECK(read_all(options_of({args({"a"}), args({"1", "2"}), linked(args({}))})).empty());
+    SUBCASE("counted as read")
+    {
+        Input input(options_of({args({"a", "b", "c"}), args({"1", "2"}), linked(args({"x", "y", "z"}))}));
+        CHECK(input.count_records() == std::optional<std::size_t>{6});
+        CHECK(read_all(input).size() == 6);
+    }
+    SUBCASE("--link ignores the links: every source wraps")
+    {
+        CHECK(read_all(options_of({args({"a", "b", "c"}), args({"1", "2"}), linked(args({"x", "y"}))},
+                                  true)) == Records{{"a", "1", "x"}, {"b", "2", "y"}, {"c", "1", "x"}});
+    }
+}
+
+TEST_CASE("Input: a ::: value holding the delimiter is several values, as in GNU parallel")
+{
+    CHECK(read_all(options_of({args({"a\nb", "c\n"})})) == Records{{"a"}, {"b"}, {"c"}, {""}});
+    InputSettings comma = options_of({args({"a,b"})});
+    comma.delimiter = ',';
+    CHECK(read_all(comma) == Records{{"a"}, {"b"}});
+    Argv pieces;
+    fanout::split_at_delimiter("x", '\n', pieces);
+    CHECK(pieces == Argv{"x"});
+}
+
+TEST_CASE("Input: -r skips blank records of every source")
+{
+    InputSettings settings = options_of({args({"a", "", " \t", "b"}), args({"1", "\v\f\r", "2"})});
+    settings.skip_blank = true;
+    CHECK(read_all(settings) == Records{{"a", "1"}, {"a", "2"}, {"b", "1"}, {"b", "2"}});
+    TempDir dir;
+    InputSettings from_file = options_of({file(write_file(dir, "in", "a\n\n \nb\n"))});
+    from_file.skip_blank = true;
+    Input input(from_file);
+    CHECK_FALSE(input.count_records().has_value()); // blank lines are known only once read
+    CHECK(read_all(input) == Records{{"a"}, {"b"}});
+}
