@@ -78,7 +78,7 @@ _fanout_option_value()
             COMPREPLY=($(compgen -d -W '. ...' -- "$2"))
             ;;
         --block | --block-size)
-            COMPREPLY=($(compgen -W '512k 1M 10M 100M 1G' -- "$2"))
+            COMPREPLY=($(compgen -W '512K 1M 10M 100M 1G' -- "$2"))
             ;;
         --recend | --recstart)
             COMPREPLY=($(compgen -W '\\n \\r\\n \\0 \\t' -- "$2"))

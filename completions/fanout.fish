@@ -170,8 +170,8 @@ complete -c fanout -n $opt -l eta -d 'Show progress with the estimated time left
 # Pipe and tasks
 complete -c fanout -n $opt -l pipe -d "Cut the input into blocks and write each block to one job's stdin"
 complete -c fanout -n $opt -l spreadstdin -d 'Same as --pipe'
-complete -c fanout -n $opt -l block -x -a '512k 1M 10M 100M 1G' -d '--pipe: blocks of about SIZE bytes (default 1M)'
-complete -c fanout -n $opt -l block-size -x -a '512k 1M 10M 100M 1G' -d 'Same as --block'
+complete -c fanout -n $opt -l block -x -a '512K 1M 10M 100M 1G' -d '--pipe: blocks of about SIZE bytes (default 1M)'
+complete -c fanout -n $opt -l block-size -x -a '512K 1M 10M 100M 1G' -d 'Same as --block'
 complete -c fanout -n $opt -l recend -r -f -d "--pipe: records end with STR (default \\n; '' cuts anywhere)"
 complete -c fanout -n $opt -l recstart -r -f -d '--pipe: records start with STR'
 complete -c fanout -n $opt -l regexp -d '--pipe: --recend and --recstart are Perl regular expressions'

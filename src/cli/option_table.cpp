@@ -170,7 +170,8 @@ void add_run_options(CLI::App& app, ParsedOptions& parsed)
         "Start no job while the load average is above MAX (a number, or N% of the CPUs)",
         [&control](const std::string& max) { control.gate.max_load = parse_load(max, usable_cpu_count()); })
         ->group(group);
-    add_value(app, "--memfree", "SIZE", "Start no job while less than SIZE memory is available (e.g. 2G)",
+    add_value(app, "--memfree", "SIZE",
+              "Start no job while less than SIZE memory is available (e.g. 2G = 2^31, 2g = 2*10^9)",
               [&control](const std::string& size) { control.gate.min_free = parse_size(size, "--memfree"); })
         ->group(group);
     auto* jobserver = app.add_flag_callback(
@@ -287,7 +288,7 @@ void add_stream_options(CLI::App& app, ParsedOptions& parsed)
                               "Cut the input into blocks and write each block to one job's stdin")
                      ->group(group);
     add_value(app, "--block,--block-size", "SIZE",
-              "--pipe: blocks of about SIZE bytes (default 1M; k, M, G suffixes)",
+              "--pipe: blocks of about SIZE bytes (default 1M; k is 1000, K 1024, m 10^6, M 2^20...)",
               [&blocks](const std::string& size) {
                   blocks.block_size = parse_size(size, "--block");
                   if (blocks.block_size == 0) {

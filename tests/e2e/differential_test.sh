@@ -292,6 +292,10 @@ same gnu "--joblog: a job killed by a signal" \
 
 # --- --pipe basics (pipe_test.sh compares many more) -----------------------------------
 same gnu "--pipe -N 3 --tagstring {#}" --in "$I/seven" -- -k --pipe -N 3 --tagstring 'b{#}' cat
+same gnu "--pipe --block 1k: 1000 bytes" --in "$I/1000" -- -k --pipe --block 1k wc -c
+same gnu "--pipe --block 1K: 1024 bytes" --in "$I/1000" -- -k --pipe --block 1K wc -c
+same gnu "--pipe --block 0.3k: a fraction" --in "$I/1000" -- -k --pipe --block 0.3k wc -c
+same gnu "--pipe --block 1ki: 1024 bytes" --in "$I/1000" -- -k --pipe --block 1ki wc -c
 
 # --- xargs ------------------------------------------------------------------------------
 same xargs "xargs -n 2" --in "$I/seven" -- -P 1 -n 2 echo
@@ -309,7 +313,7 @@ same xargs "xargs -n 5 -s 12: cut by length" --in "$I/seven" -- -P 1 -n 5 -s 12 
 # Each runs as above, but is expected to differ: it prints "KNOWN DIFFERENCE: ..." and
 # passes; it fails once it agrees with GNU parallel (then move it up, among the cases
 # that must agree). The list: :::+ and ::::+, --retries N, -r, exported bash
-# functions, -X over job slots, --halt ...=N%, --block 1k, local --env/--workdir.
+# functions, -X over job slots, --halt ...=N%, local --env/--workdir (--block 1k: fixed).
 known ":::+ links" gnu ":::+ links to the source before" -- -k echo ::: a b ::: 1 2 :::+ x y
 known "::::+ links" gnu "::::+ links to the source before" -- -k echo :::: "$I/xy" ::::+ "$I/123"
 known "--retries N is N attempts in GNU" gnu "--retries 3: how many attempts" \
@@ -323,7 +327,6 @@ known "export -f" gnu "an exported bash function" --env PARALLEL_SHELL=/bin/bash
 export -fn fanout_diff_fn
 known "-X spreads over job slots in GNU" gnu "-X with -j2" -- -k -j2 -X echo ::: a b c d
 known "--halt ...=N%" gnu "--halt soon,fail=50%" -- -j1 -k --halt soon,fail=50% 'echo {}; exit {}' ::: 0 1 1 0 0
-known "--block 1k is 1000 bytes in GNU" gnu "--pipe --block 1k" --in "$I/1000" -- -k --pipe --block 1k wc -c
 known "local --env" gnu "--env NAME without -S" --env "FANOUT_DIFF=set" -- -k --env FANOUT_DIFF 'echo [$FANOUT_DIFF]' ::: a
 known "local --workdir" gnu "--workdir DIR without -S" -- -k --workdir "$T/home" pwd ::: a
 
