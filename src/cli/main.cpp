@@ -173,6 +173,14 @@ public:
 
     [[nodiscard]] JobSource& jobs() { return *m_active; }
 
+    // The job slots -X and -m spread the last arguments over.
+    void spread_over(std::size_t slots)
+    {
+        if (m_batcher) {
+            m_batcher->spread_over(slots);
+        }
+    }
+
     // Jobs the input will make, when that is known before reading it (not with -X).
     [[nodiscard]] std::optional<std::size_t> expected_jobs(const BatchRules& rules) const
     {
@@ -261,6 +269,7 @@ int run(int argc, const char* const* argv)
     Reports reports = make_reports(options, output);
     std::unique_ptr<Runner> runner = make_runner(options, output, control);
     fit_process_limit(options, commands, control, output);
+    sources.spread_over(control.max_jobs);
 
     if (options.reports.progress != ReportSettings::Progress::none) {
         control.expected_jobs = sources.expected_jobs(options.batch);

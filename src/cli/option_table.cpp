@@ -137,7 +137,15 @@ void add_command_options(CLI::App& app, ParsedOptions& parsed)
         ->excludes(max_args)
         ->group(group);
     app.add_flag("-X", syntax.context_replace,
-                 "As many arguments per job as fit, repeating the word around {}")
+                 "As many arguments per job as fit, repeating the word around {}; at the end of "
+                 "input, spread over the job slots")
+        ->group(group);
+    app.add_flag("-m", parsed.multiple,
+                 "As many arguments per job as fit, as separate words in place of {}; at the end of "
+                 "input, spread over the job slots")
+        ->group(group);
+    app.add_flag("--xargs", parsed.xargs,
+                 "As many arguments per job as fit, as separate words in place of {}")
         ->group(group);
     add_value(
         app, "-s,--max-chars", "N", "At most N characters per command line",
@@ -479,7 +487,7 @@ struct OptionGroup {
 constexpr OptionGroup k_groups[] = {
     {"-a --arg-file -0 --null -d --delimiter -C --colsep --link --xapply -r --no-run-if-empty",
      add_input_options},
-    {"-I -n --max-args -N -X -s --max-chars -q --quote --shell", add_command_options},
+    {"-I -n --max-args -N -X -m --xargs -s --max-chars -q --quote --shell", add_command_options},
     {"-j -P --jobs --load --memfree --jobserver --no-jobserver --dry-run -t --verbose --timeout --termseq "
      "--term-seq --retries --delay --halt --halt-on-error",
      add_run_options},
@@ -504,7 +512,7 @@ void add_cross_group_conflicts(CLI::App& app)
         return;
     }
     // Each task names its own command: nothing may shape one from input records.
-    for (const char* name : {"--max-args", "-N", "-X", "--colsep"}) {
+    for (const char* name : {"--max-args", "-N", "-X", "-m", "--xargs", "--colsep"}) {
         if (CLI::Option* other = app.get_option_no_throw(name)) {
             tasks->excludes(other);
         }

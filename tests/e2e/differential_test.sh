@@ -244,6 +244,18 @@ same gnu "-X with -j1: one job" -- -k -j1 -X echo pre{}post ::: a b c
 same gnu "-X with -j1 and -s: cut by length" -- -k -j1 -X -s 20 echo ::: aaaa bbbb cccc dddd eeee ffff
 same gnu "-n 3 and -s: cut by length first" -- -k -n 3 -s 16 echo ::: aaaa bbbb cccc dddd eeee
 same gnu "-n with --tag" -- -k -n 2 --tag echo ::: a b c
+same gnu "-X with -j2: spread over the slots" -- -k -j2 -X echo ::: a b c d
+same gnu "-X with -j4: 2, 2, 2, 1" -- -k -j4 -X echo pre-{}-post ::: A B C D E F G
+same gnu "-X with -j5: still 2 each" -- -k -j5 -X echo pre-{}-post ::: A B C D E F G
+same gnu "-X -j3 from stdin" --in "$I/seven" -- -k -j3 -X echo
+same gnu "-X -j2 -n 4: a full job at the end is spread" -- -k -j2 -n 4 -X echo ::: 1 2 3 4
+same gnu "-X -j2 -n 3: only the last job is spread" -- -k -j2 -n 3 -X echo ::: 1 2 3 4 5
+same gnu "-X -j2 -s 20: the job that reaches the end is spread" -- -k -j2 -X -s 20 echo ::: aaaa bbbb cccc dddd eeee ffff
+same gnu "-X -j2 with two sources" -- -k -j2 -X echo {1}-{2} ::: a b c ::: 1 2
+same gnu "-m: separate words, spread" -- -k -j4 -m printf '[%s]' pre-{}-post ::: A B C D E F G
+same gnu "-m without {}" -- -k -j3 -m echo ::: A B C D E F G
+same gnu "--xargs: one job, separate words" -- -k -j4 --xargs printf '[%s]' pre-{}-post ::: A B C D E F G
+same gnu "--xargs -s 20: cut by length only" -- -k -j4 --xargs -s 20 echo ::: aaaa bbbb cccc dddd eeee ffff
 
 # --- output modes ----------------------------------------------------------------------
 same gnu "default (--group), order not defined: sorted" --sort -- echo ::: 1 2 3 4 5 6 7 8 9 10
@@ -313,7 +325,7 @@ same xargs "xargs -n 5 -s 12: cut by length" --in "$I/seven" -- -P 1 -n 5 -s 12 
 # Each runs as above, but is expected to differ: it prints "KNOWN DIFFERENCE: ..." and
 # passes; it fails once it agrees with GNU parallel (then move it up, among the cases
 # that must agree). The list: :::+ and ::::+, --retries N, -r, exported bash
-# functions, -X over job slots, --halt ...=N%, local --env/--workdir (--block 1k: fixed).
+# functions, --halt ...=N%, local --env/--workdir (-X over job slots and --block 1k: fixed).
 known ":::+ links" gnu ":::+ links to the source before" -- -k echo ::: a b ::: 1 2 :::+ x y
 known "::::+ links" gnu "::::+ links to the source before" -- -k echo :::: "$I/xy" ::::+ "$I/123"
 known "--retries N is N attempts in GNU" gnu "--retries 3: how many attempts" \
@@ -325,7 +337,6 @@ fanout_diff_fn() { echo "fn:$1"; }
 export -f fanout_diff_fn
 known "export -f" gnu "an exported bash function" --env PARALLEL_SHELL=/bin/bash -- -k fanout_diff_fn ::: a
 export -fn fanout_diff_fn
-known "-X spreads over job slots in GNU" gnu "-X with -j2" -- -k -j2 -X echo ::: a b c d
 known "--halt ...=N%" gnu "--halt soon,fail=50%" -- -j1 -k --halt soon,fail=50% 'echo {}; exit {}' ::: 0 1 1 0 0
 known "local --env" gnu "--env NAME without -S" --env "FANOUT_DIFF=set" -- -k --env FANOUT_DIFF 'echo [$FANOUT_DIFF]' ::: a
 known "local --workdir" gnu "--workdir DIR without -S" -- -k --workdir "$T/home" pwd ::: a
