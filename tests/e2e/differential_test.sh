@@ -352,7 +352,10 @@ known "GNU drops a positional string past the last source" gnu "{3} with two sou
 known "GNU leaves an unterminated {1 as it is; fanout: usage error" gnu "an unterminated {1" \
     -- -k echo {1 ::: a
 known "GNU reads {0} as a replacement string" gnu "{0}" -- -k echo {0} ::: a
-known "GNU --pipe reads stdin, not -a FILE" gnu "--pipe -a FILE" --in "$I/xy" -- -k --pipe -a "$I/123" cat
+# Deliberate: GNU 20221122's --pipe reads stdin and silently ignores -a FILE (its man page
+# says --pipe reads stdin; only --pipe-part documents -a); fanout reads FILE, as its
+# synopsis says, rather than ignore an option.
+known "deliberate: fanout --pipe reads -a FILE, GNU ignores -a and reads stdin" gnu "--pipe -a FILE" --in "$I/xy" -- -k --pipe -a "$I/123" cat
 
 wait
 for ((n = 1; n <= CASE_N; n++)); do
