@@ -17,6 +17,7 @@
 #include "options.hpp"
 #include "output.hpp"
 #include "pipe_blocks.hpp"
+#include "prefetched_jobs.hpp"
 #include "progress.hpp"
 #include "remote_runner.hpp"
 #include "resource_limits.hpp"
@@ -274,7 +275,14 @@ int run(int argc, const char* const* argv)
     if (options.reports.progress != ReportSettings::Progress::none) {
         control.expected_jobs = sources.expected_jobs(options.batch);
     }
-    Scheduler scheduler(sources.jobs(), commands, *runner, output, reports, std::move(control));
+    // --halt N% is a share of all the jobs: as GNU parallel, read them all first.
+    std::optional<PrefetchedJobs> prefetched;
+    if (options.control.halt.percent && options.control.halt.when != HaltPolicy::When::never) {
+        prefetched.emplace(sources.jobs());
+        control.expected_jobs = prefetched->count();
+    }
+    JobSource& jobs = prefetched ? static_cast<JobSource&>(*prefetched) : sources.jobs();
+    Scheduler scheduler(jobs, commands, *runner, output, reports, std::move(control));
     RunResult result = scheduler.run();
     if (result.signal != 0) {
         runner.reset();    // nothing the jobs left behind may outlive us
@@ -284,7 +292,8 @@ int run(int argc, const char* const* argv)
     if (result.hosts_gone) {
         throw Error("every host is down: the jobs not yet run did not run");
     }
-    return result.halt_exit ? *result.halt_exit : exit_code_for_failures(result.failed);
+    return result.halt_exit ? *result.halt_exit
+                            : unhalted_exit_code(options.control.halt, {result.failed, result.succeeded, {}});
 }
 
 } // namespace

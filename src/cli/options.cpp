@@ -88,6 +88,9 @@ void set_pipe(ParsedOptions& parsed)
     if (parsed.exact_args && *parsed.exact_args == 0) {
         throw Error("-N: --pipe needs at least 1 record per block");
     }
+    if (options.control.halt.percent && options.control.halt.when != HaltPolicy::When::never) {
+        throw Error("--halt N%: a share of all jobs, which --pipe cannot know before it starts them");
+    }
     BlockRules& blocks = options.blocks;
     blocks.records = parsed.exact_args.value_or(0);
     for (const auto& [text, name] :

@@ -190,6 +190,7 @@ printf 'echo one\necho two\n' >"$I/commands"
 printf '1\n2\n3\n4\n5\n6\n7\n' >"$I/seven"
 seq 101 >"$I/101"
 seq 1000 >"$I/1000"
+printf '0\n3\n0\n0\n' >"$I/halt_codes"
 : >"$I/empty"
 
 # --- replacement strings ---------------------------------------------------------------
@@ -291,6 +292,13 @@ same gnu "--halt soon,done=2" -- -j1 -k --halt soon,done=2 'echo {}; exit {}' ::
 same gnu "--halt 2 (now,fail=1)" -- -j1 -k --halt 2 'echo {}; exit {}' ::: 0 5 0
 same gnu "--halt-on-error 1 (soon,fail=1)" -- -j1 -k --halt-on-error 1 'echo {}; exit {}' ::: 0 5 0
 same gnu "--halt now,fail=1 on a signal: 128+S" -- -j1 -k --halt now,fail=1 'echo {}; kill -9 $$' ::: a b
+same gnu "--halt soon,fail=50%: of all 5 jobs: 2 failures are not enough, exit 40" -- -j1 -k --halt soon,fail=50% 'echo {}; exit {}' ::: 0 1 1 0 0
+same gnu "--halt now,fail=30%: 1.5 jobs: halts at the 2nd failure" -- -j1 -k --halt now,fail=30% 'echo {}; exit {}' ::: 0 1 1 0 0
+same gnu "--halt soon,success=50%: 3 successes of 5" -- -j1 -k --halt soon,success=50% 'echo {}; exit {}' ::: 0 1 1 0 0
+same gnu "--halt soon,done=40%: exit: the failed share, 20" -- -j1 -k --halt soon,done=40% 'echo {}; exit {}' ::: 0 1 1 0 0
+same gnu "--halt soon,fail=20%: exactly one job: its exit status" -- -j1 -k --halt soon,fail=20% 'echo {}; exit {}' ::: 0 1 1 0 0
+same gnu "--halt 50%: the old form" -- -j1 -k --halt 50% 'echo {}; exit {}' ::: 0 1 1 0 0
+same gnu "--halt now,fail=25% from stdin: all input read first" --in "$I/halt_codes" -- -j1 -k --halt now,fail=25% 'echo {}; exit {}'
 TIMEOUT=$(scaled 3)
 same gnu "--timeout ends the slow job only" \
     --post "cut -f 1,7,8 log | sort -n" -- -k --timeout "$TIMEOUT" --joblog log 'sleep {}; echo {}' ::: 0 100
@@ -325,7 +333,7 @@ same xargs "xargs -n 5 -s 12: cut by length" --in "$I/seven" -- -P 1 -n 5 -s 12 
 # Each runs as above, but is expected to differ: it prints "KNOWN DIFFERENCE: ..." and
 # passes; it fails once it agrees with GNU parallel (then move it up, among the cases
 # that must agree). The list: :::+ and ::::+, --retries N, -r, exported bash
-# functions, --halt ...=N%, local --env/--workdir (-X over job slots and --block 1k: fixed).
+# functions, local --env/--workdir (-X over job slots, --halt ...=N% and --block 1k: fixed).
 known ":::+ links" gnu ":::+ links to the source before" -- -k echo ::: a b ::: 1 2 :::+ x y
 known "::::+ links" gnu "::::+ links to the source before" -- -k echo :::: "$I/xy" ::::+ "$I/123"
 known "--retries N is N attempts in GNU" gnu "--retries 3: how many attempts" \
@@ -337,7 +345,6 @@ fanout_diff_fn() { echo "fn:$1"; }
 export -f fanout_diff_fn
 known "export -f" gnu "an exported bash function" --env PARALLEL_SHELL=/bin/bash -- -k fanout_diff_fn ::: a
 export -fn fanout_diff_fn
-known "--halt ...=N%" gnu "--halt soon,fail=50%" -- -j1 -k --halt soon,fail=50% 'echo {}; exit {}' ::: 0 1 1 0 0
 known "local --env" gnu "--env NAME without -S" --env "FANOUT_DIFF=set" -- -k --env FANOUT_DIFF 'echo [$FANOUT_DIFF]' ::: a
 known "local --workdir" gnu "--workdir DIR without -S" -- -k --workdir "$T/home" pwd ::: a
 

@@ -128,6 +128,7 @@ TEST_CASE("options: a bad value or combination is refused in one line naming the
         {{"--workdir", "x", "true"}, "need -S/--sshlogin or --sshloginfile"},
         {{"-X"}, "-n, -N, -X, -m and --xargs need a command"},
         {{"-m"}, "-n, -N, -X, -m and --xargs need a command"},
+        {{"--pipe", "--halt", "soon,fail=10%", "cat"}, "--halt N%: a share of all jobs"},
     };
     for (const auto& [words, needle] : cases) {
         CAPTURE(words.front());
