@@ -298,6 +298,8 @@ same gnu "--halt soon,success=50%: 3 successes of 5" -- -j1 -k --halt soon,succe
 same gnu "--halt soon,done=40%: exit: the failed share, 20" -- -j1 -k --halt soon,done=40% 'echo {}; exit {}' ::: 0 1 1 0 0
 same gnu "--halt soon,fail=20%: exactly one job: its exit status" -- -j1 -k --halt soon,fail=20% 'echo {}; exit {}' ::: 0 1 1 0 0
 same gnu "--halt 50%: the old form" -- -j1 -k --halt 50% 'echo {}; exit {}' ::: 0 1 1 0 0
+same gnu "--halt now,done=50% with -j2: the failed share of all jobs" --status-only -- -j2 --halt now,done=50% 'sleep 0.{}; exit {}' ::: 1 2 3 3
+same gnu "--halt now,fail=34% with -j3" --status-only -- -j3 --halt now,fail=34% 'sleep 0.{}; exit {}' ::: 1 2 3
 same gnu "--halt now,fail=25% from stdin: all input read first" --in "$I/halt_codes" -- -j1 -k --halt now,fail=25% 'echo {}; exit {}'
 TIMEOUT=$(scaled 3)
 same gnu "--timeout ends the slow job only" \
