@@ -270,7 +270,10 @@ int run(int argc, const char* const* argv)
     Reports reports = make_reports(options, output);
     std::unique_ptr<Runner> runner = make_runner(options, output, control);
     fit_process_limit(options, commands, control, output);
-    sources.spread_over(control.max_jobs);
+    // Under make's jobserver without -j the slots are unbounded: -X spreads over the CPUs,
+    // as GNU parallel's default -j, rather than into one argument per job.
+    sources.spread_over(control.jobserver != nullptr && !options.jobs ? job_slots(options)
+                                                                      : control.max_jobs);
 
     if (options.reports.progress != ReportSettings::Progress::none) {
         control.expected_jobs = sources.expected_jobs(options.batch);
