@@ -12,7 +12,7 @@ _fanout_opts_with_arg='-a --arg-file -d --delimiter -C --colsep -I -n --max-args
     --return --trc'
 
 _fanout_opts='-a --arg-file -0 --null -d --delimiter -C --colsep --link --xapply
-    -r --no-run-if-empty -I -n --max-args -N -X -s --max-chars -q --quote --shell
+    -r --no-run-if-empty -I -n --max-args -N -X -m --xargs -s --max-chars -q --quote --shell
     -j -P --jobs --load --memfree --jobserver --no-jobserver --dry-run -t --verbose
     --timeout --termseq --term-seq --retries --delay --halt --halt-on-error --group
     -k --keep-order --line-buffer --lb -u --ungroup --color --colour --tag
@@ -78,7 +78,7 @@ _fanout_option_value()
             COMPREPLY=($(compgen -d -W '. ...' -- "$2"))
             ;;
         --block | --block-size)
-            COMPREPLY=($(compgen -W '512k 1M 10M 100M 1G' -- "$2"))
+            COMPREPLY=($(compgen -W '512K 1M 10M 100M 1G' -- "$2"))
             ;;
         --recend | --recstart)
             COMPREPLY=($(compgen -W '\\n \\r\\n \\0 \\t' -- "$2"))

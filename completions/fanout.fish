@@ -120,7 +120,9 @@ complete -c fanout -n $opt -s r -l no-run-if-empty -d 'Skip blank records (white
 complete -c fanout -n $opt -s I -r -f -d 'Use STR instead of {} as the replacement string'
 complete -c fanout -n $opt -s n -l max-args -r -f -d 'At most N arguments per job'
 complete -c fanout -n $opt -s N -r -f -d 'Exactly N arguments per job, as {1}..{N} (0: none)'
-complete -c fanout -n $opt -s X -d 'As many arguments per job as fit, repeating the word around {}'
+complete -c fanout -n $opt -s X -d 'As many arguments per job as fit, repeating the word around {}; spread over the job slots'
+complete -c fanout -n $opt -s m -d 'As many arguments per job as fit, as separate words in place of {}; spread over the job slots'
+complete -c fanout -n $opt -l xargs -d 'As many arguments per job as fit, as separate words in place of {}'
 complete -c fanout -n $opt -s s -l max-chars -r -f -d 'At most N characters per command line'
 complete -c fanout -n $opt -s q -l quote -d 'Run the command words as they are, never through a shell'
 complete -c fanout -n $opt -l shell -r -F -d 'Shell for commands that need one (default /bin/sh)'
@@ -170,8 +172,8 @@ complete -c fanout -n $opt -l eta -d 'Show progress with the estimated time left
 # Pipe and tasks
 complete -c fanout -n $opt -l pipe -d "Cut the input into blocks and write each block to one job's stdin"
 complete -c fanout -n $opt -l spreadstdin -d 'Same as --pipe'
-complete -c fanout -n $opt -l block -x -a '512k 1M 10M 100M 1G' -d '--pipe: blocks of about SIZE bytes (default 1M)'
-complete -c fanout -n $opt -l block-size -x -a '512k 1M 10M 100M 1G' -d 'Same as --block'
+complete -c fanout -n $opt -l block -x -a '512K 1M 10M 100M 1G' -d '--pipe: blocks of about SIZE bytes (default 1M)'
+complete -c fanout -n $opt -l block-size -x -a '512K 1M 10M 100M 1G' -d 'Same as --block'
 complete -c fanout -n $opt -l recend -r -f -d "--pipe: records end with STR (default \\n; '' cuts anywhere)"
 complete -c fanout -n $opt -l recstart -r -f -d '--pipe: records start with STR'
 complete -c fanout -n $opt -l regexp -d '--pipe: --recend and --recstart are Perl regular expressions'

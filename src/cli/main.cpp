@@ -17,6 +17,7 @@
 #include "options.hpp"
 #include "output.hpp"
 #include "pipe_blocks.hpp"
+#include "prefetched_jobs.hpp"
 #include "progress.hpp"
 #include "remote_runner.hpp"
 #include "resource_limits.hpp"
@@ -173,6 +174,14 @@ public:
 
     [[nodiscard]] JobSource& jobs() { return *m_active; }
 
+    // The job slots -X and -m spread the last arguments over.
+    void spread_over(std::size_t slots)
+    {
+        if (m_batcher) {
+            m_batcher->spread_over(slots);
+        }
+    }
+
     // Jobs the input will make, when that is known before reading it (not with -X).
     [[nodiscard]] std::optional<std::size_t> expected_jobs(const BatchRules& rules) const
     {
@@ -261,11 +270,22 @@ int run(int argc, const char* const* argv)
     Reports reports = make_reports(options, output);
     std::unique_ptr<Runner> runner = make_runner(options, output, control);
     fit_process_limit(options, commands, control, output);
+    // Under make's jobserver without -j the slots are unbounded: -X spreads over the CPUs,
+    // as GNU parallel's default -j, rather than into one argument per job.
+    sources.spread_over(control.jobserver != nullptr && !options.jobs ? job_slots(options)
+                                                                      : control.max_jobs);
 
     if (options.reports.progress != ReportSettings::Progress::none) {
         control.expected_jobs = sources.expected_jobs(options.batch);
     }
-    Scheduler scheduler(sources.jobs(), commands, *runner, output, reports, std::move(control));
+    // --halt N% is a share of all the jobs: as GNU parallel, read them all first.
+    std::optional<PrefetchedJobs> prefetched;
+    if (options.control.halt.percent && options.control.halt.when != HaltPolicy::When::never) {
+        prefetched.emplace(sources.jobs());
+        control.expected_jobs = prefetched->count();
+    }
+    JobSource& jobs = prefetched ? static_cast<JobSource&>(*prefetched) : sources.jobs();
+    Scheduler scheduler(jobs, commands, *runner, output, reports, std::move(control));
     RunResult result = scheduler.run();
     if (result.signal != 0) {
         runner.reset();    // nothing the jobs left behind may outlive us
@@ -275,7 +295,8 @@ int run(int argc, const char* const* argv)
     if (result.hosts_gone) {
         throw Error("every host is down: the jobs not yet run did not run");
     }
-    return result.halt_exit ? *result.halt_exit : exit_code_for_failures(result.failed);
+    return result.halt_exit ? *result.halt_exit
+                            : unhalted_exit_code(options.control.halt, {result.failed, result.succeeded, {}});
 }
 
 } // namespace

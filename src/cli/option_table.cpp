@@ -138,7 +138,15 @@ void add_command_options(CLI::App& app, ParsedOptions& parsed)
         ->excludes(max_args)
         ->group(group);
     app.add_flag("-X", syntax.context_replace,
-                 "As many arguments per job as fit, repeating the word around {}")
+                 "As many arguments per job as fit, repeating the word around {}; at the end of "
+                 "input, spread over the job slots")
+        ->group(group);
+    app.add_flag("-m", parsed.multiple,
+                 "As many arguments per job as fit, as separate words in place of {}; at the end of "
+                 "input, spread over the job slots")
+        ->group(group);
+    app.add_flag("--xargs", parsed.xargs,
+                 "As many arguments per job as fit, as separate words in place of {}")
         ->group(group);
     add_value(
         app, "-s,--max-chars", "N", "At most N characters per command line",
@@ -171,7 +179,8 @@ void add_run_options(CLI::App& app, ParsedOptions& parsed)
         "Start no job while the load average is above MAX (a number, or N% of the CPUs)",
         [&control](const std::string& max) { control.gate.max_load = parse_load(max, usable_cpu_count()); })
         ->group(group);
-    add_value(app, "--memfree", "SIZE", "Start no job while less than SIZE memory is available (e.g. 2G)",
+    add_value(app, "--memfree", "SIZE",
+              "Start no job while less than SIZE memory is available (e.g. 2G = 2^31, 2g = 2*10^9)",
               [&control](const std::string& size) { control.gate.min_free = parse_size(size, "--memfree"); })
         ->group(group);
     auto* jobserver = app.add_flag_callback(
@@ -288,7 +297,7 @@ void add_stream_options(CLI::App& app, ParsedOptions& parsed)
                               "Cut the input into blocks and write each block to one job's stdin")
                      ->group(group);
     add_value(app, "--block,--block-size", "SIZE",
-              "--pipe: blocks of about SIZE bytes (default 1M; k, M, G suffixes)",
+              "--pipe: blocks of about SIZE bytes (default 1M; k is 1000, K 1024, m 10^6, M 2^20...)",
               [&blocks](const std::string& size) {
                   blocks.block_size = parse_size(size, "--block");
                   if (blocks.block_size == 0) {
@@ -479,7 +488,7 @@ struct OptionGroup {
 constexpr OptionGroup k_groups[] = {
     {"-a --arg-file -0 --null -d --delimiter -C --colsep --link --xapply -r --no-run-if-empty",
      add_input_options},
-    {"-I -n --max-args -N -X -s --max-chars -q --quote --shell", add_command_options},
+    {"-I -n --max-args -N -X -m --xargs -s --max-chars -q --quote --shell", add_command_options},
     {"-j -P --jobs --load --memfree --jobserver --no-jobserver --dry-run -t --verbose --timeout --termseq "
      "--term-seq --retries --delay --halt --halt-on-error",
      add_run_options},
@@ -504,7 +513,7 @@ void add_cross_group_conflicts(CLI::App& app)
         return;
     }
     // Each task names its own command: nothing may shape one from input records.
-    for (const char* name : {"--max-args", "-N", "-X", "--colsep"}) {
+    for (const char* name : {"--max-args", "-N", "-X", "-m", "--xargs", "--colsep"}) {
         if (CLI::Option* other = app.get_option_no_throw(name)) {
             tasks->excludes(other);
         }

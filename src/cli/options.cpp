@@ -61,16 +61,19 @@ void set_batching(ParsedOptions& parsed)
 {
     Options& options = parsed.options;
     bool context_replace = options.command.syntax.context_replace;
-    if (options.command.command.empty() && (parsed.max_args || parsed.exact_args || context_replace)) {
-        throw Error("-n, -N and -X need a command (each input record is a command without one)");
+    bool as_many = context_replace || parsed.multiple || parsed.xargs;
+    if (options.command.command.empty() && (parsed.max_args || parsed.exact_args || as_many)) {
+        throw Error("-n, -N, -X, -m and --xargs need a command (each input record is a command without one)");
     }
     if (parsed.exact_args) {
         options.batch = BatchRules{*parsed.exact_args == 0 ? 1 : *parsed.exact_args, *parsed.exact_args == 0};
     } else if (parsed.max_args) {
         options.batch = BatchRules{*parsed.max_args, false};
     } else {
-        options.batch = BatchRules{context_replace ? 0U : 1U, false};
+        options.batch = BatchRules{as_many ? 0U : 1U, false};
     }
+    // As GNU parallel: -X repeats the context whatever else is given, -X and -m spread.
+    options.batch.spread = context_replace || parsed.multiple;
     // --pipe jobs get their input on stdin, -N 0 jobs none: nothing to append.
     options.command.syntax.append_args = !options.pipe && !options.batch.drop_args;
 }
@@ -91,11 +94,15 @@ void set_pipe(ParsedOptions& parsed)
     if (options.input.skip_blank) {
         throw Error("-r: --pipe does not skip blank lines of its blocks (GNU parallel does)");
     }
-    if (options.command.syntax.context_replace || parsed.max_args) {
-        throw Error("--pipe: use -N RECORDS for a number of records per block (-n and -X do not apply)");
+    if (options.command.syntax.context_replace || parsed.max_args || parsed.multiple || parsed.xargs) {
+        throw Error(
+            "--pipe: use -N RECORDS for a number of records per block (-n, -X, -m and --xargs do not apply)");
     }
     if (parsed.exact_args && *parsed.exact_args == 0) {
         throw Error("-N: --pipe needs at least 1 record per block");
+    }
+    if (options.control.halt.percent && options.control.halt.when != HaltPolicy::When::never) {
+        throw Error("--halt N%: a share of all jobs, which --pipe cannot know before it starts them");
     }
     BlockRules& blocks = options.blocks;
     blocks.records = parsed.exact_args.value_or(0);

@@ -1,5 +1,6 @@
 #include "batcher.hpp"
 
+#include <algorithm>
 #include <limits>
 
 namespace fanout {
@@ -56,8 +57,32 @@ void Batcher::shrink_to_fit()
     }
 }
 
+// GNU parallel's rule: ceil(records / slots) records per job from here on; the rest of
+// this batch goes back to be read again.
+void Batcher::spread()
+{
+    m_spread = true;
+    if (!m_rules.spread || m_batch_records <= 1) {
+        return;
+    }
+    std::size_t per_job = (m_batch_records + m_slots - 1) / std::max<std::size_t>(m_slots, 1);
+    m_rules.max_records = per_job;
+    while (m_batch_records > per_job) {
+        Record back;
+        std::size_t columns = m_record_columns.back();
+        back.columns.assign(
+            std::make_move_iterator(m_batch.args.end() - static_cast<std::ptrdiff_t>(columns)),
+            std::make_move_iterator(m_batch.args.end()));
+        m_batch.args.resize(m_batch.args.size() - columns);
+        m_record_columns.pop_back();
+        --m_batch_records;
+        m_returned.push_front(std::move(back));
+    }
+}
+
 void Batcher::emit(JobSpec& job)
 {
+    m_full = false;
     shrink_to_fit();
     job = std::move(m_batch);
     job.seq = ++m_seq;
@@ -87,10 +112,17 @@ ReadStatus Batcher::next_batch(JobSpec& job, bool may_block)
                 return status;
             }
             if (status == ReadStatus::end) {
+                if (!m_spread) {
+                    spread();
+                }
                 emit(job);
                 return ReadStatus::record;
             }
             m_pending = true;
+            if (m_full) { // more input: the full batch goes as it is
+                emit(job);
+                return ReadStatus::record;
+            }
         }
         if (m_batch_records == 0) {
             m_batch_size = m_command->base_size(m_seq + 1);
@@ -119,10 +151,11 @@ ReadStatus Batcher::next_batch(JobSpec& job, bool may_block)
         m_pending = false;
         m_batch_size = size;
         ++m_batch_records;
-        if (alone || m_batch_records == m_rules.max_records) {
+        if (alone || (m_batch_records == m_rules.max_records && (m_spread || !m_rules.spread))) {
             emit(job);
             return ReadStatus::record;
         }
+        m_full = m_batch_records == m_rules.max_records; // -n with -X: does input end here?
     }
 }
 

@@ -14,6 +14,7 @@ namespace fanout {
 struct BatchRules {
     std::size_t max_records = 1; // 0: as many as fit
     bool drop_args = false;      // -N 0: one record per job, no arguments
+    bool spread = false;         // -X, -m: spread the last records over the job slots
 };
 
 class Batcher : public JobSource {
@@ -21,18 +22,23 @@ public:
     // `command` may be null (each record is a command): then every record is a job.
     Batcher(Input& input, const CommandTemplate* command, BatchRules rules, ArgLimits limits);
 
+    // With `spread`, the first batch that reaches the end of input is shared out over
+    // `slots` jobs, and no later batch is larger, as GNU parallel's -X and -m do.
+    void spread_over(std::size_t slots) { m_slots = slots; }
+
     ReadStatus next(JobSpec& job, bool may_block) override;
     [[nodiscard]] int wait_fd() const override { return m_input.wait_fd(); }
 
 private:
     [[nodiscard]] bool batching() const
     {
-        return m_command && m_rules.max_records != 1 && !m_rules.drop_args;
+        return m_command && (m_rules.max_records != 1 || m_rules.spread) && !m_rules.drop_args;
     }
     ReadStatus next_batch(JobSpec& job, bool may_block);
     ReadStatus take_record(bool may_block);
     void emit(JobSpec& job);
     void shrink_to_fit();
+    void spread();
 
     Input& m_input;
     const CommandTemplate* m_command;
@@ -46,6 +52,9 @@ private:
     std::vector<std::size_t> m_record_columns; // columns each batched record added
     std::deque<Record> m_returned;             // records a batch gave back, read first
     ArgvSize m_batch_size;
+    std::size_t m_slots = 1;
+    bool m_full = false;   // the batch has max_records: it waits to see whether input ends
+    bool m_spread = false; // a batch has reached the end of input
 };
 
 } // namespace fanout

@@ -3,6 +3,7 @@
 #include "error.hpp"
 #include "exit_codes.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <string>
@@ -97,8 +98,29 @@ bool halt_reached(const HaltPolicy& policy, const JobCounts& counts)
     if (!policy.percent) {
         return static_cast<double>(n) >= policy.threshold;
     }
+    if (counts.total) { // GNU parallel: N% of all the jobs
+        return static_cast<double>(n) * 100 >= policy.threshold * static_cast<double>(*counts.total);
+    }
     return counts.done() >= k_min_jobs_for_percent &&
            static_cast<double>(n) * 100 >= policy.threshold * static_cast<double>(counts.done());
+}
+
+namespace {
+
+int percent_failed(std::size_t failed, std::size_t of)
+{
+    of = std::max<std::size_t>(of, 1);
+    return static_cast<int>((failed * 100 + of - 1) / of);
+}
+
+} // namespace
+
+int unhalted_exit_code(const HaltPolicy& policy, const JobCounts& counts)
+{
+    if (policy.when != HaltPolicy::When::never && policy.percent) {
+        return percent_failed(counts.failed, counts.done());
+    }
+    return exit_code_for_failures(counts.failed);
 }
 
 int halt_exit_code(const HaltPolicy& policy, const JobCounts& counts, int last_exit_code)
@@ -106,11 +128,15 @@ int halt_exit_code(const HaltPolicy& policy, const JobCounts& counts, int last_e
     if (policy.why == HaltPolicy::Why::success) {
         return k_exit_success;
     }
-    if (policy.why == HaltPolicy::Why::fail && policy.percent) {
-        return static_cast<int>(counts.failed * 100 / std::max<std::size_t>(counts.done(), 1));
+    double jobs = policy.threshold; // the number of jobs the policy stands for
+    if (policy.percent && counts.total) {
+        jobs = policy.threshold * static_cast<double>(*counts.total) / 100;
     }
-    if (policy.why == HaltPolicy::Why::fail && policy.threshold == 1) {
+    if (jobs == 1 && (!policy.percent || counts.total)) {
         return last_exit_code;
+    }
+    if (policy.percent) {
+        return percent_failed(counts.failed, counts.total.value_or(counts.done()));
     }
     return exit_code_for_failures(counts.failed);
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string_view>
 
 namespace fanout {
@@ -23,6 +24,7 @@ HaltPolicy parse_halt(std::string_view text);
 struct JobCounts {
     std::size_t failed = 0;
     std::size_t succeeded = 0;
+    std::optional<std::size_t> total; // all jobs of the run, when known (N% needs it)
     [[nodiscard]] std::size_t done() const { return failed + succeeded; }
 };
 
@@ -30,7 +32,12 @@ struct JobCounts {
 bool halt_reached(const HaltPolicy& policy, const JobCounts& counts);
 
 // The exit code of a run that halted: as GNU parallel, the code of the job that
-// triggered fail=N, the failure percentage for fail=N%, 0 for success, else the count.
+// triggered fail=1 or done=1 (or an N% that is one job), the failed jobs' percentage of
+// all jobs, rounded up, for fail=N% and done=N%, 0 for success, else the count.
 int halt_exit_code(const HaltPolicy& policy, const JobCounts& counts, int last_exit_code);
+
+// The exit code of a run that ended without halting: as GNU parallel, the failed jobs'
+// percentage of those run, rounded up, with an N% policy, else the count.
+int unhalted_exit_code(const HaltPolicy& policy, const JobCounts& counts);
 
 } // namespace fanout

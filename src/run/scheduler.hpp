@@ -39,7 +39,7 @@ struct JobControl {
     // --resume / --resume-failed: what an earlier run's joblog says.
     std::optional<JobLogEntries> resume_from;
     bool resume_failed = false;
-    std::optional<std::size_t> expected_jobs; // for progress, when known up front
+    std::optional<std::size_t> expected_jobs; // for progress and --halt N%, when known up front
     bool round_robin = false;                 // --pipe --round-robin: blocks go to long-running jobs
 };
 

@@ -115,7 +115,7 @@ void Scheduler::report_delivered()
 
 void Scheduler::check_halt(int exit_code)
 {
-    JobCounts counts{m_result.failed, m_result.succeeded};
+    JobCounts counts{m_result.failed, m_result.succeeded, m_control.expected_jobs};
     if (m_result.halt_exit || !halt_reached(m_control.halt, counts)) {
         return;
     }

@@ -192,6 +192,7 @@ printf 'echo one\necho two\n' >"$I/commands"
 printf '1\n2\n3\n4\n5\n6\n7\n' >"$I/seven"
 seq 101 >"$I/101"
 seq 1000 >"$I/1000"
+printf '0\n3\n0\n0\n' >"$I/halt_codes"
 : >"$I/empty"
 printf 'p\nq\nr\ns\n' >"$I/pqrs"
 printf 'a\n\n \n\t\nb\n\v\f\r\nc\n' >"$I/blanks"
@@ -287,6 +288,18 @@ same gnu "-X with -j1: one job" -- -k -j1 -X echo pre{}post ::: a b c
 same gnu "-X with -j1 and -s: cut by length" -- -k -j1 -X -s 20 echo ::: aaaa bbbb cccc dddd eeee ffff
 same gnu "-n 3 and -s: cut by length first" -- -k -n 3 -s 16 echo ::: aaaa bbbb cccc dddd eeee
 same gnu "-n with --tag" -- -k -n 2 --tag echo ::: a b c
+same gnu "-X with -j2: spread over the slots" -- -k -j2 -X echo ::: a b c d
+same gnu "-X with -j4: 2, 2, 2, 1" -- -k -j4 -X echo pre-{}-post ::: A B C D E F G
+same gnu "-X with -j5: still 2 each" -- -k -j5 -X echo pre-{}-post ::: A B C D E F G
+same gnu "-X -j3 from stdin" --in "$I/seven" -- -k -j3 -X echo
+same gnu "-X -j2 -n 4: a full job at the end is spread" -- -k -j2 -n 4 -X echo ::: 1 2 3 4
+same gnu "-X -j2 -n 3: only the last job is spread" -- -k -j2 -n 3 -X echo ::: 1 2 3 4 5
+same gnu "-X -j2 -s 20: the job that reaches the end is spread" -- -k -j2 -X -s 20 echo ::: aaaa bbbb cccc dddd eeee ffff
+same gnu "-X -j2 with two sources" -- -k -j2 -X echo {1}-{2} ::: a b c ::: 1 2
+same gnu "-m: separate words, spread" -- -k -j4 -m printf '[%s]' pre-{}-post ::: A B C D E F G
+same gnu "-m without {}" -- -k -j3 -m echo ::: A B C D E F G
+same gnu "--xargs: one job, separate words" -- -k -j4 --xargs printf '[%s]' pre-{}-post ::: A B C D E F G
+same gnu "--xargs -s 20: cut by length only" -- -k -j4 --xargs -s 20 echo ::: aaaa bbbb cccc dddd eeee ffff
 
 # --- output modes ----------------------------------------------------------------------
 same gnu "default (--group), order not defined: sorted" --sort -- echo ::: 1 2 3 4 5 6 7 8 9 10
@@ -322,6 +335,15 @@ same gnu "--halt soon,done=2" -- -j1 -k --halt soon,done=2 'echo {}; exit {}' ::
 same gnu "--halt 2 (now,fail=1)" -- -j1 -k --halt 2 'echo {}; exit {}' ::: 0 5 0
 same gnu "--halt-on-error 1 (soon,fail=1)" -- -j1 -k --halt-on-error 1 'echo {}; exit {}' ::: 0 5 0
 same gnu "--halt now,fail=1 on a signal: 128+S" -- -j1 -k --halt now,fail=1 'echo {}; kill -9 $$' ::: a b
+same gnu "--halt soon,fail=50%: of all 5 jobs: 2 failures are not enough, exit 40" -- -j1 -k --halt soon,fail=50% 'echo {}; exit {}' ::: 0 1 1 0 0
+same gnu "--halt now,fail=30%: 1.5 jobs: halts at the 2nd failure" -- -j1 -k --halt now,fail=30% 'echo {}; exit {}' ::: 0 1 1 0 0
+same gnu "--halt soon,success=50%: 3 successes of 5" -- -j1 -k --halt soon,success=50% 'echo {}; exit {}' ::: 0 1 1 0 0
+same gnu "--halt soon,done=40%: exit: the failed share, 20" -- -j1 -k --halt soon,done=40% 'echo {}; exit {}' ::: 0 1 1 0 0
+same gnu "--halt soon,fail=20%: exactly one job: its exit status" -- -j1 -k --halt soon,fail=20% 'echo {}; exit {}' ::: 0 1 1 0 0
+same gnu "--halt 50%: the old form" -- -j1 -k --halt 50% 'echo {}; exit {}' ::: 0 1 1 0 0
+same gnu "--halt now,done=50% with -j2: the failed share of all jobs" --status-only -- -j2 --halt now,done=50% 'sleep 0.{}; exit {}' ::: 1 2 3 3
+same gnu "--halt now,fail=34% with -j3" --status-only -- -j3 --halt now,fail=34% 'sleep 0.{}; exit {}' ::: 1 2 3
+same gnu "--halt now,fail=25% from stdin: all input read first" --in "$I/halt_codes" -- -j1 -k --halt now,fail=25% 'echo {}; exit {}'
 TIMEOUT=$(scaled 3)
 same gnu "--timeout ends the slow job only" \
     --post "cut -f 1,7,8 log | sort -n" -- -k --timeout "$TIMEOUT" --joblog log 'sleep {}; echo {}' ::: 0 100
@@ -339,6 +361,10 @@ same gnu "--joblog: a job killed by a signal" \
 
 # --- --pipe basics (pipe_test.sh compares many more) -----------------------------------
 same gnu "--pipe -N 3 --tagstring {#}" --in "$I/seven" -- -k --pipe -N 3 --tagstring 'b{#}' cat
+same gnu "--pipe --block 1k: 1000 bytes" --in "$I/1000" -- -k --pipe --block 1k wc -c
+same gnu "--pipe --block 1K: 1024 bytes" --in "$I/1000" -- -k --pipe --block 1K wc -c
+same gnu "--pipe --block 0.3k: a fraction" --in "$I/1000" -- -k --pipe --block 0.3k wc -c
+same gnu "--pipe --block 1ki: 1024 bytes" --in "$I/1000" -- -k --pipe --block 1ki wc -c
 
 # --- xargs ------------------------------------------------------------------------------
 same xargs "xargs -n 2" --in "$I/seven" -- -P 1 -n 2 echo
@@ -355,17 +381,14 @@ same xargs "xargs -n 5 -s 12: cut by length" --in "$I/seven" -- -P 1 -n 5 -s 12 
 # --- known differences (issue 16) ------------------------------------------------------
 # Each runs as above, but is expected to differ: it prints "KNOWN DIFFERENCE: ..." and
 # passes; it fails once it agrees with GNU parallel (then move it up, among the cases
-# that must agree). The issue's list (:::+ and ::::+, --retries N and -r now agree): exported bash
-# functions, -X over job slots, --halt ...=N%, --block 1k, local --env/--workdir.
+# that must agree). The issue's list (:::+ and ::::+, --retries N, -r, -X over job slots,
+# --halt ...=N% and --block 1k now agree): exported bash functions, local --env/--workdir.
 # An exported function reaches the jobs of both: defined and exported just for this case.
 # shellcheck disable=SC2317 # called by the jobs, through the environment
 fanout_diff_fn() { echo "fn:$1"; }
 export -f fanout_diff_fn
 known "export -f" gnu "an exported bash function" --env PARALLEL_SHELL=/bin/bash -- -k fanout_diff_fn ::: a
 export -fn fanout_diff_fn
-known "-X spreads over job slots in GNU" gnu "-X with -j2" -- -k -j2 -X echo ::: a b c d
-known "--halt ...=N%" gnu "--halt soon,fail=50%" -- -j1 -k --halt soon,fail=50% 'echo {}; exit {}' ::: 0 1 1 0 0
-known "--block 1k is 1000 bytes in GNU" gnu "--pipe --block 1k" --in "$I/1000" -- -k --pipe --block 1k wc -c
 known "local --env" gnu "--env NAME without -S" --env "FANOUT_DIFF=set" -- -k --env FANOUT_DIFF 'echo [$FANOUT_DIFF]' ::: a
 known "local --workdir" gnu "--workdir DIR without -S" -- -k --workdir "$T/home" pwd ::: a
 
@@ -373,7 +396,10 @@ known "local --workdir" gnu "--workdir DIR without -S" -- -k --workdir "$T/home"
 known "dash's echo builtin takes no options, /bin/echo does" gnu "echo -e run directly, not as sh's builtin" \
     -- -k echo {} ::: -e
 known "GNU takes the last of repeated options" gnu "-j given twice" -- -k -j 2 -j 3 echo ::: a b
-known "GNU --pipe reads stdin, not -a FILE" gnu "--pipe -a FILE" --in "$I/xy" -- -k --pipe -a "$I/123" cat
+# Deliberate: GNU 20221122's --pipe reads stdin and silently ignores -a FILE (its man page
+# says --pipe reads stdin; only --pipe-part documents -a); fanout reads FILE, as its
+# synopsis says, rather than ignore an option.
+known "deliberate: fanout --pipe reads -a FILE, GNU ignores -a and reads stdin" gnu "--pipe -a FILE" --in "$I/xy" -- -k --pipe -a "$I/123" cat
 
 wait
 for ((n = 1; n <= CASE_N; n++)); do

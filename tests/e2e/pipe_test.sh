@@ -76,21 +76,21 @@ assert_file_eq "one record without a newline, longer than the block: never cut" 
 
 # --- block sizes ---------------------------------------------------------------------------
 seq 100000 >seq.txt
-run --stdin seq.txt "$FANOUT" --pipe -k --block 1k wc -c
+run --stdin seq.txt "$FANOUT" --pipe -k --block 1K wc -c
 block_sizes "$OUT_FILE" >sizes.txt
-assert_eq "--block 1k: the blocks hold every byte" "$(wc -c <seq.txt)" "$(awk '{ s += $1 } END { print s }' sizes.txt)"
-assert_eq "--block 1k: no block is larger than 1024 bytes" "" "$(awk '$1 > 1024' sizes.txt)"
+assert_eq "--block 1K: the blocks hold every byte" "$(wc -c <seq.txt)" "$(awk '{ s += $1 } END { print s }' sizes.txt)"
+assert_eq "--block 1K: no block is larger than 1024 bytes" "" "$(awk '$1 > 1024' sizes.txt)"
 # Lines are at most 7 bytes: a block is cut at the last boundary at or before 1024.
-assert_eq "--block 1k: every block but the last is filled to within one record" "" \
+assert_eq "--block 1K: every block but the last is filled to within one record" "" \
     "$(sed '$d' sizes.txt | awk '$1 < 1024 - 7')"
-run --stdin seq.txt "$FANOUT" --pipe -k --block-size 1K wc -c
-assert_eq "--block-size 1K is --block 1k" "$(cat sizes.txt)" "$(block_sizes "$OUT_FILE")"
+run --stdin seq.txt "$FANOUT" --pipe -k --block-size 1Ki wc -c
+assert_eq "--block-size 1Ki is --block 1K" "$(cat sizes.txt)" "$(block_sizes "$OUT_FILE")"
 run --stdin seq.txt "$FANOUT" --pipe -k --block 1024 wc -c
-assert_eq "--block 1024 is --block 1k" "$(cat sizes.txt)" "$(block_sizes "$OUT_FILE")"
+assert_eq "--block 1024 is --block 1K" "$(cat sizes.txt)" "$(block_sizes "$OUT_FILE")"
 
 head -c 4000 /dev/zero >zeros.bin
-run --stdin zeros.bin "$FANOUT" --pipe -k --recend '' --block 1.5k wc -c
-assert_eq "--block 1.5k: a decimal size (1536 bytes)" $'1536\n1536\n928' "$(block_sizes "$OUT_FILE")"
+run --stdin zeros.bin "$FANOUT" --pipe -k --recend '' --block 1.5K wc -c
+assert_eq "--block 1.5K: a decimal size (1536 bytes)" $'1536\n1536\n928' "$(block_sizes "$OUT_FILE")"
 head -c 3500000 /dev/zero >zeros3.bin
 run --stdin zeros3.bin "$FANOUT" --pipe -k --recend '' wc -c
 assert_eq "the default block is 1M (1048576 bytes)" $'1048576\n1048576\n1048576\n354272' "$(block_sizes "$OUT_FILE")"
@@ -141,7 +141,8 @@ assert_eq "--pipe -k wc -l: the counts add up to wc -l of the input" "$(wc -l <s
 run --stdin seq.txt "$FANOUT" --pipe -j4 --block 10k wc -l
 assert_eq "--pipe wc -l without -k: the counts add up too" 100000 "$(awk '{ s += $1 } END { print s }' "$OUT_FILE")"
 gnu_same "--pipe -k -N 7 wc -l over seq 1000" thousand.txt -N 7 wc -l
-# GNU parallel's K (upper case) is 1024, as fanout's k and K.
+# GNU parallel's K (upper case) is 1024 and k 1000, as fanout's.
+gnu_same "--pipe -k --block 10k wc -c over seq 100000" seq.txt --block 10k wc -c
 gnu_same "--pipe -k --block 10K wc -c over seq 100000" seq.txt --block 10K wc -c
 gnu_same "--pipe -k --recend '' --block 10K wc -c over seq 100000" seq.txt --recend '' --block 10K wc -c
 
@@ -176,7 +177,7 @@ head -c 1000000 /dev/urandom >random.bin
 run --stdin random.bin "$FANOUT" --pipe -k --recend '' --block 10k cat
 assert_status "binary, --recend '': exit status" 0
 assert_true "binary, --recend '': the blocks in order are the input, byte for byte" cmp -s random.bin "$OUT_FILE"
-run --stdin random.bin "$FANOUT" --pipe -k --recend '' --block 10k wc -c
+run --stdin random.bin "$FANOUT" --pipe -k --recend '' --block 10K wc -c
 assert_eq "binary, --recend '': every block but the last is exactly 10k" "" \
     "$(block_sizes "$OUT_FILE" | sed '$d' | grep -vx 10240)"
 assert_eq "binary, --recend '': the last block holds the rest" $((1000000 % 10240)) "$(block_sizes "$OUT_FILE" | tail -n 1)"

@@ -44,7 +44,7 @@ TEST_CASE("options: job control values arrive typed")
     CHECK(control.delay == 200ms);
     CHECK(control.retries == 2);
     CHECK(control.halt.when == fanout::HaltPolicy::When::now);
-    CHECK(control.gate.min_free == 2048U);
+    CHECK(control.gate.min_free == 2000U); // "2k": a lower-case k is 1000, as GNU parallel
     CHECK(control.gate.max_load == 3.0);
 }
 
@@ -74,7 +74,7 @@ TEST_CASE("options: pipe settings and batching")
     fanout::Options options =
         parse({"--pipe", "--block", "1k", "-N", "3", "--recend", "\\t", "--header", "1", "wc"});
     CHECK(options.pipe);
-    CHECK(options.blocks.block_size == 1024);
+    CHECK(options.blocks.block_size == 1000); // "1k", as GNU parallel
     CHECK(options.blocks.records == 3);
     CHECK(options.blocks.recend == "\t");
     CHECK(options.blocks.header_records == 1);
@@ -82,6 +82,14 @@ TEST_CASE("options: pipe settings and batching")
     CHECK(parse({"-N", "0", "echo"}).batch.drop_args);
     CHECK(parse({"-n", "5", "echo"}).batch.max_records == 5);
     CHECK(parse({"-X", "echo"}).batch.max_records == 0);
+    CHECK(parse({"-X", "echo"}).batch.spread);
+    CHECK(parse({"-m", "echo"}).batch.max_records == 0);
+    CHECK(parse({"-m", "echo"}).batch.spread);
+    CHECK(!parse({"-m", "echo"}).command.syntax.context_replace);
+    CHECK(parse({"--xargs", "echo"}).batch.max_records == 0);
+    CHECK(!parse({"--xargs", "echo"}).batch.spread);
+    CHECK(parse({"-X", "-m", "echo"}).command.syntax.context_replace); // as GNU parallel: -X wins
+    CHECK(!parse({"-n", "2", "echo"}).batch.spread);
 }
 
 TEST_CASE("options: output mode and progress take the strongest choice")
@@ -118,7 +126,9 @@ TEST_CASE("options: a bad value or combination is refused in one line naming the
         {{"--tasks", "t.json", "--pipe"}, "--pipe excludes --tasks"},
         {{"--pipe", "-n", "2", "wc"}, "--pipe: use -N RECORDS"},
         {{"--workdir", "x", "true"}, "need -S/--sshlogin or --sshloginfile"},
-        {{"-X"}, "-n, -N and -X need a command"},
+        {{"-X"}, "-n, -N, -X, -m and --xargs need a command"},
+        {{"-m"}, "-n, -N, -X, -m and --xargs need a command"},
+        {{"--pipe", "--halt", "soon,fail=10%", "cat"}, "--halt N%: a share of all jobs"},
         {{"-a", "f", "echo", ":::+", "1"}, "':::+' cannot be used with -a"},
         {{"-a", "f", "echo", "::::", "g", "::::+", "h"}, "'::::+' cannot be used with -a"},
         {{"-r", "--pipe", "wc"}, "-r: --pipe"},

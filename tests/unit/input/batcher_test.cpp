@@ -220,6 +220,51 @@ TEST_CASE("Batcher: -X over several sources: one job, then the end")
     CHECK(jobs[0].args == Argv{"a", "1", "a", "2", "b", "1", "b", "2"});
 }
 
+// GNU parallel's -X and -m: the first batch that reaches the end of input is shared out
+// over the job slots, ceil(records / slots) each, and no later batch is larger.
+std::vector<std::size_t> spread_sizes(std::size_t records, std::size_t slots, std::size_t max_records,
+                                      ArgLimits limits = roomy_limits())
+{
+    CommandTemplate command({"echo"}, {});
+    Input input(options_of({args(numbered(records))}));
+    Batcher batcher(input, &command, BatchRules{max_records, false, true}, limits);
+    batcher.spread_over(slots);
+    auto jobs = read_jobs(batcher);
+    CHECK(all_args(jobs) == numbered(records));
+    check_sequence_numbers(jobs);
+    return sizes_of(jobs);
+}
+
+TEST_CASE("Batcher: -X and -m spread the last records over the job slots")
+{
+    using Sizes = std::vector<std::size_t>;
+    CHECK(spread_sizes(7, 1, 0) == Sizes{7});
+    CHECK(spread_sizes(7, 2, 0) == Sizes{4, 3});
+    CHECK(spread_sizes(7, 3, 0) == Sizes{3, 3, 1});
+    CHECK(spread_sizes(7, 4, 0) == Sizes{2, 2, 2, 1});
+    CHECK(spread_sizes(7, 5, 0) == Sizes{2, 2, 2, 1});
+    CHECK(spread_sizes(3, 8, 0) == Sizes{1, 1, 1});
+    CHECK(spread_sizes(1, 4, 0) == Sizes{1});
+    SUBCASE("with -n: a full batch at the end of input is spread too, earlier ones are not")
+    {
+        CHECK(spread_sizes(4, 2, 4) == Sizes{2, 2});
+        CHECK(spread_sizes(5, 2, 3) == Sizes{3, 1, 1});
+        CHECK(spread_sizes(7, 3, 5) == Sizes{5, 1, 1});
+        CHECK(spread_sizes(3, 3, 1) == Sizes{1, 1, 1});
+    }
+    SUBCASE("cut by length first: the batch that reaches the end is spread")
+    {
+        ArgLimits narrow = limits_of(80, 100);
+        Sizes alone = spread_sizes(20, 1, 0, narrow);
+        REQUIRE(alone.size() > 1);
+        Sizes spread = spread_sizes(20, 2, 0, narrow);
+        Sizes expected(alone.begin(), alone.end() - 1);
+        expected.push_back((alone.back() + 1) / 2);
+        expected.push_back(alone.back() / 2);
+        CHECK(spread == expected);
+    }
+}
+
 TEST_CASE("Batcher: -X and -m put as many records in a job as fit")
 {
     ArgLimits limits = limits_of(400, 300);
