@@ -123,7 +123,7 @@ complete -c fanout -n $opt -s N -r -f -d 'Exactly N arguments per job, as {1}..{
 complete -c fanout -n $opt -s X -d 'As many arguments per job as fit, repeating the word around {}'
 complete -c fanout -n $opt -s s -l max-chars -r -f -d 'At most N characters per command line'
 complete -c fanout -n $opt -s q -l quote -d 'Run the command words as they are, never through a shell'
-complete -c fanout -n $opt -l shell -r -F -d 'Shell for commands that need one (default /bin/sh)'
+complete -c fanout -n $opt -l shell -r -F -d 'Run every command through this shell'
 
 # Running
 complete -c fanout -n $opt -s j -s P -l jobs -r -f -a '(__fanout_jobs)' -d 'Run N jobs at once: N, N%, +N, -N, 0'

@@ -180,6 +180,7 @@ I=$T/in
 printf 'a\nb c\nd\n' >"$I/lines"
 printf 'a\nb c\nd' >"$I/lines_no_final_newline"
 printf 'a\n\nb\n' >"$I/blank_line"
+printf 'fanout_diff_fn x\nfanout_diff_fn y\n' >"$I/fn_lines"
 printf 'x\ny\n' >"$I/xy"
 printf '1\n2\n3\n' >"$I/123"
 printf 'a\0b c\0d\ne\0' >"$I/nul"
@@ -305,22 +306,26 @@ same xargs "xargs -r on empty input" --in "$I/empty" -- -P 1 -r echo x
 same xargs "xargs -t" --err -- -P 1 -t -n 1 -a "$I/123" echo
 same xargs "xargs -n 5 -s 12: cut by length" --in "$I/seven" -- -P 1 -n 5 -s 12 echo
 
+# --- command execution -----------------------------------------------------------------
+# An exported function reaches the jobs of both: defined and exported just for these cases.
+# shellcheck disable=SC2317 # called by the jobs, through the environment
+fanout_diff_fn() { echo "fn:$1"; }
+export -f fanout_diff_fn
+same gnu "an exported bash function" --env PARALLEL_SHELL=/bin/bash -- -k fanout_diff_fn ::: a 'b c'
+same gnu "an exported bash function in a pipe" --env PARALLEL_SHELL=/bin/bash -- -k 'fanout_diff_fn {} | cat' ::: a
+same gnu "an exported bash function as a record" --env PARALLEL_SHELL=/bin/bash --in "$I/fn_lines" -- -k
+export -fn fanout_diff_fn
+
 # --- known differences (issue 16) ------------------------------------------------------
 # Each runs as above, but is expected to differ: it prints "KNOWN DIFFERENCE: ..." and
 # passes; it fails once it agrees with GNU parallel (then move it up, among the cases
-# that must agree). The issue's list: :::+ and ::::+, --retries N, -r, exported bash
-# functions, -X over job slots, --halt ...=N%, --block 1k, local --env/--workdir.
+# that must agree). The issue's list: :::+ and ::::+, --retries N, -r, -X over job
+# slots, --halt ...=N%, --block 1k, local --env/--workdir.
 known ":::+ links" gnu ":::+ links to the source before" -- -k echo ::: a b ::: 1 2 :::+ x y
 known "::::+ links" gnu "::::+ links to the source before" -- -k echo :::: "$I/xy" ::::+ "$I/123"
 known "--retries N is N attempts in GNU" gnu "--retries 3: how many attempts" \
     -- -k --retries 3 'echo . >>n; wc -l <n; exit 1' ::: a
 known "-r skips blank records in GNU" gnu "-r with a blank line" --in "$I/blank_line" -- -k -r echo '[{}]'
-# An exported function reaches the jobs of both: defined and exported just for this case.
-# shellcheck disable=SC2317 # called by the jobs, through the environment
-fanout_diff_fn() { echo "fn:$1"; }
-export -f fanout_diff_fn
-known "export -f" gnu "an exported bash function" --env PARALLEL_SHELL=/bin/bash -- -k fanout_diff_fn ::: a
-export -fn fanout_diff_fn
 known "-X spreads over job slots in GNU" gnu "-X with -j2" -- -k -j2 -X echo ::: a b c d
 known "--halt ...=N%" gnu "--halt soon,fail=50%" -- -j1 -k --halt soon,fail=50% 'echo {}; exit {}' ::: 0 1 1 0 0
 known "--block 1k is 1000 bytes in GNU" gnu "--pipe --block 1k" --in "$I/1000" -- -k --pipe --block 1k wc -c
