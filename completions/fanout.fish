@@ -125,7 +125,7 @@ complete -c fanout -n $opt -s m -d 'As many arguments per job as fit, as separat
 complete -c fanout -n $opt -l xargs -d 'As many arguments per job as fit, as separate words in place of {}'
 complete -c fanout -n $opt -s s -l max-chars -r -f -d 'At most N characters per command line'
 complete -c fanout -n $opt -s q -l quote -d 'Run the command words as they are, never through a shell'
-complete -c fanout -n $opt -l shell -r -F -d 'Shell for commands that need one (default /bin/sh)'
+complete -c fanout -n $opt -l shell -r -F -d 'Run every command through this shell'
 
 # Running
 complete -c fanout -n $opt -s j -s P -l jobs -r -f -a '(__fanout_jobs)' -d 'Run N jobs at once: N, N%, +N, -N, 0'

@@ -18,6 +18,7 @@
 #include "output.hpp"
 #include "pipe_blocks.hpp"
 #include "prefetched_jobs.hpp"
+#include "process.hpp"
 #include "progress.hpp"
 #include "remote_runner.hpp"
 #include "resource_limits.hpp"
@@ -216,6 +217,21 @@ std::unique_ptr<Runner> make_runner(const Options& options, Output& output, JobC
     return runner;
 }
 
+// The command settings, with the bash functions our environment exports: a local job
+// that calls one runs through bash (found once, and only when there are functions).
+CommandSettings local_command_settings(const Options& options)
+{
+    CommandSettings settings = options.command;
+    if (!options.sshlogins.empty()) {
+        return settings; // a remote host has none of our functions
+    }
+    settings.syntax.functions = ExportedFunctions(environ);
+    if (!settings.syntax.functions.empty()) {
+        settings.syntax.function_shell = find_executable("bash");
+    }
+    return settings;
+}
+
 // Under RLIMIT_NPROC every local job needs processes of its own: a shell and a program
 // it forks, or the program alone. -j comes down to what the limit leaves, and says so.
 void fit_process_limit(const Options& options, const JobCommand& commands, JobControl& control,
@@ -261,7 +277,7 @@ int run(int argc, const char* const* argv)
     std::optional<Jobserver> jobserver = connect_jobserver(options, output);
     JobControl control = job_control(options, jobserver ? &*jobserver : nullptr);
     ArgLimits limits = system_arg_limits(job_environment_size(), options.max_chars);
-    JobCommand commands(options.command, limits);
+    JobCommand commands(local_command_settings(options), limits);
     JobSources sources(options, commands, limits);
     output.set_tagged(options.command.tag || options.command.tagstring ||
                       options.tasks); // a task may have a tag

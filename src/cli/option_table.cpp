@@ -155,12 +155,15 @@ void add_command_options(CLI::App& app, ParsedOptions& parsed)
     app.add_flag("-q,--quote", syntax.quote_command,
                  "Quote the command: run its words as they are, never through a shell")
         ->group(group);
-    add_value(app, "--shell", "PATH", "Shell for commands that need one (default /bin/sh)",
+    add_value(app, "--shell", "PATH",
+              "Run every command through the shell PATH (default: /bin/sh, only for commands that need "
+              "one)",
               [&syntax](const std::string& path) {
                   if (::access(path.c_str(), X_OK) != 0) {
                       throw Error(os_error("--shell: " + path));
                   }
                   syntax.shell = path;
+                  syntax.force_shell = true;
               })
         ->group(group);
 }

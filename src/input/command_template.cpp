@@ -316,8 +316,33 @@ bool text_needs_shell(std::string_view text)
     return first.find('=') != std::string_view::npos || is_shell_word(first);
 }
 
+bool runs_as_function(std::string_view first, const TemplateSyntax& syntax)
+{
+    return !syntax.functions.empty() && !syntax.function_shell.empty() && syntax.functions.contains(first);
+}
+
+namespace {
+
+// The first word of a command line, as a shell splits one that needs no shell.
+std::string_view first_word(std::string_view text)
+{
+    std::size_t start = text.find_first_not_of(" \t");
+    if (start == std::string_view::npos) {
+        return {};
+    }
+    return text.substr(start, text.find_first_of(" \t", start) - start);
+}
+
+bool is_literal(const Word& word)
+{
+    return std::all_of(word.pieces.begin(), word.pieces.end(),
+                       [](const Piece& p) { return std::holds_alternative<std::string>(p); });
+}
+
+} // namespace
+
 CommandTemplate::CommandTemplate(const std::vector<std::string>& words, TemplateSyntax syntax)
-    : m_syntax(std::move(syntax))
+    : m_syntax(std::move(syntax)), m_shell(m_syntax.shell)
 {
     if (m_syntax.quote_command) {
         for (const auto& word : words) {
@@ -335,7 +360,22 @@ CommandTemplate::CommandTemplate(const std::vector<std::string>& words, Template
             joined += word;
         }
         m_words = Parser(m_syntax.replace_str).parse(joined, true);
-        m_needs_shell = text_needs_shell(literal_text(m_words));
+        m_needs_shell = m_syntax.force_shell || text_needs_shell(literal_text(m_words));
+        // Whether the first word names an exported function is decided here, once, when
+        // it is literal; else for each job, and only when there are functions at all.
+        if (!m_syntax.force_shell && !m_words.empty() && !m_syntax.functions.empty()) {
+            m_first_word_varies = !m_needs_shell && !is_literal(m_words.front());
+            std::string first = literal_text({m_words.front()});
+            first.pop_back(); // the separator
+            if (!m_first_word_varies && m_syntax.functions.contains(first)) {
+                if (m_syntax.function_shell.empty()) {
+                    throw Error(first +
+                                " is an exported bash function, but there is no bash on PATH to run it");
+                }
+                m_shell = m_syntax.function_shell;
+                m_needs_shell = true;
+            }
+        }
     }
     bool found = std::any_of(m_words.begin(), m_words.end(), [](const Word& w) {
         return std::any_of(w.pieces.begin(), w.pieces.end(),
@@ -427,6 +467,11 @@ Command CommandTemplate::expand(const JobValues& values) const
             command.display += command.display.empty() ? "" : " ";
             append_shell_quoted(command.display, arg);
         }
+        if (m_first_word_varies && !command.argv.empty() &&
+            runs_as_function(command.argv.front(), m_syntax)) {
+            command.argv = {m_syntax.function_shell, "-c", command.display};
+            command.via_shell = true;
+        }
         return command;
     }
     for (const auto& word : *words) {
@@ -434,7 +479,7 @@ Command CommandTemplate::expand(const JobValues& values) const
         command.display += word.separator;
     }
     command.via_shell = true;
-    command.argv = {m_syntax.shell, "-c", command.display};
+    command.argv = {m_shell, "-c", command.display};
     return command;
 }
 
@@ -461,8 +506,7 @@ ArgvSize CommandTemplate::base_size(std::size_t seq) const
         size.longest = std::max(size.longest, length);
     }
     if (m_needs_shell) {
-        size =
-            ArgvSize{m_syntax.shell.size() + 1 + 3 + script + 1, 3, std::max(script, m_syntax.shell.size())};
+        size = ArgvSize{m_shell.size() + 1 + 3 + script + 1, 3, std::max(script, m_shell.size())};
     }
     return size;
 }
@@ -535,13 +579,14 @@ std::string expand_plain(std::string_view text, const JobValues& values, const s
     return out;
 }
 
-Command command_from_line(const std::string& line, const std::string& shell)
+Command command_from_line(const std::string& line, const TemplateSyntax& syntax)
 {
     Command command;
     command.display = line;
-    if (text_needs_shell(line)) {
+    bool function = !syntax.force_shell && runs_as_function(first_word(line), syntax);
+    if (syntax.force_shell || function || text_needs_shell(line)) {
         command.via_shell = true;
-        command.argv = {shell, "-c", line};
+        command.argv = {function ? syntax.function_shell : syntax.shell, "-c", line};
         return command;
     }
     std::size_t pos = 0;

@@ -1,6 +1,8 @@
 // CommandTemplate: a command line with replacement strings, expanded once per job.
 #pragma once
 
+#include "exported_functions.hpp"
+
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -65,11 +67,19 @@ struct TemplateSyntax {
     bool context_replace = false; // -X
     bool append_args = true;      // append {} when the command has none
     std::string shell = "/bin/sh";
+    bool force_shell = false; // --shell: every command runs through `shell`, as GNU parallel's do
+    ExportedFunctions functions;
+    std::string function_shell; // runs a command that starts with one of `functions`; empty: none
 };
+
+// Whether a command whose first word is `first` must run through function_shell:
+// `first` names an exported bash function and there is a bash to run it.
+bool runs_as_function(std::string_view first, const TemplateSyntax& syntax);
 
 class CommandTemplate {
 public:
-    // Parses the command words. Throws Error on an unterminated replacement string.
+    // Parses the command words. Throws Error on an unterminated replacement string, and
+    // when the first word names an exported bash function but there is no bash.
     CommandTemplate(const std::vector<std::string>& words, TemplateSyntax syntax);
 
     [[nodiscard]] Command expand(const JobValues& values) const;
@@ -89,6 +99,8 @@ private:
     std::vector<Word> m_words;
     TemplateSyntax m_syntax;
     bool m_needs_shell = false;
+    std::string m_shell;              // the shell that runs it, when it needs one
+    bool m_first_word_varies = false; // the first word holds a replacement string
 };
 
 // Expands `text` for --tagstring and similar: values inserted as they are, unquoted.
@@ -101,7 +113,7 @@ std::string apply_modifier(std::string_view value, Modifier modifier);
 bool text_needs_shell(std::string_view text);
 
 // Runs one task-list line (a record that is itself a command): directly when it needs
-// no shell, else through `shell`.
-Command command_from_line(const std::string& line, const std::string& shell);
+// no shell, else through syntax.shell (or function_shell, for an exported function).
+Command command_from_line(const std::string& line, const TemplateSyntax& syntax);
 
 } // namespace fanout

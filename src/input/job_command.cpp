@@ -6,7 +6,7 @@
 namespace fanout {
 
 JobCommand::JobCommand(const CommandSettings& settings, ArgLimits limits)
-    : m_shell(settings.syntax.shell), m_limits(limits), m_tag(settings.tag), m_tagstring(settings.tagstring),
+    : m_syntax(settings.syntax), m_limits(limits), m_tag(settings.tag), m_tagstring(settings.tagstring),
       m_replace_str(settings.syntax.replace_str), m_transfer_files(settings.transfer_files),
       m_return_files(settings.return_files)
 {
@@ -39,7 +39,7 @@ std::variant<Command, CannotRun> JobCommand::task_command(const Task& task) cons
     }
     Command command;
     if (task.argv.empty()) {
-        command = command_from_line(task.line, m_shell);
+        command = command_from_line(task.line, m_syntax);
     } else {
         command.argv = task.argv;
         for (const auto& word : task.argv) {
@@ -72,7 +72,7 @@ std::variant<Command, CannotRun> JobCommand::build(const JobSpec& job, std::size
             line += line.empty() ? "" : " ";
             line += arg;
         }
-        command = command_from_line(line, m_shell);
+        command = command_from_line(line, m_syntax);
     }
     ArgvSize size = measure(command.argv);
     if (job.too_long || !m_limits.fits(size)) {

@@ -46,7 +46,7 @@ private:
     [[nodiscard]] std::variant<Command, CannotRun> task_command(const Task& task) const;
 
     std::optional<CommandTemplate> m_template;
-    std::string m_shell;
+    TemplateSyntax m_syntax; // how task lines run
     ArgLimits m_limits;
     bool m_tag = false;
     std::optional<std::string> m_tagstring;

@@ -182,6 +182,7 @@ I=$T/in
 printf 'a\nb c\nd\n' >"$I/lines"
 printf 'a\nb c\nd' >"$I/lines_no_final_newline"
 printf 'a\n\nb\n' >"$I/blank_line"
+printf 'fanout_diff_fn x\nfanout_diff_fn y\n' >"$I/fn_lines"
 printf 'x\ny\n' >"$I/xy"
 printf '1\n2\n3\n' >"$I/123"
 printf 'a\0b c\0d\ne\0' >"$I/nul"
@@ -378,17 +379,21 @@ same xargs "xargs -r on empty input" --in "$I/empty" -- -P 1 -r echo x
 same xargs "xargs -t" --err -- -P 1 -t -n 1 -a "$I/123" echo
 same xargs "xargs -n 5 -s 12: cut by length" --in "$I/seven" -- -P 1 -n 5 -s 12 echo
 
-# --- known differences (issue 16) ------------------------------------------------------
-# Each runs as above, but is expected to differ: it prints "KNOWN DIFFERENCE: ..." and
-# passes; it fails once it agrees with GNU parallel (then move it up, among the cases
-# that must agree). The issue's list (:::+ and ::::+, --retries N, -r, -X over job slots,
-# --halt ...=N% and --block 1k now agree): exported bash functions, local --env/--workdir.
-# An exported function reaches the jobs of both: defined and exported just for this case.
+# --- command execution -----------------------------------------------------------------
+# An exported function reaches the jobs of both: defined and exported just for these cases.
 # shellcheck disable=SC2317 # called by the jobs, through the environment
 fanout_diff_fn() { echo "fn:$1"; }
 export -f fanout_diff_fn
-known "export -f" gnu "an exported bash function" --env PARALLEL_SHELL=/bin/bash -- -k fanout_diff_fn ::: a
+same gnu "an exported bash function" --env PARALLEL_SHELL=/bin/bash -- -k fanout_diff_fn ::: a 'b c'
+same gnu "an exported bash function in a pipe" --env PARALLEL_SHELL=/bin/bash -- -k 'fanout_diff_fn {} | cat' ::: a
+same gnu "an exported bash function as a record" --env PARALLEL_SHELL=/bin/bash --in "$I/fn_lines" -- -k
 export -fn fanout_diff_fn
+
+# --- known differences (issue 16) ------------------------------------------------------
+# Each runs as above, but is expected to differ: it prints "KNOWN DIFFERENCE: ..." and
+# passes; it fails once it agrees with GNU parallel (then move it up, among the cases
+# that must agree). The issue's list (:::+ and ::::+, --retries N, -r, exported bash
+# functions, -X over job slots, --halt ...=N% and --block 1k now agree): local --env/--workdir.
 known "local --env" gnu "--env NAME without -S" --env "FANOUT_DIFF=set" -- -k --env FANOUT_DIFF 'echo [$FANOUT_DIFF]' ::: a
 known "local --workdir" gnu "--workdir DIR without -S" -- -k --workdir "$T/home" pwd ::: a
 

@@ -119,14 +119,20 @@ assert_eq "a one-word shell command" "6 x" "$OUT"
 
 # --- direct execution versus the shell --------------------------------------------------
 rm -f "$T/fakesh.log"
-run "$FANOUT" --shell "$FAKESH" echo hi ::: a
+run "$FANOUT" echo hi ::: a
 assert_eq "a simple command runs" "hi a" "$OUT"
-assert_no_file "a command without metacharacters runs without a shell" "$T/fakesh.log"
-run "$FANOUT" --shell "$FAKESH" "$DUMP" ::: '$(x) | y; z'
-assert_no_file "metacharacters in the values do not bring in a shell" "$T/fakesh.log"
-run --input $'echo hi\n' "$FANOUT" --shell "$FAKESH"
+run "$FANOUT" "$DUMP" ::: '$(x) | y; z'
+assert_eq "metacharacters in the values do not bring in a shell" '$(x) | y; z' "$(tr -d '\0' <"$OUT_FILE")"
+run --input $'echo hi\n' "$FANOUT"
 assert_eq "a simple task-list line runs" "hi" "$OUT"
-assert_no_file "a simple task-list line runs without a shell" "$T/fakesh.log"
+run "$FANOUT" --shell "$FAKESH" echo hi ::: a
+assert_eq "--shell: a simple command runs" "hi a" "$OUT"
+assert_file_exists "--shell runs even a command without metacharacters through that shell" "$T/fakesh.log"
+rm -f "$T/fakesh.log"
+run --input $'echo hi\n' "$FANOUT" --shell "$FAKESH"
+assert_eq "--shell: a simple task-list line runs" "hi" "$OUT"
+assert_file_exists "--shell: a simple task-list line runs through that shell" "$T/fakesh.log"
+rm -f "$T/fakesh.log"
 run "$FANOUT" --shell "$FAKESH" 'echo hi {} | cat' ::: a
 assert_eq "--shell PATH runs a command that needs a shell" "hi a" "$OUT"
 assert_file_exists "--shell PATH: a command with a pipe uses that shell" "$T/fakesh.log"

@@ -151,7 +151,10 @@ rm -f "$T/shell.log"
 tasks plain.jsonl '{"cmd":"echo plain words"}'
 run "$FANOUT" --shell "$LOGSH" --tasks plain.jsonl
 assert_eq "string cmd without shell syntax: runs" "plain words" "$OUT"
-assert_no_file "string cmd without shell syntax: no shell" "$T/shell.log"
+assert_file_exists "string cmd without shell syntax: --shell runs it through that shell" "$T/shell.log"
+rm -f "$T/shell.log"
+run "$FANOUT" --tasks plain.jsonl
+assert_eq "string cmd without shell syntax, no --shell: runs (directly)" "plain words" "$OUT"
 tasks braces.jsonl '{"cmd":"echo {} {#}"}' '{"cmd":["echo","{}","{%}"]}'
 run "$FANOUT" -k --tasks braces.jsonl
 assert_eq "replacement strings are not expanded in a task's cmd" $'{} {#}\n{} {%}' "$OUT"

@@ -573,15 +573,103 @@ TEST_CASE("expand_plain: --tagstring values go in unquoted")
 
 TEST_CASE("command_from_line: a task line runs directly when it can")
 {
-    Command direct = command_from_line("echo a  b", "/bin/sh");
+    TemplateSyntax sh;
+    TemplateSyntax bash;
+    bash.shell = "/bin/bash";
+    Command direct = command_from_line("echo a  b", sh);
     CHECK_FALSE(direct.via_shell);
     CHECK(direct.argv == Argv{"echo", "a", "b"});
     CHECK(direct.display == "echo a  b");
-    CHECK(command_from_line("\techo\ta ", "/bin/sh").argv == Argv{"echo", "a"});
-    Command piped = command_from_line("echo a | wc", "/bin/sh");
+    CHECK(command_from_line("\techo\ta ", sh).argv == Argv{"echo", "a"});
+    Command piped = command_from_line("echo a | wc", sh);
     CHECK(piped.via_shell);
     CHECK(piped.argv == shell("echo a | wc"));
-    CHECK(command_from_line("cd /tmp", "/bin/bash").argv == Argv{"/bin/bash", "-c", "cd /tmp"});
+    CHECK(command_from_line("cd /tmp", bash).argv == Argv{"/bin/bash", "-c", "cd /tmp"});
+    SUBCASE("--shell: every line through it")
+    {
+        bash.force_shell = true;
+        CHECK(command_from_line("echo a", bash).argv == Argv{"/bin/bash", "-c", "echo a"});
+    }
+    SUBCASE("a line that calls an exported function runs through the function shell")
+    {
+        const char* environment[] = {"BASH_FUNC_f%%=() {  echo f\n}", nullptr};
+        sh.functions = fanout::ExportedFunctions(environment);
+        sh.function_shell = "/usr/bin/bash";
+        CHECK(command_from_line(" f a b", sh).argv == Argv{"/usr/bin/bash", "-c", " f a b"});
+        CHECK(command_from_line("g a", sh).argv == Argv{"g", "a"});
+        CHECK(command_from_line("f a | cat", sh).argv == Argv{"/usr/bin/bash", "-c", "f a | cat"});
+        sh.function_shell.clear(); // no bash: it runs as it is, and is not found
+        CHECK(command_from_line("f a", sh).argv == Argv{"f", "a"});
+    }
+}
+
+TEST_CASE("ExportedFunctions: the functions bash exports, in either spelling")
+{
+    const char* environment[] = {"BASH_FUNC_f%%=() {  echo f\n}",
+                                 "BASH_FUNC_old()=() {  echo old\n}",
+                                 "BASH_FUNC_=x",
+                                 "BASH_FUNC_%%=x",
+                                 "NOT_BASH_FUNC_g%%=x",
+                                 "BASH_FUNC_h=x",
+                                 "PATH=/bin",
+                                 nullptr};
+    fanout::ExportedFunctions functions(environment);
+    CHECK_FALSE(functions.empty());
+    CHECK(functions.contains("f"));
+    CHECK(functions.contains("old"));
+    CHECK_FALSE(functions.contains(""));
+    CHECK_FALSE(functions.contains("g"));
+    CHECK_FALSE(functions.contains("h"));
+    CHECK_FALSE(functions.contains("PATH"));
+    const char* none[] = {"PATH=/bin", nullptr};
+    CHECK(fanout::ExportedFunctions(none).empty());
+}
+
+TEST_CASE("command template: a command that calls an exported function runs through bash")
+{
+    const char* environment[] = {"BASH_FUNC_f%%=() {  echo f\n}", nullptr};
+    TemplateSyntax syntax;
+    syntax.functions = fanout::ExportedFunctions(environment);
+    syntax.function_shell = "/usr/bin/bash";
+    CommandTemplate command({"f", "{}"}, syntax);
+    CHECK(command.needs_shell());
+    CHECK(expand(command, {"a b"}).argv == Argv{"/usr/bin/bash", "-c", "f 'a b'"});
+    CHECK_FALSE(CommandTemplate({"g", "{}"}, syntax).needs_shell());
+    SUBCASE("a metacharacter: the function shell, not /bin/sh")
+    {
+        CHECK(expand(CommandTemplate({"f {} | cat"}, syntax), {"a"}).argv ==
+              Argv{"/usr/bin/bash", "-c", "f a | cat"});
+    }
+    SUBCASE("a first word from the input is looked at for each job")
+    {
+        CommandTemplate varying({"{1}", "{2}"}, syntax);
+        CHECK_FALSE(varying.needs_shell());
+        CHECK(expand(varying, {"f", "x"}).argv == Argv{"/usr/bin/bash", "-c", "f x"});
+        CHECK(expand(varying, {"echo", "x"}).argv == Argv{"echo", "x"});
+    }
+    SUBCASE("-q: the words as they are")
+    {
+        TemplateSyntax q = syntax;
+        q.quote_command = true;
+        CHECK(expand(CommandTemplate({"f", "{}"}, q), {"a"}).argv == Argv{"f", "a"});
+    }
+    SUBCASE("no bash to run it: refused")
+    {
+        syntax.function_shell.clear();
+        CHECK_THROWS_WITH_AS(CommandTemplate({"f", "{}"}, syntax),
+                             "f is an exported bash function, but there is no bash on PATH to run it",
+                             fanout::Error);
+    }
+}
+
+TEST_CASE("command template: --shell runs every command through it")
+{
+    TemplateSyntax syntax;
+    syntax.shell = "/bin/bash";
+    syntax.force_shell = true;
+    CommandTemplate command({"echo", "{}"}, syntax);
+    CHECK(command.needs_shell());
+    CHECK(expand(command, {"a b"}).argv == Argv{"/bin/bash", "-c", "echo 'a b'"});
 }
 
 TEST_CASE(
