@@ -5,22 +5,22 @@
 
 # Options that take a value in the next word (or after '=' for long ones).
 _fanout_opts_with_arg='-a --arg-file -d --delimiter -C --colsep -I -n --max-args -N
-    -s --max-chars --shell -j -P --jobs --tagstring --timeout --termseq --term-seq
-    --retries --delay --halt --halt-on-error --joblog --results --junit --load --memfree
+    --max-replace-args -s --max-chars --shell -j -P --jobs --max-procs --tagstring --timeout --termseq --term-seq
+    --retries --delay --halt --halt-on-error --joblog --jl --results --res --junit --load --memfree
     --color --colour --block --block-size --recend --recstart --header --tasks
     -S --sshlogin --sshloginfile --slf --ssh --env --workdir --wd --transferfile --tf
-    --return --trc'
+    --return --trc --tmpdir --tempdir'
 
 _fanout_opts='-a --arg-file -0 --null -d --delimiter -C --colsep --link --xapply
-    -r --no-run-if-empty -I -n --max-args -N -X -m --xargs -s --max-chars -q --quote --shell
-    -j -P --jobs --load --memfree --jobserver --no-jobserver --dry-run -t --verbose
+    -r --no-run-if-empty -I -n --max-args -N --max-replace-args -X -m --xargs -s --max-chars -q --quote --shell
+    -j -P --jobs --max-procs --load --memfree --jobserver --no-jobserver --dry-run --dryrun -t --verbose
     --timeout --termseq --term-seq --retries --delay --halt --halt-on-error --group
-    -k --keep-order --line-buffer --lb -u --ungroup --color --colour --tag
-    --tagstring --joblog --resume --resume-failed --results
+    -k --keep-order --line-buffer --lb --linebuffer -u --ungroup --color --colour --tag
+    --tagstring --joblog --jl --resume --resume-failed --results --res
     --results-output --junit --progress --bar --eta --pipe --spreadstdin --block
-    --block-size --recend --recstart --regexp --regex --header --round-robin --roundrobin --tasks
+    --block-size --recend --recstart --regexp --regex --header --round-robin --roundrobin --round --tasks
     -S --sshlogin --sshloginfile --slf --ssh --env --workdir --wd --transferfile --tf
-    --transfer --return --cleanup --trc -h --help --version'
+    --transfer --return --cleanup --trc -h --help -V --version --will-cite --no-notice --tmpdir --tempdir'
 
 # Completes command names into COMPREPLY.
 _fanout_commands()
@@ -55,7 +55,7 @@ _fanout_takes_arg()
 _fanout_option_value()
 {
     case $1 in
-        -a | --arg-file | --shell | --joblog | --results | --junit | --tasks | --sshloginfile | --slf | \
+        -a | --arg-file | --shell | --joblog | --jl | --results | --res | --junit | --tasks | --sshloginfile | --slf | \
             --transferfile | --tf | --return | --trc)
             _fanout_files "$2"
             ;;
@@ -118,7 +118,11 @@ _fanout_option_value()
                 done
             fi
             ;;
-        -j | -P | --jobs)
+        --tmpdir | --tempdir)
+            compopt -o filenames 2>/dev/null
+            COMPREPLY=($(compgen -d -- "$2"))
+            ;;
+        -j | -P | --jobs | --max-procs)
             local n
             n=$(nproc 2>/dev/null || echo 4)
             COMPREPLY=($(compgen -W "$(printf '%s\n' 0 1 2 4 8 "$n" "$((n * 2))" | sort -nu) 50% 100% +1 -1" -- "$2"))

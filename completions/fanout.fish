@@ -7,11 +7,11 @@ function __fanout_in_options
     set -l tokens (commandline -opc)
     set -e tokens[1]
     set -l takes_arg -a --arg-file -d --delimiter -C --colsep -I -n --max-args -N \
-        -s --max-chars --shell -j -P --jobs --tagstring --timeout --termseq --term-seq \
-        --retries --delay --halt --halt-on-error --joblog --results --junit --load --memfree \
+        --max-replace-args -s --max-chars --shell -j -P --jobs --max-procs --tagstring --timeout --termseq --term-seq \
+        --retries --delay --halt --halt-on-error --joblog --jl --results --res --junit --load --memfree \
         --color --colour --block --block-size --recend --recstart --header --tasks \
         -S --sshlogin --sshloginfile --slf --ssh --env --workdir --wd --transferfile --tf \
-        --return --trc
+        --return --trc --tmpdir --tempdir
     set -l skip 0
     for t in $tokens
         if test $skip -eq 1
@@ -39,11 +39,11 @@ function __fanout_at_command
     set -l tokens (commandline -opc)
     set -e tokens[1]
     set -l takes_arg -a --arg-file -d --delimiter -C --colsep -I -n --max-args -N \
-        -s --max-chars --shell -j -P --jobs --tagstring --timeout --termseq --term-seq \
-        --retries --delay --halt --halt-on-error --joblog --results --junit --load --memfree \
+        --max-replace-args -s --max-chars --shell -j -P --jobs --max-procs --tagstring --timeout --termseq --term-seq \
+        --retries --delay --halt --halt-on-error --joblog --jl --results --res --junit --load --memfree \
         --color --colour --block --block-size --recend --recstart --header --tasks \
         -S --sshlogin --sshloginfile --slf --ssh --env --workdir --wd --transferfile --tf \
-        --return --trc
+        --return --trc --tmpdir --tempdir
     set -l skip 0
     for t in $tokens
         if test $skip -eq 1
@@ -120,6 +120,7 @@ complete -c fanout -n $opt -s r -l no-run-if-empty -d 'Skip blank records (white
 complete -c fanout -n $opt -s I -r -f -d 'Use STR instead of {} as the replacement string'
 complete -c fanout -n $opt -s n -l max-args -r -f -d 'At most N arguments per job'
 complete -c fanout -n $opt -s N -r -f -d 'Exactly N arguments per job, as {1}..{N} (0: none)'
+complete -c fanout -n $opt -l max-replace-args -r -f -d 'Same as -N'
 complete -c fanout -n $opt -s X -d 'As many arguments per job as fit, repeating the word around {}; spread over the job slots'
 complete -c fanout -n $opt -s m -d 'As many arguments per job as fit, as separate words in place of {}; spread over the job slots'
 complete -c fanout -n $opt -l xargs -d 'As many arguments per job as fit, as separate words in place of {}'
@@ -129,12 +130,14 @@ complete -c fanout -n $opt -l shell -r -F -d 'Run every command through this she
 
 # Running
 complete -c fanout -n $opt -s j -s P -l jobs -r -f -a '(__fanout_jobs)' -d 'Run N jobs at once: N, N%, +N, -N, 0'
+complete -c fanout -n $opt -l max-procs -r -f -a '(__fanout_jobs)' -d 'Same as --jobs'
 complete -c fanout -n $opt -l load -x -a '1 2 4 8 50% 100%' \
     -d 'Start no job while the load average is above MAX (a number, or N% of the CPUs)'
 complete -c fanout -n $opt -l memfree -x -a '500M 1G 2G 4G' -d 'Start no job while less than SIZE memory is available'
 complete -c fanout -n $opt -l jobserver -d "Share GNU make's job slots even when -j is given (-j then caps)"
 complete -c fanout -n $opt -l no-jobserver -d "Ignore GNU make's jobserver in MAKEFLAGS"
 complete -c fanout -n $opt -l dry-run -d 'Print each command instead of running it'
+complete -c fanout -n $opt -l dryrun -d 'Same as --dry-run'
 complete -c fanout -n $opt -s t -l verbose -d 'Print each command to stderr as it starts'
 complete -c fanout -n $opt -l timeout -x -a '10 30s 500ms 5m 1h 200%' \
     -d 'Terminate a job after DURATION (30, 1.5s, 200ms, 2m) or N% of the median runtime'
@@ -152,6 +155,7 @@ complete -c fanout -n $opt -l group -d "Write each job's output whole when it en
 complete -c fanout -n $opt -s k -l keep-order -d 'Write output in input order'
 complete -c fanout -n $opt -l line-buffer -d 'Write whole lines as they come'
 complete -c fanout -n $opt -l lb -d 'Same as --line-buffer'
+complete -c fanout -n $opt -l linebuffer -d 'Same as --line-buffer'
 complete -c fanout -n $opt -s u -l ungroup -d 'Pass output straight through (may mix lines)'
 complete -c fanout -n $opt -l color -x -a 'auto always never' -d 'Colour --tag prefixes and the failure summary'
 complete -c fanout -n $opt -l colour -x -a 'auto always never' -d 'Same as --color'
@@ -160,9 +164,11 @@ complete -c fanout -n $opt -l tagstring -r -f -d 'Prefix each output line with S
 
 # Reports
 complete -c fanout -n $opt -l joblog -r -F -d "Log each finished job to FILE (GNU parallel's format; +FILE appends)"
+complete -c fanout -n $opt -l jl -r -F -d 'Same as --joblog'
 complete -c fanout -n $opt -l resume -d 'Skip jobs the --joblog shows as run'
 complete -c fanout -n $opt -l resume-failed -d 'Skip jobs the --joblog shows as succeeded; run the rest'
-complete -c fanout -n $opt -l results -r -F -d "Write one JSON object per finished job to FILE ('-' is stdout)"
+complete -c fanout -n $opt -l results -r -F -d "Write one JSON object per finished job to FILE.jsonl or FILE.json ('-' is stdout)"
+complete -c fanout -n $opt -l res -r -F -d 'Same as --results'
 complete -c fanout -n $opt -l results-output -d "Include each job's output in --results"
 complete -c fanout -n $opt -l junit -r -F -d 'Write a JUnit XML report to FILE'
 complete -c fanout -n $opt -l progress -d 'Show a status line on stderr (on a terminal)'
@@ -181,6 +187,7 @@ complete -c fanout -n $opt -l regex -d 'Same as --regexp'
 complete -c fanout -n $opt -l header -x -a '1 2' -d '--pipe: repeat the first N records before every block'
 complete -c fanout -n $opt -l round-robin -d '--pipe: keep -j jobs running and feed the blocks to them in turn'
 complete -c fanout -n $opt -l roundrobin -d 'Same as --round-robin'
+complete -c fanout -n $opt -l round -d 'Same as --round-robin'
 complete -c fanout -n $opt -l tasks -r -F -d "Run the tasks of a JSON Lines file or JSON array ('-' is stdin)"
 
 # Remote hosts
@@ -199,7 +206,11 @@ complete -c fanout -n $opt -l cleanup -d 'Remove sent and fetched files from the
 complete -c fanout -n $opt -l trc -r -F -d 'Shorthand for --transfer --return FILE --cleanup'
 
 complete -c fanout -n $opt -s h -l help -d 'Print a summary of the options and exit'
-complete -c fanout -n $opt -l version -d 'Print the version and exit'
+complete -c fanout -n $opt -s V -l version -d 'Print the version and exit'
+complete -c fanout -n $opt -l will-cite -d 'Accepted for GNU parallel: fanout prints no citation notice'
+complete -c fanout -n $opt -l no-notice -d 'Same as --will-cite'
+complete -c fanout -n $opt -l tmpdir -r -f -a '(__fish_complete_directories)' -d 'Put temp files in DIR, and set TMPDIR to DIR for the jobs'
+complete -c fanout -n $opt -l tempdir -r -f -a '(__fish_complete_directories)' -d 'Same as --tmpdir'
 
 # The command, then its arguments; after '::::' argument files; after ':::' plain
 # values (file names are the usual guess).

@@ -273,6 +273,9 @@ int run(int argc, const char* const* argv)
         return parsed.exit_code;
     }
     const Options& options = *parsed.options;
+    if (options.tmpdir) {
+        check_os(::setenv("TMPDIR", options.tmpdir->c_str(), 1), "setenv TMPDIR"); // as GNU parallel
+    }
     Output output(options.output_mode);
     std::optional<Jobserver> jobserver = connect_jobserver(options, output);
     JobControl control = job_control(options, jobserver ? &*jobserver : nullptr);

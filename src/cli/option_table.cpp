@@ -129,10 +129,10 @@ void add_command_options(CLI::App& app, ParsedOptions& parsed)
               })
         ->group(group);
     auto* max_args =
-        add_value(app, "-n,--max-args", "N", "At most N arguments per job", [&parsed](const std::string& n) {
-            parsed.max_args = parse_count(n, "-n/--max-args", 1);
-        })->group(group);
-    add_value(app, "-N", "N",
+        add_value(app, "-n,--max-args", "N", "At most N arguments per job; -n 0 is -N 0",
+                  [&parsed](const std::string& n) { parsed.max_args = parse_count(n, "-n/--max-args", 0); })
+            ->group(group);
+    add_value(app, "-N,--max-replace-args", "N",
               "Exactly N arguments per job, as {1}..{N}; -N 0: one job per record, no arguments",
               [&parsed](const std::string& n) { parsed.exact_args = parse_count(n, "-N", 0); })
         ->excludes(max_args)
@@ -173,7 +173,7 @@ void add_run_options(CLI::App& app, ParsedOptions& parsed)
     Options& options = parsed.options;
     JobControl& control = options.control;
     const char* group = "Running";
-    add_value(app, "-j,-P,--jobs", "N",
+    add_value(app, "-j,-P,--jobs,--max-procs", "N",
               "Run N jobs at once: N, N% or +N/-N of the CPUs, 0 = as many as possible",
               [&options](const std::string& spec) { options.jobs.emplace(spec); })
         ->group(group);
@@ -195,7 +195,8 @@ void add_run_options(CLI::App& app, ParsedOptions& parsed)
            "Ignore GNU make's jobserver in MAKEFLAGS")
         ->excludes(jobserver)
         ->group(group);
-    app.add_flag("--dry-run", options.dry_run, "Print each command instead of running it")->group(group);
+    app.add_flag("--dry-run,--dryrun", options.dry_run, "Print each command instead of running it")
+        ->group(group);
     app.add_flag("-t,--verbose", control.verbose, "Print each command to stderr as it starts")->group(group);
     add_value(app, "--timeout", "DURATION",
               "Terminate a job after DURATION (30, 1.5s, 200ms, 2m) or N% of the median runtime",
@@ -227,7 +228,7 @@ void add_output_options(CLI::App& app, ParsedOptions& parsed)
     auto* keep_order =
         app.add_flag("-k,--keep-order", parsed.keep_order, "Write output in input order")->group(group);
     auto* line_buffer =
-        app.add_flag("--line-buffer,--lb", parsed.line_buffer, "Write whole lines as they come")
+        app.add_flag("--line-buffer,--lb,--linebuffer", parsed.line_buffer, "Write whole lines as they come")
             ->excludes(group_flag)
             ->group(group);
     app.add_flag("-u,--ungroup", parsed.ungroup, "Pass output straight through (may mix lines)")
@@ -252,6 +253,24 @@ void add_output_options(CLI::App& app, ParsedOptions& parsed)
         ->group(group);
 }
 
+// --results: JSON Lines, to a file named as such ("-" or "-.json": stdout). GNU parallel
+// writes JSON Lines for *.json too, but CSV for *.csv and *.tsv and a directory tree for
+// any other name: those fanout refuses rather than write something else under them.
+std::string parse_results_name(const std::string& path)
+{
+    if (path == "-" || path == "-.json") {
+        return "-";
+    }
+    if ((path.ends_with(".jsonl") && path.size() > 6) || (path.ends_with(".json") && path.size() > 5)) {
+        return path;
+    }
+    bool table = path.ends_with(".csv") || path.ends_with(".tsv");
+    throw Error("--results " + path + ": fanout writes JSON Lines, not " +
+                (table ? std::string("CSV/TSV") : std::string("GNU parallel's directory tree")) +
+                ": name a file ending in .jsonl or .json, or - for stdout" +
+                (table ? "; nearest table: --joblog FILE" : ""));
+}
+
 void add_report_options(CLI::App& app, ParsedOptions& parsed)
 {
     ReportSettings& reports = parsed.options.reports;
@@ -260,7 +279,7 @@ void add_report_options(CLI::App& app, ParsedOptions& parsed)
         return [&reports, progress] { reports.progress = std::max(reports.progress, progress); };
     };
     const char* group = "Reports";
-    auto* joblog = add_value(app, "--joblog", "FILE",
+    auto* joblog = add_value(app, "--joblog,--jl", "FILE",
                              "Log each finished job to FILE (GNU parallel's format; +FILE appends)",
                              [&reports](const std::string& path) { reports.joblog = path; })
                        ->group(group);
@@ -272,8 +291,9 @@ void add_report_options(CLI::App& app, ParsedOptions& parsed)
         ->needs(joblog)
         ->group(group);
     auto* results =
-        add_value(app, "--results", "FILE", "Write one JSON object per finished job to FILE ('-' is stdout)",
-                  [&reports](const std::string& path) { reports.results = path; })
+        add_value(app, "--results,--res", "FILE",
+                  "Write one JSON object per finished job to FILE, named *.jsonl or *.json ('-' is stdout)",
+                  [&reports](const std::string& path) { reports.results = parse_results_name(path); })
             ->group(group);
     app.add_flag("--results-output", reports.results_output, "Include each job's output in --results")
         ->needs(results)
@@ -326,7 +346,7 @@ void add_stream_options(CLI::App& app, ParsedOptions& parsed)
               [&blocks](const std::string& n) { blocks.header_records = parse_count(n, "--header", 0); })
         ->needs(pipe)
         ->group(group);
-    app.add_flag("--round-robin,--roundrobin", options.control.round_robin,
+    app.add_flag("--round-robin,--roundrobin,--round", options.control.round_robin,
                  "--pipe: start one job per slot and feed blocks to them in turn")
         ->needs(pipe)
         ->group(group);
@@ -474,9 +494,18 @@ void add_remote_options(CLI::App& app, ParsedOptions& parsed)
     parsed.host_options.assign(added.begin() + static_cast<std::ptrdiff_t>(first), added.end());
 }
 
-void add_version_option(CLI::App& app, ParsedOptions& parsed)
+void add_other_options(CLI::App& app, ParsedOptions& parsed)
 {
-    app.add_flag("--version", parsed.version, "Print the version and exit");
+    app.add_flag("-V,--version", parsed.version, "Print the version and exit");
+    app.add_flag("--will-cite,--no-notice")
+        ->description("Accepted for GNU parallel: fanout prints no citation notice");
+    add_value(app, "--tmpdir,--tempdir", "DIR", "Put temp files in DIR, and set TMPDIR to DIR for the jobs",
+              [&parsed](const std::string& dir) {
+                  if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+                      throw Error(os_error("--tmpdir: " + dir));
+                  }
+                  parsed.options.tmpdir = dir;
+              });
 }
 
 // CLI11 checks each new option against every one before it: setting up all of them
@@ -491,21 +520,23 @@ struct OptionGroup {
 constexpr OptionGroup k_groups[] = {
     {"-a --arg-file -0 --null -d --delimiter -C --colsep --link --xapply -r --no-run-if-empty",
      add_input_options},
-    {"-I -n --max-args -N -X -m --xargs -s --max-chars -q --quote --shell", add_command_options},
-    {"-j -P --jobs --load --memfree --jobserver --no-jobserver --dry-run -t --verbose --timeout --termseq "
+    {"-I -n --max-args -N --max-replace-args -X -m --xargs -s --max-chars -q --quote --shell", add_command_options},
+    {"-j -P --jobs --max-procs --load --memfree --jobserver --no-jobserver --dry-run --dryrun -t --verbose "
+     "--timeout --termseq "
      "--term-seq --retries --delay --halt --halt-on-error",
      add_run_options},
-    {"--group -k --keep-order --line-buffer --lb -u --ungroup --color --colour --tag --tagstring",
+    {"--group -k --keep-order --line-buffer --lb --linebuffer -u --ungroup --color --colour --tag "
+     "--tagstring",
      add_output_options},
-    {"--joblog --resume --resume-failed --results --results-output --junit --progress --bar --eta",
+    {"--joblog --jl --resume --resume-failed --results --res --results-output --junit --progress --bar --eta",
      add_report_options},
     {"--pipe --spreadstdin --block --block-size --recend --recstart --regexp --regex --header --round-robin "
-     "--roundrobin --tasks",
+     "--roundrobin --round --tasks",
      add_stream_options},
     {"-S --sshlogin --sshloginfile --slf --ssh --env --workdir --wd --transferfile --tf --transfer --return "
      "--cleanup --trc",
      add_remote_options},
-    {"--version", add_version_option},
+    {"-V --version --will-cite --no-notice --tmpdir --tempdir", add_other_options},
 };
 
 // Conflicts between options of different groups, where both groups are set up.
@@ -543,6 +574,9 @@ void set_up_options(CLI::App& app, ParsedOptions& parsed, const OptionWords* wor
     app.formatter(std::make_shared<HelpFormatter>());
     app.footer(k_footer);
     app.get_formatter()->column_width(32);
+    // As GNU parallel: a single-value option given twice takes the last value (-j 2 -j 3
+    // is -j 3); the repeatable ones (add_list) say TakeAll themselves.
+    app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     for (const OptionGroup& group : k_groups) {
         if (words == nullptr || names_any(group.names, *words)) {
             group.add(app, parsed);

@@ -5,6 +5,7 @@
 #include "option_table.hpp"
 #include "option_words.hpp"
 #include "regex.hpp"
+#include "unsupported.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -24,7 +25,7 @@ void split_command_and_sources(Options& options, std::vector<std::string> rest)
     if (!rest.empty() && rest.front() == "--") {
         rest.erase(rest.begin());
     } else if (!rest.empty() && rest.front().size() > 1 && rest.front()[0] == '-') {
-        throw Error("unknown option '" + rest.front() + "' (see fanout --help)");
+        throw Error(unsupported_option_message(rest.front()));
     }
     std::vector<std::string>& words = options.command.command;
     std::vector<SourceSpec>& sources = options.input.sources;
@@ -56,6 +57,15 @@ void split_command_and_sources(Options& options, std::vector<std::string> rest)
     }
 }
 
+std::string join_words(const std::vector<std::string>& words)
+{
+    std::string joined;
+    for (const auto& word : words) {
+        joined += (joined.empty() ? "" : " ") + word;
+    }
+    return joined;
+}
+
 // -n, -N and -X, which shape command lines from records: how many records per job.
 void set_batching(ParsedOptions& parsed)
 {
@@ -64,6 +74,9 @@ void set_batching(ParsedOptions& parsed)
     bool as_many = context_replace || parsed.multiple || parsed.xargs;
     if (options.command.command.empty() && (parsed.max_args || parsed.exact_args || as_many)) {
         throw Error("-n, -N, -X, -m and --xargs need a command (each input record is a command without one)");
+    }
+    if (parsed.max_args == 0) {
+        parsed.exact_args = 0; // GNU parallel's -n 0: as -N 0
     }
     if (parsed.exact_args) {
         options.batch = BatchRules{*parsed.exact_args == 0 ? 1 : *parsed.exact_args, *parsed.exact_args == 0};
@@ -163,6 +176,8 @@ Options finish_options(ParsedOptions parsed, std::vector<std::string> rest)
 {
     Options& options = parsed.options;
     split_command_and_sources(options, std::move(rest));
+    refuse_perl_expressions(join_words(options.command.command), "the command");
+    refuse_perl_expressions(options.command.tagstring.value_or(""), "--tagstring");
     if (options.tasks && (!options.command.command.empty() || !options.input.sources.empty())) {
         throw Error("--tasks: each task names its command; give no command, ':::' or input file");
     }

@@ -58,6 +58,8 @@ struct Options {
     // Remote hosts (-S, --sshloginfile); none: every job runs here.
     std::vector<SshLogin> sshlogins;
     RemoteSetup remote;
+
+    std::optional<std::string> tmpdir; // --tmpdir: temp files there, and TMPDIR for the jobs
 };
 
 // What parse_command_line() decided: run with these options, or exit at once

@@ -285,6 +285,8 @@ same gnu "-n 2 with {}" -- -k -n 2 echo '[{}]' ::: 1 2 3 4 5
 same gnu "--max-args 3 from stdin" --in "$I/seven" -- -k --max-args 3 echo
 same gnu "-N 3" -- -k -N 3 echo ::: 1 2 3 4 5 6 7
 same gnu "-N 0" -- -k -N 0 echo x ::: 1 2 3
+same gnu "-n0: as -N 0" -- -k -n0 echo x ::: 1 2 3
+same gnu "--max-replace-args 2 (-N)" -- -k --max-replace-args 2 echo {2} {1} ::: a b c d
 same gnu "-X with -j1: one job" -- -k -j1 -X echo pre{}post ::: a b c
 same gnu "-X with -j1 and -s: cut by length" -- -k -j1 -X -s 20 echo ::: aaaa bbbb cccc dddd eeee ffff
 same gnu "-n 3 and -s: cut by length first" -- -k -n 3 -s 16 echo ::: aaaa bbbb cccc dddd eeee
@@ -319,6 +321,13 @@ same gnu "-t prints the command on stderr" --err -- -k -j1 -t echo ::: a b
 same gnu "-q: the command's words as they are" -- -k -q printf '%s|%s\n' 'a;b' ::: 'x y'
 same gnu "-q with sh -c" -- -k -q sh -c 'echo "[$1]"' sh {} ::: 'a b' 'c'
 same gnu "-j 0" -- -k -j 0 echo ::: a b
+same gnu "--max-procs 1 (-j's xargs name)" -- -k --max-procs 1 echo ::: a b
+same gnu "--no-notice (GNU's --will-cite)" -- -k --no-notice echo ::: a
+same gnu "--dryrun" -- -k --dryrun echo {} x ::: a b
+same gnu "--linebuffer" -- -k --linebuffer 'echo 1{}; echo 2{}' ::: a b
+same gnu "--tmpdir DIR is TMPDIR for the jobs" -- -k --tmpdir "$T/home" 'echo "$TMPDIR" {}' ::: a
+same gnu "-j given twice: the last counts" -- -k -j 2 -j 3 echo ::: a b
+same gnu "--halt given twice: the last counts" -- -j1 -k --halt never --halt now,fail=1 'echo {}; exit {}' ::: 0 3 0
 same gnu "--delay" -- -k --delay 0.05 echo ::: a b
 
 # --- exit codes, --halt, --timeout, --retries, --joblog ----------------------------------
@@ -359,6 +368,7 @@ same gnu "--joblog: header and the Seq, Exitval, Signal, Command columns" \
     -- -j1 --joblog log 'exit {}' ::: 0 1 2
 same gnu "--joblog: a job killed by a signal" \
     --post "tail -n +2 log | cut -f 1,7,8" -- -j1 --joblog log 'kill -15 $$' ::: a
+same gnu "--jl (--joblog)" --post "tail -n +2 log | cut -f 1,7" -- -j1 --jl log 'exit {}' ::: 0 1
 
 # --- --pipe basics (pipe_test.sh compares many more) -----------------------------------
 same gnu "--pipe -N 3 --tagstring {#}" --in "$I/seven" -- -k --pipe -N 3 --tagstring 'b{#}' cat
@@ -377,6 +387,7 @@ same xargs "xargs --arg-file FILE --max-args 2" -- -P 1 --arg-file "$I/123" --ma
 same xargs "xargs -I X (whole lines)" --in "$I/lines" -- -P 1 -I X echo [X] X
 same xargs "xargs -r on empty input" --in "$I/empty" -- -P 1 -r echo x
 same xargs "xargs -t" --err -- -P 1 -t -n 1 -a "$I/123" echo
+same xargs "xargs --max-procs 1" --in "$I/seven" -- --max-procs 1 -n 3 echo
 same xargs "xargs -n 5 -s 12: cut by length" --in "$I/seven" -- -P 1 -n 5 -s 12 echo
 
 # --- command execution -----------------------------------------------------------------
@@ -400,7 +411,6 @@ known "local --workdir" gnu "--workdir DIR without -S" -- -k --workdir "$T/home"
 # Differences found by this suite, not (yet) in issue 16's list.
 known "dash's echo builtin takes no options, /bin/echo does" gnu "echo -e run directly, not as sh's builtin" \
     -- -k echo {} ::: -e
-known "GNU takes the last of repeated options" gnu "-j given twice" -- -k -j 2 -j 3 echo ::: a b
 # Deliberate: GNU 20221122's --pipe reads stdin and silently ignores -a FILE (its man page
 # says --pipe reads stdin; only --pipe-part documents -a); fanout reads FILE, as its
 # synopsis says, rather than ignore an option.

@@ -75,7 +75,7 @@ usage_error "bad --colsep regex (unbalanced parenthesis)" colsep --colsep '(a' t
 usage_error "unterminated {1" '{1' touch ran '{1' ::: a
 usage_error "unterminated {." '{.' touch ran '{.' ::: a
 usage_error "unterminated {/" '{/' touch ran '{/' ::: a
-usage_error "-n 0" -n -n 0 touch ran ::: a
+usage_error "-n -1" -n -n -1 touch ran ::: a
 usage_error "-d ab" -d -d ab touch ran ::: a
 usage_error "--shell /nonexistent" /nonexistent --shell /nonexistent 'touch ran | cat' ::: a
 usage_error "-j abc" -j -j abc touch ran ::: a

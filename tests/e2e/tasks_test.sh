@@ -272,14 +272,14 @@ tasks retries.jsonl \
     '{"id":"short","cmd":"'"$(flaky short 2)"'","retries":2}' \
     '{"id":"none","cmd":"'"$(flaky none 1)"'","retries":0}' \
     '{"id":"global","cmd":"'"$(flaky global 3)"'"}'
-run "$FANOUT" -j1 --retries 3 --tasks retries.jsonl --results retries.jsonl.out
+run "$FANOUT" -j1 --retries 3 --tasks retries.jsonl --results retries.out.jsonl
 assert_status "retries: three tasks still fail" 3
 assert_eq "retries 3: failed twice, then succeeded (3 runs)" 3 "$(line_count twice.count)"
 assert_eq "retries 2: 2 runs in all, then failed" 2 "$(line_count short.count)"
 assert_eq "retries 0 overrides --retries 3: 1 run" 1 "$(line_count none.count)"
 assert_eq "no retries field: --retries 3 applies (3 runs in all)" 3 "$(line_count global.count)"
 assert_eq "retries: --results attempts and exit codes" $'twice 3 0\nshort 2 1\nnone 1 1\nglobal 3 1' \
-    "$(jq -r '"\(.seq) \(.id) \(.attempts) \(.exit_code)"' retries.jsonl.out | sort -n | cut -d' ' -f2-)"
+    "$(jq -r '"\(.seq) \(.id) \(.attempts) \(.exit_code)"' retries.out.jsonl | sort -n | cut -d' ' -f2-)"
 cd "$T" || exit 1
 
 # --- tag -------------------------------------------------------------------------------------------------
@@ -635,7 +635,8 @@ usage_error "--tasks with -N" "--tasks" --tasks "$T/ok.jsonl" -N 2
 usage_error "--tasks with -X" "--tasks" --tasks "$T/ok.jsonl" -X
 usage_error "--tasks with --colsep" "--tasks" --tasks "$T/ok.jsonl" --colsep ,
 usage_error "--tasks without a file" "--tasks" --tasks
-usage_error "--tasks twice" "--tasks" --tasks "$T/ok.jsonl" --tasks "$T/ok.jsonl"
+# Given twice, the last counts (as GNU parallel does with its single-value options).
+usage_error "--tasks twice: the last counts" "no/such/last.jsonl" --tasks "$T/ok.jsonl" --tasks no/such/last.jsonl
 usage_error "--tasks with a missing file" "no/such/tasks.jsonl" --tasks no/such/tasks.jsonl
 usage_error "--tasks with a directory" "$T" --tasks "$T"
 

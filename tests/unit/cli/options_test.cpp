@@ -111,7 +111,7 @@ TEST_CASE("options: a bad value or combination is refused in one line naming the
         {{"--memfree", "1q", "true"}, "--memfree: invalid size '1q'"},
         {{"--load", "-1", "true"}, "--load"},
         {{"--retries", "-1", "true"}, "--retries"},
-        {{"-n", "0", "true"}, "-n/--max-args"},
+        {{"-n", "x", "true"}, "-n/--max-args"},
         {{"--pipe", "--block", "0", "true"}, "--block"},
         {{"--color", "sometimes", "true"}, "--color"},
         {{"--block", "1k", "true"}, "--block requires --pipe"},
@@ -120,7 +120,7 @@ TEST_CASE("options: a bad value or combination is refused in one line naming the
         {{"--results-output", "true"}, "--results-output requires --results"},
         {{"--jobserver", "--no-jobserver", "true"}, "--jobserver excludes --no-jobserver"},
         {{"-0", "-d", "x", "true"}, "--null excludes --delimiter"},
-        {{"-n", "1", "-N", "1", "true"}, "--max-args excludes -N"},
+        {{"-n", "1", "-N", "1", "true"}, "--max-args excludes --max-replace-args"},
         {{"-u", "--lb", "true"}, "--line-buffer excludes --ungroup"},
         {{"--tasks", "t.json", "-X"}, "-X excludes --tasks"},
         {{"--tasks", "t.json", "--pipe"}, "--pipe excludes --tasks"},
@@ -170,4 +170,37 @@ TEST_CASE("options: -r skips blank records")
 {
     CHECK(parse({"-r", "echo"}).input.skip_blank);
     CHECK_FALSE(parse({"echo"}).input.skip_blank);
+}
+
+TEST_CASE("options: a single-value option given twice takes the last, as GNU parallel")
+{
+    fanout::Options options = parse({"-j", "2", "--jobs", "3", "--retries", "1", "--retries", "4", "true"});
+    REQUIRE(options.jobs);
+    CHECK(options.jobs->slots(8, 100) == 3);
+    CHECK(options.control.retries == 4);
+    // Repeatable options still gather every value.
+    CHECK(parse({"-a", "x", "-a", "y", "true"}).input.sources.size() == 2);
+}
+
+TEST_CASE("options: GNU parallel's and xargs' spellings")
+{
+    CHECK(parse({"--max-procs", "5", "true"}).jobs->slots(8, 100) == 5);
+    CHECK(parse({"--dryrun", "true"}).dry_run);
+    CHECK(parse({"--linebuffer", "true"}).output_mode == fanout::OutputMode::line_buffer);
+    CHECK(parse({"--will-cite", "--no-notice", "true"}).command.command.size() == 1);
+    fanout::Options none = parse({"-n", "0", "true"});
+    CHECK(none.batch.drop_args);
+    CHECK(parse({"--res", "-.json", "true"}).reports.results == "-");
+}
+
+TEST_CASE("options: what fanout does not take is refused by name")
+{
+    CHECK(refusal({"--results", "out", "true"}).find("directory tree") != std::string::npos);
+    CHECK(refusal({"--results", "x.csv", "true"}).find("--joblog") != std::string::npos);
+    CHECK(refusal({"--fifo", "true"}) ==
+          "unknown option '--fifo': fanout does not support it; nearest: --pipe "
+          "(each block on the job's stdin)");
+    CHECK(refusal({"--nice=3", "true"}).starts_with("unknown option '--nice'"));
+    CHECK(refusal({"echo", "{=", "$_", "=}", ":::", "a"}) ==
+          "the command: perl expressions {= =} are not supported");
 }

@@ -1,0 +1,19 @@
+// What fanout refuses by name: GNU parallel's options, input-source markers and
+// replacement strings it does not take, each with the nearest fanout equivalent.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace fanout {
+
+// The one-line error for an option fanout does not know ("--fifo", "--nice=3", "-v"),
+// naming it and, for GNU parallel's options, the nearest fanout equivalent if any.
+std::string unsupported_option_message(std::string_view word);
+
+// Throws Error when `text` (a command, --tagstring) holds a GNU parallel perl
+// expression "{= ... =}" or "{=N ... =}", which fanout would otherwise pass to the shell.
+void refuse_perl_expressions(const std::string& text, const char* where);
+
+} // namespace fanout

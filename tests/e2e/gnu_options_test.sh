@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# gnu_options_test: nothing of GNU parallel's command line passes through silently.
+# Every option of the installed GNU parallel (its man page's OPTIONS entries and
+# `parallel --help`), every replacement-string form and every input-source marker its
+# man page lists, is either in the accepted list below (naming the test that covers it)
+# or refused by fanout before any job starts: exit 255, exactly one line on stderr that
+# names it, and the job (which would create a file) never ran.
+#
+# The list of GNU's options is read at test time from the man page
+# (/usr/share/man/man1/parallel.1.gz) and `parallel --help`; without them (GNU parallel
+# not installed) the script checks the refusals it knows by itself and says so.
+# shellcheck source=lib.sh disable=SC1083 # literal braces are the point
+source "$(dirname "$0")/lib.sh"
+
+GNU_MAN=/usr/share/man/man1/parallel.1.gz
+
+# Options fanout takes, each with the test that covers it ("docs" where only the help,
+# man page and completions check the spelling).
+declare -A accepted=(
+    [-0]=differential [--null]=differential [-a]=differential [--arg-file]=differential
+    [-d]=differential [--delimiter]=differential [-C]=colsep [--colsep]=colsep
+    [--link]=differential [--xapply]=differential [-r]=differential [--no-run-if-empty]=differential
+    [-I]=differential [-n]=differential [--max-args]=differential [-N]=differential
+    [--max-replace-args]=differential [-X]=differential [-m]=differential [--xargs]=differential [-s]=differential [--max-chars]=differential
+    [-q]=differential [--quote]=differential
+    [-j]=differential [-P]=differential [--jobs]=differential [--max-procs]=differential
+    [--load]=ci [--memfree]=ci [--dry-run]=differential [-t]=differential
+    [--verbose]=differential [--timeout]=differential [--term-seq]=signals
+    [--retries]=differential [--delay]=differential [--halt]=differential
+    [--halt-on-error]=differential
+    [--group]=differential [-k]=differential [--keep-order]=differential
+    [--line-buffer]=differential [--lb]=differential [-u]=differential [--ungroup]=differential
+    [--color]=ci [--tag]=differential [--tagstring]=differential
+    [--joblog]=differential [--jl]=differential [--resume]=reports [--resume-failed]=reports
+    [--results]=reports [--res]=gnu_options [--progress]=reports [--bar]=reports [--eta]=reports
+    [--pipe]=pipe [--spreadstdin]=pipe [--block]=pipe [--block-size]=pipe [--recend]=pipe
+    [--recstart]=pipe [--regexp]=regexp [--header]=pipe [--round-robin]=pipe [--round]=docs
+    [-S]=remote [--sshlogin]=remote [--sshloginfile]=remote [--slf]=remote [--ssh]=remote
+    [--env]=remote [--workdir]=remote [--wd]=remote [--transferfile]=remote [--tf]=remote
+    [--transfer]=remote [--return]=remote [--cleanup]=remote [--trc]=remote
+    [--tmpdir]=differential [-h]=docs [--help]=docs [-V]=docs [--version]=docs
+    # replacement strings and input-source markers
+    ['{}']=differential ['{.}']=differential ['{/}']=differential ['{//}']=differential
+    ['{/.}']=differential ['{#}']=differential ['{%}']=differential ['{n}']=differential
+    ['{n.}']=differential ['{n/}']=differential ['{n//}']=differential ['{n/.}']=differential
+    [':::']=differential ['::::']=differential [':::+']=differential ['::::+']=differential
+)
+
+# GNU's option names: the man page's entries, then the usage lines of --help.
+gnu_names() {
+    zcat "$GNU_MAN" | sed -n 's/^\.IP "\\fB\(\\-[^\\]*\(\\-[^\\]*\)*\)\\fR.*/\1/p' | sed 's/\\-/-/g'
+    parallel --will-cite --help 2>/dev/null | sed -n 's/^\(--\?[A-Za-z0-9][-A-Za-z0-9_]*\).*/\1/p'
+}
+
+# The replacement strings and markers of the man page, as one word each: "{n/}".
+gnu_forms() {
+    zcat "$GNU_MAN" | sed -n 's/^\.IP "\\fB\([{:][^"]*\)" 4$/\1/p' |
+        sed 's/\\f[BIRP]//g; s/perl expression/ s:a:b: /; s/ *arguments$//; s/ *argfiles$//; s/\\-/-/g'
+}
+
+# refused WORD ARGS...: `fanout ARGS` is refused with one line naming WORD, no job run.
+refused() {
+    local word=$1
+    shift
+    rm -f "$T/ran"
+    run "$FANOUT" "$@"
+    assert_status "$word: refused with exit status 255" 255
+    assert_eq "$word: exactly one line on stderr" 1 "$(line_count "$ERR_FILE")"
+    assert_contains "$word: stderr names it" "$word" "$ERR"
+    assert_no_file "$word: no job ran" "$T/ran"
+}
+
+if [[ -r $GNU_MAN ]] && have parallel; then
+    mapfile -t names < <(gnu_names | sort -u)
+    assert_ge "GNU options found in its man page and --help" 150 "${#names[@]}"
+    for name in "${names[@]}"; do
+        [[ -n ${accepted[$name]:-} ]] && continue
+        refused "$name" "$name" touch "$T/ran" ::: x
+    done
+    mapfile -t forms < <(gnu_forms | sort -u)
+    assert_ge "GNU replacement strings and markers found in its man page" 15 "${#forms[@]}"
+    for form in "${forms[@]}"; do
+        [[ -n ${accepted[$form]:-} ]] && continue
+        case $form in
+        {=*) refused "perl expressions" -k touch "$T/ran" "$form" ::: a ;;
+        *) fail "a GNU form neither accepted nor refused by this test: $form" ;;
+        esac
+    done
+else
+    echo "SKIP: GNU parallel or its man page is not installed: its option list not checked"
+fi
+
+# Known by name, GNU parallel or not.
+refused "--fifo" --fifo touch "$T/ran" ::: x
+refused "-v" -kv touch "$T/ran" ::: x
+refused "--nice" --nice=5 touch "$T/ran" ::: x
+assert_contains "--files names the nearest fanout option" "nearest: --results" "$(
+    "$FANOUT" --files true ::: x 2>&1
+)"
+refused "perl expressions" -k touch "$T/ran" '{=2' 's/a/b/' '=}' ::: a ::: b
+refused "perl expressions" -k --tagstring '{= $_ =}' touch "$T/ran" ::: a
+refused ":::+" -a /dev/null -k touch "$T/ran" ::: a :::+ b
+
+# --results: JSON Lines under a name that says so; GNU's CSV and directory trees refused.
+refused "--results x.csv" --results x.csv touch "$T/ran" ::: a
+assert_contains "--results x.csv: names the nearest table" "--joblog" "$ERR"
+refused "--results x.tsv" --results x.tsv touch "$T/ran" ::: a
+refused "--results outdir" --results outdir touch "$T/ran" ::: a
+assert_no_file "--results outdir: no directory made" outdir
+run "$FANOUT" --res "$T/r.json" echo ::: a
+assert_status "--res r.json: runs" 0
+assert_eq "--res r.json: one JSON line" 1 "$(line_count "$T/r.json")"
+run "$FANOUT" --results -.json echo ::: a
+assert_contains "--results -.json: on stdout, as GNU's" '"command":"echo a"' "$OUT"
+assert_no_file "--results -.json: no file of that name" -.json
+
+# A GNU option after the command is the command's, as in GNU parallel.
+run "$FANOUT" -k echo --fifo ::: a
+assert_eq "an option after the command word is the command's" "--fifo a" "$OUT"
+
+end_of_tests
