@@ -55,4 +55,22 @@ run "$FANOUT" -t echo ::: 'x  y'
 assert_eq "-t: the job's output still goes to stdout" "x  y" "$OUT"
 assert_eq "-t: the printed command, run by sh, does the same" "x  y" "$(sh -c "$ERR")"
 
+# --- refusals in fanout's words: one line naming the option and what it expects ----------------------
+run "$FANOUT" -j
+assert_usage_error "-j without a value" "-j/--jobs: no value given (expected N)"
+run "$FANOUT" --color sometimes echo ::: a
+assert_usage_error "--color sometimes" "--color: invalid value 'sometimes' (expected auto, always or never)"
+run "$FANOUT" --color
+assert_usage_error "--color without a value" "--color: no value given (expected auto, always or never)"
+run "$FANOUT" -j 1 -j 2 echo ::: a
+assert_usage_error "-j given twice" "-j/--jobs: given 2 times (it takes one value)"
+run "$FANOUT" --tag=xyz echo ::: a
+assert_usage_error "a flag given a value" "--tag: takes no value"
+run "$FANOUT" --keep-order=false echo ::: a
+assert_usage_error "a flag given false" "-k/--keep-order: takes no value"
+run "$FANOUT" -k -u echo ::: a
+assert_usage_error "-k -u" "-k/--keep-order cannot be used with -u/--ungroup"
+run "$FANOUT" --resume echo ::: a
+assert_usage_error "--resume alone" "--resume requires --joblog"
+
 end_of_tests
