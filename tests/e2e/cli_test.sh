@@ -73,4 +73,10 @@ assert_usage_error "-k -u" "-k/--keep-order cannot be used with -u/--ungroup"
 run "$FANOUT" --resume echo ::: a
 assert_usage_error "--resume alone" "--resume requires --joblog"
 
+# --- a directory given as the command ------------------------------------------------------------------
+run "$FANOUT" /tmp ::: a
+assert_status "a directory as the command: the job failed" 1
+assert_contains "a directory as the command: 'Is a directory'" "fanout: /tmp: Is a directory" "$ERR"
+assert_not_contains "a directory as the command: not 'Permission denied'" "Permission denied" "$ERR"
+
 end_of_tests
