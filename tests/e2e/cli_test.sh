@@ -79,4 +79,13 @@ assert_status "a directory as the command: the job failed" 1
 assert_contains "a directory as the command: 'Is a directory'" "fanout: /tmp: Is a directory" "$ERR"
 assert_not_contains "a directory as the command: not 'Permission denied'" "Permission denied" "$ERR"
 
+# --- a password in -S user:pw@host: refused, and never shown ------------------------------------------
+run "$FANOUT" -S 'user:s3cr3t-pw@host.invalid' echo ::: a
+assert_usage_error "-S with a password" "a password in the login is not supported"
+assert_not_contains "-S with a password: the password is not in the message" "s3cr3t-pw" "$ERR"
+printf '2/user:s3cr3t-pw@host.invalid\n' >"$T/logins"
+run "$FANOUT" --sshloginfile "$T/logins" echo ::: a
+assert_usage_error "--sshloginfile with a password" "a password in the login is not supported"
+assert_not_contains "--sshloginfile with a password: the password is not in the message" "s3cr3t-pw" "$ERR"
+
 end_of_tests
