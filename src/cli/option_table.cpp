@@ -239,11 +239,13 @@ void add_output_options(CLI::App& app, ParsedOptions& parsed)
     add_value(app, "--color,--colour", "WHEN",
               "Colour --tag prefixes and the failure summary: auto, always, never",
               [&options](const std::string& when) {
+                  if (when != "auto" && when != "always" && when != "never") {
+                      throw Error("--color: invalid value '" + when + "' (expected auto, always or never)");
+                  }
                   options.color = when == "always"  ? Options::Color::always
                                   : when == "never" ? Options::Color::never
                                                     : Options::Color::auto_;
               })
-        ->check(CLI::IsMember({"auto", "always", "never"}))
         ->group(group);
     app.add_flag("--tag", options.command.tag, "Prefix each output line with the job's arguments and a tab")
         ->group(group);
@@ -583,6 +585,11 @@ void set_up_options(CLI::App& app, ParsedOptions& parsed, const OptionWords* wor
         }
     }
     add_cross_group_conflicts(app);
+    for (CLI::Option* option : app.get_options()) {
+        if (option->get_expected_max() == 0) {
+            option->disable_flag_override(); // --tag=false would be silently true
+        }
+    }
     app.prefix_command();
 }
 

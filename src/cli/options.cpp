@@ -191,6 +191,59 @@ Options finish_options(ParsedOptions parsed, std::vector<std::string> rest)
     return std::move(parsed.options);
 }
 
+// An option as its help names it: "-j/--jobs", "--color".
+std::string option_label(const CLI::App& app, const std::string& name)
+{
+    const CLI::Option* option = app.get_option_no_throw(name);
+    if (option == nullptr) {
+        return name;
+    }
+    const auto& shorts = option->get_snames();
+    const auto& longs = option->get_lnames();
+    std::string label = shorts.empty() ? "" : "-" + shorts.front();
+    if (!longs.empty()) {
+        label += (label.empty() ? "--" : "/--") + longs.front();
+    }
+    return label;
+}
+
+// What a value of this type may be: the type's name, or its choices.
+std::string expected_value(const std::string& type)
+{
+    return type == "WHEN" ? "auto, always or never" : type;
+}
+
+// CLI11's messages for a refused command line, in fanout's words: the option as its
+// help names it, and what it expects. CLI11 gives the parts only inside its message.
+std::string parse_error_message(const CLI::App& app, const CLI::ParseError& error)
+{
+    std::string message = error.what();
+    std::string name = message.substr(0, message.find_first_of(": "));
+    const CLI::Option* option = app.get_option_no_throw(name);
+    auto after = [&message](const std::string& word) {
+        std::size_t at = message.find(word);
+        return at == std::string::npos ? std::string() : message.substr(at + word.size());
+    };
+    std::string flag = message.substr(0, message.find(" was given a disallowed flag override"));
+    if (flag.size() < message.size()) {
+        return option_label(app, (flag.size() == 1 ? "-" : "--") + flag) + ": takes no value";
+    }
+    if (message.ends_with(" missing") && option != nullptr) {
+        return option_label(app, name) + ": no value given (expected " +
+               expected_value(option->get_type_name()) + ")";
+    }
+    if (message.find(": At Most ") != std::string::npos) {
+        return option_label(app, name) + ": given " + after("received ") + " times (it takes one value)";
+    }
+    if (dynamic_cast<const CLI::ExcludesError*>(&error) != nullptr) {
+        return option_label(app, name) + " cannot be used with " + option_label(app, after(" excludes "));
+    }
+    if (dynamic_cast<const CLI::RequiresError*>(&error) != nullptr) {
+        return option_label(app, name) + " requires " + option_label(app, after(" requires "));
+    }
+    return message;
+}
+
 } // namespace
 
 std::string parse_escapes(const std::string& text, const char* option)
@@ -276,7 +329,7 @@ ParseResult parse_command_line(int argc, const char* const* argv)
         std::cout << full.help();
         return {std::nullopt, k_exit_success};
     } catch (const CLI::ParseError& e) {
-        throw Error(e.what());
+        throw Error(parse_error_message(app, e));
     }
     if (parsed.version) {
         std::cout << "fanout " << FANOUT_VERSION << "\n";

@@ -2,6 +2,8 @@
 
 #include "error.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -105,6 +107,10 @@ StartResult LocalRunner::start(std::uint64_t seq, const Command& command, std::s
     request.feed_stdin = command.input != nullptr || command.stream_input;
     request.cwd = &command.cwd;
     if (int error = m_processes.start(seq, request); error != 0) {
+        struct stat st {};
+        if (error == EACCES && ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+            error = EISDIR; // execve() says only "Permission denied"
+        }
         return start_result_of(error, command.cwd);
     }
     if (request.feed_stdin) {

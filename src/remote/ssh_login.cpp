@@ -15,9 +15,26 @@ bool parse_number(std::string_view text, unsigned long& value)
     return !text.empty() && ec == std::errc() && ptr == text.data() + text.size();
 }
 
+// The login with a password in it ("user:pw@host") shown as "user:***@host".
+std::string without_password(std::string_view text)
+{
+    std::size_t at = text.rfind('@');
+    std::size_t colon = text.find(':');
+    if (at == std::string_view::npos || colon == std::string_view::npos || colon > at) {
+        return std::string(text);
+    }
+    return std::string(text.substr(0, colon + 1)) + "***" + std::string(text.substr(at));
+}
+
 SshLogin parse_one(std::string_view text, const std::string& where)
 {
-    auto bad = [&](const std::string& why) { return Error(where + ": '" + std::string(text) + "': " + why); };
+    auto bad = [&](const std::string& why) {
+        return Error(where + ": '" + without_password(text) + "': " + why);
+    };
+    if (without_password(text) != text) {
+        // GNU parallel hands it to sshpass; a password never goes into a message here.
+        throw bad("a password in the login is not supported (use ssh keys or an agent)");
+    }
     SshLogin login;
     std::string_view rest = text;
     if (std::size_t slash = rest.find('/'); slash != std::string_view::npos) {

@@ -125,7 +125,7 @@ void JunitReport::rewrite()
     std::string temp = m_path + ".fanout-tmp";
     Fd out(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666));
     if (!out) {
-        throw Error(os_error("--junit: cannot write '" + temp + "'"));
+        throw Error(os_error("--junit: cannot write '" + m_path + "'")); // not our temp file's name
     }
     char head[512];
     std::snprintf(head, sizeof head,

@@ -4,6 +4,9 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <optional>
+#include <string>
+#include <vector>
 
 namespace fanout {
 
@@ -33,35 +36,83 @@ std::string format_seconds(double seconds)
     return text;
 }
 
+// The parts of the status line; a narrow terminal drops some (status_texts()): the
+// done count and the ETA always show.
+struct StatusParts {
+    std::string done;    // "3/8 done"
+    std::string running; // ", 2 running"
+    std::string failed;  // ", 0 failed"
+    std::string rate;    // ", 4.2/s"
+    std::string eta;     // ", ETA 1m02s" (empty when unknown or not asked for)
+};
+
+StatusParts status_parts(const RunProgress& p, std::optional<std::size_t> total, ProgressStyle style,
+                         double elapsed)
+{
+    StatusParts parts;
+    double rate = elapsed > 0 ? static_cast<double>(p.done) / elapsed : 0;
+    parts.done = std::to_string(p.done) + (total ? "/" + std::to_string(*total) : "") + " done";
+    parts.running = ", " + std::to_string(p.running) + " running";
+    parts.failed = ", " + std::to_string(p.failed) + " failed";
+    char rate_text[32];
+    std::snprintf(rate_text, sizeof rate_text, ", %.1f/s", rate);
+    parts.rate = rate_text;
+    if (style != ProgressStyle::counts && total && rate > 0 && *total >= p.done) {
+        parts.eta = ", ETA " + format_seconds(static_cast<double>(*total - p.done) / rate);
+    }
+    return parts;
+}
+
+// The counts, from the fullest to the shortest form.
+std::vector<std::string> status_texts(const StatusParts& parts)
+{
+    std::string counts = parts.done + parts.running + parts.failed;
+    return {counts + parts.rate + parts.eta, counts + parts.eta, parts.done + parts.failed + parts.eta,
+            parts.done + parts.eta};
+}
+
+// "NN% [###   ] " and the text, the bar as wide as fits (10 to 40 columns); empty
+// when even the narrowest bar does not fit.
+std::string with_bar(const std::string& text, std::size_t done, std::size_t total, std::size_t room)
+{
+    constexpr std::size_t k_min_bar = 10;
+    constexpr std::size_t k_max_bar = 40;
+    std::string percent = std::to_string(100 * done / total) + "% [";
+    std::size_t fixed = percent.size() + 2 + text.size(); // and "] "
+    if (room < fixed + k_min_bar) {
+        return {};
+    }
+    std::size_t bar_width = std::min(room - fixed, k_max_bar);
+    std::size_t filled = bar_width * done / total;
+    return percent + std::string(filled, '#') + std::string(bar_width - filled, ' ') + "] " + text;
+}
+
 } // namespace
 
 std::string progress_line(const RunProgress& p, ProgressStyle style, std::size_t width,
                           std::chrono::steady_clock::time_point now)
 {
     double elapsed = std::chrono::duration<double>(now - p.started_at).count();
-    double rate = elapsed > 0 ? static_cast<double>(p.done) / elapsed : 0;
     std::optional<std::size_t> total = p.input_complete ? std::optional(p.total) : p.expected_total;
-    std::string counts = std::to_string(p.done) + (total ? "/" + std::to_string(*total) : "") + " done, " +
-                         std::to_string(p.running) + " running, " + std::to_string(p.failed) + " failed";
-    char rate_text[32];
-    std::snprintf(rate_text, sizeof rate_text, ", %.1f/s", rate);
-    std::string eta;
-    if (total && rate > 0 && *total >= p.done) {
-        eta = ", ETA " + format_seconds(static_cast<double>(*total - p.done) / rate);
+    std::vector<std::string> texts = status_texts(status_parts(p, total, style, elapsed));
+    std::size_t room = width > 1 ? width - 1 : 0; // the last column would wrap on some terminals
+    if (style == ProgressStyle::bar && total && *total > 0) {
+        // The bar is worth more than the rate and the running count; not more than
+        // the failed count.
+        for (std::size_t i = 0; i + 1 < texts.size(); ++i) {
+            std::string line = with_bar(texts[i], std::min(p.done, *total), *total, room);
+            if (!line.empty()) {
+                return line;
+            }
+        }
     }
-    std::string line = "fanout: " + counts + rate_text + (style == ProgressStyle::counts ? "" : eta);
-    if (style == ProgressStyle::bar && total && *total > 0 && width > line.size() + 10) {
-        std::size_t bar_width = std::min<std::size_t>(width - line.size() - 9, 40);
-        std::size_t done = std::min(p.done, *total);
-        std::size_t filled = bar_width * done / *total;
-        int percent = static_cast<int>(100 * done / *total);
-        line = std::to_string(percent) + "% [" + std::string(filled, '#') +
-               std::string(bar_width - filled, ' ') + "] " + line.substr(8);
+    for (const std::string& line :
+         {"fanout: " + texts[0], "fanout: " + texts[1], texts[1], texts[2], texts[3]}) {
+        if (line.size() <= room) {
+            return line;
+        }
     }
-    if (line.size() >= width) {
-        line.resize(width > 1 ? width - 1 : 0);
-    }
-    return line;
+    return texts[3].substr(0, room);
 }
 
 void Progress::tick(const RunProgress& progress)

@@ -137,15 +137,17 @@ void Scheduler::start_jobs()
             start_attempt(std::move(attempt));
             continue;
         }
+        bool counted = !m_ahead.empty(); // read_ahead() counted it
         if (!read_job()) {
             return;
         }
-        ++m_progress.total;
         if (done_before(m_job)) {
             m_output.job_started(m_job.seq, {}); // keeps -k's order complete
             m_output.job_finished(m_job.seq);
-            --m_progress.total;
             continue;
+        }
+        if (!counted) {
+            ++m_progress.total;
         }
         Attempt attempt;
         attempt.spec = std::move(m_job);
@@ -162,10 +164,29 @@ bool Scheduler::may_start_now()
     return m_hold == Hold::none && may_start_more();
 }
 
+namespace {
+
+std::size_t bytes_of(const JobSpec& job)
+{
+    std::size_t bytes = sizeof job + (job.input ? job.input->size() : 0);
+    for (const std::string& arg : job.args) {
+        bytes += sizeof arg + arg.size();
+    }
+    return bytes;
+}
+
+} // namespace
+
 // The next job into m_job, without blocking; false when there is none yet or no more.
 bool Scheduler::read_job()
 {
-    ReadStatus status = m_jobs.next(m_job, false);
+    if (!m_ahead.empty()) {
+        m_job = std::move(m_ahead.front());
+        m_ahead.pop_front();
+        m_ahead_bytes -= bytes_of(m_job);
+        return true;
+    }
+    ReadStatus status = m_progress.input_complete ? ReadStatus::end : m_jobs.next(m_job, false);
     if (status == ReadStatus::would_block) {
         m_hold = Hold::input_pending;
     }
@@ -174,6 +195,29 @@ bool Scheduler::read_job()
         m_progress.input_complete = true;
     }
     return status == ReadStatus::record;
+}
+
+// Reads the jobs the input has ready, ahead of the slots, and counts those that will
+// run: once the input has ended, progress knows the total (GNU parallel reads all of
+// it first for --bar and --eta; this reads no further than k_max_ahead_*).
+void Scheduler::read_ahead()
+{
+    while (m_intake == Intake::open && !m_progress.input_complete && m_ahead.size() < k_max_ahead_jobs &&
+           m_ahead_bytes < k_max_ahead_bytes) {
+        JobSpec job;
+        ReadStatus status = m_jobs.next(job, false);
+        if (status == ReadStatus::end) {
+            m_progress.input_complete = true;
+        }
+        if (status != ReadStatus::record) {
+            return;
+        }
+        if (!done_before(job)) {
+            ++m_progress.total;
+        }
+        m_ahead_bytes += bytes_of(job);
+        m_ahead.push_back(std::move(job));
+    }
 }
 
 // --round-robin: each block goes to a running job that took everything it was given;

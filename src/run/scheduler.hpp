@@ -65,6 +65,9 @@ private:
     // --timeout N% needs a few finished jobs for a median, and remembers this many.
     static constexpr std::size_t k_min_runtimes = 3;
     static constexpr std::size_t k_max_runtimes = 1001;
+    // How far read_ahead() reads.
+    static constexpr std::size_t k_max_ahead_jobs = 100000;
+    static constexpr std::size_t k_max_ahead_bytes = 64 << 20;
 
     // A job between its start and its last attempt's end.
     struct Attempt {
@@ -102,6 +105,7 @@ private:
     void start_jobs();
     [[nodiscard]] bool may_start_now();
     bool read_job();
+    void read_ahead();
     void feed_round_robin();
     bool have_capacity();
     void release_spare_tokens();
@@ -160,6 +164,10 @@ private:
     std::unordered_map<std::uint64_t, JobRecord> m_undelivered;
     RunResult m_result;
     JobSpec m_job; // reused for every job read
+    // Progress: jobs read before they are due, so that the total is known as soon as
+    // the input has ended; bounded, in jobs and in bytes.
+    std::deque<JobSpec> m_ahead;
+    std::size_t m_ahead_bytes = 0;
     // --round-robin: a block read but not yet given to a job, jobs that can take one,
     // and how many jobs were started (blocks and jobs are numbered apart).
     bool m_have_block = false;

@@ -250,6 +250,9 @@ void Scheduler::tick_reports()
         return;
     }
     m_last_tick = now;
+    if (!m_control.round_robin && !m_progress.expected_total) {
+        read_ahead(); // round-robin counts jobs, not blocks: no total to know
+    }
     for (const auto& report : m_reports) {
         report->tick(m_progress);
     }

@@ -55,4 +55,37 @@ run "$FANOUT" -t echo ::: 'x  y'
 assert_eq "-t: the job's output still goes to stdout" "x  y" "$OUT"
 assert_eq "-t: the printed command, run by sh, does the same" "x  y" "$(sh -c "$ERR")"
 
+# --- refusals in fanout's words: one line naming the option and what it expects ----------------------
+run "$FANOUT" -j
+assert_usage_error "-j without a value" "-j/--jobs: no value given (expected N)"
+run "$FANOUT" --color sometimes echo ::: a
+assert_usage_error "--color sometimes" "--color: invalid value 'sometimes' (expected auto, always or never)"
+run "$FANOUT" --color
+assert_usage_error "--color without a value" "--color: no value given (expected auto, always or never)"
+run "$FANOUT" -j 1 -j 2 echo ::: a
+assert_usage_error "-j given twice" "-j/--jobs: given 2 times (it takes one value)"
+run "$FANOUT" --tag=xyz echo ::: a
+assert_usage_error "a flag given a value" "--tag: takes no value"
+run "$FANOUT" --keep-order=false echo ::: a
+assert_usage_error "a flag given false" "-k/--keep-order: takes no value"
+run "$FANOUT" -k -u echo ::: a
+assert_usage_error "-k -u" "-k/--keep-order cannot be used with -u/--ungroup"
+run "$FANOUT" --resume echo ::: a
+assert_usage_error "--resume alone" "--resume requires --joblog"
+
+# --- a directory given as the command ------------------------------------------------------------------
+run "$FANOUT" /tmp ::: a
+assert_status "a directory as the command: the job failed" 1
+assert_contains "a directory as the command: 'Is a directory'" "fanout: /tmp: Is a directory" "$ERR"
+assert_not_contains "a directory as the command: not 'Permission denied'" "Permission denied" "$ERR"
+
+# --- a password in -S user:pw@host: refused, and never shown ------------------------------------------
+run "$FANOUT" -S 'user:s3cr3t-pw@host.invalid' echo ::: a
+assert_usage_error "-S with a password" "a password in the login is not supported"
+assert_not_contains "-S with a password: the password is not in the message" "s3cr3t-pw" "$ERR"
+printf '2/user:s3cr3t-pw@host.invalid\n' >"$T/logins"
+run "$FANOUT" --sshloginfile "$T/logins" echo ::: a
+assert_usage_error "--sshloginfile with a password" "a password in the login is not supported"
+assert_not_contains "--sshloginfile with a password: the password is not in the message" "s3cr3t-pw" "$ERR"
+
 end_of_tests

@@ -10,10 +10,17 @@ CLEAR=$'\r\033[K'
 # in_pty ARGS...: runs fanout ARGS under a pseudo-terminal (stdin, stdout and stderr),
 # outside CI as far as fanout can tell (CI set hides the status line); OUT_FILE gets
 # every byte the terminal received, STATUS fanout's exit status, ELAPSED_MS the time
-# it took.
+# it took. PTY_PIPE=FILE: fanout's stdin is a pipe from `cat FILE` instead;
+# PTY_COLS=N: the terminal is N columns wide.
 in_pty() {
     local command start
     command=$(printf '%q ' env -u CI "$FANOUT" "$@")
+    if [ -n "${PTY_PIPE:-}" ]; then
+        command="cat $(printf '%q' "$PTY_PIPE") | $command"
+    fi
+    if [ -n "${PTY_COLS:-}" ]; then
+        command="stty cols $PTY_COLS && $command"
+    fi
     start=${EPOCHREALTIME/[.,]/}
     run script -qfec "$command" /dev/null
     ELAPSED_MS=$(((${EPOCHREALTIME/[.,]/} - start) / 1000))
@@ -87,6 +94,45 @@ assert_match "--eta: the estimate shows while several jobs are still to run" \
     "[1-3]/6 done, [^"$'\r'"]*, ETA [0-9]" "$OUT"
 assert_not_contains "--eta: no bar" "[#" "$OUT"
 assert_true "--eta: cleared at the end" ends_with eta.tty "$CLEAR"
+
+# --- piped input: the total is known once the input has ended ------------------------------------------
+# Only the input tells how many jobs there are: fanout reads ahead of the jobs, so
+# the total, the bar and the ETA show from the moment it has ended, not only after
+# the last job started.
+fresh_dir piped
+seq 8 >eight
+PTY_PIPE=$PWD/eight in_pty --bar -j2 'sleep 0.3; : {}'
+cp "$OUT_FILE" piped_bar.tty
+assert_status "--bar, piped input: exit 0" 0
+assert_match "--bar, piped input: the bar and the total while several jobs are still to run" \
+    '[0-9]+% \[#* *\] [0-5]/8 done' "$OUT"
+assert_match "--bar, piped input: and the ETA" "[1-5]/8 done, [^"$'\r'"]*, ETA [0-9]" "$OUT"
+PTY_PIPE=$PWD/eight in_pty --eta -j2 'sleep 0.3; : {}'
+assert_status "--eta, piped input: exit 0" 0
+assert_match "--eta, piped input: the ETA while several jobs are still to run" \
+    "[1-5]/8 done, [^"$'\r'"]*, ETA [0-9]" "$OUT"
+PTY_PIPE=$PWD/eight in_pty --progress -j2 'sleep 0.3; : {}'
+assert_match "--progress, piped input: the total" "[0-5]/8 done, " "$OUT"
+# Input that has not ended: counts only, and the jobs run as the records come.
+command=$(printf '%q ' env -u CI "$FANOUT" --bar -j2 ': {}')
+run script -qfec "(echo 1; echo 2; sleep 1; echo 3) | $command" /dev/null
+assert_status "--bar, input still coming: exit 0" 0
+assert_match "--bar, input still coming: counts without a total" 'fanout: [12] done, ' "$OUT"
+assert_not_contains "--bar, input still coming: never a total that is not one" "/2 done" "$OUT"
+
+# --- a narrow terminal: the line fits, and the ETA is never cut -------------------------------------------
+fresh_dir narrow
+for cols in 50 40 30; do
+    for option in --eta --bar; do
+        PTY_COLS=$cols in_pty "$option" -j2 'sleep 0.3; : {}' ::: $(seq 6)
+        assert_status "$option, $cols columns: exit 0" 0
+        assert_match "$option, $cols columns: the ETA shows whole" '/6 done, [^'$'\r'']*ETA [0-9]+s'$'\033' "$OUT"
+        assert_eq "$option, $cols columns: no status line is wider than the terminal" "" \
+            "$(pieces "$OUT_FILE" | grep -F ' done' | awk -v cols="$cols" 'length($0) >= cols')"
+    done
+done
+PTY_COLS=50 in_pty --bar -j2 'sleep 0.3; : {}' ::: $(seq 6)
+assert_match "--bar, 50 columns: still a bar" '[0-9]+% \[#* *\] [0-5]/6 done' "$OUT"
 
 # --- the status line never mixes with other output -----------------------------------------------------
 fresh_dir mixing

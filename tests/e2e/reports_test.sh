@@ -367,6 +367,11 @@ assert_eq "summary: the cut at 120 characters never splits an escape" \
 run "$FANOUT" true ::: a b c
 assert_eq "summary: no failure, nothing on stderr" "" "$ERR"
 
+# --junit into a directory that does not exist: the message names the path given.
+run "$FANOUT" --junit "$T/no-such-dir/report.xml" true ::: a
+assert_usage_error "--junit into a missing directory" "--junit: cannot write '$T/no-such-dir/report.xml': No such file or directory"
+assert_not_contains "--junit: not our temporary file's name" "fanout-tmp" "$ERR"
+
 assert_true "no process of this script's jobs is left" no_leftover
 
 end_of_tests
