@@ -522,7 +522,8 @@ struct OptionGroup {
 constexpr OptionGroup k_groups[] = {
     {"-a --arg-file -0 --null -d --delimiter -C --colsep --link --xapply -r --no-run-if-empty",
      add_input_options},
-    {"-I -n --max-args -N --max-replace-args -X -m --xargs -s --max-chars -q --quote --shell", add_command_options},
+    {"-I -n --max-args -N --max-replace-args -X -m --xargs -s --max-chars -q --quote --shell",
+     add_command_options},
     {"-j -P --jobs --max-procs --load --memfree --jobserver --no-jobserver --dry-run --dryrun -t --verbose "
      "--timeout --termseq "
      "--term-seq --retries --delay --halt --halt-on-error",

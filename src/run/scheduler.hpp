@@ -155,7 +155,8 @@ private:
     bool m_shortage_warned = false;  // the limit that held jobs back has been named
     std::optional<Clock::time_point> m_last_start;
     Clock::time_point m_last_tick{};
-    std::vector<double> m_runtimes; // recent runtimes, for --timeout N%
+    std::size_t m_done_at_last_tick = 0; // a job that ended since is still to be shown
+    std::vector<double> m_runtimes;      // recent runtimes, for --timeout N%
     std::size_t m_runtime_next = 0;
     RunProgress m_progress;
     // Jobs over whose output is not yet all written: the reports that keep records

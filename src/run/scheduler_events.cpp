@@ -250,6 +250,7 @@ void Scheduler::tick_reports()
         return;
     }
     m_last_tick = now;
+    m_done_at_last_tick = m_progress.done;
     if (!m_control.round_robin && !m_progress.expected_total) {
         read_ahead(); // round-robin counts jobs, not blocks: no total to know
     }
@@ -271,7 +272,9 @@ std::optional<Millis> Scheduler::next_wakeup() const
     if (m_hold == Hold::delay) { // only then: once it is over, waiting for input must not spin
         consider(*m_last_start + m_control.delay);
     }
-    if (m_ticking && !m_running.empty()) {
+    // While jobs run, and once more after the last of them ended: waiting for more input
+    // must still show the jobs that ended, but need not wake up ten times a second.
+    if (m_ticking && (!m_running.empty() || m_progress.done != m_done_at_last_tick)) {
         consider(m_last_tick + k_tick_interval);
     }
     if (m_hold == Hold::gate_closed) {

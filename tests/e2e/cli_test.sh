@@ -63,7 +63,7 @@ assert_usage_error "--color sometimes" "--color: invalid value 'sometimes' (expe
 run "$FANOUT" --color
 assert_usage_error "--color without a value" "--color: no value given (expected auto, always or never)"
 run "$FANOUT" -j 1 -j 2 echo ::: a
-assert_usage_error "-j given twice" "-j/--jobs: given 2 times (it takes one value)"
+assert_status "-j given twice: the last one counts, as in GNU parallel" 0
 run "$FANOUT" --tag=xyz echo ::: a
 assert_usage_error "a flag given a value" "--tag: takes no value"
 run "$FANOUT" --keep-order=false echo ::: a

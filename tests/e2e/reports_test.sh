@@ -64,7 +64,8 @@ assert_eq "joblog: Command is the command run" 'kill -9 $$' "$(joblog_field log.
 assert_true "joblog: JobRuntime of 'sleep 0.3' is at least 0.25 s" \
     awk -v r="$(joblog_field log.tsv 6 4)" 'BEGIN { exit !(r >= 0.25) }'
 
-run "$FANOUT" --joblog nl.tsv 'echo {} >/dev/null' ::: $'two\nlines' $'tab\there'
+# -0: a ::: value with a newline would be two values (as in GNU parallel).
+run "$FANOUT" -0 --joblog nl.tsv 'echo {} >/dev/null' ::: $'two\nlines' $'tab\there'
 assert_eq "joblog: a command with a newline or tab stays one line" 3 "$(line_count nl.tsv)"
 assert_eq "joblog: ... of 9 fields" "" "$(awk -F'\t' 'NF != 9' nl.tsv)"
 
