@@ -304,13 +304,29 @@ std::optional<Scheduler::Clock::time_point> Scheduler::deadline_for(const JobSpe
     if (timeout.fixed.count() > 0) {
         return start + timeout.fixed;
     }
-    if (timeout.percent_of_median <= 0 || m_runtimes.size() < k_min_runtimes) {
+    if (timeout.percent_of_median <= 0 || m_runtimes.empty()) {
         return std::nullopt;
     }
+    // GNU parallel's median: the lower middle value, from the first finished job on.
     std::vector<double> sorted = m_runtimes;
-    std::nth_element(sorted.begin(), sorted.begin() + sorted.size() / 2, sorted.end());
-    double seconds = sorted[sorted.size() / 2] * timeout.percent_of_median / 100;
+    auto middle = sorted.begin() + static_cast<std::ptrdiff_t>((sorted.size() - 1) / 2);
+    std::nth_element(sorted.begin(), middle, sorted.end());
+    double seconds = *middle * timeout.percent_of_median / 100;
     return start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+}
+
+// As GNU parallel: with --timeout N%, every finished job moves the limit of the jobs
+// still running, those started before any job had finished included.
+void Scheduler::renew_median_deadlines()
+{
+    if (m_control.timeout.percent_of_median <= 0 || m_control.timeout.fixed.count() > 0) {
+        return;
+    }
+    for (auto& [seq, attempt] : m_running) {
+        if (!attempt.timed_out && !(attempt.spec.task && attempt.spec.task->timeout)) {
+            attempt.deadline = deadline_for(attempt.spec, attempt.started);
+        }
+    }
 }
 
 void Scheduler::start_attempt(Attempt attempt)

@@ -62,8 +62,7 @@ public:
 
 private:
     using Clock = std::chrono::steady_clock;
-    // --timeout N% needs a few finished jobs for a median, and remembers this many.
-    static constexpr std::size_t k_min_runtimes = 3;
+    // --timeout N% is measured against the median of this many recent runtimes.
     static constexpr std::size_t k_max_runtimes = 1001;
     // How far read_ahead() reads.
     static constexpr std::size_t k_max_ahead_jobs = 100000;
@@ -120,6 +119,7 @@ private:
     void enforce_timeouts();
     void tick_reports();
     [[nodiscard]] std::optional<Millis> next_wakeup() const;
+    void renew_median_deadlines();
     [[nodiscard]] std::optional<Clock::time_point> deadline_for(const JobSpec& job,
                                                                 Clock::time_point start) const;
     // The record of an attempt that is over; takes its strings.

@@ -77,6 +77,7 @@ void Scheduler::finish(JobRecord record)
         } else {
             m_runtimes[m_runtime_next++ % k_max_runtimes] = record.runtime.count();
         }
+        renew_median_deadlines();
     }
     int exit_code = record.exit_code;
     std::string epilogue;

@@ -84,9 +84,14 @@ assert_le "--timeout 200%: far less than the slow job's 30 s (ms)" "$(scaled_ms 
 assert_eq "--timeout 200%: the fast jobs succeed" "0 0 0 0" "$(awk -F'\t' 'NR > 1 && $1 < 5 { print $7 }' log.tsv | xargs)"
 assert_eq "--timeout 200%: the slow job's Exitval is -1" -1 "$(joblog_field log.tsv 5 7)"
 assert_eq "--timeout 200%: nothing is left" "" "$(leftover)"
-# With fewer than three finished jobs there is no median yet: nothing times out.
-run "$FANOUT" -j1 --timeout 150% --joblog log2.tsv "sleep {}" ::: 0.1 0.1 1.2
-assert_status "--timeout 150% after only two jobs: the third is not timed out" 0
+# As GNU parallel: the first finished job sets a limit, and each finished job moves the
+# limit of the jobs still running, those that started before it ended included.
+run "$FANOUT" -j1 --timeout 150% --joblog log2.tsv "sleep {}" ::: 0.1 "20.$MARK"
+assert_status "--timeout 150% after one job: the second is timed out" 1
+run_timed "$FANOUT" -j2 --timeout 200% --joblog log3.tsv "sleep {}" ::: 0.3 "30.$MARK"
+assert_status "--timeout 200%: a job started before any had ended is timed out too" 1
+assert_le "--timeout 200%, started before the median: far less than 30 s (ms)" "$(scaled_ms 15 30)" "$ELAPSED_MS"
+assert_eq "--timeout 200%, started before the median: its Exitval is -1" -1 "$(joblog_field log3.tsv 2 7)"
 
 # --- --retries -----------------------------------------------------------------------------
 fresh_dir retries
