@@ -59,6 +59,10 @@ std::optional<std::pair<Replacement, std::size_t>> match_brace(std::string_view 
         r.kind = text[j] == '#' ? Replacement::Kind::seq : Replacement::Kind::slot;
         return std::pair{r, std::size_t{3}};
     }
+    if (j + 1 < text.size() && text[j] == '-' && std::isdigit(static_cast<unsigned char>(text[j + 1]))) {
+        r.from_end = true;
+        ++j;
+    }
     std::size_t digits = 0;
     while (j < text.size() && std::isdigit(static_cast<unsigned char>(text[j]))) {
         r.index = r.index * 10 + static_cast<std::size_t>(text[j] - '0');
@@ -79,7 +83,7 @@ std::optional<std::pair<Replacement, std::size_t>> match_brace(std::string_view 
         j += 1;
     }
     if (j < text.size() && text[j] == '}' && digits < 10) {
-        if (digits > 1 && r.index == 0) {
+        if ((digits > 1 || r.from_end) && r.index == 0) {
             throw Error("replacement string '" + std::string(text.substr(pos, j + 1 - pos)) +
                         "' in the command: sources count from 1 ({0} is the same as {})");
         }
@@ -248,7 +252,8 @@ std::vector<std::string> values_of(const Replacement& r, const JobValues& values
         return {std::to_string(values.slot)};
     case Replacement::Kind::positional:
         if (r.index <= values.args.size()) {
-            return {apply_modifier(values.args[r.index - 1], r.modifier)};
+            std::size_t at = r.from_end ? values.args.size() - r.index : r.index - 1;
+            return {apply_modifier(values.args[at], r.modifier)};
         }
         return missing_is_empty ? std::vector<std::string>{std::string()} : std::vector<std::string>{};
     case Replacement::Kind::all_args:
@@ -454,7 +459,7 @@ Command CommandTemplate::expand(const JobValues& values) const
                 for (auto& piece : repeated.back().pieces) {
                     if (auto* r = std::get_if<Replacement>(&piece);
                         r && r->kind == Replacement::Kind::all_args) {
-                        *r = Replacement{Replacement::Kind::positional, i + 1, r->modifier, false};
+                        *r = Replacement{Replacement::Kind::positional, i + 1, false, r->modifier, false};
                     }
                 }
             }
@@ -521,7 +526,10 @@ ArgvSize CommandTemplate::add_arg(ArgvSize size, std::size_t index, std::string_
         for (const auto& piece : word.pieces) {
             const auto* r = std::get_if<Replacement>(&piece);
             bool all = r && r->kind == Replacement::Kind::all_args;
-            if (!all && !(r && r->kind == Replacement::Kind::positional && r->index == index + 1)) {
+            // {-N} may be any argument until the last is known: each one counts.
+            bool mine =
+                r && r->kind == Replacement::Kind::positional && (r->from_end || r->index == index + 1);
+            if (!all && !mine) {
                 continue;
             }
             std::string modified = apply_modifier(value, r->modifier);

@@ -19,6 +19,7 @@ struct Replacement {
     enum class Kind { all_args, positional, seq, slot };
     Kind kind = Kind::all_args;
     std::size_t index = 0; // positional: 1-based
+    bool from_end = false; // {-N}: the N-th argument from the last, as in GNU parallel
     Modifier modifier = Modifier::none;
     bool implicit = false; // appended because the command had no replacement string
 };

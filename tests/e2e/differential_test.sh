@@ -224,6 +224,10 @@ same gnu "{2} of a short -n batch is dropped" -- -k -n 2 echo {2} {1} ::: a b c
 same gnu "-q keeps {3} past the sources as an empty argument" -- -k -q printf '<%s>' {3} {1} ::: a ::: b
 same gnu "{0} is {}" -- -k echo {0} '[{0}]' x{0}y {0.} {0/} ::: d/a.x ::: b
 same gnu "{0} with -X" -- -k -X printf '[%s]' x{0}y ::: a b
+same gnu "{-1} {-2}: counted from the last source" -- -k echo {-1} {-2} {1} ::: a b ::: x y
+same gnu "{-1} of -n batches, the last one short" -- -k -n3 echo {-1} ::: a b c d
+same gnu "{-1} with -X and -N" -- -k -X echo '[{-1}]' ::: a b c
+same gnu "{-1/} {-1.}: with modifiers" -- -k echo {-1/} {-2.} ::: a/a.x ::: b/b.y
 same gnu "{0} with -q" -- -k -q printf '<%s>' {0} ::: a ::: b
 
 # --- input sources ---------------------------------------------------------------------

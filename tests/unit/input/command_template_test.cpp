@@ -304,6 +304,12 @@ TEST_CASE("command template: {0} is {}, as in GNU parallel")
         CHECK_THROWS_WITH_AS(CommandTemplate({"echo", "{00}"}, {}), doctest::Contains("'{00}'"),
                              fanout::Error);
     }
+    SUBCASE("{-N} counts from the last argument; past the first it stands for nothing")
+    {
+        CHECK(expand_argv({"echo", "{-1}", "{-2.}", "x{-3}y"}, {"a.b", "c"}) == Argv{"echo", "c", "a", "xy"});
+        CHECK_THROWS_WITH_AS(CommandTemplate({"echo", "{-0}"}, {}), doctest::Contains("'{-0}'"),
+                             fanout::Error);
+    }
 }
 
 TEST_CASE("command template: -I sets another replacement string")
