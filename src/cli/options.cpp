@@ -7,10 +7,13 @@
 #include "regex.hpp"
 
 #include <CLI/CLI.hpp>
+#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <iostream>
+#include <iterator>
 
 namespace fanout {
 
@@ -103,20 +106,82 @@ void set_pipe(ParsedOptions& parsed)
     }
 }
 
+// --workdir .: our directory, as a path below the home directory where it is one.
+std::string path_below_home()
+{
+    std::string cwd(4096, '\0');
+    if (::getcwd(cwd.data(), cwd.size()) == nullptr) {
+        throw Error(os_error("--workdir .: cannot tell the current directory"));
+    }
+    cwd.resize(cwd.find('\0'));
+    const char* home = std::getenv("HOME");
+    std::string prefix = home && *home ? std::string(home) + "/" : std::string();
+    if (!prefix.empty() && cwd + "/" == prefix) {
+        return "";
+    }
+    return !prefix.empty() && cwd.starts_with(prefix) ? cwd.substr(prefix.size()) : cwd;
+}
+
+// Whether `text` holds a replacement string: it reads differently for two jobs.
+bool has_replacement(const std::string& text, const std::string& replace_str)
+{
+    std::vector<std::string> one(9, "a");
+    std::vector<std::string> two(9, "b");
+    return expand_plain(text, JobValues{one, 1, 1}, replace_str) !=
+           expand_plain(text, JobValues{two, 2, 2}, replace_str);
+}
+
+// --env NAME for a remote job: the name with our value.
+std::pair<std::string, std::string> our_variable(const std::string& name)
+{
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr) {
+        throw Error("--env: " + name + " is not set");
+    }
+    return {name, value};
+}
+
+// --workdir for local jobs: the directory each job starts in, made first when missing.
+// "." is ours (nothing to do); "..." (a fresh directory per job) is for remote ones.
+void set_local_workdir(ParsedOptions& parsed)
+{
+    if (!parsed.workdir || *parsed.workdir == ".") {
+        return;
+    }
+    if (*parsed.workdir == "...") {
+        throw Error("--workdir ...: a fresh directory per job is only made on remote hosts (-S)");
+    }
+    if (parsed.workdir->empty()) {
+        throw Error("--workdir: empty directory name");
+    }
+    parsed.options.command.workdir = *parsed.workdir;
+}
+
 void set_remote(ParsedOptions& parsed)
 {
     Options& options = parsed.options;
     if (options.sshlogins.empty()) {
         auto given = [](const CLI::Option* option) { return option->count() > 0; };
         if (std::any_of(parsed.host_options.begin(), parsed.host_options.end(), given)) {
-            throw Error(
-                "--ssh, --env, --workdir, --transferfile, --transfer, --return, --cleanup and --trc need "
-                "-S/--sshlogin or --sshloginfile");
+            throw Error("--ssh, --transferfile, --transfer, --return, --cleanup and --trc need "
+                        "-S/--sshlogin or --sshloginfile");
         }
         if (parsed.empty_loginfile) {
             throw Error("--sshloginfile: no host in " + *parsed.empty_loginfile);
         }
+        // Local jobs inherit our whole environment: --env has nothing to add.
+        set_local_workdir(parsed);
         return;
+    }
+    RemoteSetup& remote = options.remote;
+    std::transform(parsed.env_names.begin(), parsed.env_names.end(), std::back_inserter(remote.env),
+                   our_variable);
+    if (parsed.workdir) {
+        if (has_replacement(*parsed.workdir, options.command.syntax.replace_str)) {
+            throw Error("--workdir '" + *parsed.workdir +
+                        "': replacement strings in the directory of remote jobs (-S) are not supported yet");
+        }
+        remote.workdir = *parsed.workdir == "." ? path_below_home() : *parsed.workdir;
     }
     if (options.pipe) {
         throw Error("--pipe cannot send blocks to remote hosts (-S) yet");

@@ -290,6 +290,16 @@ same gnu "--joblog: header and the Seq, Exitval, Signal, Command columns" \
 same gnu "--joblog: a job killed by a signal" \
     --post "tail -n +2 log | cut -f 1,7,8" -- -j1 --joblog log 'kill -15 $$' ::: a
 
+# --- local --env and --workdir ----------------------------------------------------------
+same gnu "--env NAME without -S" --env "FANOUT_DIFF=set" -- -k --env FANOUT_DIFF 'echo [$FANOUT_DIFF]' ::: a
+same gnu "--env of an unset NAME without -S" -- -k --env FANOUT_DIFF_UNSET,FANOUT_DIFF 'echo [$FANOUT_DIFF_UNSET]' ::: a
+same gnu "--workdir DIR without -S" -- -k --workdir "$T/home" pwd ::: a
+same gnu "--wd with {}: a directory per job, created" \
+    --post "ls w" -- -k --wd 'w/{}' 'echo {} in ${PWD##*/}' ::: a b
+same gnu "--workdir that is missing: created with its parents" \
+    --post "test -d new/deeper && echo made" -- -k --workdir new/deeper 'echo {} in ${PWD##*/}' ::: a
+same gnu "--workdir .: this directory" -- -k --workdir . 'test -f .stdout && echo {} here' ::: a
+
 # --- --pipe basics (pipe_test.sh compares many more) -----------------------------------
 same gnu "--pipe -N 3 --tagstring {#}" --in "$I/seven" -- -k --pipe -N 3 --tagstring 'b{#}' cat
 
@@ -309,7 +319,7 @@ same xargs "xargs -n 5 -s 12: cut by length" --in "$I/seven" -- -P 1 -n 5 -s 12 
 # Each runs as above, but is expected to differ: it prints "KNOWN DIFFERENCE: ..." and
 # passes; it fails once it agrees with GNU parallel (then move it up, among the cases
 # that must agree). The issue's list: :::+ and ::::+, --retries N, -r, exported bash
-# functions, -X over job slots, --halt ...=N%, --block 1k, local --env/--workdir.
+# functions, -X over job slots, --halt ...=N%, --block 1k.
 known ":::+ links" gnu ":::+ links to the source before" -- -k echo ::: a b ::: 1 2 :::+ x y
 known "::::+ links" gnu "::::+ links to the source before" -- -k echo :::: "$I/xy" ::::+ "$I/123"
 known "--retries N is N attempts in GNU" gnu "--retries 3: how many attempts" \
@@ -324,8 +334,6 @@ export -fn fanout_diff_fn
 known "-X spreads over job slots in GNU" gnu "-X with -j2" -- -k -j2 -X echo ::: a b c d
 known "--halt ...=N%" gnu "--halt soon,fail=50%" -- -j1 -k --halt soon,fail=50% 'echo {}; exit {}' ::: 0 1 1 0 0
 known "--block 1k is 1000 bytes in GNU" gnu "--pipe --block 1k" --in "$I/1000" -- -k --pipe --block 1k wc -c
-known "local --env" gnu "--env NAME without -S" --env "FANOUT_DIFF=set" -- -k --env FANOUT_DIFF 'echo [$FANOUT_DIFF]' ::: a
-known "local --workdir" gnu "--workdir DIR without -S" -- -k --workdir "$T/home" pwd ::: a
 
 # Differences found by this suite, not (yet) in issue 16's list.
 known "GNU splits a ::: value at newlines" gnu "a ::: value with a newline" \

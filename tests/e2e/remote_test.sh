@@ -27,8 +27,10 @@ run "$FANOUT" --sshloginfile bad_logins echo ::: a
 assert_usage_error "--sshloginfile with a bad line" "bad_logins:4"
 run "$FANOUT" --sshloginfile no_such_file echo ::: a
 assert_usage_error "--sshloginfile that does not exist" "no_such_file"
-run "$FANOUT" --workdir /tmp echo ::: a
-assert_usage_error "--workdir without -S" "-S/--sshlogin"
+run "$FANOUT" --cleanup echo ::: a
+assert_usage_error "--cleanup without -S" "-S/--sshlogin"
+run "$FANOUT" -S host1 --env _ echo ::: a
+assert_usage_error "--env _ is not a variable to look up" "--env _"
 run "$FANOUT" -S host1 --env NO_SUCH_VARIABLE_HERE echo ::: a
 assert_usage_error "--env of an unset variable" "NO_SUCH_VARIABLE_HERE"
 run "$FANOUT" -S host1 --pipe cat
