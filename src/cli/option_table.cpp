@@ -429,8 +429,8 @@ void add_remote_options(CLI::App& app, ParsedOptions& parsed)
              })
         ->group(group);
     add_value(app, "--workdir,--wd", "DIR",
-              "Run jobs in DIR, made if missing ('.': here; local jobs: replacement strings allowed; "
-              "-S: '...' is a fresh one)",
+              "Run jobs in DIR, made if missing; replacement strings allowed ('.': here; '...': a fresh "
+              "one, -S only)",
               [&parsed](const std::string& dir) { parsed.workdir = dir; })
         ->group(group);
     std::size_t first = app.get_options().size();

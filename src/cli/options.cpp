@@ -122,15 +122,6 @@ std::string path_below_home()
     return !prefix.empty() && cwd.starts_with(prefix) ? cwd.substr(prefix.size()) : cwd;
 }
 
-// Whether `text` holds a replacement string: it reads differently for two jobs.
-bool has_replacement(const std::string& text, const std::string& replace_str)
-{
-    std::vector<std::string> one(9, "a");
-    std::vector<std::string> two(9, "b");
-    return expand_plain(text, JobValues{one, 1, 1}, replace_str) !=
-           expand_plain(text, JobValues{two, 2, 2}, replace_str);
-}
-
 // --env NAME for a remote job: the name with our value.
 std::pair<std::string, std::string> our_variable(const std::string& name)
 {
@@ -141,20 +132,30 @@ std::pair<std::string, std::string> our_variable(const std::string& name)
     return {name, value};
 }
 
-// --workdir for local jobs: the directory each job starts in, made first when missing.
-// "." is ours (nothing to do); "..." (a fresh directory per job) is for remote ones.
-void set_local_workdir(ParsedOptions& parsed)
+// --workdir: the directory each job starts in, made first when missing: a template
+// filled in per job, relative to ours here and to the home directory on a host. "." is
+// ours here (nothing to do); "..." (a fresh directory per job) is made on hosts only.
+void set_workdir(ParsedOptions& parsed)
 {
-    if (!parsed.workdir || *parsed.workdir == ".") {
+    Options& options = parsed.options;
+    if (!parsed.workdir) {
         return;
     }
-    if (*parsed.workdir == "...") {
-        throw Error("--workdir ...: a fresh directory per job is only made on remote hosts (-S)");
+    const std::string& dir = *parsed.workdir;
+    bool here = options.sshlogins.empty() || std::any_of(options.sshlogins.begin(), options.sshlogins.end(),
+                                                         [](const SshLogin& login) { return login.local; });
+    if (dir == "..." && here) {
+        throw Error("--workdir ...: a fresh directory per job is only made on remote hosts (-S, not ':')");
     }
-    if (parsed.workdir->empty()) {
+    if (dir.empty()) {
         throw Error("--workdir: empty directory name");
     }
-    parsed.options.command.workdir = *parsed.workdir;
+    if (!options.sshlogins.empty()) {
+        options.remote.workdir = dir == "." ? path_below_home() : dir;
+    }
+    if (dir != "." && dir != "...") {
+        options.command.workdir = dir;
+    }
 }
 
 void set_remote(ParsedOptions& parsed)
@@ -170,19 +171,12 @@ void set_remote(ParsedOptions& parsed)
             throw Error("--sshloginfile: no host in " + *parsed.empty_loginfile);
         }
         // Local jobs inherit our whole environment: --env has nothing to add.
-        set_local_workdir(parsed);
+        set_workdir(parsed);
         return;
     }
-    RemoteSetup& remote = options.remote;
-    std::transform(parsed.env_names.begin(), parsed.env_names.end(), std::back_inserter(remote.env),
+    std::transform(parsed.env_names.begin(), parsed.env_names.end(), std::back_inserter(options.remote.env),
                    our_variable);
-    if (parsed.workdir) {
-        if (has_replacement(*parsed.workdir, options.command.syntax.replace_str)) {
-            throw Error("--workdir '" + *parsed.workdir +
-                        "': replacement strings in the directory of remote jobs (-S) are not supported yet");
-        }
-        remote.workdir = *parsed.workdir == "." ? path_below_home() : *parsed.workdir;
-    }
+    set_workdir(parsed);
     if (options.pipe) {
         throw Error("--pipe cannot send blocks to remote hosts (-S) yet");
     }

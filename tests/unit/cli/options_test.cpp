@@ -122,7 +122,7 @@ TEST_CASE("options: a bad value or combination is refused in one line naming the
         {{"--env", "_", "true"}, "--env _: "},
         {{"-S", "1/host", "--env", "_", "true"}, "--env _: "},
         {{"--env", "A,b-c", "true"}, "--env: 'b-c' is not a variable name"},
-        {{"-S", "1/host", "--wd", "w/{/.}", "true"}, "--workdir 'w/{/.}': replacement strings"},
+        {{"-S", ":,1/host", "--wd", "...", "true"}, "--workdir ...: a fresh directory per job"},
         {{"-X"}, "-n, -N and -X need a command"},
     };
     for (const auto& [words, needle] : cases) {
@@ -144,11 +144,14 @@ TEST_CASE("options: --workdir and --env of local jobs")
 
 TEST_CASE("options: --workdir and --env of remote jobs")
 {
-    fanout::Options options = parse({"-S", "1/host", "--wd", "/w", "--env", "PATH", "true"});
-    CHECK_FALSE(options.command.workdir.has_value());
-    CHECK(options.remote.workdir == "/w");
+    fanout::Options options = parse({"-S", "1/host", "--wd", "w/{}", "--env", "PATH", "true"});
+    CHECK(options.command.workdir == std::optional<std::string>("w/{}")); // filled in per job
+    CHECK(options.remote.workdir == "w/{}");
     REQUIRE(options.remote.env.size() == 1);
     CHECK(options.remote.env[0].first == "PATH");
+    fanout::Options fresh = parse({"-S", "1/host", "--wd", "...", "true"});
+    CHECK_FALSE(fresh.command.workdir.has_value());
+    CHECK(fresh.remote.workdir == "...");
     CHECK(refusal({"-S", "1/host", "--env", "FANOUT_UNSET_HERE", "true"})
               .find("FANOUT_UNSET_HERE is not set") != std::string::npos);
 }
