@@ -195,8 +195,8 @@ complete -c fanout -n $opt -s S -l sshlogin -x -a '(__fish_print_hostnames)' -d 
 complete -c fanout -n $opt -l sshloginfile -r -F -d "Read hosts from FILE, one per line ('#' comments)"
 complete -c fanout -n $opt -l slf -r -F -d 'Same as --sshloginfile'
 complete -c fanout -n $opt -l ssh -x -a '(__fish_complete_command)' -d 'The ssh program and its options (default ssh)'
-complete -c fanout -n $opt -l env -x -a '(set -n)' -d 'Pass our variable NAME to remote jobs'
-complete -c fanout -n $opt -l workdir -x -a '(__fish_complete_directories) . ...' -d "Run remote jobs in DIR ('.' here, '...' a fresh one)"
+complete -c fanout -n $opt -l env -x -a '(set -n)' -d 'Pass our variable NAME to the jobs (remote ones need it)'
+complete -c fanout -n $opt -l workdir -x -a '(__fish_complete_directories) . ...' -d "Run jobs in DIR, made if missing ('.' here, '...' a fresh one, -S)"
 complete -c fanout -n $opt -l wd -x -a '(__fish_complete_directories) . ...' -d 'Same as --workdir'
 complete -c fanout -n $opt -l transferfile -r -F -d 'Send FILE (replacement strings allowed) to the host first'
 complete -c fanout -n $opt -l tf -r -F -d 'Same as --transferfile'

@@ -252,6 +252,21 @@ void fit_process_limit(const Options& options, const JobCommand& commands, JobCo
     }
 }
 
+// Records read from a terminal are most often a forgotten ':::' (GNU parallel warns as
+// well, when stderr is a terminal too): say so once, then read them.
+void warn_of_terminal_input(const Options& options, Output& output)
+{
+    const std::vector<SourceSpec>& sources = options.input.sources;
+    bool from_stdin =
+        sources.empty() || std::any_of(sources.begin(), sources.end(), [](const SourceSpec& source) {
+            return source.kind == SourceSpec::Kind::file && source.path == "-";
+        });
+    if (!options.pipe && !options.tasks && from_stdin && ::isatty(STDIN_FILENO) && ::isatty(STDERR_FILENO)) {
+        output.say("fanout: warning: reading input records from the terminal, one per line until Ctrl-D "
+                   "(forgot ::: ARGS, :::: FILE, -a FILE or a pipe?)");
+    }
+}
+
 // Started with 0, 1 or 2 closed, the first descriptor we open (the signalfd, a job's
 // pipe) would take that number and jobs would read from or write into it. Holding
 // /dev/null there for our whole life, as ssh and sudo do, keeps every number distinct.
@@ -293,6 +308,7 @@ int run(int argc, const char* const* argv)
     // as GNU parallel's default -j, rather than into one argument per job.
     sources.spread_over(control.jobserver != nullptr && !options.jobs ? job_slots(options)
                                                                       : control.max_jobs);
+    warn_of_terminal_input(options, output);
 
     if (options.reports.progress != ReportSettings::Progress::none) {
         control.expected_jobs = sources.expected_jobs(options.batch);

@@ -403,31 +403,23 @@ bool is_variable_name(const std::string& name)
     return !name.empty() && is_letter(name[0]) && std::all_of(name.begin(), name.end(), is_word);
 }
 
-// --env NAME: the name with our value, which the remote job gets.
-std::pair<std::string, std::string> our_variable(const std::string& name)
+// --env NAME[,NAME...]: the names, checked; their values are looked up only for -S.
+void add_env_names(std::vector<std::string>& names, const std::string& list)
 {
-    const char* value = std::getenv(name.c_str());
-    if (!is_variable_name(name) || value == nullptr) {
-        throw Error("--env: " + (is_variable_name(name) ? name + " is not set"
-                                                        : "'" + name + "' is not a variable name"));
+    std::size_t start = 0;
+    while (start <= list.size()) {
+        std::size_t comma = std::min(list.find(',', start), list.size());
+        std::string name = list.substr(start, comma - start);
+        if (name == "_") {
+            throw Error("--env _: fanout does not pass 'every variable not in a clean environment' "
+                        "(GNU parallel's --record-env); name the variables");
+        }
+        if (!is_variable_name(name)) {
+            throw Error("--env: '" + name + "' is not a variable name");
+        }
+        names.push_back(std::move(name));
+        start = comma + 1;
     }
-    return {name, value};
-}
-
-// --workdir .: our directory, as a path below the home directory where it is one.
-std::string path_below_home()
-{
-    std::string cwd(4096, '\0');
-    if (::getcwd(cwd.data(), cwd.size()) == nullptr) {
-        throw Error(os_error("--workdir .: cannot tell the current directory"));
-    }
-    cwd.resize(cwd.find('\0'));
-    const char* home = std::getenv("HOME");
-    std::string prefix = home && *home ? std::string(home) + "/" : std::string();
-    if (!prefix.empty() && cwd + "/" == prefix) {
-        return "";
-    }
-    return !prefix.empty() && cwd.starts_with(prefix) ? cwd.substr(prefix.size()) : cwd;
 }
 
 void add_host_options(CLI::App& app, ParsedOptions& parsed)
@@ -462,18 +454,23 @@ void add_remote_options(CLI::App& app, ParsedOptions& parsed)
     RemoteSetup& remote = parsed.options.remote;
     CommandSettings& command = parsed.options.command;
     const char* group = "Remote hosts";
-    std::size_t first = app.get_options().size();
-    add_value(app, "--ssh", "CMD", "The ssh program and its options (default ssh)",
-              [&remote](const std::string& text) { remote.ssh = parse_ssh_words(text); })
-        ->group(group);
-    add_list(app, "--env", "NAME", "Pass our variable NAME to remote jobs; repeatable",
-             [&remote](const std::vector<std::string>& names) {
-                 std::transform(names.begin(), names.end(), std::back_inserter(remote.env), our_variable);
+    // Local jobs take these two as well: the host options are the ones after them.
+    add_list(app, "--env", "NAME",
+             "Pass our variable NAME (or NAME,NAME...) to the jobs; remote ones need it; repeatable",
+             [&parsed](const std::vector<std::string>& lists) {
+                 for (const auto& list : lists) {
+                     add_env_names(parsed.env_names, list);
+                 }
              })
         ->group(group);
     add_value(app, "--workdir,--wd", "DIR",
-              "Run remote jobs in DIR ('.': this directory's path below home; '...': a fresh one)",
-              [&remote](const std::string& dir) { remote.workdir = dir == "." ? path_below_home() : dir; })
+              "Run jobs in DIR, made if missing; replacement strings allowed ('.': here; '...': a fresh "
+              "one, -S only)",
+              [&parsed](const std::string& dir) { parsed.workdir = dir; })
+        ->group(group);
+    std::size_t first = app.get_options().size();
+    add_value(app, "--ssh", "CMD", "The ssh program and its options (default ssh)",
+              [&remote](const std::string& text) { remote.ssh = parse_ssh_words(text); })
         ->group(group);
     add_list(app, "--transferfile,--tf", "FILE",
              "Send FILE (replacement strings allowed) to the host first; repeatable",

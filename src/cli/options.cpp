@@ -8,10 +8,13 @@
 #include "unsupported.hpp"
 
 #include <CLI/CLI.hpp>
+#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <iostream>
+#include <iterator>
 
 namespace fanout {
 
@@ -136,21 +139,77 @@ void set_pipe(ParsedOptions& parsed)
     }
 }
 
+// --workdir .: our directory, as a path below the home directory where it is one.
+std::string path_below_home()
+{
+    std::string cwd(4096, '\0');
+    if (::getcwd(cwd.data(), cwd.size()) == nullptr) {
+        throw Error(os_error("--workdir .: cannot tell the current directory"));
+    }
+    cwd.resize(cwd.find('\0'));
+    const char* home = std::getenv("HOME");
+    std::string prefix = home && *home ? std::string(home) + "/" : std::string();
+    if (!prefix.empty() && cwd + "/" == prefix) {
+        return "";
+    }
+    return !prefix.empty() && cwd.starts_with(prefix) ? cwd.substr(prefix.size()) : cwd;
+}
+
+// --env NAME for a remote job: the name with our value.
+std::pair<std::string, std::string> our_variable(const std::string& name)
+{
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr) {
+        throw Error("--env: " + name + " is not set");
+    }
+    return {name, value};
+}
+
+// --workdir: the directory each job starts in, made first when missing: a template
+// filled in per job, relative to ours here and to the home directory on a host. "." is
+// ours here (nothing to do); "..." (a fresh directory per job) is made on hosts only.
+void set_workdir(ParsedOptions& parsed)
+{
+    Options& options = parsed.options;
+    if (!parsed.workdir) {
+        return;
+    }
+    const std::string& dir = *parsed.workdir;
+    bool here = options.sshlogins.empty() || std::any_of(options.sshlogins.begin(), options.sshlogins.end(),
+                                                         [](const SshLogin& login) { return login.local; });
+    if (dir == "..." && here) {
+        throw Error("--workdir ...: a fresh directory per job is only made on remote hosts (-S, not ':')");
+    }
+    if (dir.empty()) {
+        throw Error("--workdir: empty directory name");
+    }
+    if (!options.sshlogins.empty()) {
+        options.remote.workdir = dir == "." ? path_below_home() : dir;
+    }
+    if (dir != "." && dir != "...") {
+        options.command.workdir = dir;
+    }
+}
+
 void set_remote(ParsedOptions& parsed)
 {
     Options& options = parsed.options;
     if (options.sshlogins.empty()) {
         auto given = [](const CLI::Option* option) { return option->count() > 0; };
         if (std::any_of(parsed.host_options.begin(), parsed.host_options.end(), given)) {
-            throw Error(
-                "--ssh, --env, --workdir, --transferfile, --transfer, --return, --cleanup and --trc need "
-                "-S/--sshlogin or --sshloginfile");
+            throw Error("--ssh, --transferfile, --transfer, --return, --cleanup and --trc need "
+                        "-S/--sshlogin or --sshloginfile");
         }
         if (parsed.empty_loginfile) {
             throw Error("--sshloginfile: no host in " + *parsed.empty_loginfile);
         }
+        // Local jobs inherit our whole environment: --env has nothing to add.
+        set_workdir(parsed);
         return;
     }
+    std::transform(parsed.env_names.begin(), parsed.env_names.end(), std::back_inserter(options.remote.env),
+                   our_variable);
+    set_workdir(parsed);
     if (options.pipe) {
         throw Error("--pipe cannot send blocks to remote hosts (-S) yet");
     }

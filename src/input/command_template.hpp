@@ -46,9 +46,10 @@ ArgvSize measure(const std::vector<std::string>& argv);
 struct Command {
     std::vector<std::string> argv;
     bool via_shell = false;
-    std::string display;                      // the command as a shell would read it
-    std::vector<std::string> env;             // NAME=value, added to the job's environment
-    std::string cwd;                          // where it starts; empty: our directory
+    std::string display;          // the command as a shell would read it
+    std::vector<std::string> env; // NAME=value, added to the job's environment
+    std::string cwd;              // where it starts; empty: our directory
+    bool make_cwd = false;        // --workdir: cwd is made (mkdir -p) when missing (here or on the host)
     std::shared_ptr<const std::string> input; // written to its stdin, then EOF
     bool stream_input = false;                // stdin stays open for Runner::feed()
     std::vector<std::string> transfer_files;  // --transferfile: sent to a remote host first

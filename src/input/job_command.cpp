@@ -8,13 +8,15 @@ namespace fanout {
 JobCommand::JobCommand(const CommandSettings& settings, ArgLimits limits)
     : m_syntax(settings.syntax), m_limits(limits), m_tag(settings.tag), m_tagstring(settings.tagstring),
       m_replace_str(settings.syntax.replace_str), m_transfer_files(settings.transfer_files),
-      m_return_files(settings.return_files)
+      m_return_files(settings.return_files), m_workdir(settings.workdir)
 {
     if (!settings.command.empty()) {
         m_template.emplace(settings.command, settings.syntax);
     }
-    if (m_tagstring) {
-        expand_plain(*m_tagstring, JobValues{{}, 0, 0}, m_replace_str); // reject a bad one now
+    for (const auto* text : {&m_tagstring, &m_workdir}) {
+        if (*text) {
+            expand_plain(**text, JobValues{{}, 0, 0}, m_replace_str); // reject a bad one now
+        }
     }
 }
 
@@ -85,6 +87,10 @@ std::variant<Command, CannotRun> JobCommand::build(const JobSpec& job, std::size
     }
     for (const auto& file : m_return_files) {
         command.return_files.push_back(expand_plain(file, values, m_replace_str));
+    }
+    if (m_workdir && command.cwd.empty()) { // a task's own "cwd" comes first
+        command.cwd = expand_plain(*m_workdir, values, m_replace_str);
+        command.make_cwd = true;
     }
     return command;
 }

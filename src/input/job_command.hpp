@@ -25,6 +25,7 @@ struct CommandSettings {
     std::optional<std::string> tagstring;
     std::vector<std::string> transfer_files; // templates, for remote jobs
     std::vector<std::string> return_files;
+    std::optional<std::string> workdir; // --workdir of local jobs: a template, made if missing
 };
 
 class JobCommand {
@@ -53,6 +54,7 @@ private:
     std::string m_replace_str;
     std::vector<std::string> m_transfer_files; // templates, for remote jobs
     std::vector<std::string> m_return_files;
+    std::optional<std::string> m_workdir;
 };
 
 } // namespace fanout

@@ -1,6 +1,7 @@
 #include "local_runner.hpp"
 
 #include "error.hpp"
+#include "process.hpp"
 
 #include <sys/stat.h>
 
@@ -77,6 +78,13 @@ const std::string& LocalRunner::resolve(const std::string& name)
 
 StartResult LocalRunner::start(std::uint64_t seq, const Command& command, std::size_t slot)
 {
+    if (command.make_cwd) {
+        int error = command.cwd.empty() ? ENOENT : make_directories(command.cwd);
+        if (error != 0) {
+            return StartResult::failed(StartResult::Kind::bad_workdir,
+                                       std::string("cannot make it: ") + std::strerror(error));
+        }
+    }
     const std::string& path = resolve(command.argv.front());
     if (path.empty()) {
         return start_result_of(ENOENT, command.cwd);

@@ -241,4 +241,23 @@ StartResult start_result_of(int error, const std::string& cwd)
     return StartResult::failed(Kind::cannot_execute, std::strerror(error));
 }
 
+int make_directories(const std::string& dir)
+{
+    if (::mkdir(dir.c_str(), 0777) == 0 || errno == EEXIST) {
+        return 0; // made, or there (a file in its way is found when the job starts)
+    }
+    if (errno != ENOENT) {
+        return errno;
+    }
+    std::size_t slash = dir.find_last_not_of('/');
+    slash = slash == std::string::npos ? slash : dir.rfind('/', slash);
+    if (slash == std::string::npos || slash == 0) {
+        return ENOENT;
+    }
+    if (int error = make_directories(dir.substr(0, slash)); error != 0) {
+        return error;
+    }
+    return ::mkdir(dir.c_str(), 0777) == 0 || errno == EEXIST ? 0 : errno;
+}
+
 } // namespace fanout

@@ -55,4 +55,8 @@ std::string find_executable(const std::string& name);
 // is missing or closed to us fails the spawn with a misleading errno.
 [[nodiscard]] StartResult start_result_of(int error, const std::string& cwd);
 
+// mkdir -p: makes `dir` and its missing parents (0777 less the umask). Returns 0, or the
+// errno of the first one that could not be made.
+[[nodiscard]] int make_directories(const std::string& dir);
+
 } // namespace fanout

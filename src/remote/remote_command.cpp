@@ -142,7 +142,7 @@ std::string remote_job(const Command& command, const RemoteSetup& setup, const s
         script +=
             "mkdir -p -- " + shell_quote(workdir) + " && cd -- " + shell_quote(workdir) + " || exit 255\n";
     }
-    if (!command.cwd.empty()) {
+    if (!command.cwd.empty() && !command.make_cwd) {
         script += "cd -- " + shell_quote(command.cwd) + " || exit 126\n";
     }
     script += command.display;
@@ -152,7 +152,8 @@ std::string remote_job(const Command& command, const RemoteSetup& setup, const s
 Command remote_command(const Command& command, const RemoteSetup& setup, const SshLogin& login,
                        const std::string& control_path, std::uint64_t seq, std::size_t slot)
 {
-    std::string workdir = remote_workdir(setup, seq);
+    // --workdir, filled in for this job; else a task's "cwd" comes after setup's directory.
+    std::string workdir = command.make_cwd ? command.cwd : remote_workdir(setup, seq);
     std::string job = remote_job(command, setup, workdir, seq, slot);
     Command remote;
     remote.display = command.display;

@@ -15,7 +15,7 @@ std::string not_started_message(std::uint64_t seq, const Command& command, const
     case Kind::cannot_execute:
         return "fanout: " + name + ": " + result.reason;
     case Kind::bad_workdir:
-        return job + "cwd '" + command.cwd + "': " + result.reason;
+        return job + (command.make_cwd ? "--workdir '" : "cwd '") + command.cwd + "': " + result.reason;
     case Kind::no_remote_stdin:
         return job + "standard input cannot be sent to a remote host";
     case Kind::out_of_resources:

@@ -374,6 +374,16 @@ same gnu "--joblog: a job killed by a signal" \
     --post "tail -n +2 log | cut -f 1,7,8" -- -j1 --joblog log 'kill -15 $$' ::: a
 same gnu "--jl (--joblog)" --post "tail -n +2 log | cut -f 1,7" -- -j1 --jl log 'exit {}' ::: 0 1
 
+# --- local --env and --workdir ----------------------------------------------------------
+same gnu "--env NAME without -S" --env "FANOUT_DIFF=set" -- -k --env FANOUT_DIFF 'echo [$FANOUT_DIFF]' ::: a
+same gnu "--env of an unset NAME without -S" -- -k --env FANOUT_DIFF_UNSET,FANOUT_DIFF 'echo [$FANOUT_DIFF_UNSET]' ::: a
+same gnu "--workdir DIR without -S" -- -k --workdir "$T/home" pwd ::: a
+same gnu "--wd with {}: a directory per job, created" \
+    --post "ls w" -- -k --wd 'w/{}' 'echo {} in ${PWD##*/}' ::: a b
+same gnu "--workdir that is missing: created with its parents" \
+    --post "test -d new/deeper && echo made" -- -k --workdir new/deeper 'echo {} in ${PWD##*/}' ::: a
+same gnu "--workdir .: this directory" -- -k --workdir . 'test -f .stdout && echo {} here' ::: a
+
 # --- --pipe basics (pipe_test.sh compares many more) -----------------------------------
 same gnu "--pipe -N 3 --tagstring {#}" --in "$I/seven" -- -k --pipe -N 3 --tagstring 'b{#}' cat
 same gnu "--pipe --block 1k: 1000 bytes" --in "$I/1000" -- -k --pipe --block 1k wc -c
@@ -408,9 +418,7 @@ export -fn fanout_diff_fn
 # Each runs as above, but is expected to differ: it prints "KNOWN DIFFERENCE: ..." and
 # passes; it fails once it agrees with GNU parallel (then move it up, among the cases
 # that must agree). The issue's list (:::+ and ::::+, --retries N, -r, exported bash
-# functions, -X over job slots, --halt ...=N% and --block 1k now agree): local --env/--workdir.
-known "local --env" gnu "--env NAME without -S" --env "FANOUT_DIFF=set" -- -k --env FANOUT_DIFF 'echo [$FANOUT_DIFF]' ::: a
-known "local --workdir" gnu "--workdir DIR without -S" -- -k --workdir "$T/home" pwd ::: a
+# functions, -X over job slots, --halt ...=N%, --block 1k, local --env/--workdir) all agree now.
 
 # Differences found by this suite, not (yet) in issue 16's list.
 known "dash's echo builtin takes no options, /bin/echo does" gnu "echo -e run directly, not as sh's builtin" \

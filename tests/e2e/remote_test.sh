@@ -27,8 +27,10 @@ run "$FANOUT" --sshloginfile bad_logins echo ::: a
 assert_usage_error "--sshloginfile with a bad line" "bad_logins:4"
 run "$FANOUT" --sshloginfile no_such_file echo ::: a
 assert_usage_error "--sshloginfile that does not exist" "no_such_file"
-run "$FANOUT" --workdir /tmp echo ::: a
-assert_usage_error "--workdir without -S" "-S/--sshlogin"
+run "$FANOUT" --cleanup echo ::: a
+assert_usage_error "--cleanup without -S" "-S/--sshlogin"
+run "$FANOUT" -S host1 --env _ echo ::: a
+assert_usage_error "--env _ is not a variable to look up" "--env _"
 run "$FANOUT" -S host1 --env NO_SUCH_VARIABLE_HERE echo ::: a
 assert_usage_error "--env of an unset variable" "NO_SUCH_VARIABLE_HERE"
 run "$FANOUT" -S host1 --pipe cat
@@ -98,6 +100,11 @@ assert_eq "without --env the variable stays here" "unset|" "$OUT"
 mkdir -p "$T/remote dir"
 run "$FANOUT" --ssh "$SSH" -S host3 --workdir "$T/remote dir" pwd ::: x
 assert_eq "--workdir DIR: jobs start in DIR" "$T/remote dir" "$OUT"
+run "$FANOUT" --ssh "$SSH" -S host3 -k --workdir "$T/remote dir/{}" pwd ::: a 'b c'
+assert_eq "--workdir with {}: each remote job in its own directory, made" \
+    "$T/remote dir/a"$'\n'"$T/remote dir/b c" "$OUT"
+run "$FANOUT" --ssh "$SSH" -S : -k --workdir "$T/local dir/{}" pwd ::: a
+assert_eq "--workdir with -S ':': this machine's jobs start in it too" "$T/local dir/a" "$OUT"
 run "$FANOUT" --ssh "$SSH -o ServerAliveInterval=5" -S host1 echo ::: 'ssh options pass'
 assert_eq "--ssh with options of its own" "ssh options pass" "$OUT"
 run "$FANOUT" --ssh "$SSH" -S host1 --halt never 'exit {}' ::: 0 3 0 7

@@ -128,7 +128,12 @@ TEST_CASE("options: a bad value or combination is refused in one line naming the
         {{"--tasks", "t.json", "-X"}, "-X cannot be used with --tasks"},
         {{"--tasks", "t.json", "--pipe"}, "--pipe cannot be used with --tasks"},
         {{"--pipe", "-n", "2", "wc"}, "--pipe: use -N RECORDS"},
-        {{"--workdir", "x", "true"}, "need -S/--sshlogin or --sshloginfile"},
+        {{"--cleanup", "true"}, "need -S/--sshlogin or --sshloginfile"},
+        {{"--workdir", "...", "true"}, "--workdir ...: a fresh directory per job"},
+        {{"--env", "_", "true"}, "--env _: "},
+        {{"-S", "1/host", "--env", "_", "true"}, "--env _: "},
+        {{"--env", "A,b-c", "true"}, "--env: 'b-c' is not a variable name"},
+        {{"-S", ":,1/host", "--wd", "...", "true"}, "--workdir ...: a fresh directory per job"},
         {{"-X"}, "-n, -N, -X, -m and --xargs need a command"},
         {{"-m"}, "-n, -N, -X, -m and --xargs need a command"},
         {{"--pipe", "--halt", "soon,fail=10%", "cat"}, "--halt N%: a share of all jobs"},
@@ -142,6 +147,29 @@ TEST_CASE("options: a bad value or combination is refused in one line naming the
         CHECK(message.find(needle) != std::string::npos);
         CHECK(message.find('\n') == std::string::npos);
     }
+}
+
+TEST_CASE("options: --workdir and --env of local jobs")
+{
+    fanout::Options options = parse({"--wd", "out/{}", "--env", "FANOUT_UNSET_HERE,PATH", "true"});
+    CHECK(options.command.workdir == std::optional<std::string>("out/{}"));
+    CHECK(options.remote.env.empty());
+    CHECK(options.remote.workdir.empty());
+    CHECK_FALSE(parse({"--wd", ".", "true"}).command.workdir.has_value());
+}
+
+TEST_CASE("options: --workdir and --env of remote jobs")
+{
+    fanout::Options options = parse({"-S", "1/host", "--wd", "w/{}", "--env", "PATH", "true"});
+    CHECK(options.command.workdir == std::optional<std::string>("w/{}")); // filled in per job
+    CHECK(options.remote.workdir == "w/{}");
+    REQUIRE(options.remote.env.size() == 1);
+    CHECK(options.remote.env[0].first == "PATH");
+    fanout::Options fresh = parse({"-S", "1/host", "--wd", "...", "true"});
+    CHECK_FALSE(fresh.command.workdir.has_value());
+    CHECK(fresh.remote.workdir == "...");
+    CHECK(refusal({"-S", "1/host", "--env", "FANOUT_UNSET_HERE", "true"})
+              .find("FANOUT_UNSET_HERE is not set") != std::string::npos);
 }
 
 TEST_CASE("options: --transfer and --trc send {} as -I spells it")

@@ -98,6 +98,26 @@ TEST_CASE("Process: starts in the directory asked for")
     CHECK(wait_status(process.pid()) == 0);
 }
 
+TEST_CASE("make_directories: mkdir -p")
+{
+    TempDir dir;
+    SUBCASE("the directory and its missing parents, trailing slashes and all")
+    {
+        CHECK(fanout::make_directories(dir.file("a/b//c/")) == 0);
+        CHECK(std::filesystem::is_directory(dir.path() / "a/b/c"));
+        CHECK(fanout::make_directories(dir.file("a/b")) == 0); // already there
+    }
+    SUBCASE("a file in the way of a parent")
+    {
+        std::string file = dir.write("f", "");
+        CHECK(fanout::make_directories(file + "/x/y") == ENOTDIR);
+    }
+    SUBCASE("a parent that cannot be made")
+    {
+        CHECK(fanout::make_directories("/proc/fanout-no/such") != 0);
+    }
+}
+
 TEST_CASE("Process: a failed start returns its errno and leaves no child behind")
 {
     TempDir dir;
