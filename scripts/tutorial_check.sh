@@ -100,7 +100,7 @@ run_one() { # bindir rundir block outprefix
     rm -rf "$2"
     cp -r "$W/setup" "$2"
     (cd "$2" && HOME="$2" PATH="$1:$PATH" PARALLEL_HOME="$2/.parallel" \
-        timeout -k 2 "$TMO" bash -c 'source "$1" >/dev/null 2>&1; source "$2"' _ "$W/prelude" "$3" \
+        setsid timeout -k 2 "$TMO" bash -c 'source "$1" >/dev/null 2>&1; source "$2"' _ "$W/prelude" "$3" \
         </dev/null >"$4.out" 2>"$4.err")
     rc=$?
     echo "$rc" >"$4.rc"
