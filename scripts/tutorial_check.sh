@@ -21,7 +21,8 @@
 #      match    same exit code and same stdout (sorted, when the command does
 #               not ask for order with -k/--keep-order/-j1 and only the order
 #               differs);
-#      refused  fanout exited 255 with exactly one line on stderr;
+#      refused  fanout exited 255 with exactly one line on stderr, or (in a block of
+#               several commands) printed its one-line usage error;
 #      differ   anything else (listed with both outputs, shortened);
 #      skipped  needs ssh/remote hosts, internet, sql, a terminal, a tool not
 #               installed here (GNU exits 127 / "command not found"), GNU
@@ -145,7 +146,10 @@ for f in "$W"/blocks/tut-* "$W"/blocks/ex-*; do
     fi
     run_one "$W/fanbin" "$W/run" "$f" "$W/f1"
     frc=$(cat "$W/f1.rc")
-    if [ "$frc" = 255 ] && [ "$(wc -l <"$W/f1.err")" -le 1 ] && [ -s "$W/f1.err" ]; then
+    # A refusal: exit 255 with one line, or, in a block of several commands (or one whose
+    # output goes on into a pipe), fanout's usage-error line on stderr.
+    if { [ "$frc" = 255 ] && [ "$(wc -l <"$W/f1.err")" -le 1 ] && [ -s "$W/f1.err" ]; } ||
+        grep -q '^fanout: error: ' "$W/f1.err"; then
         N=$((N + 1)); R=$((R + 1)); NOTES+="  refused $name: $first => $(cat "$W/f1.err")"$'\n'; continue
     fi
     ordered=0
