@@ -6,7 +6,8 @@
 function __fanout_in_options
     set -l tokens (commandline -opc)
     set -e tokens[1]
-    set -l takes_arg -a --arg-file -d --delimiter -C --colsep -I -n --max-args -N \
+    set -l takes_arg -a --arg-file -d --delimiter -C --colsep -I --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner --basenameextensionreplace --seqreplace --slotreplace \
+        -n --max-args -N \
         --max-replace-args -s --max-chars --shell -j -P --jobs --max-procs --tagstring --timeout --termseq --term-seq \
         --retries --delay --halt --halt-on-error --joblog --jl --results --res --junit --load --memfree \
         --color --colour --block --block-size --recend --recstart --header --tasks \
@@ -38,7 +39,8 @@ end
 function __fanout_at_command
     set -l tokens (commandline -opc)
     set -e tokens[1]
-    set -l takes_arg -a --arg-file -d --delimiter -C --colsep -I -n --max-args -N \
+    set -l takes_arg -a --arg-file -d --delimiter -C --colsep -I --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner --basenameextensionreplace --seqreplace --slotreplace \
+        -n --max-args -N \
         --max-replace-args -s --max-chars --shell -j -P --jobs --max-procs --tagstring --timeout --termseq --term-seq \
         --retries --delay --halt --halt-on-error --joblog --jl --results --res --junit --load --memfree \
         --color --colour --block --block-size --recend --recstart --header --tasks \
@@ -118,6 +120,12 @@ complete -c fanout -n $opt -s r -l no-run-if-empty -d 'Skip blank records (white
 
 # Command
 complete -c fanout -n $opt -s I -r -f -d 'Use STR instead of {} as the replacement string'
+complete -c fanout -n $opt -l er -l extensionreplace -r -f -d 'Use STR instead of {.} as the replacement string'
+complete -c fanout -n $opt -l bnr -l basenamereplace -r -f -d 'Use STR instead of {/} as the replacement string'
+complete -c fanout -n $opt -l dnr -l dirnamereplace -r -f -d 'Use STR instead of {//} as the replacement string'
+complete -c fanout -n $opt -l bner -l basenameextensionreplace -r -f -d 'Use STR instead of {/.} as the replacement string'
+complete -c fanout -n $opt -l seqreplace -r -f -d 'Use STR instead of {#} as the replacement string'
+complete -c fanout -n $opt -l slotreplace -r -f -d 'Use STR instead of {%} as the replacement string'
 complete -c fanout -n $opt -s n -l max-args -r -f -d 'At most N arguments per job'
 complete -c fanout -n $opt -s N -r -f -d 'Exactly N arguments per job, as {1}..{N} (0: none)'
 complete -c fanout -n $opt -l max-replace-args -r -f -d 'Same as -N'

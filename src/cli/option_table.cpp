@@ -116,18 +116,32 @@ void add_input_options(CLI::App& app, ParsedOptions& parsed)
         ->group(group);
 }
 
+// An option that renames the replacement string `standard` to its value.
+CLI::Option* add_rename(CLI::App& app, const std::string& names, const char* standard, std::string& name)
+{
+    std::string first = names.substr(0, names.find(','));
+    return add_value(app, names, "STR",
+                     std::string("Use STR instead of ") + standard + " as the replacement string",
+                     [&name, first](const std::string& text) {
+                         if (text.empty()) {
+                             throw Error(first + ": the replacement string is empty");
+                         }
+                         name = text;
+                     });
+}
+
 void add_command_options(CLI::App& app, ParsedOptions& parsed)
 {
     TemplateSyntax& syntax = parsed.options.command.syntax;
     const char* group = "Command";
-    add_value(app, "-I", "STR", "Use STR instead of {} as the replacement string",
-              [&syntax](const std::string& text) {
-                  if (text.empty()) {
-                      throw Error("-I: the replacement string is empty");
-                  }
-                  syntax.replace_str = text;
-              })
+    add_rename(app, "-I", "{}", syntax.names.all)->group(group);
+    add_rename(app, "--er,--extensionreplace", "{.}", syntax.names.no_extension)->group(group);
+    add_rename(app, "--bnr,--basenamereplace", "{/}", syntax.names.basename)->group(group);
+    add_rename(app, "--dnr,--dirnamereplace", "{//}", syntax.names.dirname)->group(group);
+    add_rename(app, "--bner,--basenameextensionreplace", "{/.}", syntax.names.basename_no_extension)
         ->group(group);
+    add_rename(app, "--seqreplace", "{#}", syntax.names.seq)->group(group);
+    add_rename(app, "--slotreplace", "{%}", syntax.names.slot)->group(group);
     auto* max_args =
         add_value(app, "-n,--max-args", "N", "At most N arguments per job; -n 0 is -N 0",
                   [&parsed](const std::string& n) { parsed.max_args = parse_count(n, "-n/--max-args", 0); })
@@ -522,7 +536,10 @@ struct OptionGroup {
 constexpr OptionGroup k_groups[] = {
     {"-a --arg-file -0 --null -d --delimiter -C --colsep --link --xapply -r --no-run-if-empty",
      add_input_options},
-    {"-I -n --max-args -N --max-replace-args -X -m --xargs -s --max-chars -q --quote --shell", add_command_options},
+    {"-I --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner "
+     "--basenameextensionreplace --seqreplace --slotreplace -n --max-args -N --max-replace-args -X -m "
+     "--xargs -s --max-chars -q --quote --shell",
+     add_command_options},
     {"-j -P --jobs --max-procs --load --memfree --jobserver --no-jobserver --dry-run --dryrun -t --verbose "
      "--timeout --termseq "
      "--term-seq --retries --delay --halt --halt-on-error",

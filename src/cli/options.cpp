@@ -156,7 +156,7 @@ void set_remote(ParsedOptions& parsed)
     }
     CommandSettings& command = options.command;
     if (parsed.transfer || !parsed.trc.empty()) {
-        command.transfer_files.emplace_back(command.syntax.replace_str);
+        command.transfer_files.emplace_back(command.syntax.names.all);
     }
     command.return_files.insert(command.return_files.end(), parsed.trc.begin(), parsed.trc.end());
     options.remote.cleanup = options.remote.cleanup || !parsed.trc.empty();

@@ -43,16 +43,6 @@ constexpr std::pair<std::string_view, std::string_view> k_nearest[] = {
     {"-L", "-n N (no joining of lines that end in a blank)"},
     {"-l", "-n N (no joining of lines that end in a blank)"},
     {"--max-lines", "-n N (no joining of lines that end in a blank)"},
-    {"--er", "{.}"},
-    {"--extensionreplace", "{.}"},
-    {"--bnr", "{/}"},
-    {"--basenamereplace", "{/}"},
-    {"--dnr", "{//}"},
-    {"--dirnamereplace", "{//}"},
-    {"--bner", "{/.}"},
-    {"--basenameextensionreplace", "{/.}"},
-    {"--seqreplace", "{#}"},
-    {"--slotreplace", "{%}"},
 };
 
 } // namespace

@@ -48,48 +48,66 @@ bool is_run_char(char c)
     return std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '/' || c == '#' || c == '%';
 }
 
-// Parses "{...}" at text[pos]; returns the replacement and its length, or nothing when
-// the brace is literal text. Throws when it starts a replacement string that never ends.
-std::optional<std::pair<Replacement, std::size_t>> match_brace(std::string_view text, std::size_t pos,
-                                                               bool plain_braces)
+// A spelling of a replacement string, and what it stands for.
+struct Spelling {
+    std::string name;
+    Replacement replacement;
+    bool renamed = false;
+};
+
+// The spellings matched as they are, longest first (as GNU parallel, for names that
+// share a prefix). A name given to two replacement strings is the renamed one's (the
+// later option's, in GNU parallel's order, when both were renamed).
+std::vector<Spelling> exact_spellings(const ReplacementNames& names)
 {
-    std::size_t j = pos + 1;
-    Replacement r;
-    if (text.substr(j, 2) == "#}" || text.substr(j, 2) == "%}") {
-        r.kind = text[j] == '#' ? Replacement::Kind::seq : Replacement::Kind::slot;
-        return std::pair{r, std::size_t{3}};
-    }
-    std::size_t digits = 0;
-    while (j < text.size() && std::isdigit(static_cast<unsigned char>(text[j]))) {
-        r.index = r.index * 10 + static_cast<std::size_t>(text[j] - '0');
-        ++j;
-        ++digits;
-    }
-    if (text.substr(j, 3) == "//}") {
-        r.modifier = Modifier::dirname;
-        j += 2;
-    } else if (text.substr(j, 3) == "/.}") {
-        r.modifier = Modifier::basename_no_extension;
-        j += 2;
-    } else if (text.substr(j, 2) == "/}") {
-        r.modifier = Modifier::basename;
-        j += 1;
-    } else if (text.substr(j, 2) == ".}") {
-        r.modifier = Modifier::no_extension;
-        j += 1;
-    }
-    if (j < text.size() && text[j] == '}' && digits < 10) {
-        if (digits > 1 && r.index == 0) {
-            throw Error("replacement string '" + std::string(text.substr(pos, j + 1 - pos)) +
-                        "' in the command: sources count from 1 ({0} is the same as {})");
+    using Kind = Replacement::Kind;
+    const ReplacementNames standard;
+    std::vector<Spelling> all = {
+        {names.all, {Kind::all_args, 0, Modifier::none}, names.all != standard.all},
+        {names.no_extension,
+         {Kind::all_args, 0, Modifier::no_extension},
+         names.no_extension != standard.no_extension},
+        {names.basename, {Kind::all_args, 0, Modifier::basename}, names.basename != standard.basename},
+        {names.dirname, {Kind::all_args, 0, Modifier::dirname}, names.dirname != standard.dirname},
+        {names.seq, {Kind::seq}, names.seq != standard.seq},
+        {names.slot, {Kind::slot}, names.slot != standard.slot},
+        {names.basename_no_extension,
+         {Kind::all_args, 0, Modifier::basename_no_extension},
+         names.basename_no_extension != standard.basename_no_extension},
+    };
+    std::vector<Spelling> spellings;
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        bool taken = std::any_of(all.begin() + static_cast<std::ptrdiff_t>(i) + 1, all.end(),
+                                 [&](const Spelling& s) { return s.renamed && s.name == all[i].name; }) ||
+                     (!all[i].renamed && std::any_of(all.begin(), all.end(), [&](const Spelling& s) {
+                         return s.renamed && s.name == all[i].name;
+                     }));
+        if (!taken) {
+            spellings.push_back(all[i]);
         }
-        bool all = r.index == 0; // {0} is {}, as in GNU parallel
-        if (all && r.modifier == Modifier::none && !plain_braces) {
-            return std::nullopt; // "{}" when -I chose another string
-        }
-        r.kind = all ? Replacement::Kind::all_args : Replacement::Kind::positional;
-        return std::pair{r, j + 1 - pos};
     }
+    std::stable_sort(spellings.begin(), spellings.end(),
+                     [](const Spelling& a, const Spelling& b) { return a.name.size() > b.name.size(); });
+    return spellings;
+}
+
+// The argument spellings of the form {X}, as the X that may follow the digits of {NX}.
+std::vector<Spelling> positional_spellings(const std::vector<Spelling>& exact)
+{
+    std::vector<Spelling> inner;
+    for (const auto& spelling : exact) {
+        const std::string& name = spelling.name;
+        if (spelling.replacement.kind == Replacement::Kind::all_args && name.size() >= 2 &&
+            name.front() == '{' && name.back() == '}') {
+            inner.push_back({name.substr(1, name.size() - 2), spelling.replacement});
+        }
+    }
+    return inner;
+}
+
+// Throws when text[pos] starts what looks like a replacement string that never ends.
+void refuse_unterminated(std::string_view text, std::size_t pos)
+{
     std::size_t end = pos + 1;
     while (end < text.size() && is_run_char(text[end])) {
         ++end;
@@ -98,13 +116,46 @@ std::optional<std::pair<Replacement, std::size_t>> match_brace(std::string_view 
         throw Error("unterminated replacement string '" + std::string(text.substr(pos, end - pos)) +
                     "' in the command");
     }
+}
+
+// Parses "{N...}" at text[pos]; returns the replacement and its length, or nothing when
+// the brace is literal text. Throws when it starts a replacement string that never ends.
+std::optional<std::pair<Replacement, std::size_t>> match_positional(std::string_view text, std::size_t pos,
+                                                                    const std::vector<Spelling>& inner)
+{
+    std::size_t j = pos + 1;
+    std::size_t index = 0;
+    std::size_t digits = 0;
+    while (j < text.size() && std::isdigit(static_cast<unsigned char>(text[j]))) {
+        index = index * 10 + static_cast<std::size_t>(text[j] - '0');
+        ++j;
+        ++digits;
+    }
+    for (const auto& spelling : inner) {
+        if (digits == 0 || digits >= 10 || text.substr(j, spelling.name.size() + 1) != spelling.name + "}") {
+            continue;
+        }
+        std::size_t length = j + spelling.name.size() + 1 - pos;
+        if (digits > 1 && index == 0) {
+            throw Error("replacement string '" + std::string(text.substr(pos, length)) +
+                        "' in the command: sources count from 1 ({0} is the same as {})");
+        }
+        Replacement r = spelling.replacement;
+        r.index = index; // {0} is {}, as in GNU parallel
+        r.kind = index == 0 ? Replacement::Kind::all_args : Replacement::Kind::positional;
+        return std::pair{r, length};
+    }
+    refuse_unterminated(text, pos);
     return std::nullopt;
 }
 
 // Splits text into words of literal text and replacement strings.
 class Parser {
 public:
-    Parser(const std::string& replace_str) : m_replace_str(replace_str) {}
+    explicit Parser(const ReplacementNames& names)
+        : m_exact(exact_spellings(names)), m_inner(positional_spellings(m_exact))
+    {
+    }
 
     std::vector<Word> parse(std::string_view text, bool split_on_space)
     {
@@ -130,13 +181,14 @@ public:
 private:
     std::size_t take_piece(std::string_view text, std::size_t i)
     {
-        bool plain_braces = m_replace_str == "{}";
-        if (!plain_braces && text.substr(i, m_replace_str.size()) == m_replace_str) {
-            add_replacement(Replacement{});
-            return m_replace_str.size();
+        for (const auto& spelling : m_exact) {
+            if (text.substr(i, spelling.name.size()) == spelling.name) {
+                add_replacement(spelling.replacement);
+                return spelling.name.size();
+            }
         }
         if (text[i] == '{') {
-            if (auto match = match_brace(text, i, plain_braces)) {
+            if (auto match = match_positional(text, i, m_inner)) {
                 add_replacement(match->first);
                 return match->second;
             }
@@ -160,7 +212,8 @@ private:
         }
     }
 
-    const std::string& m_replace_str;
+    std::vector<Spelling> m_exact;
+    std::vector<Spelling> m_inner;
     std::vector<Word> m_words{1};
     std::string m_literal;
     bool m_found = false;
@@ -346,7 +399,7 @@ CommandTemplate::CommandTemplate(const std::vector<std::string>& words, Template
 {
     if (m_syntax.quote_command) {
         for (const auto& word : words) {
-            Word parsed = std::move(Parser(m_syntax.replace_str).parse(word, false).front());
+            Word parsed = std::move(Parser(m_syntax.names).parse(word, false).front());
             if (parsed.pieces.empty()) {
                 parsed.pieces.emplace_back(std::string()); // an empty word stays an argument
             }
@@ -359,7 +412,7 @@ CommandTemplate::CommandTemplate(const std::vector<std::string>& words, Template
             joined += joined.empty() ? "" : " ";
             joined += word;
         }
-        m_words = Parser(m_syntax.replace_str).parse(joined, true);
+        m_words = Parser(m_syntax.names).parse(joined, true);
         m_needs_shell = m_syntax.force_shell || text_needs_shell(literal_text(m_words));
         // Whether the first word names an exported function is decided here, once, when
         // it is literal; else for each job, and only when there are functions at all.
@@ -558,9 +611,9 @@ ArgvSize measure(const std::vector<std::string>& argv)
     return size;
 }
 
-std::string expand_plain(std::string_view text, const JobValues& values, const std::string& replace_str)
+std::string expand_plain(std::string_view text, const JobValues& values, const ReplacementNames& names)
 {
-    Parser parser(replace_str);
+    Parser parser(names);
     std::string out;
     for (const auto& word : parser.parse(text, false)) {
         for (const auto& piece : word.pieces) {

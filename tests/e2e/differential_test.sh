@@ -211,6 +211,20 @@ same gnu "{} with two sources: both values" -- -k echo {} ::: a b ::: 1 2
 same gnu "{} twice in a word and a word around it" -- -k echo pre{}mid{}post {} ::: a 'b c'
 same gnu "no replacement string: the argument is appended" -- -k echo x y ::: a 'b c'
 same gnu "-I XX" -- -k -I XX echo pre-XX-post {} ::: a b
+same gnu "--er --bnr --dnr --bner rename {.} {/} {//} {/.}" -- -k --er E --bnr B --dnr D --bner BE \
+    echo E B D BE {.} {/} {//} {/.} {1.} ::: a/b.c d/e
+same gnu "the long names of --er --bnr --dnr --bner" -- -k --extensionreplace=E --basenamereplace=B \
+    --dirnamereplace=D --basenameextensionreplace=BE echo E B D BE ::: a/b.c
+same gnu "--seqreplace --slotreplace rename {#} {%}" -- -k -j1 --seqreplace S --slotreplace L \
+    echo S L {#} {%} ::: a b
+same gnu "renamed strings that share a prefix: the longest first" -- -k --er E --bnr EE echo E EE EEE ::: a/b.c
+same gnu "a {X} name has positional forms {NX}" -- -k --er '{x}' --bnr '{y}' echo {x} {1x} {2y} {1.} {0x} \
+    ::: a/b.c ::: d/e.f
+same gnu "-I {x}: {1x} is the first, {1} literal" -- -k -I '{x}' echo {x} {1x} {1} {0} {1.} ::: a/b.c
+same gnu "-I XX keeps {1}" -- -k -I XX echo XX {1} {} ::: a/b.c
+same gnu "--er {} makes {} the one without extension" -- -k --er '{}' echo {} {.} ::: a/b.c
+same gnu "--bnr {.}: {.} is the basename, {/} literal" -- -k --bnr '{.}' echo {} {.} {/} ::: a/b.c
+same gnu "--er in --tagstring" -- -k --er E --tagstring E echo {} ::: a/b.c
 same gnu "a brace that starts no replacement string" -- -k echo {x} '{ }' {} ::: a
 same gnu "values are quoted for the shell" -- -k echo ::: 'a b' "it's" '$HOME' '*' '`id`' 'a;b' '\'
 same gnu "-- ends the options" -- -k -- echo ::: a
