@@ -6,7 +6,7 @@
 function __fanout_in_options
     set -l tokens (commandline -opc)
     set -e tokens[1]
-    set -l takes_arg -a --arg-file -d --delimiter -C --colsep -I --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner --basenameextensionreplace --seqreplace --slotreplace \
+    set -l takes_arg -a --arg-file -d --delimiter -C --colsep -E -I --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner --basenameextensionreplace --seqreplace --slotreplace \
         -n --max-args -N \
         --max-replace-args -s --max-chars --shell -j -P --jobs --max-procs --tagstring --timeout --termseq --term-seq \
         --retries --delay --halt --halt-on-error --joblog --jl --results --res --junit --load --memfree \
@@ -39,7 +39,7 @@ end
 function __fanout_at_command
     set -l tokens (commandline -opc)
     set -e tokens[1]
-    set -l takes_arg -a --arg-file -d --delimiter -C --colsep -I --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner --basenameextensionreplace --seqreplace --slotreplace \
+    set -l takes_arg -a --arg-file -d --delimiter -C --colsep -E -I --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner --basenameextensionreplace --seqreplace --slotreplace \
         -n --max-args -N \
         --max-replace-args -s --max-chars --shell -j -P --jobs --max-procs --tagstring --timeout --termseq --term-seq \
         --retries --delay --halt --halt-on-error --joblog --jl --results --res --junit --load --memfree \
@@ -116,6 +116,8 @@ complete -c fanout -n $opt -s d -l delimiter -r -f -d 'Records end with DELIM (o
 complete -c fanout -n $opt -s C -l colsep -r -f -d 'Split each record into columns {1} {2} ... at REGEX'
 complete -c fanout -n $opt -l link -d 'Pair input sources value by value instead of combining them all'
 complete -c fanout -n $opt -l xapply -d 'Same as --link'
+complete -c fanout -n $opt -s E -r -f -d 'Stop reading each input source at a record equal to STR'
+complete -c fanout -n $opt -s e -l eof -f -d 'Same as -E, with the value attached only (-eSTR, --eof=STR)'
 complete -c fanout -n $opt -s r -l no-run-if-empty -d 'Skip blank records (white space only)'
 
 # Command

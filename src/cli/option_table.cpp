@@ -110,6 +110,16 @@ void add_input_options(CLI::App& app, ParsedOptions& parsed)
     app.add_flag("--link,--xapply", input.link,
                  "Pair input sources value by value (shorter ones wrap around) instead of combining them all")
         ->group(group);
+    add_value(app, "-E,-e,--eof", "STR",
+              "Stop reading each input source at a record equal to STR (-e and --eof take only an "
+              "attached value: -eSTR, --eof=STR; alone, no STR)",
+              [&input](const std::string& eof) {
+                  if (eof == "0") { // GNU parallel ignores it (false in Perl), xargs stops at 0
+                      throw Error("-E/--eof: '0' is refused: GNU parallel ignores it and xargs stops at it");
+                  }
+                  input.eof = eof;
+              })
+        ->group(group);
     app.add_flag(
            "-r,--no-run-if-empty", input.skip_blank,
            "Skip records that are empty or white space only, in every source (empty input never runs a job)")
@@ -534,7 +544,7 @@ struct OptionGroup {
 };
 
 constexpr OptionGroup k_groups[] = {
-    {"-a --arg-file -0 --null -d --delimiter -C --colsep --link --xapply -r --no-run-if-empty",
+    {"-a --arg-file -0 --null -d --delimiter -C --colsep --link --xapply -E -e --eof -r --no-run-if-empty",
      add_input_options},
     {"-I --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner "
      "--basenameextensionreplace --seqreplace --slotreplace -n --max-args -N --max-replace-args -X -m "

@@ -7,14 +7,22 @@ namespace fanout {
 
 namespace {
 
-std::vector<std::string> read_all(RecordReader& reader)
+std::vector<std::string> read_all(RecordReader& reader, const std::string& eof)
 {
     std::vector<std::string> values;
     std::string value;
-    while (reader.next(value, true) == ReadStatus::record) {
+    while (reader.next(value, true) == ReadStatus::record && (eof.empty() || value != eof)) {
         values.push_back(value);
     }
     return values;
+}
+
+// -E, as GNU parallel: the values before the first one equal to `eof`.
+void cut_at_eof(std::vector<std::string>& values, const std::string& eof)
+{
+    if (!eof.empty()) {
+        values.erase(std::find(values.begin(), values.end(), eof), values.end());
+    }
 }
 
 // Perl's \s without Unicode: what GNU parallel's --trim removes.
@@ -62,7 +70,8 @@ std::string nul_byte_message(const std::string& source, std::size_t number, std:
            " (a command argument cannot contain NUL; use -0 for NUL-separated input)";
 }
 
-Input::Input(const InputSettings& options) : m_link(options.link), m_skip_blank(options.skip_blank)
+Input::Input(const InputSettings& options)
+    : m_link(options.link), m_skip_blank(options.skip_blank), m_eof(options.eof)
 {
     std::vector<SourceSpec> specs = options.sources;
     if (specs.empty()) {
@@ -76,12 +85,13 @@ Input::Input(const InputSettings& options) : m_link(options.link), m_skip_blank(
             for (const auto& arg : specs[i].args) {
                 split_at_delimiter(arg, options.delimiter, source.values);
             }
+            cut_at_eof(source.values, m_eof);
             source.name = "::: arguments";
         } else {
             source.reader.emplace(RecordReader::open(specs[i].path, options.delimiter));
             source.name = source.reader->name();
             if (i > 0) {
-                source.values = read_all(*source.reader);
+                source.values = read_all(*source.reader, m_eof);
                 source.reader.reset();
             }
         }
@@ -121,8 +131,8 @@ std::optional<std::size_t> Input::count_records() const
 {
     const Source& first = m_sources.front();
     std::optional<std::size_t> count = first.reader ? first.reader->count_remaining() : first.values.size();
-    if (!count || (first.reader && m_skip_blank)) {
-        return std::nullopt; // -r: how many of the records are blank is not known until they are read
+    if (!count || (first.reader && (m_skip_blank || !m_eof.empty()))) {
+        return std::nullopt; // -r, -E: which records count is not known until they are read
     }
     if (!m_link) {
         std::size_t total = std::min(*count, m_first_limit);
@@ -157,7 +167,11 @@ ReadStatus Input::next_first(std::string& value, bool may_block)
         if (first.reader) {
             do {
                 status = first.reader->next(value, may_block);
-            } while (status == ReadStatus::record && m_skip_blank && is_blank(value));
+            } while (status == ReadStatus::record && m_skip_blank && is_blank(value) &&
+                     (m_eof.empty() || value != m_eof));
+            if (status == ReadStatus::record && !m_eof.empty() && value == m_eof) {
+                status = ReadStatus::end; // the rest of the source is not read
+            }
         } else if (m_first_index < first.values.size()) {
             value = first.values[m_first_index];
             status = ReadStatus::record;

@@ -44,6 +44,7 @@ struct InputSettings {
     std::vector<SourceSpec> sources; // empty means: stdin
     bool link = false;               // pair sources value by value instead of combining them
     bool skip_blank = false;         // -r: drop records of white space only, in every source
+    std::string eof;                 // -E: a record equal to it ends its source; empty: none
     char delimiter = '\n';
     std::optional<Regex> colsep; // compiled once; each user copies it
 };
@@ -81,6 +82,7 @@ private:
     std::optional<Regex> m_colsep;
     bool m_link = false;
     bool m_skip_blank = false;
+    std::string m_eof;
     std::size_t m_first_index = 0;         // values taken from the first source
     std::vector<std::size_t> m_odometer;   // cartesian: position of each group of later sources
     std::vector<std::size_t> m_leader;     // cartesian: each source's group, named by its first source

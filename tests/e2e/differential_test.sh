@@ -200,6 +200,8 @@ printf 'a\n\n \n\t\nb\n\v\f\r\nc\n' >"$I/blanks"
 printf 'a\0\0 \0\n\0b\0' >"$I/nul_blanks"
 printf '\n \n\t\n' >"$I/only_blanks"
 printf 'a,b\n , \n\n,\nc\n' >"$I/comma_blanks"
+printf 'a\n STOP\nSTOP \nb\nSTOP\nc\n' >"$I/stop"
+printf 'a\0STOP\0b\0' >"$I/nul_stop"
 
 # --- replacement strings ---------------------------------------------------------------
 same gnu "{} {.} {/} {//} {/.} on paths" -- -k echo {} {.} {/} {//} {/.} \
@@ -292,6 +294,17 @@ same gnu "-r with -n 2" --in "$I/blanks" -- -k -r -n 2 echo '[{}]'
 same gnu "-r with -N 2" --in "$I/blank_line" -- -k -r -N 2 echo '[{1}{2}]'
 same gnu "-r with --link" -- -k -r --link echo ::: a ' ' b c ::: 1 '' 2
 same gnu "-r: only blank lines, no job" --in "$I/only_blanks" -- -k -r -n 9 echo x
+
+same gnu "-E STR ends the ::: values at STR" -- -k -E STOP echo ::: a STOP b
+same gnu "-E STR ends stdin at the whole record STR" --in "$I/stop" -- -k -E STOP echo
+same gnu "--eof=STR, -eSTR" --in "$I/stop" -- -k --eof=STOP -eSTOP echo
+same gnu "-E ends each source at its own STR" -- -k -E b echo ::: a b c :::: "$I/pqrs" ::: x b y
+same gnu "-E with --link: the shorter source wraps" -- -k -E STOP --link echo ::: a b c ::: 1 STOP 2
+same gnu "-E with -a FILE and -r: STR before blank" -- -k -r -E ' ' -a "$I/blanks" echo '[{}]'
+same gnu "-E with -0" --in "$I/nul_stop" -- -k -0 -E STOP echo
+same gnu "-E with -d" -- -k -d , -E STOP echo ::: a,STOP,b
+same gnu "-E '' is no end-of-file string" --in "$I/blank_line" -- -k -E '' echo '[{}]'
+same gnu "-E with -n 2" --in "$I/stop" -- -k -n 2 -E STOP echo
 
 # --- batching --------------------------------------------------------------------------
 same gnu "-n 2" -- -k -n 2 echo ::: 1 2 3 4 5
@@ -402,6 +415,9 @@ same xargs "xargs -I X (whole lines)" --in "$I/lines" -- -P 1 -I X echo [X] X
 same xargs "xargs -r on empty input" --in "$I/empty" -- -P 1 -r echo x
 same xargs "xargs -t" --err -- -P 1 -t -n 1 -a "$I/123" echo
 same xargs "xargs --max-procs 1" --in "$I/seven" -- --max-procs 1 -n 3 echo
+same xargs "xargs -E STR" --in "$I/pqrs" -- -P 1 -n 1 -E r echo
+same xargs "xargs -eSTR, --eof=STR" --in "$I/pqrs" -- -P 1 -n 1 -er --eof=q echo
+same xargs "xargs -e, --eof: no end-of-file string" --in "$I/pqrs" -- -P 1 -n 1 -e --eof echo
 same xargs "xargs -n 5 -s 12: cut by length" --in "$I/seven" -- -P 1 -n 5 -s 12 echo
 
 # --- command execution -----------------------------------------------------------------

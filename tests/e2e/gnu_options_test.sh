@@ -19,7 +19,8 @@ GNU_MAN=/usr/share/man/man1/parallel.1.gz
 declare -A accepted=(
     [-0]=differential [--null]=differential [-a]=differential [--arg-file]=differential
     [-d]=differential [--delimiter]=differential [-C]=colsep [--colsep]=colsep
-    [--link]=differential [--xapply]=differential [-r]=differential [--no-run-if-empty]=differential
+    [--link]=differential [--xapply]=differential [-E]=differential [-e]=differential [--eof]=differential
+    [-r]=differential [--no-run-if-empty]=differential
     [-I]=differential [--er]=differential [--extensionreplace]=differential [--bnr]=differential
     [--basenamereplace]=differential [--dnr]=differential [--dirnamereplace]=differential
     [--bner]=differential [--basenameextensionreplace]=differential [--seqreplace]=differential

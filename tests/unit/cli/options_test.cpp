@@ -207,3 +207,17 @@ TEST_CASE("options: what fanout does not take is refused by name")
     CHECK(refusal({"echo", "{=", "$_", "=}", ":::", "a"}) ==
           "the command: perl expressions {= =} are not supported");
 }
+
+TEST_CASE("options: -e and --eof take only an attached value, as in xargs")
+{
+    CHECK(parse({"-E", "STOP", "echo"}).input.eof == "STOP");
+    CHECK(parse({"-eSTOP", "echo"}).input.eof == "STOP");
+    CHECK(parse({"--eof=STOP", "echo"}).input.eof == "STOP");
+    fanout::Options bare = parse({"-ke", "echo", "x"});
+    CHECK(bare.input.eof.empty());
+    CHECK(bare.command.command == std::vector<std::string>{"echo", "x"});
+    CHECK(parse({"--eof", "echo"}).command.command == std::vector<std::string>{"echo"});
+    CHECK(parse({"echo", "-e", "x"}).command.command == std::vector<std::string>{"echo", "-e", "x"});
+    CHECK(refusal({"-E", "0", "echo"}).starts_with("-E/--eof: '0' is refused"));
+    CHECK(refusal({"--pipe", "-E", "x", "cat"}).starts_with("-E/--eof: --pipe"));
+}

@@ -376,3 +376,17 @@ TEST_CASE("Input: -r skips blank records of every source")
     CHECK_FALSE(input.count_records().has_value()); // blank lines are known only once read
     CHECK(read_all(input) == Records{{"a"}, {"b"}});
 }
+
+TEST_CASE("Input: -E ends each source at its first record equal to STR")
+{
+    InputSettings settings = options_of({args({"a", "STOP", "b"}), args({"1", "STOP", "2"})});
+    settings.eof = "STOP";
+    CHECK(read_all(settings) == Records{{"a", "1"}});
+    TempDir dir;
+    InputSettings from_file = options_of({file(write_file(dir, "in", "a\n STOP\n\nSTOP\nb\n"))});
+    from_file.eof = "STOP";
+    from_file.skip_blank = true;
+    Input input(from_file);
+    CHECK_FALSE(input.count_records().has_value()); // where STR is is known only once read
+    CHECK(read_all(input) == Records{{"a"}, {" STOP"}});
+}
