@@ -122,6 +122,7 @@ complete -c fanout -n $opt -s r -l no-run-if-empty -d 'Skip blank records (white
 
 # Command
 complete -c fanout -n $opt -s I -r -f -d 'Use STR instead of {} as the replacement string'
+complete -c fanout -n $opt -s i -l replace -f -d 'As -I STR, with STR attached only (-iSTR, --replace=STR); alone: {}'
 complete -c fanout -n $opt -l er -l extensionreplace -r -f -d 'Use STR instead of {.} as the replacement string'
 complete -c fanout -n $opt -l bnr -l basenamereplace -r -f -d 'Use STR instead of {/} as the replacement string'
 complete -c fanout -n $opt -l dnr -l dirnamereplace -r -f -d 'Use STR instead of {//} as the replacement string'

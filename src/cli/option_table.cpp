@@ -145,6 +145,19 @@ void add_command_options(CLI::App& app, ParsedOptions& parsed)
     TemplateSyntax& syntax = parsed.options.command.syntax;
     const char* group = "Command";
     add_rename(app, "-I", "{}", syntax.names.all)->group(group);
+    add_value(app, "-i,--replace", "STR",
+              "As -I STR, STR attached only (-iSTR, --replace=STR); alone, as -I {} (xargs' spelling)",
+              [&syntax](const std::string& text) {
+                  if (text.empty()) {
+                      return; // alone: {}, or what -I chose, as in GNU parallel
+                  }
+                  if (syntax.names.all != "{}") { // -I's callback ran first
+                      throw Error(
+                          "-i/--replace STR cannot be used with -I (GNU parallel then takes both names)");
+                  }
+                  syntax.names.all = text;
+              })
+        ->group(group);
     add_rename(app, "--er,--extensionreplace", "{.}", syntax.names.no_extension)->group(group);
     add_rename(app, "--bnr,--basenamereplace", "{/}", syntax.names.basename)->group(group);
     add_rename(app, "--dnr,--dirnamereplace", "{//}", syntax.names.dirname)->group(group);
@@ -546,7 +559,7 @@ struct OptionGroup {
 constexpr OptionGroup k_groups[] = {
     {"-a --arg-file -0 --null -d --delimiter -C --colsep --link --xapply -E -e --eof -r --no-run-if-empty",
      add_input_options},
-    {"-I --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner "
+    {"-I -i --replace --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner "
      "--basenameextensionreplace --seqreplace --slotreplace -n --max-args -N --max-replace-args -X -m "
      "--xargs -s --max-chars -q --quote --shell",
      add_command_options},

@@ -252,18 +252,21 @@ std::string parse_error_message(const CLI::App& app, const CLI::ParseError& erro
 }
 
 // Whether `word` is one of xargs's options whose value must be attached (-e[STR],
-// --eof[=STR]) given alone; then its long name.
+// --eof[=STR], -i[STR], --replace[=STR]) given alone; then its long name.
 std::optional<std::string> attached_form(std::string_view word)
 {
     if (word == "-e" || word == "--eof") {
         return "--eof";
     }
+    if (word == "-i" || word == "--replace") {
+        return "--replace";
+    }
     return std::nullopt;
 }
 
-// Our words, with a bare -e or --eof given an empty value ("--eof" ""), as xargs reads
-// them: CLI11 would take the next word as the value (GNU parallel does too: `parallel -e echo` makes "echo"
-// the end-of-file string). Stops at the command.
+// Our words, with a bare -e, --eof, -i or --replace given an empty value ("--eof" ""),
+// as xargs reads them: CLI11 would take the next word as the value (GNU parallel does
+// too: `parallel -i echo x{}` makes "echo" the replacement string). Stops at the command.
 std::vector<std::string> attach_optional_values(const CLI::App& app, int argc, const char* const* argv)
 {
     std::vector<std::string> args(argv + 1, argv + argc);

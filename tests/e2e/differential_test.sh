@@ -213,6 +213,11 @@ same gnu "{} with two sources: both values" -- -k echo {} ::: a b ::: 1 2
 same gnu "{} twice in a word and a word around it" -- -k echo pre{}mid{}post {} ::: a 'b c'
 same gnu "no replacement string: the argument is appended" -- -k echo x y ::: a 'b c'
 same gnu "-I XX" -- -k -I XX echo pre-XX-post {} ::: a b
+same gnu "-iXX, as -I" -- -k -iXX echo pre-XX-post {} ::: a b
+same gnu "--replace=YY" -- -k --replace=YY echo YY {} {1} {.} ::: a.b
+same gnu "-i alone, before an option: as -I {}" -- -k -i -I XX echo XX {} ::: a.b
+same gnu "--replace alone, before an option" -- --replace -k echo x{} ::: a b
+same gnu "-ki: -i alone at the end of a bundle, before an option" -- -ki -j1 echo x{} ::: a b
 same gnu "--er --bnr --dnr --bner rename {.} {/} {//} {/.}" -- -k --er E --bnr B --dnr D --bner BE \
     echo E B D BE {.} {/} {//} {/.} {1.} ::: a/b.c d/e
 same gnu "the long names of --er --bnr --dnr --bner" -- -k --extensionreplace=E --basenamereplace=B \
@@ -411,6 +416,9 @@ same xargs "xargs -d ," --in "$I/comma" -- -P 1 -d , printf %s.
 same xargs "xargs -d '\\n'" --in "$I/lines" -- -P 1 -d '\n' printf %s.
 same xargs "xargs -a FILE -n 3" -- -P 1 -a "$I/seven" -n 3 echo
 same xargs "xargs --arg-file FILE --max-args 2" -- -P 1 --arg-file "$I/123" --max-args 2 echo
+same xargs "xargs -i (as -I {})" --in "$I/lines" -- -P 1 -i echo [{}] {}
+same xargs "xargs -iX, --replace=Y" --in "$I/lines" -- -P 1 -iX --replace=Y echo [Y] X {}
+same xargs "xargs --replace" --in "$I/lines" -- -P 1 --replace echo [{}]
 same xargs "xargs -I X (whole lines)" --in "$I/lines" -- -P 1 -I X echo [X] X
 same xargs "xargs -r on empty input" --in "$I/empty" -- -P 1 -r echo x
 same xargs "xargs -t" --err -- -P 1 -t -n 1 -a "$I/123" echo

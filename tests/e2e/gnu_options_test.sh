@@ -21,7 +21,7 @@ declare -A accepted=(
     [-d]=differential [--delimiter]=differential [-C]=colsep [--colsep]=colsep
     [--link]=differential [--xapply]=differential [-E]=differential [-e]=differential [--eof]=differential
     [-r]=differential [--no-run-if-empty]=differential
-    [-I]=differential [--er]=differential [--extensionreplace]=differential [--bnr]=differential
+    [-I]=differential [-i]=differential [--replace]=differential [--er]=differential [--extensionreplace]=differential [--bnr]=differential
     [--basenamereplace]=differential [--dnr]=differential [--dirnamereplace]=differential
     [--bner]=differential [--basenameextensionreplace]=differential [--seqreplace]=differential
     [--slotreplace]=differential [-n]=differential [--max-args]=differential [-N]=differential

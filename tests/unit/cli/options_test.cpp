@@ -221,3 +221,14 @@ TEST_CASE("options: -e and --eof take only an attached value, as in xargs")
     CHECK(refusal({"-E", "0", "echo"}).starts_with("-E/--eof: '0' is refused"));
     CHECK(refusal({"--pipe", "-E", "x", "cat"}).starts_with("-E/--eof: --pipe"));
 }
+
+TEST_CASE("options: -i and --replace are -I with an attached value only, as in xargs")
+{
+    CHECK(parse({"-iXX", "echo"}).command.syntax.names.all == "XX");
+    CHECK(parse({"--replace=XX", "echo"}).command.syntax.names.all == "XX");
+    fanout::Options bare = parse({"-i", "echo", "x{}"});
+    CHECK(bare.command.syntax.names.all == "{}");
+    CHECK(bare.command.command == std::vector<std::string>{"echo", "x{}"});
+    CHECK(parse({"-i", "-I", "XX", "echo"}).command.syntax.names.all == "XX");
+    CHECK(refusal({"-I", "XX", "-iYY", "echo"}).starts_with("-i/--replace STR cannot be used with -I"));
+}
