@@ -6,7 +6,7 @@
 function __fanout_in_options
     set -l tokens (commandline -opc)
     set -e tokens[1]
-    set -l takes_arg -a --arg-file -d --delimiter -C --colsep -E -I --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner --basenameextensionreplace --seqreplace --slotreplace \
+    set -l takes_arg -a --arg-file -d --delimiter -C --colsep -E -L -I --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner --basenameextensionreplace --seqreplace --slotreplace \
         -n --max-args -N \
         --max-replace-args -s --max-chars --shell -j -P --jobs --max-procs --tagstring --timeout --termseq --term-seq \
         --retries --delay --halt --halt-on-error --joblog --jl --results --res --junit --load --memfree \
@@ -39,7 +39,7 @@ end
 function __fanout_at_command
     set -l tokens (commandline -opc)
     set -e tokens[1]
-    set -l takes_arg -a --arg-file -d --delimiter -C --colsep -E -I --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner --basenameextensionreplace --seqreplace --slotreplace \
+    set -l takes_arg -a --arg-file -d --delimiter -C --colsep -E -L -I --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner --basenameextensionreplace --seqreplace --slotreplace \
         -n --max-args -N \
         --max-replace-args -s --max-chars --shell -j -P --jobs --max-procs --tagstring --timeout --termseq --term-seq \
         --retries --delay --halt --halt-on-error --joblog --jl --results --res --junit --load --memfree \
@@ -132,6 +132,8 @@ complete -c fanout -n $opt -l slotreplace -r -f -d 'Use STR instead of {%} as th
 complete -c fanout -n $opt -s n -l max-args -r -f -d 'At most N arguments per job'
 complete -c fanout -n $opt -s N -r -f -d 'Exactly N arguments per job, as {1}..{N} (0: none)'
 complete -c fanout -n $opt -l max-replace-args -r -f -d 'Same as -N'
+complete -c fanout -n $opt -s L -r -f -d 'N records per job, as -N with -X context; a record ending in a blank goes on'
+complete -c fanout -n $opt -s l -l max-lines -f -d 'As -L N, N attached only (-lN, --max-lines=N); alone: -L 1'
 complete -c fanout -n $opt -s X -d 'As many arguments per job as fit, repeating the word around {}; spread over the job slots'
 complete -c fanout -n $opt -s m -d 'As many arguments per job as fit, as separate words in place of {}; spread over the job slots'
 complete -c fanout -n $opt -l xargs -d 'As many arguments per job as fit, as separate words in place of {}'

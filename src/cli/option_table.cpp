@@ -174,6 +174,18 @@ void add_command_options(CLI::App& app, ParsedOptions& parsed)
               [&parsed](const std::string& n) { parsed.exact_args = parse_count(n, "-N", 0); })
         ->excludes(max_args)
         ->group(group);
+    add_value(app, "-L", "N",
+              "N records per job, as -N N with -X's repeated context; a record ending in white space "
+              "goes on in the next",
+              [&parsed](const std::string& n) { parsed.max_lines = parse_count(n, "-L", 1); })
+        ->group(group);
+    add_value(app, "-l,--max-lines", "N",
+              "As -L N, N attached only (-lN, --max-lines=N); alone or 0: -L 1 (xargs' spelling)",
+              [&parsed](const std::string& n) {
+                  parsed.max_lines =
+                      n.empty() ? 1 : std::max<std::size_t>(parse_count(n, "-l/--max-lines", 0), 1);
+              })
+        ->group(group);
     app.add_flag("-X", syntax.context_replace,
                  "As many arguments per job as fit, repeating the word around {}; at the end of "
                  "input, spread over the job slots")
@@ -560,7 +572,8 @@ constexpr OptionGroup k_groups[] = {
     {"-a --arg-file -0 --null -d --delimiter -C --colsep --link --xapply -E -e --eof -r --no-run-if-empty",
      add_input_options},
     {"-I -i --replace --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner "
-     "--basenameextensionreplace --seqreplace --slotreplace -n --max-args -N --max-replace-args -X -m "
+     "--basenameextensionreplace --seqreplace --slotreplace -L -l --max-lines -n --max-args -N "
+     "--max-replace-args -X -m "
      "--xargs -s --max-chars -q --quote --shell",
      add_command_options},
     {"-j -P --jobs --max-procs --load --memfree --jobserver --no-jobserver --dry-run --dryrun -t --verbose "

@@ -70,7 +70,16 @@ std::string join_words(const std::vector<std::string>& words)
 void set_batching(ParsedOptions& parsed)
 {
     Options& options = parsed.options;
-    bool context_replace = options.command.syntax.context_replace;
+    if (parsed.max_lines) {
+        if (parsed.max_args || parsed.exact_args || options.command.syntax.context_replace ||
+            parsed.multiple || parsed.xargs) {
+            throw Error("-L/-l/--max-lines cannot be used with -n, -N, -X, -m or --xargs");
+        }
+        parsed.exact_args = parsed.max_lines; // as GNU parallel: -N N, the context repeated, not spread
+        options.command.syntax.context_replace = true;
+        options.input.join_continued = true;
+    }
+    bool context_replace = options.command.syntax.context_replace && !parsed.max_lines;
     bool as_many = context_replace || parsed.multiple || parsed.xargs;
     if (options.command.command.empty() && (parsed.max_args || parsed.exact_args || as_many)) {
         throw Error("-n, -N, -X, -m and --xargs need a command (each input record is a command without one)");
@@ -110,6 +119,10 @@ void set_pipe(ParsedOptions& parsed)
     if (!options.input.eof.empty()) {
         throw Error(
             "-E/--eof: --pipe does not stop at an end-of-file string (GNU parallel ignores it there)");
+    }
+    if (parsed.max_lines) {
+        throw Error(
+            "-L/-l/--max-lines: with --pipe, use -N RECORDS (GNU's --pipe -L is a record of N lines)");
     }
     if (options.command.syntax.context_replace || parsed.max_args || parsed.multiple || parsed.xargs) {
         throw Error(
@@ -188,6 +201,9 @@ Options finish_options(ParsedOptions parsed, std::vector<std::string> rest)
     if (options.tasks && !options.input.eof.empty()) {
         throw Error("-E/--eof: --tasks reads JSON tasks, not records");
     }
+    if (options.tasks && parsed.max_lines) {
+        throw Error("-L/-l/--max-lines: --tasks reads JSON tasks, not records");
+    }
     set_pipe(parsed);
     set_batching(parsed);
     set_remote(parsed);
@@ -252,7 +268,8 @@ std::string parse_error_message(const CLI::App& app, const CLI::ParseError& erro
 }
 
 // Whether `word` is one of xargs's options whose value must be attached (-e[STR],
-// --eof[=STR], -i[STR], --replace[=STR]) given alone; then its long name.
+// --eof[=STR], -i[STR], --replace[=STR], -l[N], --max-lines[=N]) given alone; then its
+// long name.
 std::optional<std::string> attached_form(std::string_view word)
 {
     if (word == "-e" || word == "--eof") {
@@ -261,10 +278,13 @@ std::optional<std::string> attached_form(std::string_view word)
     if (word == "-i" || word == "--replace") {
         return "--replace";
     }
+    if (word == "-l" || word == "--max-lines") {
+        return "--max-lines";
+    }
     return std::nullopt;
 }
 
-// Our words, with a bare -e, --eof, -i or --replace given an empty value ("--eof" ""),
+// Our words, with a bare -e, --eof, -i, --replace, -l or --max-lines given an empty value ("--eof" ""),
 // as xargs reads them: CLI11 would take the next word as the value (GNU parallel does
 // too: `parallel -i echo x{}` makes "echo" the replacement string). Stops at the command.
 std::vector<std::string> attach_optional_values(const CLI::App& app, int argc, const char* const* argv)

@@ -38,9 +38,6 @@ constexpr std::pair<std::string_view, std::string_view> k_nearest[] = {
     {"--parens", "none: perl expressions {= =} are not supported"},
     {"--rpl", "none: perl expressions {= =} are not supported"},
     {"--plus", "{.} {/} {//} {/.}"},
-    {"-L", "-n N (no joining of lines that end in a blank)"},
-    {"-l", "-n N (no joining of lines that end in a blank)"},
-    {"--max-lines", "-n N (no joining of lines that end in a blank)"},
 };
 
 } // namespace

@@ -202,6 +202,9 @@ printf '\n \n\t\n' >"$I/only_blanks"
 printf 'a,b\n , \n\n,\nc\n' >"$I/comma_blanks"
 printf 'a\n STOP\nSTOP \nb\nSTOP\nc\n' >"$I/stop"
 printf 'a\0STOP\0b\0' >"$I/nul_stop"
+printf 'a \nb\nc\nd\ne\n' >"$I/continued"
+printf 'a \n\nb\n  \nc\nd \n' >"$I/continued_blanks"
+printf 'p\nq \nr\ns\nt\n' >"$I/pqrst_continued"
 
 # --- replacement strings ---------------------------------------------------------------
 same gnu "{} {.} {/} {//} {/.} on paths" -- -k echo {} {.} {/} {//} {/.} \
@@ -336,6 +339,20 @@ same gnu "-m without {}" -- -k -j3 -m echo ::: A B C D E F G
 same gnu "--xargs: one job, separate words" -- -k -j4 --xargs printf '[%s]' pre-{}-post ::: A B C D E F G
 same gnu "--xargs -s 20: cut by length only" -- -k -j4 --xargs -s 20 echo ::: aaaa bbbb cccc dddd eeee ffff
 
+same gnu "-L 2: two records per job, a record ending in a blank goes on" -- -k -L 2 echo :::: "$I/continued"
+same gnu "-L 2 repeats the word around {}, as -X" --in "$I/continued" -- -k -L 2 echo '[{}]'
+same gnu "-L 1 joins ::: values that end in a blank or tab" -- -k -L 1 echo '[{}]' ::: 'a ' b 'c	' d
+same gnu "-L 2: {2} of the last short job is empty" -- -k -L 2 echo '[{1}]' '[{2}]' ::: a b c
+same gnu "-L 1: blank records join too" -- -k -L1 echo '[{}]' -a "$I/continued_blanks"
+same gnu "-L 1 with -r: a blank record is dropped first" -- -k -r -L1 echo '[{}]' -a "$I/continued_blanks"
+same gnu "-L 1 with -E: the record begun before STR runs" --in "$I/stop" -- -k -E STOP -L1 echo '[{}]'
+same gnu "-l alone, -l0: -L 1" -- -k -l -l0 echo '[{}]' -a "$I/continued_blanks"
+same gnu "-l2, --max-lines=2" -- -k -l3 --max-lines=2 echo '[{}]' -a "$I/continued_blanks"
+same gnu "--max-lines alone before an option" -- --max-lines -k echo '[{}]' -a "$I/continued_blanks"
+same gnu "-L 2 with -j4: not spread over the slots" -- -k -j4 -L2 echo ::: a b c d e
+same gnu "-L 2 with two sources" -- -k -L2 echo :::: "$I/continued" ::: 1 2
+same gnu "-l -0: -L 1, then -0" -- -k -l -0 echo '[{}]' ::: a
+
 # --- output modes ----------------------------------------------------------------------
 same gnu "default (--group), order not defined: sorted" --sort -- echo ::: 1 2 3 4 5 6 7 8 9 10
 same gnu "-k --group, stdout and stderr apart" --err -- -k --group 'echo out{}; echo err{} >&2' ::: 1 2 3
@@ -426,6 +443,9 @@ same xargs "xargs --max-procs 1" --in "$I/seven" -- --max-procs 1 -n 3 echo
 same xargs "xargs -E STR" --in "$I/pqrs" -- -P 1 -n 1 -E r echo
 same xargs "xargs -eSTR, --eof=STR" --in "$I/pqrs" -- -P 1 -n 1 -er --eof=q echo
 same xargs "xargs -e, --eof: no end-of-file string" --in "$I/pqrs" -- -P 1 -n 1 -e --eof echo
+same xargs "xargs -L 2" --in "$I/pqrs" -- -P 1 -L 2 echo
+same xargs "xargs -l: a line ending in a blank goes on" --in "$I/pqrst_continued" -- -P 1 -l echo
+same xargs "xargs --max-lines=2" --in "$I/pqrst_continued" -- -P 1 --max-lines=2 echo
 same xargs "xargs -n 5 -s 12: cut by length" --in "$I/seven" -- -P 1 -n 5 -s 12 echo
 
 # --- command execution -----------------------------------------------------------------

@@ -24,7 +24,7 @@ declare -A accepted=(
     [-I]=differential [-i]=differential [--replace]=differential [--er]=differential [--extensionreplace]=differential [--bnr]=differential
     [--basenamereplace]=differential [--dnr]=differential [--dirnamereplace]=differential
     [--bner]=differential [--basenameextensionreplace]=differential [--seqreplace]=differential
-    [--slotreplace]=differential [-n]=differential [--max-args]=differential [-N]=differential
+    [--slotreplace]=differential [-n]=differential [--max-args]=differential [-N]=differential [-L]=differential [-l]=differential [--max-lines]=differential
     [--max-replace-args]=differential [-X]=differential [-m]=differential [--xargs]=differential [-s]=differential [--max-chars]=differential
     [-q]=differential [--quote]=differential
     [-j]=differential [-P]=differential [--jobs]=differential [--max-procs]=differential

@@ -232,3 +232,19 @@ TEST_CASE("options: -i and --replace are -I with an attached value only, as in x
     CHECK(parse({"-i", "-I", "XX", "echo"}).command.syntax.names.all == "XX");
     CHECK(refusal({"-I", "XX", "-iYY", "echo"}).starts_with("-i/--replace STR cannot be used with -I"));
 }
+
+TEST_CASE("options: -L N is -N N with -X's context, -l and --max-lines take only an attached N")
+{
+    fanout::Options options = parse({"-L", "2", "echo"});
+    CHECK(options.batch.max_records == 2);
+    CHECK(options.command.syntax.context_replace);
+    CHECK_FALSE(options.batch.spread);
+    CHECK(options.input.join_continued);
+    CHECK(parse({"-l", "echo"}).batch.max_records == 1);
+    CHECK(parse({"-l", "echo"}).command.command == std::vector<std::string>{"echo"});
+    CHECK(parse({"-l0", "echo"}).batch.max_records == 1);
+    CHECK(parse({"--max-lines=3", "echo"}).batch.max_records == 3);
+    CHECK(refusal({"-L", "0", "echo"}).starts_with("-L: invalid value '0'"));
+    CHECK(refusal({"-L", "2", "-n", "2", "echo"}).starts_with("-L/-l/--max-lines cannot be used with -n"));
+    CHECK(refusal({"--pipe", "-L", "2", "cat"}).starts_with("-L/-l/--max-lines: with --pipe"));
+}
