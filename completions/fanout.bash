@@ -4,7 +4,8 @@
 # source this file. Works with and without the bash-completion package.
 
 # Options that take a value in the next word (or after '=' for long ones).
-_fanout_opts_with_arg='-a --arg-file -d --delimiter -C --colsep -I -n --max-args -N
+_fanout_opts_with_arg='-a --arg-file -d --delimiter -C --colsep -E -L -I --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner --basenameextensionreplace --seqreplace --slotreplace
+    -n --max-args -N
     --max-replace-args -s --max-chars --shell -j -P --jobs --max-procs --tagstring --timeout --termseq --term-seq
     --retries --delay --halt --halt-on-error --joblog --jl --results --res --junit --load --memfree
     --color --colour --block --block-size --recend --recstart --header --tasks
@@ -12,7 +13,8 @@ _fanout_opts_with_arg='-a --arg-file -d --delimiter -C --colsep -I -n --max-args
     --return --trc --tmpdir --tempdir'
 
 _fanout_opts='-a --arg-file -0 --null -d --delimiter -C --colsep --link --xapply
-    -r --no-run-if-empty -I -n --max-args -N --max-replace-args -X -m --xargs -s --max-chars -q --quote --shell
+    -E -e --eof -r --no-run-if-empty -I -i --replace --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner --basenameextensionreplace --seqreplace --slotreplace
+    -L -l --max-lines -n --max-args -N --max-replace-args -X -m --xargs -s --max-chars -q --quote --shell
     -j -P --jobs --max-procs --load --memfree --jobserver --no-jobserver --dry-run --dryrun -t --verbose
     --timeout --termseq --term-seq --retries --delay --halt --halt-on-error --group
     -k --keep-order --line-buffer --lb --linebuffer -u --ungroup --color --colour --tag

@@ -6,7 +6,8 @@
 function __fanout_in_options
     set -l tokens (commandline -opc)
     set -e tokens[1]
-    set -l takes_arg -a --arg-file -d --delimiter -C --colsep -I -n --max-args -N \
+    set -l takes_arg -a --arg-file -d --delimiter -C --colsep -E -L -I --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner --basenameextensionreplace --seqreplace --slotreplace \
+        -n --max-args -N \
         --max-replace-args -s --max-chars --shell -j -P --jobs --max-procs --tagstring --timeout --termseq --term-seq \
         --retries --delay --halt --halt-on-error --joblog --jl --results --res --junit --load --memfree \
         --color --colour --block --block-size --recend --recstart --header --tasks \
@@ -38,7 +39,8 @@ end
 function __fanout_at_command
     set -l tokens (commandline -opc)
     set -e tokens[1]
-    set -l takes_arg -a --arg-file -d --delimiter -C --colsep -I -n --max-args -N \
+    set -l takes_arg -a --arg-file -d --delimiter -C --colsep -E -L -I --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner --basenameextensionreplace --seqreplace --slotreplace \
+        -n --max-args -N \
         --max-replace-args -s --max-chars --shell -j -P --jobs --max-procs --tagstring --timeout --termseq --term-seq \
         --retries --delay --halt --halt-on-error --joblog --jl --results --res --junit --load --memfree \
         --color --colour --block --block-size --recend --recstart --header --tasks \
@@ -114,13 +116,24 @@ complete -c fanout -n $opt -s d -l delimiter -r -f -d 'Records end with DELIM (o
 complete -c fanout -n $opt -s C -l colsep -r -f -d 'Split each record into columns {1} {2} ... at REGEX'
 complete -c fanout -n $opt -l link -d 'Pair input sources value by value instead of combining them all'
 complete -c fanout -n $opt -l xapply -d 'Same as --link'
+complete -c fanout -n $opt -s E -r -f -d 'Stop reading each input source at a record equal to STR'
+complete -c fanout -n $opt -s e -l eof -f -d 'Same as -E, with the value attached only (-eSTR, --eof=STR)'
 complete -c fanout -n $opt -s r -l no-run-if-empty -d 'Skip blank records (white space only)'
 
 # Command
 complete -c fanout -n $opt -s I -r -f -d 'Use STR instead of {} as the replacement string'
+complete -c fanout -n $opt -s i -l replace -f -d 'As -I STR, with STR attached only (-iSTR, --replace=STR); alone: {}'
+complete -c fanout -n $opt -l er -l extensionreplace -r -f -d 'Use STR instead of {.} as the replacement string'
+complete -c fanout -n $opt -l bnr -l basenamereplace -r -f -d 'Use STR instead of {/} as the replacement string'
+complete -c fanout -n $opt -l dnr -l dirnamereplace -r -f -d 'Use STR instead of {//} as the replacement string'
+complete -c fanout -n $opt -l bner -l basenameextensionreplace -r -f -d 'Use STR instead of {/.} as the replacement string'
+complete -c fanout -n $opt -l seqreplace -r -f -d 'Use STR instead of {#} as the replacement string'
+complete -c fanout -n $opt -l slotreplace -r -f -d 'Use STR instead of {%} as the replacement string'
 complete -c fanout -n $opt -s n -l max-args -r -f -d 'At most N arguments per job'
 complete -c fanout -n $opt -s N -r -f -d 'Exactly N arguments per job, as {1}..{N} (0: none)'
 complete -c fanout -n $opt -l max-replace-args -r -f -d 'Same as -N'
+complete -c fanout -n $opt -s L -r -f -d 'N records per job, as -N with -X context; a record ending in a blank goes on'
+complete -c fanout -n $opt -s l -l max-lines -f -d 'As -L N, N attached only (-lN, --max-lines=N); alone: -L 1'
 complete -c fanout -n $opt -s X -d 'As many arguments per job as fit, repeating the word around {}; spread over the job slots'
 complete -c fanout -n $opt -s m -d 'As many arguments per job as fit, as separate words in place of {}; spread over the job slots'
 complete -c fanout -n $opt -l xargs -d 'As many arguments per job as fit, as separate words in place of {}'

@@ -110,24 +110,61 @@ void add_input_options(CLI::App& app, ParsedOptions& parsed)
     app.add_flag("--link,--xapply", input.link,
                  "Pair input sources value by value (shorter ones wrap around) instead of combining them all")
         ->group(group);
+    add_value(app, "-E,-e,--eof", "STR",
+              "Stop reading each input source at a record equal to STR (-e and --eof take only an "
+              "attached value: -eSTR, --eof=STR; alone, no STR)",
+              [&input](const std::string& eof) {
+                  if (eof == "0") { // GNU parallel ignores it (false in Perl), xargs stops at 0
+                      throw Error("-E/--eof: '0' is refused: GNU parallel ignores it and xargs stops at it");
+                  }
+                  input.eof = eof;
+              })
+        ->group(group);
     app.add_flag(
            "-r,--no-run-if-empty", input.skip_blank,
            "Skip records that are empty or white space only, in every source (empty input never runs a job)")
         ->group(group);
 }
 
+// An option that renames the replacement string `standard` to its value.
+CLI::Option* add_rename(CLI::App& app, const std::string& names, const char* standard, std::string& name)
+{
+    std::string first = names.substr(0, names.find(','));
+    return add_value(app, names, "STR",
+                     std::string("Use STR instead of ") + standard + " as the replacement string",
+                     [&name, first](const std::string& text) {
+                         if (text.empty()) {
+                             throw Error(first + ": the replacement string is empty");
+                         }
+                         name = text;
+                     });
+}
+
 void add_command_options(CLI::App& app, ParsedOptions& parsed)
 {
     TemplateSyntax& syntax = parsed.options.command.syntax;
     const char* group = "Command";
-    add_value(app, "-I", "STR", "Use STR instead of {} as the replacement string",
+    add_rename(app, "-I", "{}", syntax.names.all)->group(group);
+    add_value(app, "-i,--replace", "STR",
+              "As -I STR, STR attached only (-iSTR, --replace=STR); alone, as -I {} (xargs' spelling)",
               [&syntax](const std::string& text) {
                   if (text.empty()) {
-                      throw Error("-I: the replacement string is empty");
+                      return; // alone: {}, or what -I chose, as in GNU parallel
                   }
-                  syntax.replace_str = text;
+                  if (syntax.names.all != "{}") { // -I's callback ran first
+                      throw Error(
+                          "-i/--replace STR cannot be used with -I (GNU parallel then takes both names)");
+                  }
+                  syntax.names.all = text;
               })
         ->group(group);
+    add_rename(app, "--er,--extensionreplace", "{.}", syntax.names.no_extension)->group(group);
+    add_rename(app, "--bnr,--basenamereplace", "{/}", syntax.names.basename)->group(group);
+    add_rename(app, "--dnr,--dirnamereplace", "{//}", syntax.names.dirname)->group(group);
+    add_rename(app, "--bner,--basenameextensionreplace", "{/.}", syntax.names.basename_no_extension)
+        ->group(group);
+    add_rename(app, "--seqreplace", "{#}", syntax.names.seq)->group(group);
+    add_rename(app, "--slotreplace", "{%}", syntax.names.slot)->group(group);
     auto* max_args =
         add_value(app, "-n,--max-args", "N", "At most N arguments per job; -n 0 is -N 0",
                   [&parsed](const std::string& n) { parsed.max_args = parse_count(n, "-n/--max-args", 0); })
@@ -136,6 +173,18 @@ void add_command_options(CLI::App& app, ParsedOptions& parsed)
               "Exactly N arguments per job, as {1}..{N}; -N 0: one job per record, no arguments",
               [&parsed](const std::string& n) { parsed.exact_args = parse_count(n, "-N", 0); })
         ->excludes(max_args)
+        ->group(group);
+    add_value(app, "-L", "N",
+              "N records per job, as -N N with -X's repeated context; a record ending in white space "
+              "goes on in the next",
+              [&parsed](const std::string& n) { parsed.max_lines = parse_count(n, "-L", 1); })
+        ->group(group);
+    add_value(app, "-l,--max-lines", "N",
+              "As -L N, N attached only (-lN, --max-lines=N); alone or 0: -L 1 (xargs' spelling)",
+              [&parsed](const std::string& n) {
+                  parsed.max_lines =
+                      n.empty() ? 1 : std::max<std::size_t>(parse_count(n, "-l/--max-lines", 0), 1);
+              })
         ->group(group);
     app.add_flag("-X", syntax.context_replace,
                  "As many arguments per job as fit, repeating the word around {}; at the end of "
@@ -517,9 +566,12 @@ struct OptionGroup {
 };
 
 constexpr OptionGroup k_groups[] = {
-    {"-a --arg-file -0 --null -d --delimiter -C --colsep --link --xapply -r --no-run-if-empty",
+    {"-a --arg-file -0 --null -d --delimiter -C --colsep --link --xapply -E -e --eof -r --no-run-if-empty",
      add_input_options},
-    {"-I -n --max-args -N --max-replace-args -X -m --xargs -s --max-chars -q --quote --shell",
+    {"-I -i --replace --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner "
+     "--basenameextensionreplace --seqreplace --slotreplace -L -l --max-lines -n --max-args -N "
+     "--max-replace-args -X -m "
+     "--xargs -s --max-chars -q --quote --shell",
      add_command_options},
     {"-j -P --jobs --max-procs --load --memfree --jobserver --no-jobserver --dry-run --dryrun -t --verbose "
      "--timeout --termseq "

@@ -23,6 +23,7 @@ struct ParsedOptions {
     Options options;
     std::optional<std::size_t> max_args;   // -n
     std::optional<std::size_t> exact_args; // -N
+    std::optional<std::size_t> max_lines;  // -L, -l: -N with -X's context, lines joined
     bool multiple = false;                 // -m: as many arguments as fit, spread (-X: with context)
     bool xargs = false;                    // --xargs: as many arguments as fit
     std::optional<std::string> recend;     // escapes, or a regex with --regexp

@@ -73,7 +73,16 @@ std::string join_words(const std::vector<std::string>& words)
 void set_batching(ParsedOptions& parsed)
 {
     Options& options = parsed.options;
-    bool context_replace = options.command.syntax.context_replace;
+    if (parsed.max_lines) {
+        if (parsed.max_args || parsed.exact_args || options.command.syntax.context_replace ||
+            parsed.multiple || parsed.xargs) {
+            throw Error("-L/-l/--max-lines cannot be used with -n, -N, -X, -m or --xargs");
+        }
+        parsed.exact_args = parsed.max_lines; // as GNU parallel: -N N, the context repeated, not spread
+        options.command.syntax.context_replace = true;
+        options.input.join_continued = true;
+    }
+    bool context_replace = options.command.syntax.context_replace && !parsed.max_lines;
     bool as_many = context_replace || parsed.multiple || parsed.xargs;
     if (options.command.command.empty() && (parsed.max_args || parsed.exact_args || as_many)) {
         throw Error("-n, -N, -X, -m and --xargs need a command (each input record is a command without one)");
@@ -109,6 +118,14 @@ void set_pipe(ParsedOptions& parsed)
     }
     if (options.input.skip_blank) {
         throw Error("-r: --pipe does not skip blank lines of its blocks (GNU parallel does)");
+    }
+    if (!options.input.eof.empty()) {
+        throw Error(
+            "-E/--eof: --pipe does not stop at an end-of-file string (GNU parallel ignores it there)");
+    }
+    if (parsed.max_lines) {
+        throw Error(
+            "-L/-l/--max-lines: with --pipe, use -N RECORDS (GNU's --pipe -L is a record of N lines)");
     }
     if (options.command.syntax.context_replace || parsed.max_args || parsed.multiple || parsed.xargs) {
         throw Error(
@@ -215,7 +232,7 @@ void set_remote(ParsedOptions& parsed)
     }
     CommandSettings& command = options.command;
     if (parsed.transfer || !parsed.trc.empty()) {
-        command.transfer_files.emplace_back(command.syntax.replace_str);
+        command.transfer_files.emplace_back(command.syntax.names.all);
     }
     command.return_files.insert(command.return_files.end(), parsed.trc.begin(), parsed.trc.end());
     options.remote.cleanup = options.remote.cleanup || !parsed.trc.empty();
@@ -239,6 +256,12 @@ Options finish_options(ParsedOptions parsed, std::vector<std::string> rest)
     refuse_perl_expressions(options.command.tagstring.value_or(""), "--tagstring");
     if (options.tasks && (!options.command.command.empty() || !options.input.sources.empty())) {
         throw Error("--tasks: each task names its command; give no command, ':::' or input file");
+    }
+    if (options.tasks && !options.input.eof.empty()) {
+        throw Error("-E/--eof: --tasks reads JSON tasks, not records");
+    }
+    if (options.tasks && parsed.max_lines) {
+        throw Error("-L/-l/--max-lines: --tasks reads JSON tasks, not records");
     }
     set_pipe(parsed);
     set_batching(parsed);
@@ -301,6 +324,62 @@ std::string parse_error_message(const CLI::App& app, const CLI::ParseError& erro
         return option_label(app, name) + " requires " + option_label(app, after(" requires "));
     }
     return message;
+}
+
+// Whether `word` is one of xargs's options whose value must be attached (-e[STR],
+// --eof[=STR], -i[STR], --replace[=STR], -l[N], --max-lines[=N]) given alone; then its
+// long name.
+std::optional<std::string> attached_form(std::string_view word)
+{
+    if (word == "-e" || word == "--eof") {
+        return "--eof";
+    }
+    if (word == "-i" || word == "--replace") {
+        return "--replace";
+    }
+    if (word == "-l" || word == "--max-lines") {
+        return "--max-lines";
+    }
+    return std::nullopt;
+}
+
+// Our words, with a bare -e, --eof, -i, --replace, -l or --max-lines given an empty value ("--eof" ""),
+// as xargs reads them: CLI11 would take the next word as the value (GNU parallel does
+// too: `parallel -i echo x{}` makes "echo" the replacement string). Stops at the command.
+std::vector<std::string> attach_optional_values(const CLI::App& app, int argc, const char* const* argv)
+{
+    std::vector<std::string> args(argv + 1, argv + argc);
+    auto takes_value = [&app](const std::string& name) {
+        const CLI::Option* option = app.get_option_no_throw(name);
+        return option != nullptr && option->get_expected_max() > 0;
+    };
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        std::string word = args[i];
+        if (word == "--" || word.size() < 2 || word.front() != '-') {
+            break;
+        }
+        if (auto form = attached_form(word)) {
+            args[i] = *form;
+            args.insert(args.begin() + static_cast<std::ptrdiff_t>(++i), "");
+        } else if (word.starts_with("--")) {
+            i += word.find('=') == std::string::npos && takes_value(word) ? 1 : 0;
+        } else {
+            for (std::size_t k = 1; k < word.size(); ++k) {
+                std::string name = {'-', word[k]};
+                if (auto bare = attached_form(name); bare && k + 1 == word.size()) {
+                    args[i] = word.substr(0, k); // -ki: -k, then -i alone
+                    args.insert(args.begin() + static_cast<std::ptrdiff_t>(++i), *bare);
+                    args.insert(args.begin() + static_cast<std::ptrdiff_t>(++i), "");
+                    break;
+                }
+                if (takes_value(name)) {
+                    i += k + 1 == word.size() ? 1 : 0;
+                    break;
+                }
+            }
+        }
+    }
+    return args;
 }
 
 } // namespace
@@ -380,7 +459,9 @@ ParseResult parse_command_line(int argc, const char* const* argv)
     OptionWords words = scan_option_words(argc, argv);
     set_up_options(app, parsed, &words);
     try {
-        app.parse(argc, argv);
+        std::vector<std::string> args = attach_optional_values(app, argc, argv);
+        std::reverse(args.begin(), args.end()); // CLI11 takes a vector last word first
+        app.parse(args);
     } catch (const CLI::CallForHelp&) {
         CLI::App full;
         ParsedOptions unused;

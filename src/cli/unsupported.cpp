@@ -38,21 +38,6 @@ constexpr std::pair<std::string_view, std::string_view> k_nearest[] = {
     {"--parens", "none: perl expressions {= =} are not supported"},
     {"--rpl", "none: perl expressions {= =} are not supported"},
     {"--plus", "{.} {/} {//} {/.}"},
-    {"-i", "-I {}"},
-    {"--replace", "-I {}"},
-    {"-L", "-n N (no joining of lines that end in a blank)"},
-    {"-l", "-n N (no joining of lines that end in a blank)"},
-    {"--max-lines", "-n N (no joining of lines that end in a blank)"},
-    {"--er", "{.}"},
-    {"--extensionreplace", "{.}"},
-    {"--bnr", "{/}"},
-    {"--basenamereplace", "{/}"},
-    {"--dnr", "{//}"},
-    {"--dirnamereplace", "{//}"},
-    {"--bner", "{/.}"},
-    {"--basenameextensionreplace", "{/.}"},
-    {"--seqreplace", "{#}"},
-    {"--slotreplace", "{%}"},
 };
 
 } // namespace

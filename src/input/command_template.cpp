@@ -1,6 +1,7 @@
 #include "command_template.hpp"
 
 #include "error.hpp"
+#include "replacement_spellings.hpp"
 #include "shell_quote.hpp"
 
 #include <algorithm>
@@ -43,72 +44,10 @@ bool is_meta_char(char c)
     return k_meta.find(c) != std::string_view::npos;
 }
 
-bool is_run_char(char c)
-{
-    return std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '/' || c == '#' || c == '%';
-}
-
-// Parses "{...}" at text[pos]; returns the replacement and its length, or nothing when
-// the brace is literal text. Throws when it starts a replacement string that never ends.
-std::optional<std::pair<Replacement, std::size_t>> match_brace(std::string_view text, std::size_t pos,
-                                                               bool plain_braces)
-{
-    std::size_t j = pos + 1;
-    Replacement r;
-    if (text.substr(j, 2) == "#}" || text.substr(j, 2) == "%}") {
-        r.kind = text[j] == '#' ? Replacement::Kind::seq : Replacement::Kind::slot;
-        return std::pair{r, std::size_t{3}};
-    }
-    if (j + 1 < text.size() && text[j] == '-' && std::isdigit(static_cast<unsigned char>(text[j + 1]))) {
-        r.from_end = true;
-        ++j;
-    }
-    std::size_t digits = 0;
-    while (j < text.size() && std::isdigit(static_cast<unsigned char>(text[j]))) {
-        r.index = r.index * 10 + static_cast<std::size_t>(text[j] - '0');
-        ++j;
-        ++digits;
-    }
-    if (text.substr(j, 3) == "//}") {
-        r.modifier = Modifier::dirname;
-        j += 2;
-    } else if (text.substr(j, 3) == "/.}") {
-        r.modifier = Modifier::basename_no_extension;
-        j += 2;
-    } else if (text.substr(j, 2) == "/}") {
-        r.modifier = Modifier::basename;
-        j += 1;
-    } else if (text.substr(j, 2) == ".}") {
-        r.modifier = Modifier::no_extension;
-        j += 1;
-    }
-    if (j < text.size() && text[j] == '}' && digits < 10) {
-        if ((digits > 1 || r.from_end) && r.index == 0) {
-            throw Error("replacement string '" + std::string(text.substr(pos, j + 1 - pos)) +
-                        "' in the command: sources count from 1 ({0} is the same as {})");
-        }
-        bool all = r.index == 0; // {0} is {}, as in GNU parallel
-        if (all && r.modifier == Modifier::none && !plain_braces) {
-            return std::nullopt; // "{}" when -I chose another string
-        }
-        r.kind = all ? Replacement::Kind::all_args : Replacement::Kind::positional;
-        return std::pair{r, j + 1 - pos};
-    }
-    std::size_t end = pos + 1;
-    while (end < text.size() && is_run_char(text[end])) {
-        ++end;
-    }
-    if (end > pos + 1 && (end == text.size() || is_space(text[end]))) {
-        throw Error("unterminated replacement string '" + std::string(text.substr(pos, end - pos)) +
-                    "' in the command");
-    }
-    return std::nullopt;
-}
-
 // Splits text into words of literal text and replacement strings.
 class Parser {
 public:
-    Parser(const std::string& replace_str) : m_replace_str(replace_str) {}
+    explicit Parser(const ReplacementNames& names) : m_spellings(names) {}
 
     std::vector<Word> parse(std::string_view text, bool split_on_space)
     {
@@ -134,16 +73,9 @@ public:
 private:
     std::size_t take_piece(std::string_view text, std::size_t i)
     {
-        bool plain_braces = m_replace_str == "{}";
-        if (!plain_braces && text.substr(i, m_replace_str.size()) == m_replace_str) {
-            add_replacement(Replacement{});
-            return m_replace_str.size();
-        }
-        if (text[i] == '{') {
-            if (auto match = match_brace(text, i, plain_braces)) {
-                add_replacement(match->first);
-                return match->second;
-            }
+        if (auto match = m_spellings.match(text, i)) {
+            add_replacement(match->first);
+            return match->second;
         }
         m_literal += text[i];
         return 1;
@@ -164,7 +96,7 @@ private:
         }
     }
 
-    const std::string& m_replace_str;
+    ReplacementSpellings m_spellings;
     std::vector<Word> m_words{1};
     std::string m_literal;
     bool m_found = false;
@@ -351,7 +283,7 @@ CommandTemplate::CommandTemplate(const std::vector<std::string>& words, Template
 {
     if (m_syntax.quote_command) {
         for (const auto& word : words) {
-            Word parsed = std::move(Parser(m_syntax.replace_str).parse(word, false).front());
+            Word parsed = std::move(Parser(m_syntax.names).parse(word, false).front());
             if (parsed.pieces.empty()) {
                 parsed.pieces.emplace_back(std::string()); // an empty word stays an argument
             }
@@ -364,7 +296,7 @@ CommandTemplate::CommandTemplate(const std::vector<std::string>& words, Template
             joined += joined.empty() ? "" : " ";
             joined += word;
         }
-        m_words = Parser(m_syntax.replace_str).parse(joined, true);
+        m_words = Parser(m_syntax.names).parse(joined, true);
         m_needs_shell = m_syntax.force_shell || text_needs_shell(literal_text(m_words));
         // Whether the first word names an exported function is decided here, once, when
         // it is literal; else for each job, and only when there are functions at all.
@@ -459,7 +391,7 @@ Command CommandTemplate::expand(const JobValues& values) const
                 for (auto& piece : repeated.back().pieces) {
                     if (auto* r = std::get_if<Replacement>(&piece);
                         r && r->kind == Replacement::Kind::all_args) {
-                        *r = Replacement{Replacement::Kind::positional, i + 1, false, r->modifier, false};
+                        *r = Replacement{Replacement::Kind::positional, i + 1, r->modifier, false};
                     }
                 }
             }
@@ -566,9 +498,9 @@ ArgvSize measure(const std::vector<std::string>& argv)
     return size;
 }
 
-std::string expand_plain(std::string_view text, const JobValues& values, const std::string& replace_str)
+std::string expand_plain(std::string_view text, const JobValues& values, const ReplacementNames& names)
 {
-    Parser parser(replace_str);
+    Parser parser(names);
     std::string out;
     for (const auto& word : parser.parse(text, false)) {
         for (const auto& piece : word.pieces) {

@@ -19,9 +19,9 @@ struct Replacement {
     enum class Kind { all_args, positional, seq, slot };
     Kind kind = Kind::all_args;
     std::size_t index = 0; // positional: 1-based
-    bool from_end = false; // {-N}: the N-th argument from the last, as in GNU parallel
     Modifier modifier = Modifier::none;
     bool implicit = false; // appended because the command had no replacement string
+    bool from_end = false; // {-N}: the N-th argument from the last, as in GNU parallel
 };
 
 using Piece = std::variant<std::string, Replacement>;
@@ -63,8 +63,20 @@ struct JobValues {
     std::size_t slot = 0;
 };
 
+// How the replacement strings are spelled: -I, --er, --bnr, --dnr, --bner, --seqreplace
+// and --slotreplace rename them. A name of the form {X} also has positional forms {NX}.
+struct ReplacementNames {
+    std::string all = "{}";
+    std::string no_extension = "{.}";
+    std::string basename = "{/}";
+    std::string dirname = "{//}";
+    std::string basename_no_extension = "{/.}";
+    std::string seq = "{#}";
+    std::string slot = "{%}";
+};
+
 struct TemplateSyntax {
-    std::string replace_str = "{}";
+    ReplacementNames names;
     bool quote_command = false;   // -q: the words are argv as they are
     bool context_replace = false; // -X
     bool append_args = true;      // append {} when the command has none
@@ -106,7 +118,7 @@ private:
 };
 
 // Expands `text` for --tagstring and similar: values inserted as they are, unquoted.
-std::string expand_plain(std::string_view text, const JobValues& values, const std::string& replace_str);
+std::string expand_plain(std::string_view text, const JobValues& values, const ReplacementNames& names);
 
 // Applies {.} {/} {//} {/.} to one value.
 std::string apply_modifier(std::string_view value, Modifier modifier);

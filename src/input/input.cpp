@@ -7,14 +7,22 @@ namespace fanout {
 
 namespace {
 
-std::vector<std::string> read_all(RecordReader& reader)
+std::vector<std::string> read_all(RecordReader& reader, const std::string& eof)
 {
     std::vector<std::string> values;
     std::string value;
-    while (reader.next(value, true) == ReadStatus::record) {
+    while (reader.next(value, true) == ReadStatus::record && (eof.empty() || value != eof)) {
         values.push_back(value);
     }
     return values;
+}
+
+// -E, as GNU parallel: the values before the first one equal to `eof`.
+void cut_at_eof(std::vector<std::string>& values, const std::string& eof)
+{
+    if (!eof.empty()) {
+        values.erase(std::find(values.begin(), values.end(), eof), values.end());
+    }
 }
 
 // Perl's \s without Unicode: what GNU parallel's --trim removes.
@@ -62,7 +70,9 @@ std::string nul_byte_message(const std::string& source, std::size_t number, std:
            " (a command argument cannot contain NUL; use -0 for NUL-separated input)";
 }
 
-Input::Input(const InputSettings& options) : m_link(options.link), m_skip_blank(options.skip_blank)
+Input::Input(const InputSettings& options)
+    : m_link(options.link), m_skip_blank(options.skip_blank), m_eof(options.eof),
+      m_join(options.join_continued)
 {
     std::vector<SourceSpec> specs = options.sources;
     if (specs.empty()) {
@@ -76,14 +86,18 @@ Input::Input(const InputSettings& options) : m_link(options.link), m_skip_blank(
             for (const auto& arg : specs[i].args) {
                 split_at_delimiter(arg, options.delimiter, source.values);
             }
+            cut_at_eof(source.values, m_eof);
             source.name = "::: arguments";
         } else {
             source.reader.emplace(RecordReader::open(specs[i].path, options.delimiter));
             source.name = source.reader->name();
             if (i > 0) {
-                source.values = read_all(*source.reader);
+                source.values = read_all(*source.reader, m_eof);
                 source.reader.reset();
             }
+        }
+        if (m_join) {
+            source.values = join_values(source.values);
         }
         if (m_skip_blank) {
             std::erase_if(source.values, is_blank);
@@ -121,8 +135,8 @@ std::optional<std::size_t> Input::count_records() const
 {
     const Source& first = m_sources.front();
     std::optional<std::size_t> count = first.reader ? first.reader->count_remaining() : first.values.size();
-    if (!count || (first.reader && m_skip_blank)) {
-        return std::nullopt; // -r: how many of the records are blank is not known until they are read
+    if (!count || (first.reader && (m_skip_blank || m_join || !m_eof.empty()))) {
+        return std::nullopt; // -r, -E: which records count is not known until they are read
     }
     if (!m_link) {
         std::size_t total = std::min(*count, m_first_limit);
@@ -148,6 +162,63 @@ int Input::wait_fd() const
     return first.reader ? first.reader->fd() : -1;
 }
 
+// -L, as GNU parallel: a record that ends in white space goes on in the next one
+// (joined as they are); -r drops a blank one before that.
+std::vector<std::string> Input::join_values(const std::vector<std::string>& values) const
+{
+    std::vector<std::string> joined;
+    std::optional<std::string> continued;
+    for (const auto& raw : values) {
+        std::string value = continued.value_or("") + raw;
+        continued.reset();
+        if (m_skip_blank && is_blank(value)) {
+            continue;
+        }
+        if (!value.empty() && is_perl_space(value.back())) {
+            continued = std::move(value);
+            continue;
+        }
+        joined.push_back(std::move(value));
+    }
+    if (continued) {
+        joined.push_back(std::move(*continued));
+    }
+    return joined;
+}
+
+// The next record of the first source's stream, after -E, -r and -L.
+ReadStatus Input::read_first(std::string& value, bool may_block)
+{
+    RecordReader& reader = *m_sources.front().reader;
+    while (true) {
+        ReadStatus status = m_eof_seen ? ReadStatus::end : reader.next(value, may_block);
+        if (status == ReadStatus::record && !m_eof.empty() && value == m_eof) {
+            m_eof_seen = true; // the rest of the source is not read
+            status = ReadStatus::end;
+        }
+        if (status != ReadStatus::record) {
+            if (status == ReadStatus::end && m_continued) {
+                value = std::move(*m_continued);
+                m_continued.reset();
+                return ReadStatus::record;
+            }
+            return status;
+        }
+        if (m_continued) {
+            value = *m_continued + value;
+            m_continued.reset();
+        }
+        if (m_skip_blank && is_blank(value)) {
+            continue;
+        }
+        if (m_join && !value.empty() && is_perl_space(value.back())) {
+            m_continued = value;
+            continue;
+        }
+        return status;
+    }
+}
+
 // The next value of the first source; with --link, wraps around once it has ended.
 ReadStatus Input::next_first(std::string& value, bool may_block)
 {
@@ -155,9 +226,7 @@ ReadStatus Input::next_first(std::string& value, bool may_block)
     if (!m_first_ended) {
         ReadStatus status = ReadStatus::end;
         if (first.reader) {
-            do {
-                status = first.reader->next(value, may_block);
-            } while (status == ReadStatus::record && m_skip_blank && is_blank(value));
+            status = read_first(value, may_block);
         } else if (m_first_index < first.values.size()) {
             value = first.values[m_first_index];
             status = ReadStatus::record;

@@ -44,6 +44,8 @@ struct InputSettings {
     std::vector<SourceSpec> sources; // empty means: stdin
     bool link = false;               // pair sources value by value instead of combining them
     bool skip_blank = false;         // -r: drop records of white space only, in every source
+    std::string eof;                 // -E: a record equal to it ends its source; empty: none
+    bool join_continued = false;     // -L: a record ending in white space goes on in the next
     char delimiter = '\n';
     std::optional<Regex> colsep; // compiled once; each user copies it
 };
@@ -72,6 +74,8 @@ private:
     };
 
     ReadStatus next_first(std::string& value, bool may_block);
+    ReadStatus read_first(std::string& value, bool may_block);
+    std::vector<std::string> join_values(const std::vector<std::string>& values) const;
     bool append_columns(Record& record, const std::string& value);
     void append_value(Record& record, std::size_t source, std::size_t number, const std::string& value);
     bool advance_odometer();
@@ -81,6 +85,10 @@ private:
     std::optional<Regex> m_colsep;
     bool m_link = false;
     bool m_skip_blank = false;
+    std::string m_eof;
+    bool m_join = false;
+    std::optional<std::string> m_continued; // -L: the start of a record that goes on
+    bool m_eof_seen = false;
     std::size_t m_first_index = 0;         // values taken from the first source
     std::vector<std::size_t> m_odometer;   // cartesian: position of each group of later sources
     std::vector<std::size_t> m_leader;     // cartesian: each source's group, named by its first source

@@ -7,7 +7,7 @@ namespace fanout {
 
 JobCommand::JobCommand(const CommandSettings& settings, ArgLimits limits)
     : m_syntax(settings.syntax), m_limits(limits), m_tag(settings.tag), m_tagstring(settings.tagstring),
-      m_replace_str(settings.syntax.replace_str), m_transfer_files(settings.transfer_files),
+      m_names(settings.syntax.names), m_transfer_files(settings.transfer_files),
       m_return_files(settings.return_files), m_workdir(settings.workdir)
 {
     if (!settings.command.empty()) {
@@ -15,7 +15,7 @@ JobCommand::JobCommand(const CommandSettings& settings, ArgLimits limits)
     }
     for (const auto* text : {&m_tagstring, &m_workdir}) {
         if (*text) {
-            expand_plain(**text, JobValues{{}, 0, 0}, m_replace_str); // reject a bad one now
+            expand_plain(**text, JobValues{{}, 0, 0}, m_names); // reject a bad one now
         }
     }
 }
@@ -83,13 +83,13 @@ std::variant<Command, CannotRun> JobCommand::build(const JobSpec& job, std::size
     command.input = job.input;
     JobValues values{job.args, job.seq, slot};
     for (const auto& file : m_transfer_files) {
-        command.transfer_files.push_back(expand_plain(file, values, m_replace_str));
+        command.transfer_files.push_back(expand_plain(file, values, m_names));
     }
     for (const auto& file : m_return_files) {
-        command.return_files.push_back(expand_plain(file, values, m_replace_str));
+        command.return_files.push_back(expand_plain(file, values, m_names));
     }
     if (m_workdir && command.cwd.empty()) { // a task's own "cwd" comes first
-        command.cwd = expand_plain(*m_workdir, values, m_replace_str);
+        command.cwd = expand_plain(*m_workdir, values, m_names);
         command.make_cwd = true;
     }
     return command;
@@ -104,7 +104,7 @@ std::string JobCommand::tag(const JobSpec& job, std::size_t slot) const
         return m_tag ? job.task->id + "\t" : "";
     }
     if (m_tagstring) {
-        return expand_plain(*m_tagstring, JobValues{job.args, job.seq, slot}, m_replace_str) + "\t";
+        return expand_plain(*m_tagstring, JobValues{job.args, job.seq, slot}, m_names) + "\t";
     }
     if (!m_tag) {
         return {};

@@ -51,7 +51,7 @@ private:
     ArgLimits m_limits;
     bool m_tag = false;
     std::optional<std::string> m_tagstring;
-    std::string m_replace_str;
+    ReplacementNames m_names;
     std::vector<std::string> m_transfer_files; // templates, for remote jobs
     std::vector<std::string> m_return_files;
     std::optional<std::string> m_workdir;

@@ -200,6 +200,11 @@ printf 'a\n\n \n\t\nb\n\v\f\r\nc\n' >"$I/blanks"
 printf 'a\0\0 \0\n\0b\0' >"$I/nul_blanks"
 printf '\n \n\t\n' >"$I/only_blanks"
 printf 'a,b\n , \n\n,\nc\n' >"$I/comma_blanks"
+printf 'a\n STOP\nSTOP \nb\nSTOP\nc\n' >"$I/stop"
+printf 'a\0STOP\0b\0' >"$I/nul_stop"
+printf 'a \nb\nc\nd\ne\n' >"$I/continued"
+printf 'a \n\nb\n  \nc\nd \n' >"$I/continued_blanks"
+printf 'p\nq \nr\ns\nt\n' >"$I/pqrst_continued"
 
 # --- replacement strings ---------------------------------------------------------------
 same gnu "{} {.} {/} {//} {/.} on paths" -- -k echo {} {.} {/} {//} {/.} \
@@ -211,6 +216,25 @@ same gnu "{} with two sources: both values" -- -k echo {} ::: a b ::: 1 2
 same gnu "{} twice in a word and a word around it" -- -k echo pre{}mid{}post {} ::: a 'b c'
 same gnu "no replacement string: the argument is appended" -- -k echo x y ::: a 'b c'
 same gnu "-I XX" -- -k -I XX echo pre-XX-post {} ::: a b
+same gnu "-iXX, as -I" -- -k -iXX echo pre-XX-post {} ::: a b
+same gnu "--replace=YY" -- -k --replace=YY echo YY {} {1} {.} ::: a.b
+same gnu "-i alone, before an option: as -I {}" -- -k -i -I XX echo XX {} ::: a.b
+same gnu "--replace alone, before an option" -- --replace -k echo x{} ::: a b
+same gnu "-ki: -i alone at the end of a bundle, before an option" -- -ki -j1 echo x{} ::: a b
+same gnu "--er --bnr --dnr --bner rename {.} {/} {//} {/.}" -- -k --er E --bnr B --dnr D --bner BE \
+    echo E B D BE {.} {/} {//} {/.} {1.} ::: a/b.c d/e
+same gnu "the long names of --er --bnr --dnr --bner" -- -k --extensionreplace=E --basenamereplace=B \
+    --dirnamereplace=D --basenameextensionreplace=BE echo E B D BE ::: a/b.c
+same gnu "--seqreplace --slotreplace rename {#} {%}" -- -k -j1 --seqreplace S --slotreplace L \
+    echo S L {#} {%} ::: a b
+same gnu "renamed strings that share a prefix: the longest first" -- -k --er E --bnr EE echo E EE EEE ::: a/b.c
+same gnu "a {X} name has positional forms {NX}" -- -k --er '{x}' --bnr '{y}' echo {x} {1x} {2y} {1.} {0x} \
+    ::: a/b.c ::: d/e.f
+same gnu "-I {x}: {1x} is the first, {1} literal" -- -k -I '{x}' echo {x} {1x} {1} {0} {1.} ::: a/b.c
+same gnu "-I XX keeps {1}" -- -k -I XX echo XX {1} {} ::: a/b.c
+same gnu "--er {} makes {} the one without extension" -- -k --er '{}' echo {} {.} ::: a/b.c
+same gnu "--bnr {.}: {.} is the basename, {/} literal" -- -k --bnr '{.}' echo {} {.} {/} ::: a/b.c
+same gnu "--er in --tagstring" -- -k --er E --tagstring E echo {} ::: a/b.c
 same gnu "a brace that starts no replacement string" -- -k echo {x} '{ }' {} ::: a
 same gnu "values are quoted for the shell" -- -k echo ::: 'a b' "it's" '$HOME' '*' '`id`' 'a;b' '\'
 same gnu "-- ends the options" -- -k -- echo ::: a
@@ -283,6 +307,17 @@ same gnu "-r with -N 2" --in "$I/blank_line" -- -k -r -N 2 echo '[{1}{2}]'
 same gnu "-r with --link" -- -k -r --link echo ::: a ' ' b c ::: 1 '' 2
 same gnu "-r: only blank lines, no job" --in "$I/only_blanks" -- -k -r -n 9 echo x
 
+same gnu "-E STR ends the ::: values at STR" -- -k -E STOP echo ::: a STOP b
+same gnu "-E STR ends stdin at the whole record STR" --in "$I/stop" -- -k -E STOP echo
+same gnu "--eof=STR, -eSTR" --in "$I/stop" -- -k --eof=STOP -eSTOP echo
+same gnu "-E ends each source at its own STR" -- -k -E b echo ::: a b c :::: "$I/pqrs" ::: x b y
+same gnu "-E with --link: the shorter source wraps" -- -k -E STOP --link echo ::: a b c ::: 1 STOP 2
+same gnu "-E with -a FILE and -r: STR before blank" -- -k -r -E ' ' -a "$I/blanks" echo '[{}]'
+same gnu "-E with -0" --in "$I/nul_stop" -- -k -0 -E STOP echo
+same gnu "-E with -d" -- -k -d , -E STOP echo ::: a,STOP,b
+same gnu "-E '' is no end-of-file string" --in "$I/blank_line" -- -k -E '' echo '[{}]'
+same gnu "-E with -n 2" --in "$I/stop" -- -k -n 2 -E STOP echo
+
 # --- batching --------------------------------------------------------------------------
 same gnu "-n 2" -- -k -n 2 echo ::: 1 2 3 4 5
 same gnu "-n 2 with {}" -- -k -n 2 echo '[{}]' ::: 1 2 3 4 5
@@ -307,6 +342,20 @@ same gnu "-m: separate words, spread" -- -k -j4 -m printf '[%s]' pre-{}-post :::
 same gnu "-m without {}" -- -k -j3 -m echo ::: A B C D E F G
 same gnu "--xargs: one job, separate words" -- -k -j4 --xargs printf '[%s]' pre-{}-post ::: A B C D E F G
 same gnu "--xargs -s 20: cut by length only" -- -k -j4 --xargs -s 20 echo ::: aaaa bbbb cccc dddd eeee ffff
+
+same gnu "-L 2: two records per job, a record ending in a blank goes on" -- -k -L 2 echo :::: "$I/continued"
+same gnu "-L 2 repeats the word around {}, as -X" --in "$I/continued" -- -k -L 2 echo '[{}]'
+same gnu "-L 1 joins ::: values that end in a blank or tab" -- -k -L 1 echo '[{}]' ::: 'a ' b 'c	' d
+same gnu "-L 2: {2} of the last short job is empty" -- -k -L 2 echo '[{1}]' '[{2}]' ::: a b c
+same gnu "-L 1: blank records join too" -- -k -L1 echo '[{}]' -a "$I/continued_blanks"
+same gnu "-L 1 with -r: a blank record is dropped first" -- -k -r -L1 echo '[{}]' -a "$I/continued_blanks"
+same gnu "-L 1 with -E: the record begun before STR runs" --in "$I/stop" -- -k -E STOP -L1 echo '[{}]'
+same gnu "-l alone, -l0: -L 1" -- -k -l -l0 echo '[{}]' -a "$I/continued_blanks"
+same gnu "-l2, --max-lines=2" -- -k -l3 --max-lines=2 echo '[{}]' -a "$I/continued_blanks"
+same gnu "--max-lines alone before an option" -- --max-lines -k echo '[{}]' -a "$I/continued_blanks"
+same gnu "-L 2 with -j4: not spread over the slots" -- -k -j4 -L2 echo ::: a b c d e
+same gnu "-L 2 with two sources" -- -k -L2 echo :::: "$I/continued" ::: 1 2
+same gnu "-l -0: -L 1, then -0" -- -k -l -0 echo '[{}]' ::: a
 
 # --- output modes ----------------------------------------------------------------------
 same gnu "default (--group), order not defined: sorted" --sort -- echo ::: 1 2 3 4 5 6 7 8 9 10
@@ -398,10 +447,19 @@ same xargs "xargs -d ," --in "$I/comma" -- -P 1 -d , printf %s.
 same xargs "xargs -d '\\n'" --in "$I/lines" -- -P 1 -d '\n' printf %s.
 same xargs "xargs -a FILE -n 3" -- -P 1 -a "$I/seven" -n 3 echo
 same xargs "xargs --arg-file FILE --max-args 2" -- -P 1 --arg-file "$I/123" --max-args 2 echo
+same xargs "xargs -i (as -I {})" --in "$I/lines" -- -P 1 -i echo [{}] {}
+same xargs "xargs -iX, --replace=Y" --in "$I/lines" -- -P 1 -iX --replace=Y echo [Y] X {}
+same xargs "xargs --replace" --in "$I/lines" -- -P 1 --replace echo [{}]
 same xargs "xargs -I X (whole lines)" --in "$I/lines" -- -P 1 -I X echo [X] X
 same xargs "xargs -r on empty input" --in "$I/empty" -- -P 1 -r echo x
 same xargs "xargs -t" --err -- -P 1 -t -n 1 -a "$I/123" echo
 same xargs "xargs --max-procs 1" --in "$I/seven" -- --max-procs 1 -n 3 echo
+same xargs "xargs -E STR" --in "$I/pqrs" -- -P 1 -n 1 -E r echo
+same xargs "xargs -eSTR, --eof=STR" --in "$I/pqrs" -- -P 1 -n 1 -er --eof=q echo
+same xargs "xargs -e, --eof: no end-of-file string" --in "$I/pqrs" -- -P 1 -n 1 -e --eof echo
+same xargs "xargs -L 2" --in "$I/pqrs" -- -P 1 -L 2 echo
+same xargs "xargs -l: a line ending in a blank goes on" --in "$I/pqrst_continued" -- -P 1 -l echo
+same xargs "xargs --max-lines=2" --in "$I/pqrst_continued" -- -P 1 --max-lines=2 echo
 same xargs "xargs -n 5 -s 12: cut by length" --in "$I/seven" -- -P 1 -n 5 -s 12 echo
 
 # --- command execution -----------------------------------------------------------------

@@ -19,8 +19,12 @@ GNU_MAN=/usr/share/man/man1/parallel.1.gz
 declare -A accepted=(
     [-0]=differential [--null]=differential [-a]=differential [--arg-file]=differential
     [-d]=differential [--delimiter]=differential [-C]=colsep [--colsep]=colsep
-    [--link]=differential [--xapply]=differential [-r]=differential [--no-run-if-empty]=differential
-    [-I]=differential [-n]=differential [--max-args]=differential [-N]=differential
+    [--link]=differential [--xapply]=differential [-E]=differential [-e]=differential [--eof]=differential
+    [-r]=differential [--no-run-if-empty]=differential
+    [-I]=differential [-i]=differential [--replace]=differential [--er]=differential [--extensionreplace]=differential [--bnr]=differential
+    [--basenamereplace]=differential [--dnr]=differential [--dirnamereplace]=differential
+    [--bner]=differential [--basenameextensionreplace]=differential [--seqreplace]=differential
+    [--slotreplace]=differential [-n]=differential [--max-args]=differential [-N]=differential [-L]=differential [-l]=differential [--max-lines]=differential
     [--max-replace-args]=differential [-X]=differential [-m]=differential [--xargs]=differential [-s]=differential [--max-chars]=differential
     [-q]=differential [--quote]=differential
     [-j]=differential [-P]=differential [--jobs]=differential [--max-procs]=differential

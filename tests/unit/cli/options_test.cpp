@@ -235,3 +235,44 @@ TEST_CASE("options: what fanout does not take is refused by name")
     CHECK(refusal({"echo", "{=", "$_", "=}", ":::", "a"}) ==
           "the command: perl expressions {= =} are not supported");
 }
+
+TEST_CASE("options: -e and --eof take only an attached value, as in xargs")
+{
+    CHECK(parse({"-E", "STOP", "echo"}).input.eof == "STOP");
+    CHECK(parse({"-eSTOP", "echo"}).input.eof == "STOP");
+    CHECK(parse({"--eof=STOP", "echo"}).input.eof == "STOP");
+    fanout::Options bare = parse({"-ke", "echo", "x"});
+    CHECK(bare.input.eof.empty());
+    CHECK(bare.command.command == std::vector<std::string>{"echo", "x"});
+    CHECK(parse({"--eof", "echo"}).command.command == std::vector<std::string>{"echo"});
+    CHECK(parse({"echo", "-e", "x"}).command.command == std::vector<std::string>{"echo", "-e", "x"});
+    CHECK(refusal({"-E", "0", "echo"}).starts_with("-E/--eof: '0' is refused"));
+    CHECK(refusal({"--pipe", "-E", "x", "cat"}).starts_with("-E/--eof: --pipe"));
+}
+
+TEST_CASE("options: -i and --replace are -I with an attached value only, as in xargs")
+{
+    CHECK(parse({"-iXX", "echo"}).command.syntax.names.all == "XX");
+    CHECK(parse({"--replace=XX", "echo"}).command.syntax.names.all == "XX");
+    fanout::Options bare = parse({"-i", "echo", "x{}"});
+    CHECK(bare.command.syntax.names.all == "{}");
+    CHECK(bare.command.command == std::vector<std::string>{"echo", "x{}"});
+    CHECK(parse({"-i", "-I", "XX", "echo"}).command.syntax.names.all == "XX");
+    CHECK(refusal({"-I", "XX", "-iYY", "echo"}).starts_with("-i/--replace STR cannot be used with -I"));
+}
+
+TEST_CASE("options: -L N is -N N with -X's context, -l and --max-lines take only an attached N")
+{
+    fanout::Options options = parse({"-L", "2", "echo"});
+    CHECK(options.batch.max_records == 2);
+    CHECK(options.command.syntax.context_replace);
+    CHECK_FALSE(options.batch.spread);
+    CHECK(options.input.join_continued);
+    CHECK(parse({"-l", "echo"}).batch.max_records == 1);
+    CHECK(parse({"-l", "echo"}).command.command == std::vector<std::string>{"echo"});
+    CHECK(parse({"-l0", "echo"}).batch.max_records == 1);
+    CHECK(parse({"--max-lines=3", "echo"}).batch.max_records == 3);
+    CHECK(refusal({"-L", "0", "echo"}).starts_with("-L: invalid value '0'"));
+    CHECK(refusal({"-L", "2", "-n", "2", "echo"}).starts_with("-L/-l/--max-lines cannot be used with -n"));
+    CHECK(refusal({"--pipe", "-L", "2", "cat"}).starts_with("-L/-l/--max-lines: with --pipe"));
+}

@@ -42,7 +42,7 @@ Argv expand_argv(const Argv& words, const Argv& args, TemplateSyntax syntax = {}
 TemplateSyntax with_replace_str(std::string replace_str)
 {
     TemplateSyntax syntax;
-    syntax.replace_str = std::move(replace_str);
+    syntax.names.all = std::move(replace_str);
     return syntax;
 }
 
@@ -333,6 +333,35 @@ TEST_CASE("command template: -I sets another replacement string")
     }
 }
 
+TEST_CASE("command template: --er --bnr --dnr --bner --seqreplace --slotreplace rename the others")
+{
+    TemplateSyntax syntax;
+    syntax.names = {.no_extension = "E",
+                    .basename = "B",
+                    .dirname = "D",
+                    .basename_no_extension = "BE",
+                    .seq = "S",
+                    .slot = "L"};
+    CHECK(expand_argv({"echo", "E", "B", "D", "BE", "S", "L"}, {"d/f.c"}, syntax) ==
+          Argv{"echo", "d/f", "f.c", "d", "f", "1", "1"});
+    SUBCASE("the old names are then literal text")
+    {
+        CHECK(expand_argv({"echo", "{.}", "{1/}", "{#}", "{}"}, {"a"}, syntax) ==
+              shell("echo {.} {1/} {#} a"));
+    }
+    SUBCASE("the longest name is matched first")
+    {
+        CHECK(expand_argv({"echo", "BEB"}, {"d/f.c"}, syntax) == Argv{"echo", "ff.c"});
+    }
+    SUBCASE("a name {X} has positional forms {NX}, and {N} goes when {} is renamed so")
+    {
+        syntax.names.no_extension = "{x}";
+        syntax.names.all = "{y}";
+        CHECK(expand_argv({"echo", "{1x}", "{2y}", "{0x}", "{1}"}, {"a.b", "c.d"}, syntax) ==
+              shell("echo a c.d a c {1}"));
+    }
+}
+
 TEST_CASE("apply_modifier: GNU parallel's {.} {/} {//} {/.}")
 {
     SUBCASE("{.} removes the last extension of the last component")
@@ -572,9 +601,9 @@ TEST_CASE("command template: {} with no arguments is one empty word")
 TEST_CASE("expand_plain: --tagstring values go in unquoted")
 {
     Argv args{"a b", "it's"};
-    CHECK(fanout::expand_plain("{1}:{2}:{#}:{%}", JobValues{args, 4, 2}, "{}") == "a b:it's:4:2");
-    CHECK(fanout::expand_plain("[{}] x", JobValues{args, 1, 1}, "{}") == "[a b it's] x");
-    CHECK(fanout::expand_plain("<XX> {}", JobValues{args, 1, 1}, "XX") == "<a b it's> {}");
+    CHECK(fanout::expand_plain("{1}:{2}:{#}:{%}", JobValues{args, 4, 2}, {}) == "a b:it's:4:2");
+    CHECK(fanout::expand_plain("[{}] x", JobValues{args, 1, 1}, {}) == "[a b it's] x");
+    CHECK(fanout::expand_plain("<XX> {}", JobValues{args, 1, 1}, {.all = "XX"}) == "<a b it's> {}");
 }
 
 TEST_CASE("command_from_line: a task line runs directly when it can")

@@ -376,3 +376,30 @@ TEST_CASE("Input: -r skips blank records of every source")
     CHECK_FALSE(input.count_records().has_value()); // blank lines are known only once read
     CHECK(read_all(input) == Records{{"a"}, {"b"}});
 }
+
+TEST_CASE("Input: -E ends each source at its first record equal to STR")
+{
+    InputSettings settings = options_of({args({"a", "STOP", "b"}), args({"1", "STOP", "2"})});
+    settings.eof = "STOP";
+    CHECK(read_all(settings) == Records{{"a", "1"}});
+    TempDir dir;
+    InputSettings from_file = options_of({file(write_file(dir, "in", "a\n STOP\n\nSTOP\nb\n"))});
+    from_file.eof = "STOP";
+    from_file.skip_blank = true;
+    Input input(from_file);
+    CHECK_FALSE(input.count_records().has_value()); // where STR is is known only once read
+    CHECK(read_all(input) == Records{{"a"}, {" STOP"}});
+}
+
+TEST_CASE("Input: -L joins a record ending in white space with the next, as GNU parallel")
+{
+    InputSettings settings = options_of({args({"a ", "b", "c\t", "", "d", "e "})});
+    settings.join_continued = true;
+    CHECK(read_all(settings) == Records{{"a b"}, {"c\td"}, {"e "}});
+    TempDir dir;
+    InputSettings from_file = options_of({file(write_file(dir, "in", "  \na \n  \nb\nc \nSTOP\nd\n"))});
+    from_file.join_continued = true;
+    from_file.skip_blank = true; // drops the first "  "; the second goes on "a "
+    from_file.eof = "STOP";      // the record begun before it still counts
+    CHECK(read_all(from_file) == Records{{"a   b"}, {"c "}});
+}

@@ -1,0 +1,37 @@
+// ReplacementSpellings: where a command's text holds a replacement string, as -I and
+// GNU parallel's renames (--er, --bnr, ...) spell them.
+#pragma once
+
+#include "command_template.hpp"
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace fanout {
+
+class ReplacementSpellings {
+public:
+    explicit ReplacementSpellings(const ReplacementNames& names);
+
+    // The replacement string at text[pos] and its length, or nothing when text[pos] is
+    // literal. Throws Error on one that never ends ("{1." at the end of a word) and {00}.
+    [[nodiscard]] std::optional<std::pair<Replacement, std::size_t>> match(std::string_view text,
+                                                                           std::size_t pos) const;
+
+    // A spelling and what it stands for.
+    struct Spelling {
+        std::string name;
+        Replacement replacement;
+        bool renamed = false;
+    };
+
+private:
+    std::vector<Spelling> m_exact; // matched as they are, longest first
+    std::vector<Spelling> m_inner; // the X of each {X}, which {NX} may hold after N
+};
+
+} // namespace fanout
