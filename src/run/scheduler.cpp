@@ -170,7 +170,7 @@ std::size_t bytes_of(const JobSpec& job)
 {
     std::size_t bytes = sizeof job + (job.input ? job.input->size() : 0);
     for (const std::string& arg : job.args) {
-        bytes += sizeof arg + arg.size();
+        bytes += sizeof(std::string) + arg.size(); // the string object and its characters
     }
     return bytes;
 }
