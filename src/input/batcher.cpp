@@ -45,16 +45,21 @@ void Batcher::shrink_to_fit()
             m_returned.push_front(std::move(m_record));
             m_pending = false;
         }
-        Record back;
-        std::size_t columns = m_record_columns.back();
-        back.columns.assign(
-            std::make_move_iterator(m_batch.args.end() - static_cast<std::ptrdiff_t>(columns)),
-            std::make_move_iterator(m_batch.args.end()));
-        m_batch.args.resize(m_batch.args.size() - columns);
-        m_record_columns.pop_back();
-        --m_batch_records;
-        m_returned.push_front(std::move(back));
+        return_last_record();
     }
+}
+
+// Takes the batch's last record out of it, to be read again first.
+void Batcher::return_last_record()
+{
+    Record back;
+    std::size_t columns = m_record_columns.back();
+    back.columns.assign(std::make_move_iterator(m_batch.args.end() - static_cast<std::ptrdiff_t>(columns)),
+                        std::make_move_iterator(m_batch.args.end()));
+    m_batch.args.resize(m_batch.args.size() - columns);
+    m_record_columns.pop_back();
+    --m_batch_records;
+    m_returned.push_front(std::move(back));
 }
 
 // GNU parallel's rule: ceil(records / slots) records per job from here on; the rest of
@@ -68,15 +73,7 @@ void Batcher::spread()
     std::size_t per_job = (m_batch_records + m_slots - 1) / std::max<std::size_t>(m_slots, 1);
     m_rules.max_records = per_job;
     while (m_batch_records > per_job) {
-        Record back;
-        std::size_t columns = m_record_columns.back();
-        back.columns.assign(
-            std::make_move_iterator(m_batch.args.end() - static_cast<std::ptrdiff_t>(columns)),
-            std::make_move_iterator(m_batch.args.end()));
-        m_batch.args.resize(m_batch.args.size() - columns);
-        m_record_columns.pop_back();
-        --m_batch_records;
-        m_returned.push_front(std::move(back));
+        return_last_record();
     }
 }
 

@@ -39,6 +39,7 @@ private:
     void emit(JobSpec& job);
     void shrink_to_fit();
     void spread();
+    void return_last_record();
 
     Input& m_input;
     const CommandTemplate* m_command;
