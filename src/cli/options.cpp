@@ -283,12 +283,15 @@ void set_columns(ParsedOptions& parsed)
             throw Error(parsed.options.pipe ? "--csv: --pipe passing whole CSV records is not supported"
                                             : "--csv: --tasks reads JSON tasks, not records");
         }
-        if (input.colsep && input.colsep->pattern().size() != 1) {
-            throw Error("--csv: --colsep '" + input.colsep->pattern() +
-                        "' must be one character, the CSV separator");
+        // '\t' is a TAB here too, as the --colsep regex reads it.
+        std::string separator = !input.colsep                      ? ","
+                                : input.colsep->pattern() == "\\t" ? "\t"
+                                                                   : input.colsep->pattern();
+        if (separator.size() != 1) {
+            throw Error("--csv: --colsep '" + separator + "' must be one character, the CSV separator");
         }
         input.csv = true;
-        input.csv_separator = input.colsep ? input.colsep->pattern()[0] : ',';
+        input.csv_separator = separator[0];
     }
     if (parsed.header) {
         if (parsed.options.pipe) {

@@ -42,6 +42,8 @@ assert_contains "an unterminated quote: the message says where it opened" \
 printf 'a,b\r\n"1\r\n2",3\r\n' >crlf.csv
 run "$FANOUT" -k --csv 'printf "[%s][%s]\n" {1} {2}' :::: crlf.csv
 assert_eq "--csv: CRLF line ends (GNU parallel refuses the record)" "[a][b]"$'\n'"[1"$'\r\n'"2][3]" "$OUT"
+run "$FANOUT" -k --csv --colsep '\t' echo '[{1}][{2}]' ::: $'"a\tb"\tc'
+assert_eq "--csv --colsep '\\t' is a TAB" "[a	b][c]" "$OUT"
 printf '"a b",c\n1,2\n' >quoted_header.csv
 run "$FANOUT" -k --csv --header : echo '{a b}{c}' :::: quoted_header.csv
 assert_eq "--csv --header: the header is a CSV record too (GNU parallel splits it at ,)" "12" "$OUT"
