@@ -8,8 +8,9 @@
 
 namespace fanout {
 
-// True when `text` ends inside a quoted field (an odd number of '"'): the record goes on
-// in the next line, as GNU parallel decides it.
+// True when `text` holds an odd number of '"'. A record whose line does is inside a quoted
+// field at the line's end and goes on in the next line (as GNU parallel decides); a later
+// line that does closes it.
 bool csv_record_open(std::string_view text);
 
 // Appends the fields of one record, separated by `separator`: a field in '"' may hold the

@@ -210,7 +210,7 @@ std::vector<std::string> Input::join_csv_records(const std::vector<std::string>&
         } else {
             joined.push_back(value);
         }
-        open = csv_record_open(joined.back());
+        open = open != csv_record_open(value); // the new line's quotes only: linear in the record
     }
     return joined;
 }
@@ -232,13 +232,18 @@ ReadStatus Input::read_csv_record(RecordReader& reader, std::string& value, bool
             m_csv_part.reset();
             return ReadStatus::record;
         }
+        bool odd = csv_record_open(value); // this line's quotes only: linear in the record
         if (m_csv_part) {
-            value = m_csv_part->append(1, m_delimiter).append(value);
-            m_csv_part.reset();
-        } else {
-            m_first_line = reader.record_number();
+            m_csv_part->append(1, m_delimiter).append(value);
+            if (odd) { // the quote closes
+                value = std::move(*m_csv_part);
+                m_csv_part.reset();
+                return status;
+            }
+            continue;
         }
-        if (!csv_record_open(value)) {
+        m_first_line = reader.record_number();
+        if (!odd) {
             return status;
         }
         m_csv_part = std::move(value);
