@@ -329,12 +329,13 @@ int run(int argc, const char* const* argv)
     std::optional<Jobserver> jobserver = connect_jobserver(options, output);
     JobControl control = job_control(options, jobserver ? &*jobserver : nullptr);
     ArgLimits limits = system_arg_limits(job_environment_size(), options.max_chars);
+    output.set_colors(use_color(options.color, STDOUT_FILENO), use_color(options.color, STDERR_FILENO));
+    warn_of_terminal_input(options, output); // before --header reads the first records
     JobSources sources(options);
     JobCommand commands(with_named_columns(local_command_settings(options), sources.column_names()), limits);
     sources.read_records(commands, options.batch, limits);
     output.set_tagged(options.command.tag || options.command.tagstring ||
-                      options.tasks); // a task may have a tag
-    output.set_colors(use_color(options.color, STDOUT_FILENO), use_color(options.color, STDERR_FILENO));
+                      options.tasks);                                     // a task may have a tag
     output.set_hold_oldest(options.control.retries > 1 || options.tasks); // a task may have retries
     Reports reports = make_reports(options, output);
     std::unique_ptr<Runner> runner = make_runner(options, output, control);
@@ -343,7 +344,6 @@ int run(int argc, const char* const* argv)
     // as GNU parallel's default -j, rather than into one argument per job.
     sources.spread_over(control.jobserver != nullptr && !options.jobs ? job_slots(options)
                                                                       : control.max_jobs);
-    warn_of_terminal_input(options, output);
 
     if (options.reports.progress != ReportSettings::Progress::none) {
         control.expected_jobs = sources.expected_jobs(options.batch);
