@@ -146,8 +146,8 @@ std::optional<std::size_t> Input::count_records() const
 {
     const Source& first = m_sources.front();
     std::optional<std::size_t> count = first.reader ? first.reader->count_remaining() : first.values.size();
-    if (!count || (first.reader && (m_skip_blank || m_join || !m_eof.empty()))) {
-        return std::nullopt; // -r, -E: which records count is not known until they are read
+    if (!count || (first.reader && (m_skip_blank || m_join || !m_eof.empty() || m_csv))) {
+        return std::nullopt; // -r, -E, --csv: which records count is not known until they are read
     }
     if (!m_link) {
         std::size_t total = std::min(*count, m_first_limit);

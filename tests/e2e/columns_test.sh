@@ -14,6 +14,11 @@ run --stdin jobs.csv "$FANOUT" -k --header : --colsep , --dry-run cp {file} {siz
 assert_eq "--header from stdin, with --dry-run and {name.}" \
     "cp a.png 10/a.bak"$'\n'"cp b.png 20/b.bak" "$OUT"
 
+run "$FANOUT" -k --header : --colsep , --workdir 'w/{file.}' 'echo {size} in ${PWD##*/}' :::: jobs.csv
+assert_eq "--header: {name.} in --workdir" "10 in a"$'\n'"20 in b" "$OUT"
+run "$FANOUT" -k --header : --colsep , --bar echo {file} :::: jobs.csv
+assert_eq "--header with --bar: the header is not a job" "a.png"$'\n'"b.png" "$OUT"
+
 # --- hostile names: each means itself, once ----------------------------------------------
 run "$FANOUT" -k --header : --colsep , echo '[{a.b}][{axb}][{x(y}][{1}][{}]' ::: 'a.b,x(y,1' 'A,B,C'
 assert_status "regex characters in names: exit status (GNU parallel dies on 'x(y')" 0
