@@ -4,7 +4,7 @@
 # source this file. Works with and without the bash-completion package.
 
 # Options that take a value in the next word (or after '=' for long ones).
-_fanout_opts_with_arg='-a --arg-file -d --delimiter -C --colsep -E -L -I --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner --basenameextensionreplace --seqreplace --slotreplace
+_fanout_opts_with_arg='-a --arg-file -d --delimiter -C --colsep --trim -E -L -I --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner --basenameextensionreplace --seqreplace --slotreplace
     -n --max-args -N
     --max-replace-args -s --max-chars --shell -j -P --jobs --max-procs --tagstring --timeout --termseq --term-seq
     --retries --delay --halt --halt-on-error --joblog --jl --results --res --junit --load --memfree
@@ -12,7 +12,7 @@ _fanout_opts_with_arg='-a --arg-file -d --delimiter -C --colsep -E -L -I --er --
     -S --sshlogin --sshloginfile --slf --ssh --env --workdir --wd --transferfile --tf
     --return --trc --tmpdir --tempdir'
 
-_fanout_opts='-a --arg-file -0 --null -d --delimiter -C --colsep --link --xapply
+_fanout_opts='-a --arg-file -0 --null -d --delimiter -C --colsep --csv --trim --link --xapply
     -E -e --eof -r --no-run-if-empty -I -i --replace --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner --basenameextensionreplace --seqreplace --slotreplace
     -L -l --max-lines -n --max-args -N --max-replace-args -X -m --xargs -s --max-chars -q --quote --shell
     -j -P --jobs --max-procs --load --memfree --jobserver --no-jobserver --dry-run --dryrun -t --verbose
@@ -86,7 +86,10 @@ _fanout_option_value()
             COMPREPLY=($(compgen -W '\\n \\r\\n \\0 \\t' -- "$2"))
             ;;
         --header)
-            COMPREPLY=($(compgen -W '1 2' -- "$2"))
+            COMPREPLY=($(compgen -W ': 1 2' -- "$2"))
+            ;;
+        --trim)
+            COMPREPLY=($(compgen -W 'n l r lr rl' -- "$2"))
             ;;
         --timeout)
             COMPREPLY=($(compgen -W '10 30s 500ms 5m 1h 200%' -- "$2"))

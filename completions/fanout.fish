@@ -6,7 +6,7 @@
 function __fanout_in_options
     set -l tokens (commandline -opc)
     set -e tokens[1]
-    set -l takes_arg -a --arg-file -d --delimiter -C --colsep -E -L -I --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner --basenameextensionreplace --seqreplace --slotreplace \
+    set -l takes_arg -a --arg-file -d --delimiter -C --colsep --trim -E -L -I --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner --basenameextensionreplace --seqreplace --slotreplace \
         -n --max-args -N \
         --max-replace-args -s --max-chars --shell -j -P --jobs --max-procs --tagstring --timeout --termseq --term-seq \
         --retries --delay --halt --halt-on-error --joblog --jl --results --res --junit --load --memfree \
@@ -39,7 +39,7 @@ end
 function __fanout_at_command
     set -l tokens (commandline -opc)
     set -e tokens[1]
-    set -l takes_arg -a --arg-file -d --delimiter -C --colsep -E -L -I --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner --basenameextensionreplace --seqreplace --slotreplace \
+    set -l takes_arg -a --arg-file -d --delimiter -C --colsep --trim -E -L -I --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner --basenameextensionreplace --seqreplace --slotreplace \
         -n --max-args -N \
         --max-replace-args -s --max-chars --shell -j -P --jobs --max-procs --tagstring --timeout --termseq --term-seq \
         --retries --delay --halt --halt-on-error --joblog --jl --results --res --junit --load --memfree \
@@ -114,6 +114,8 @@ complete -c fanout -n $opt -s a -l arg-file -r -F -d "Read arguments from FILE (
 complete -c fanout -n $opt -s 0 -l null -d 'Records end with NUL, not newline'
 complete -c fanout -n $opt -s d -l delimiter -r -f -d 'Records end with DELIM (one byte)'
 complete -c fanout -n $opt -s C -l colsep -r -f -d 'Split each record into columns {1} {2} ... at REGEX'
+complete -c fanout -n $opt -l csv -d 'Records are CSV; --colsep gives the separator (default ,)'
+complete -c fanout -n $opt -l trim -x -a 'n l r lr rl' -d 'Remove white space from the ends of each value or column'
 complete -c fanout -n $opt -l link -d 'Pair input sources value by value instead of combining them all'
 complete -c fanout -n $opt -l xapply -d 'Same as --link'
 complete -c fanout -n $opt -s E -r -f -d 'Stop reading each input source at a record equal to STR'
@@ -197,7 +199,7 @@ complete -c fanout -n $opt -l recend -r -f -d "--pipe: records end with STR (def
 complete -c fanout -n $opt -l recstart -r -f -d '--pipe: records start with STR'
 complete -c fanout -n $opt -l regexp -d '--pipe: --recend and --recstart are Perl regular expressions'
 complete -c fanout -n $opt -l regex -d 'Same as --regexp'
-complete -c fanout -n $opt -l header -x -a '1 2' -d '--pipe: repeat the first N records before every block'
+complete -c fanout -n $opt -l header -x -a ': 1 2' -d 'First record of each source names its columns; --pipe: repeat the first N records'
 complete -c fanout -n $opt -l round-robin -d '--pipe: keep -j jobs running and feed the blocks to them in turn'
 complete -c fanout -n $opt -l roundrobin -d 'Same as --round-robin'
 complete -c fanout -n $opt -l round -d 'Same as --round-robin'

@@ -2,6 +2,7 @@
 #include "arg_limits.hpp"
 #include "aux_process.hpp"
 #include "batcher.hpp"
+#include "column_names.hpp"
 #include "cpu_count.hpp"
 #include "error.hpp"
 #include "exit_codes.hpp"
@@ -148,7 +149,9 @@ std::optional<std::size_t> expected_jobs(const Input& input, const BatchRules& r
 // each other.
 class JobSources {
 public:
-    JobSources(const Options& options, const JobCommand& commands, ArgLimits limits)
+    // Opens the input; read_records() then makes jobs of it. With --header the sources'
+    // first records are read now: they name the columns the command may use.
+    explicit JobSources(const Options& options)
     {
         if (options.pipe) {
             std::string name = "stdin";
@@ -168,9 +171,22 @@ public:
             m_active = &*m_tasks;
         } else {
             m_input.emplace(options.input);
-            m_batcher.emplace(*m_input, commands.command_template(), options.batch, limits);
+        }
+    }
+
+    // Input records become jobs of `commands`.
+    void read_records(const JobCommand& commands, const BatchRules& rules, ArgLimits limits)
+    {
+        if (m_input) {
+            m_batcher.emplace(*m_input, commands.command_template(), rules, limits);
             m_active = &*m_batcher;
         }
+    }
+
+    // --header: the columns' names; empty without it.
+    [[nodiscard]] std::vector<std::string> column_names() const
+    {
+        return m_input ? m_input->column_names() : std::vector<std::string>{};
     }
 
     [[nodiscard]] JobSource& jobs() { return *m_active; }
@@ -228,6 +244,24 @@ CommandSettings local_command_settings(const Options& options)
     settings.syntax.functions = ExportedFunctions(environ);
     if (!settings.syntax.functions.empty()) {
         settings.syntax.function_shell = find_executable("bash");
+    }
+    return settings;
+}
+
+// --header: {name} of a column becomes its {N} wherever a template may say it.
+CommandSettings with_named_columns(CommandSettings settings, const std::vector<std::string>& names)
+{
+    if (names.empty()) {
+        return settings;
+    }
+    auto rewrite = [&names](std::string& text) { text = name_columns(text, names); };
+    std::for_each(settings.command.begin(), settings.command.end(), rewrite);
+    std::for_each(settings.transfer_files.begin(), settings.transfer_files.end(), rewrite);
+    std::for_each(settings.return_files.begin(), settings.return_files.end(), rewrite);
+    for (std::optional<std::string>* text : {&settings.tagstring, &settings.workdir}) {
+        if (*text) {
+            rewrite(**text);
+        }
     }
     return settings;
 }
@@ -295,11 +329,13 @@ int run(int argc, const char* const* argv)
     std::optional<Jobserver> jobserver = connect_jobserver(options, output);
     JobControl control = job_control(options, jobserver ? &*jobserver : nullptr);
     ArgLimits limits = system_arg_limits(job_environment_size(), options.max_chars);
-    JobCommand commands(local_command_settings(options), limits);
-    JobSources sources(options, commands, limits);
-    output.set_tagged(options.command.tag || options.command.tagstring ||
-                      options.tasks); // a task may have a tag
     output.set_colors(use_color(options.color, STDOUT_FILENO), use_color(options.color, STDERR_FILENO));
+    warn_of_terminal_input(options, output); // before --header reads the first records
+    JobSources sources(options);
+    JobCommand commands(with_named_columns(local_command_settings(options), sources.column_names()), limits);
+    sources.read_records(commands, options.batch, limits);
+    output.set_tagged(options.command.tag || options.command.tagstring ||
+                      options.tasks);                                     // a task may have a tag
     output.set_hold_oldest(options.control.retries > 1 || options.tasks); // a task may have retries
     Reports reports = make_reports(options, output);
     std::unique_ptr<Runner> runner = make_runner(options, output, control);
@@ -308,7 +344,6 @@ int run(int argc, const char* const* argv)
     // as GNU parallel's default -j, rather than into one argument per job.
     sources.spread_over(control.jobserver != nullptr && !options.jobs ? job_slots(options)
                                                                       : control.max_jobs);
-    warn_of_terminal_input(options, output);
 
     if (options.reports.progress != ReportSettings::Progress::none) {
         control.expected_jobs = sources.expected_jobs(options.batch);

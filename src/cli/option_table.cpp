@@ -69,6 +69,18 @@ CLI::Option* add_list(CLI::App& app, const std::string& names, const char* type,
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
 }
 
+// --trim's value, as GNU parallel spells it.
+Trim parse_trim(const std::string& how)
+{
+    if (how == "n") {
+        return Trim::none;
+    }
+    if (how == "l" || how == "r" || how == "lr" || how == "rl") {
+        return how == "l" ? Trim::left : how == "r" ? Trim::right : Trim::both;
+    }
+    throw Error("--trim: invalid value '" + how + "' (expected n, l, r, lr or rl)");
+}
+
 // A whole number >= minimum; "-1", "", "1.5" and overflow are errors, not wrap-arounds.
 std::size_t parse_count(const std::string& text, const char* option, std::size_t minimum)
 {
@@ -106,6 +118,15 @@ void add_input_options(CLI::App& app, ParsedOptions& parsed)
               [&input](const std::string& regex) { // Perl's split reads /^/ as /^/m
                   input.colsep.emplace(regex, "--colsep", Regex::Flags{.multiline = regex == "^"});
               })
+        ->group(group);
+    app.add_flag("--csv", parsed.csv,
+                 "Records are CSV (RFC 4180: quoted fields may hold the separator, \"\" and newlines); "
+                 "--colsep gives the separator, one character (default ,)")
+        ->group(group);
+    add_value(app, "--trim", "n|l|r|lr|rl",
+              "Remove white space from the left, right or both ends of each value or column "
+              "(default: lr with --colsep, else n)",
+              [&parsed](const std::string& how) { parsed.trim = parse_trim(how); })
         ->group(group);
     app.add_flag("--link,--xapply", input.link,
                  "Pair input sources value by value (shorter ones wrap around) instead of combining them all")
@@ -393,9 +414,11 @@ void add_stream_options(CLI::App& app, ParsedOptions& parsed)
                  "--pipe: --recend and --recstart are Perl regular expressions")
         ->needs(pipe)
         ->group(group);
-    add_value(app, "--header", "N", "--pipe: repeat the first N records before every block",
-              [&blocks](const std::string& n) { blocks.header_records = parse_count(n, "--header", 0); })
-        ->needs(pipe)
+    add_value(app, "--header", ":|N|REGEX",
+              "The first record of each source names its columns: {name} is that column (as {N}, with "
+              "{name.} {name/} {name//} {name/.}); --colsep defaults to TAB. --pipe: repeat the first N "
+              "records (: is 1) before every block",
+              [&parsed](const std::string& value) { parsed.header = value; })
         ->group(group);
     app.add_flag("--round-robin,--roundrobin,--round", options.control.round_robin,
                  "--pipe: start one job per slot and feed blocks to them in turn")
@@ -566,7 +589,8 @@ struct OptionGroup {
 };
 
 constexpr OptionGroup k_groups[] = {
-    {"-a --arg-file -0 --null -d --delimiter -C --colsep --link --xapply -E -e --eof -r --no-run-if-empty",
+    {"-a --arg-file -0 --null -d --delimiter -C --colsep --csv --trim --link --xapply -E -e --eof -r "
+     "--no-run-if-empty",
      add_input_options},
     {"-I -i --replace --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner "
      "--basenameextensionreplace --seqreplace --slotreplace -L -l --max-lines -n --max-args -N "

@@ -35,7 +35,10 @@ struct ParsedOptions {
     bool keep_order = false;                    // -k, --line-buffer and -u make one output mode
     bool line_buffer = false;
     bool ungroup = false;
-    bool transfer = false; // --transfer: send {}, or whatever -I makes it
+    std::optional<std::string> header; // --header, as given: --pipe or named columns
+    std::optional<Trim> trim;          // --trim; default: as --colsep says
+    bool csv = false;                  // --csv
+    bool transfer = false;             // --transfer: send {}, or whatever -I makes it
     bool version = false;
     // The remote options that mean nothing without a host (-S, --sshloginfile). Looked
     // up by name instead, each would cost a comparison with every option's names.

@@ -238,6 +238,70 @@ void set_remote(ParsedOptions& parsed)
     options.remote.cleanup = options.remote.cleanup || !parsed.trc.empty();
 }
 
+// --header with --pipe, as GNU parallel: the first N records (':' is one) go before every block.
+void set_pipe_header(ParsedOptions& parsed, const std::string& value)
+{
+    bool digits = !value.empty() && value.size() < 10 && std::all_of(value.begin(), value.end(), ::isdigit);
+    if (value != ":" && !digits) {
+        throw Error("--header '" + value + "': with --pipe, give a number of records, or ':' for one");
+    }
+    parsed.options.blocks.header_records = value == ":" ? 1 : std::stoul(value);
+}
+
+// --header without --pipe, as GNU parallel: whatever the value (':', a REGEX, which only
+// --pipe matches), the first record of each source names its columns, split at --colsep,
+// which defaults to a TAB.
+void set_named_columns(ParsedOptions& parsed, const std::string& value)
+{
+    InputSettings& input = parsed.options.input;
+    if (parsed.options.tasks) {
+        throw Error("--header: --tasks reads JSON tasks, not records");
+    }
+    if (value == "0") {
+        throw Error("--header 0 (input files' names as column names) is not supported; use --header :");
+    }
+    if (!value.empty() && value != "1" && std::all_of(value.begin(), value.end(), ::isdigit)) {
+        throw Error("--header " + value + ": only the first record names columns; use --header :");
+    }
+    if (value != ":") {
+        Regex check(value, "--header"); // a usage error when it does not compile, as GNU's
+    }
+    input.header = true;
+    if (!input.colsep && !input.csv) {
+        input.colsep.emplace("\t", "--header");
+    }
+}
+
+// --csv, --trim and --header: how records become columns.
+void set_columns(ParsedOptions& parsed)
+{
+    InputSettings& input = parsed.options.input;
+    // As GNU parallel: --colsep trims both ends by default, --csv's own separator does not.
+    input.trim = parsed.trim.value_or(input.colsep ? Trim::both : Trim::none);
+    if (parsed.csv) {
+        if (parsed.options.pipe || parsed.options.tasks) {
+            throw Error(parsed.options.pipe ? "--csv: --pipe passing whole CSV records is not supported"
+                                            : "--csv: --tasks reads JSON tasks, not records");
+        }
+        // '\t' is a TAB here too, as the --colsep regex reads it.
+        std::string separator = !input.colsep                      ? ","
+                                : input.colsep->pattern() == "\\t" ? "\t"
+                                                                   : input.colsep->pattern();
+        if (separator.size() != 1) {
+            throw Error("--csv: --colsep '" + separator + "' must be one character, the CSV separator");
+        }
+        input.csv = true;
+        input.csv_separator = separator[0];
+    }
+    if (parsed.header) {
+        if (parsed.options.pipe) {
+            set_pipe_header(parsed, *parsed.header);
+        } else {
+            set_named_columns(parsed, *parsed.header);
+        }
+    }
+}
+
 OutputMode output_mode(const ParsedOptions& parsed)
 {
     // CLI11 refused -u with any other mode, and --group with --line-buffer.
@@ -263,6 +327,7 @@ Options finish_options(ParsedOptions parsed, std::vector<std::string> rest)
     if (options.tasks && parsed.max_lines) {
         throw Error("-L/-l/--max-lines: --tasks reads JSON tasks, not records");
     }
+    set_columns(parsed);
     set_pipe(parsed);
     set_batching(parsed);
     set_remote(parsed);

@@ -23,7 +23,6 @@ constexpr std::pair<std::string_view, std::string_view> k_nearest[] = {
     {"--ctag", "--color always --tag"},
     {"--ctagstring", "--color always --tagstring"},
     {"--ctag-string", "--color always --tagstring"},
-    {"--csv", "--colsep ,"},
     {"--nice", "nice -n N as the command"},
     {"--shuf", "shuf FILE | fanout ..."},
     {"--basefile", "--transferfile"},

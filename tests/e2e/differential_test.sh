@@ -433,6 +433,42 @@ same gnu "--workdir that is missing: created with its parents" \
     --post "test -d new/deeper && echo made" -- -k --workdir new/deeper 'echo {} in ${PWD##*/}' ::: a
 same gnu "--workdir .: this directory" -- -k --workdir . 'test -f .stdout && echo {} here' ::: a
 
+# --- named columns (--header), --csv, --trim (columns_test.sh tests the refusals) ---------
+printf 'file,size\na.png,10\n b.png , 20 \n' >"$I/jobs.csv"
+printf 'name\tn\nx.tar.gz\t1\n' >"$I/header.tsv"
+printf 'a,b\r\n1,2\r\n' >"$I/crlf_header.csv"
+same gnu "--header : --colsep ,: {name} is its column" -- -k --header : --colsep , echo '[{file}][{size}]' :::: "$I/jobs.csv"
+same gnu "--header : with stdin" --in "$I/jobs.csv" -- -k --header : --colsep , echo '[{size}][{file}]'
+same gnu "--header : with -a and --tagstring" -- -k --header : --colsep , -a "$I/jobs.csv" --tagstring '{file}' echo '{size}'
+same gnu "--header : : {name.} {name/} {name//} {name/.}" -- -k --header : --colsep , echo '{a.} {a/} {a//} {a/.}' ::: a,b /d/x.tar.gz,1
+same gnu "--header : with several ::: sources: the first value names each" -- -k --header : echo {a} {b} ::: a 1 2 ::: b 3 4
+same gnu "--header : without --colsep splits at TAB" -- -k --header : echo '[{n}][{name}]' :::: "$I/header.tsv"
+same gnu "--header '.*\\n' (a regex: the first record)" -- -k --header '.*\n' --colsep , echo '{size}' :::: "$I/jobs.csv"
+same gnu "--header : : a name of no column is literal text" -- -k --header : --colsep , echo '{nope}' '{file}' :::: "$I/jobs.csv"
+same gnu "--header : : a CR ending the header line" -- -k --header : --colsep , echo '{b}' :::: "$I/crlf_header.csv"
+same gnu "--header : : an implicit {} gets the record's columns" -- -k --header : --colsep , echo :::: "$I/jobs.csv"
+same gnu "--header : : names of two sources, colsep columns" -- -k --header : --colsep , echo '{b}{c}{a}' ::: a,b x,y ::: c 1
+same gnu "--header : : a name that is a number wins over the position" -- -k --header : --colsep , echo '{2}' ::: 2,x A,B
+for how in n l r lr rl; do
+    same gnu "--trim $how with --colsep" -- -k --trim $how --colsep , echo '[{1}][{2}]' ::: ' a , b ' $'\t\tc\t,d  '
+    same gnu "--trim $how without --colsep" -- -k --trim $how echo '[{}]' ::: ' a b ' $'\tc'
+done
+same gnu "--trim lr: an implicit argument too" -- -k --trim lr echo ::: ' a '
+# GNU parallel's --csv needs Perl's Text::CSV (libtext-csv-perl, which scripts/dev.sh installs).
+if perl -MText::CSV -e 1 2>/dev/null; then
+    printf 'a,b\n"x, y","he said ""hi"""\n"multi\nline",z\n,\n"",""\n' >"$I/quoted.csv"
+    printf 'a;b\n"1;2";"3\n4"\n' >"$I/semicolon.csv"
+    printf 'file,size\n"my file.png",10\n' >"$I/header.csv"
+    same gnu "--csv: quotes, doubled quotes, separators, a newline inside quotes" -- -k --csv printf '[%s][%s]\n' {1} {2} :::: "$I/quoted.csv"
+    same gnu "--csv from stdin" --in "$I/quoted.csv" -- -k --csv printf '[%s][%s]\n' {1} {2}
+    same gnu "--csv --colsep ';'" -- -k --csv --colsep ';' printf '[%s][%s]\n' {1} {2} :::: "$I/semicolon.csv"
+    same gnu "--csv keeps white space without --colsep" -- -k --csv echo '[{1}][{2}]' ::: ' a , b '
+    same gnu "--csv --colsep , trims, as --colsep does" -- -k --csv --colsep , echo '[{1}][{2}]' ::: ' a , b '
+    same gnu "--csv --trim n" -- -k --csv --colsep , --trim n echo '[{1}][{2}]' ::: ' a , b '
+    same gnu "--csv --header :" -- -k --csv --header : echo '[{file}][{size}]' :::: "$I/header.csv"
+    same gnu "--csv and ::: values" -- -k --csv echo '[{2}]' ::: 'a,"b,c"' '"",x'
+fi
+
 # --- --pipe basics (pipe_test.sh compares many more) -----------------------------------
 same gnu "--pipe -N 3 --tagstring {#}" --in "$I/seven" -- -k --pipe -N 3 --tagstring 'b{#}' cat
 same gnu "--pipe --block 1k: 1000 bytes" --in "$I/1000" -- -k --pipe --block 1k wc -c

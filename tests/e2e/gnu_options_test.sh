@@ -20,7 +20,7 @@ declare -A accepted=(
     [-0]=differential [--null]=differential [-a]=differential [--arg-file]=differential
     [-d]=differential [--delimiter]=differential [-C]=colsep [--colsep]=colsep
     [--link]=differential [--xapply]=differential [-E]=differential [-e]=differential [--eof]=differential
-    [-r]=differential [--no-run-if-empty]=differential
+    [-r]=differential [--no-run-if-empty]=differential [--csv]=columns [--trim]=columns
     [-I]=differential [-i]=differential [--replace]=differential [--er]=differential [--extensionreplace]=differential [--bnr]=differential
     [--basenamereplace]=differential [--dnr]=differential [--dirnamereplace]=differential
     [--bner]=differential [--basenameextensionreplace]=differential [--seqreplace]=differential
@@ -38,7 +38,7 @@ declare -A accepted=(
     [--joblog]=differential [--jl]=differential [--resume]=reports [--resume-failed]=reports
     [--results]=reports [--res]=gnu_options [--progress]=reports [--bar]=reports [--eta]=reports
     [--pipe]=pipe [--spreadstdin]=pipe [--block]=pipe [--block-size]=pipe [--recend]=pipe
-    [--recstart]=pipe [--regexp]=regexp [--header]=pipe [--round-robin]=pipe [--round]=docs
+    [--recstart]=pipe [--regexp]=regexp [--header]=columns [--round-robin]=pipe [--round]=docs
     [-S]=remote [--sshlogin]=remote [--sshloginfile]=remote [--slf]=remote [--ssh]=remote
     [--env]=remote [--workdir]=remote [--wd]=remote [--transferfile]=remote [--tf]=remote
     [--transfer]=remote [--return]=remote [--cleanup]=remote [--trc]=remote
