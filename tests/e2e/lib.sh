@@ -176,54 +176,22 @@ run() {
     RUN_CMD=$(printf '%q ' "$@")
     OUT_FILE="$T/.run.$RUN_N.stdout"
     ERR_FILE="$T/.run.$RUN_N.stderr"
+    # The reporter is a process group of its own (setsid), so that one kill of the group
+    # also ends its sleep. ($BASHPID is read here: in `cmd &` it is the child's.)
     local shell=$BASHPID reporter
-    (hang_report "$shell" "$limit") &
+    setsid bash "$FANOUT_SRC/tests/e2e/hang_report.sh" "$shell" "$limit" "$RUN_N" "${HANG_REPORT_EXTRA:-}" &
     reporter=$!
     timeout -k 5 "$limit" "$@" <"$stdin" >"$OUT_FILE" 2>"$ERR_FILE"
     STATUS=$?
-    kill "$reporter" 2>/dev/null
+    # SIGKILL: before its exec the child is still a copy of this shell, whose EXIT trap
+    # another signal would run. Before its setsid() there is no group, and no sleep yet.
+    kill -KILL -- "-$reporter" 2>/dev/null || kill -KILL "$reporter" 2>/dev/null
     wait "$reporter" 2>/dev/null
     if [ "$STATUS" -eq 124 ]; then
         echo "NOTE: run #$RUN_N timed out after ${limit}s: $RUN_CMD"
     fi
     OUT=$(read_small "$OUT_FILE")
     ERR=$(read_small "$ERR_FILE")
-}
-
-# hang_report SHELL LIMIT (in the background, killed when the command ends): shortly
-# before `run`'s timeout kills the command, prints what it and its children are doing:
-# the process tree, where each waits in the kernel, its descriptors and, with gdb, its
-# stack. A hang seen once in CI (a loaded machine) is then diagnosable from the log.
-hang_report() {
-    local shell=$1 limit=$2 sleeper pid
-    trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
-    sleep "$(awk -v l="$limit" 'BEGIN { m = l / 4; if (m > 15) m = 15; print l - m }')" &
-    sleeper=$!
-    wait "$sleeper" || return 0
-    trap '' TERM # the report is written to its end: run waits for it
-    local guard
-    guard=$(pgrep -P "$shell" -x timeout | head -n 1)
-    [ -n "$guard" ] || return 0
-    local tree=() next=("$guard")
-    while [ ${#next[@]} -gt 0 ]; do
-        pid=${next[0]}
-        next=("${next[@]:1}")
-        tree+=("$pid")
-        # shellcheck disable=SC2207 # pids are words
-        next+=($(pgrep -P "$pid"))
-    done
-    echo "NOTE: hang report, just before the timeout (run #$((RUN_N))):"
-    ps -o pid,ppid,pgid,stat,wchan:24,etime,args -p "$(
-        IFS=,
-        echo "${tree[*]}"
-    )" | sed 's/^/    /'
-    for pid in "${tree[@]:1}"; do
-        echo "    fds of $pid: $(find "/proc/$pid/fd" -mindepth 1 -printf '%f->%l ' 2>/dev/null)"
-    done
-    if [ ${#tree[@]} -gt 1 ] && command -v gdb >/dev/null; then
-        timeout 10 gdb -nx -q -batch -p "${tree[1]}" -ex 'thread apply all bt' 2>&1 |
-            grep -E '^(#|Thread)' | head -n 40 | sed 's/^/    /'
-    fi
 }
 
 read_small() {
