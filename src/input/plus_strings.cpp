@@ -234,6 +234,9 @@ Replacement make_positional(Replacement r, std::string_view digits, std::string_
 {
     bool from_end = digits.front() == '-';
     digits.remove_prefix(from_end ? 1 : 0);
+    if (r.kind != Replacement::Kind::all_args && digits == "0" && !from_end) {
+        return r; // GNU reads {0##} as position "01": the first argument's, so {##}
+    }
     if (r.kind != Replacement::Kind::all_args) {
         // GNU puts the position before "1 ", the position its own code already has, and
         // replaces {2##} with argument 21's value: nothing anyone means.
