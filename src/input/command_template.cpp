@@ -153,15 +153,20 @@ std::size_t literal_length(const Word& word)
     return length;
 }
 
-bool needs_total(const std::vector<Word>& words)
+TemplateNeeds needs_of_words(const std::vector<Word>& words)
 {
-    return std::any_of(words.begin(), words.end(), [](const Word& word) {
-        return std::any_of(word.pieces.begin(), word.pieces.end(), [](const Piece& p) {
-            const auto* r = std::get_if<Replacement>(&p);
-            return r && (r->kind == Replacement::Kind::total_jobs ||
-                         (r->kind == Replacement::Kind::seq && r->zero_pad));
-        });
-    });
+    TemplateNeeds needs;
+    for (const auto& word : words) {
+        for (const auto& piece : word.pieces) {
+            if (const auto* r = std::get_if<Replacement>(&piece)) {
+                needs.total_jobs = needs.total_jobs || r->kind == Replacement::Kind::total_jobs ||
+                                   (r->kind == Replacement::Kind::seq && r->zero_pad);
+                needs.increasing = needs.increasing || r->skip == SkipRule::unless_increasing;
+                needs.unique = needs.unique || r->skip == SkipRule::unless_unique;
+            }
+        }
+    }
+    return needs;
 }
 
 bool is_implicit(const Word& word)
@@ -473,14 +478,38 @@ Command CommandTemplate::expand(const JobValues& values) const
     return command;
 }
 
-bool CommandTemplate::uses_total_jobs() const
+TemplateNeeds CommandTemplate::needs() const
 {
-    return needs_total(m_words);
+    return needs_of_words(m_words);
 }
 
-bool uses_total_jobs(std::string_view text, const ReplacementNames& names)
+TemplateNeeds needs_of(std::string_view text, const ReplacementNames& names)
 {
-    return needs_total(Parser(names).parse(text, false));
+    return needs_of_words(Parser(names).parse(text, false));
+}
+
+TemplateNeeds& TemplateNeeds::operator|=(const TemplateNeeds& other)
+{
+    total_jobs = total_jobs || other.total_jobs;
+    increasing = increasing || other.increasing;
+    unique = unique || other.unique;
+    return *this;
+}
+
+bool skips(const TemplateNeeds& needs, const std::vector<std::string>& args)
+{
+    for (std::size_t i = 1; needs.increasing && i < args.size(); ++i) {
+        if (args[i - 1] >= args[i]) {
+            return true; // perl's `ge`: bytes, as std::string compares them
+        }
+    }
+    if (!needs.unique) {
+        return false;
+    }
+    std::vector<std::string_view> sorted(args.begin(), args.end());
+    std::sort(sorted.begin(), sorted.end());
+    return std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end() ||
+           (!sorted.empty() && sorted.front().empty());
 }
 
 ArgvSize CommandTemplate::base_size(std::size_t seq) const

@@ -17,6 +17,9 @@ enum class Modifier { none, no_extension, basename, dirname, basename_no_extensi
 
 class ValueTransform; // a --plus string's work on one value (plus_strings.hpp)
 
+// --plus's {choose_k} and {uniq}: a job whose arguments break the rule does not run.
+enum class SkipRule { none, unless_increasing, unless_unique };
+
 // One replacement string: {} (all args), {N} (the N-th arg), {#}, {%} or --plus's {##}.
 struct Replacement {
     enum class Kind { all_args, positional, seq, slot, total_jobs };
@@ -27,7 +30,22 @@ struct Replacement {
     bool from_end = false; // {-N}: the N-th argument from the last, as in GNU parallel
     std::shared_ptr<const ValueTransform> transform; // --plus: replaces `modifier` when set
     bool zero_pad = false;                           // {0#} {0%}: padded with zeros as GNU parallel pads them
+    SkipRule skip = SkipRule::none;
 };
+
+// What the replacement strings of a text ask beyond values: the number of jobs ({##},
+// {0#}), and the rules that keep a job from running ({choose_k}, {uniq}).
+struct TemplateNeeds {
+    bool total_jobs = false;
+    bool increasing = false;
+    bool unique = false;
+    TemplateNeeds& operator|=(const TemplateNeeds& other);
+};
+
+// Whether GNU parallel's skip() drops a job with these arguments: {choose_k} unless each
+// argument sorts (bytewise) after the one before; {uniq} when two are equal, or one is
+// empty (GNU counts the arguments with an undefined first, which collides with "").
+bool skips(const TemplateNeeds& needs, const std::vector<std::string>& args);
 
 using Piece = std::variant<std::string, Replacement>;
 
@@ -112,8 +130,7 @@ public:
 
     [[nodiscard]] Command expand(const JobValues& values) const;
     [[nodiscard]] bool needs_shell() const { return m_needs_shell; }
-    // Whether it holds {##} or {0#}, which need the number of jobs.
-    [[nodiscard]] bool uses_total_jobs() const;
+    [[nodiscard]] TemplateNeeds needs() const;
 
     // The size of the expanded argv with no arguments, and with one more argument
     // (index is 0-based) added to a size: never less than the real size, except with
@@ -136,8 +153,8 @@ private:
 // Expands `text` for --tagstring and similar: values inserted as they are, unquoted.
 std::string expand_plain(std::string_view text, const JobValues& values, const ReplacementNames& names);
 
-// Whether `text` (--tagstring...) holds {##} or {0#}. Throws Error when it is malformed.
-bool uses_total_jobs(std::string_view text, const ReplacementNames& names);
+// What `text` (--tagstring...) needs. Throws Error when it is malformed.
+TemplateNeeds needs_of(std::string_view text, const ReplacementNames& names);
 
 // Applies {.} {/} {//} {/.} to one value.
 std::string apply_modifier(std::string_view value, Modifier modifier);

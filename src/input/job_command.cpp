@@ -12,19 +12,17 @@ JobCommand::JobCommand(const CommandSettings& settings, ArgLimits limits)
 {
     if (!settings.command.empty()) {
         m_template.emplace(settings.command, settings.syntax);
-        m_needs_total_jobs = m_template->uses_total_jobs();
+        m_needs = m_template->needs();
     }
     for (const auto* text : {&m_tagstring, &m_workdir}) {
         if (*text) {
-            m_needs_total_jobs =
-                m_needs_total_jobs || uses_total_jobs(**text, m_names); // rejects a bad one now
+            m_needs |= needs_of(**text, m_names); // rejects a bad one now
         }
     }
-    for (const auto& file : m_transfer_files) {
-        m_needs_total_jobs = m_needs_total_jobs || uses_total_jobs(file, m_names);
-    }
-    for (const auto& file : m_return_files) {
-        m_needs_total_jobs = m_needs_total_jobs || uses_total_jobs(file, m_names);
+    for (const auto* files : {&m_transfer_files, &m_return_files}) {
+        for (const auto& file : *files) {
+            m_needs |= needs_of(file, m_names);
+        }
     }
 }
 

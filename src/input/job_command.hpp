@@ -37,7 +37,9 @@ public:
     [[nodiscard]] std::string tag(const JobSpec& job, std::size_t slot) const;
 
     // Whether a replacement string needs the number of jobs ({##}, {0#}) before the first.
-    [[nodiscard]] bool needs_total_jobs() const { return m_needs_total_jobs; }
+    [[nodiscard]] bool needs_total_jobs() const { return m_needs.total_jobs; }
+    // Whether {choose_k} or {uniq} keep this job from running, as GNU's skip().
+    [[nodiscard]] bool skips(const JobSpec& job) const { return fanout::skips(m_needs, job.args); }
     // What {##} {0#} {0%} count to: every job's number (once read ahead) and the slots.
     void set_counts(std::optional<std::size_t> total_jobs, std::size_t slot_count)
     {
@@ -65,7 +67,7 @@ private:
     std::vector<std::string> m_transfer_files; // templates, for remote jobs
     std::vector<std::string> m_return_files;
     std::optional<std::string> m_workdir;
-    bool m_needs_total_jobs = false;
+    TemplateNeeds m_needs;
     std::optional<std::size_t> m_total_jobs;
     std::size_t m_slot_count = 1;
 };

@@ -21,6 +21,8 @@ enum class Form {
     padded_seq,
     padded_slot,
     slot,
+    choose_k,
+    uniq,
     default_value,
     cut_prefix,
     substring,
@@ -58,7 +60,9 @@ const std::vector<PlusForm>& plus_forms()
         std::vector<PlusForm> all = {
             {"{+/}", Form::chain, {{"/[^/]*$", Insert::text, "", false, false}, rest_of_line}},
             {"{+.}", Form::chain, {{R"(.*\.)", Insert::text, "", false, false}, rest_of_line}},
-            {"{+..}", Form::chain, {{R"(.*\.([^/.]*\.[^/.]*)$)", Insert::group1, "", false, false}, rest_of_line}},
+            {"{+..}",
+             Form::chain,
+             {{R"(.*\.([^/.]*\.[^/.]*)$)", Insert::group1, "", false, false}, rest_of_line}},
             {"{+...}",
              Form::chain,
              {{R"(.*\.([^/.]*\.[^/.]*\.[^/.]*)$)", Insert::group1, "", false, false}, rest_of_line}},
@@ -66,8 +70,8 @@ const std::vector<PlusForm>& plus_forms()
             {"{...}", Form::chain, {three_ext}},
             {"{/..}", Form::chain, {basename, two_ext}},
             {"{/...}", Form::chain, {basename, three_ext}},
-            {"{choose_k}", Form::refused},
-            {"{uniq}", Form::refused},
+            {"{choose_k}", Form::choose_k},
+            {"{uniq}", Form::uniq},
             {"{##}", Form::total_jobs},
             {"{0%}", Form::padded_slot},
             {"{0#}", Form::padded_seq},
@@ -152,8 +156,8 @@ std::size_t parse_count(std::string_view digits)
     return n;
 }
 
-std::shared_ptr<const ValueTransform> substitution(std::string pattern, Insert insert, std::string text, bool global,
-                                                   std::string_view what)
+std::shared_ptr<const ValueTransform> substitution(std::string pattern, Insert insert, std::string text,
+                                                   bool global, std::string_view what)
 {
     return std::make_shared<const ValueTransform>(
         std::vector<Substitution>{{std::move(pattern), insert, std::move(text), global, false}}, what);
@@ -201,7 +205,8 @@ std::shared_ptr<const ValueTransform> user_transform(Form form, const std::vecto
 }
 
 // The replacement a matched form stands for (all arguments; the caller makes it positional).
-Replacement replacement_of(const PlusForm& plus, const std::vector<std::string>& groups, std::string_view what)
+Replacement replacement_of(const PlusForm& plus, const std::vector<std::string>& groups,
+                           std::string_view what)
 {
     Replacement r;
     switch (plus.form) {
@@ -220,9 +225,13 @@ Replacement replacement_of(const PlusForm& plus, const std::vector<std::string>&
         r.kind = Replacement::Kind::slot;
         r.zero_pad = plus.form == Form::padded_slot;
         return r;
+    case Form::choose_k: // the value of {}, and the job skipped unless its arguments increase
+    case Form::uniq:
+        r.skip = plus.form == Form::choose_k ? SkipRule::unless_increasing : SkipRule::unless_unique;
+        return r;
     case Form::refused:
         throw Error("--plus replacement string '" + std::string(what) +
-                    "' is not supported (GNU parallel's skip(), ssh host and host group strings)");
+                    "' is not supported (GNU parallel's ssh host and host group strings)");
     default:
         r.transform = user_transform(plus.form, groups, what);
         return r;
@@ -240,8 +249,9 @@ Replacement make_positional(Replacement r, std::string_view digits, std::string_
     if (r.kind != Replacement::Kind::all_args) {
         // GNU puts the position before "1 ", the position its own code already has, and
         // replaces {2##} with argument 21's value: nothing anyone means.
-        throw Error("--plus replacement string '" + std::string(what) +
-                    "' is refused: it has no positional form (GNU parallel replaces it with an empty string)");
+        throw Error(
+            "--plus replacement string '" + std::string(what) +
+            "' is refused: it has no positional form (GNU parallel replaces it with an empty string)");
     }
     std::size_t index = parse_count(digits);
     if ((digits.size() > 1 || from_end) && index == 0) {
@@ -300,7 +310,8 @@ bool substitute(std::string& value, Regex& regex, const Substitution& s, std::st
         Regex::Span whole = regex.group(0);
         out.append(value, copied, whole.begin - copied);
         Regex::Span one = regex.group_count() > 0 ? regex.group(1) : Regex::Span{};
-        std::string_view group = one.is_set() ? std::string_view(value).substr(one.begin, one.end - one.begin) : "";
+        std::string_view group =
+            one.is_set() ? std::string_view(value).substr(one.begin, one.end - one.begin) : "";
         if (s.insert == Insert::text) {
             out += s.text;
         } else if (s.insert == Insert::group1) {
@@ -328,7 +339,8 @@ bool substitute(std::string& value, Regex& regex, const Substitution& s, std::st
 ValueTransform::ValueTransform(const std::vector<Substitution>& steps, std::string_view what) : m_what(what)
 {
     for (const auto& step : steps) {
-        m_steps.push_back({Regex(step.pattern, "--plus replacement string '" + std::string(what) + "'"), step});
+        m_steps.push_back(
+            {Regex(step.pattern, "--plus replacement string '" + std::string(what) + "'"), step});
     }
 }
 
@@ -346,7 +358,8 @@ std::string ValueTransform::apply(std::string_view value) const
         return std::string(value.substr(std::min(cut->length, value.size())));
     }
     if (const auto* part = std::get_if<Substring>(&m_operation)) {
-        return part->offset > value.size() ? std::string() : std::string(value.substr(part->offset, part->length));
+        return part->offset > value.size() ? std::string()
+                                           : std::string(value.substr(part->offset, part->length));
     }
     std::string result(value);
     bool matched = false;

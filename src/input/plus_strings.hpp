@@ -21,8 +21,8 @@ struct Substitution {
     std::string pattern;
     Insert insert = Insert::text; // what replaces a match: `text`, or $1 (uc($1), lc($1))
     std::string text;
-    bool global = false;       // s///g
-    bool if_no_match = false;  // perl's `previous || this`: runs only when the previous matched nothing
+    bool global = false;      // s///g
+    bool if_no_match = false; // perl's `previous || this`: runs only when the previous matched nothing
 };
 
 // What a --plus replacement string does to one value, as GNU's perl code does it.
@@ -61,7 +61,7 @@ private:
 std::string make_regexp_ungreedy(std::string_view regexp);
 
 // The --plus replacement string at text[pos] and its length, or nothing. Throws Error on
-// the --plus strings fanout refuses ({choose_k}, {uniq}, {host}...) and a bad regex.
+// the --plus strings fanout refuses ({host}, {sshlogin}...) and a bad regex.
 std::optional<std::pair<Replacement, std::size_t>> match_plus_string(std::string_view text, std::size_t pos);
 
 // The width GNU parallel pads {0#} and {0%} to: 1 + int(log(n) / log(10)), with its

@@ -69,12 +69,12 @@ run_side() {
 }
 
 # add_case KNOWN_WHY ORACLE DESC [--in FILE] [--sort] [--err] [--status-only]
-#          [--env 'N=V ...'] [--post SNIPPET] -- ARGS...
+#          [--no-status] [--env 'N=V ...'] [--post SNIPPET] -- ARGS...
 # Starts the case in the background: fanout ARGS and ORACLE ARGS, where ORACLE is gnu
 # (parallel --will-cite) or xargs. --sort compares stdout sorted (the order of jobs
 # without -k is not defined), --err compares stderr too, --status-only the exit status
 # alone (a usage error: GNU parallel prints its usage on stdout, fanout one line on
-# stderr).
+# stderr), --no-status all but the exit status (a deliberate difference in it).
 add_case() {
     local why=$1 oracle=$2 desc=$3 stdin=/dev/null sort=0 err=0 status_only=0 extra_env="" post=""
     shift 3
@@ -84,6 +84,7 @@ add_case() {
         --sort) sort=1 && shift ;;
         --err) err=1 && shift ;;
         --status-only) status_only=1 && shift ;;
+        --no-status) status_only=2 && shift ;;
         --env) extra_env=$2 && shift 2 ;;
         --post) post=$2 && shift 2 ;;
         *) echo "add_case: unknown option $1" >&2 && exit 1 ;;
@@ -119,7 +120,9 @@ known() {
 # signature DIR SORT ERR STATUS_ONLY: what is compared of one side, as text.
 signature() {
     local dir=$1 sort=$2 err=$3 status_only=$4
-    echo "status $(cat "$dir/.status")"
+    if [ "$status_only" != 2 ]; then
+        echo "status $(cat "$dir/.status")"
+    fi
     if [ "$status_only" = 1 ]; then
         return
     fi
@@ -288,6 +291,13 @@ same gnu "--plus: -X repeats the word" -- --plus -k -X echo 'x{/..}y' ::: a/b.c.
 same gnu "--plus: a form spans no two words of the command" -- --plus -k echo '{/a b/c}' {/a b/c} ::: 'xa b'
 same gnu "--plus: with --colsep columns" -- --plus -k --colsep , echo {2+.} {1:-E} ::: 'a.b,c.d' ',x'
 same gnu "without --plus the forms are literal" -- -k echo {+/} {..} {:-x} {/a/b} {##} {^a} ::: a/b.c
+# {choose_k} and {uniq} skip jobs; GNU 20221122 counts each skipped job as failed (exit -2
+# in its joblog, the exit status the number skipped): fanout deliberately does not.
+same gnu "--plus: {choose_k} skips all but increasing arguments, keeping {#}" --no-status -- --plus -k -j1 echo     {choose_k} {#} {##} {0#} ::: 1 2 3 ::: 1 2 3 ::: 1 2 3
+same gnu "--plus: {uniq} skips repeated (and empty) arguments" --no-status -- --plus -k echo {uniq} {#}     ::: a b '' ::: a b ''
+same gnu "--plus: {choose_k} of -N batches, positional" --no-status -- --plus -k -N3 echo {1choose_k} x     ::: a b c c d e b a c
+same gnu "--plus: {uniq} in --tagstring skips too" --no-status -- --plus -k --tagstring {uniq} echo x ::: a b ::: a b
+same gnu "--plus: {choose_k} compares bytes" --no-status -- --plus -k echo {choose_k} ::: é e E ::: é e E
 
 # --- input sources ---------------------------------------------------------------------
 same gnu "stdin, a line per job" --in "$I/lines" -- -k echo
@@ -565,6 +575,8 @@ known "PCRE2 refuses a quantifier on ^, perl takes it" gnu "--plus {#*.}" -- --p
 # GNU replaces its longest --plus keys first over the whole word; fanout reads left to
 # right: they differ only when one form's regex holds the start of another.
 known "left to right, not GNU's longest key first" gnu "--plus {%{:-a}" -- --plus -k echo '{%{:-a}' ::: x
+known "deliberate: a job {choose_k} or {uniq} skips is no failure" gnu "--plus {choose_k}: the exit status" \
+    -- --plus -k echo {choose_k} ::: a b ::: a b
 # Without --plus GNU reads {0#} and {0%} as the positional forms of {#} and {%}.
 known "{0#} {0%} are literal in fanout" gnu "{0#} without --plus" -- -k echo {0#} {0%} ::: a
 

@@ -104,9 +104,9 @@ assert_contains "--files names the nearest fanout option" "nearest: --results" "
 refused "perl expressions" -k touch "$T/ran" '{=2' 's/a/b/' '=}' ::: a ::: b
 refused "perl expressions" -k --tagstring '{= $_ =}' touch "$T/ran" ::: a
 refused ":::+" -a /dev/null -k touch "$T/ran" ::: a :::+ b
-# --plus strings built on GNU's skip() or on ssh hosts, and positional forms of its
-# counters (GNU replaces {2##} with argument 21's value).
-for form in '{choose_k}' '{uniq}' '{host}' '{sshlogin}' '{hgrp}' '{agrp}' '{2##}' '{30#}' '{-1slot}'; do
+# --plus strings built on ssh hosts, and positional forms of its counters (GNU replaces
+# {2##} with argument 21's value).
+for form in '{host}' '{sshlogin}' '{hgrp}' '{agrp}' '{2##}' '{30#}' '{-1slot}'; do
     refused "$form" --plus -k touch "$T/ran" "x$form" ::: a
 done
 refused "{/a(/b}" --plus -k touch "$T/ran" "{/a(/b}" ::: a

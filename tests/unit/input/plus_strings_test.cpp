@@ -1,6 +1,6 @@
-#include "plus_strings.hpp"
 #include "command_template.hpp"
 #include "error.hpp"
+#include "plus_strings.hpp"
 
 #include <doctest/doctest.h>
 
@@ -283,7 +283,8 @@ TEST_CASE("--plus: without it the forms are literal text, as in GNU parallel")
 TEST_CASE("--plus: {##} {0#} {0%} count the jobs and slots, padded as GNU parallel pads")
 {
     Argv args{"a"};
-    CHECK(expand_plain("{##} {0#} {0%} {slot}", JobValues{args, 7, 3, 120, 16}, plus_names()) == "120 007 03 3");
+    CHECK(expand_plain("{##} {0#} {0%} {slot}", JobValues{args, 7, 3, 120, 16}, plus_names()) ==
+          "120 007 03 3");
     CHECK(expand_plain("{0#}", JobValues{args, 7, 3, 9, 1}, plus_names()) == "7");
     CHECK(expand_plain("{0#}", JobValues{args, 7, 3, 10, 1}, plus_names()) == "07");
     CHECK(gnu_padding_width(1) == 1);
@@ -296,8 +297,8 @@ TEST_CASE("--plus: {##} {0#} {0%} count the jobs and slots, padded as GNU parall
 TEST_CASE("--plus: positional forms apply to the N-th argument")
 {
     Argv args{"a/b.tar.gz", "X Y", ""};
-    CHECK(expand_argv({"echo", "{1+/}", "{1..}", "{-3+..}", "{2/ /_}", "{3:-none}", "{2:1:1}", "{0+.}"}, args) ==
-          Argv{"echo", "a", "a/b", "tar.gz", "X_Y", "none", " ", "gz", "", ""});
+    CHECK(expand_argv({"echo", "{1+/}", "{1..}", "{-3+..}", "{2/ /_}", "{3:-none}", "{2:1:1}", "{0+.}"},
+                      args) == Argv{"echo", "a", "a/b", "tar.gz", "X_Y", "none", " ", "gz", "", ""});
     CHECK_THROWS_AS(expand_argv({"echo", "{2##}"}, args), Error);
     CHECK_THROWS_AS(expand_argv({"echo", "{20#}"}, args), Error);
     CHECK_THROWS_AS(expand_argv({"echo", "{00+/}"}, args), Error);
@@ -325,9 +326,9 @@ TEST_CASE("--plus: with -X the word repeats with the form on each argument")
     CHECK(expand_argv({"echo", "x{/..}"}, {"a/b.c.d", "e.f.g"}, syntax) == Argv{"echo", "xb", "xe"});
 }
 
-TEST_CASE("--plus: the strings GNU bases on skip() and ssh hosts are refused")
+TEST_CASE("--plus: the strings GNU bases on ssh hosts are refused")
 {
-    for (const std::string form : {"{choose_k}", "{uniq}", "{host}", "{sshlogin}", "{hgrp}", "{agrp}"}) {
+    for (const std::string form : {"{host}", "{sshlogin}", "{hgrp}", "{agrp}"}) {
         CAPTURE(form);
         CHECK_THROWS_AS(expand_argv({"echo", form}, {"a"}), Error);
     }
@@ -345,4 +346,29 @@ TEST_CASE("make_regexp_ungreedy: GNU parallel's rewrite")
     CHECK(make_regexp_ungreedy("a{2,3}") == "a{2,3}?");
     CHECK(make_regexp_ungreedy(R"(a\*[*+]b)") == R"(a\*[*+]b)");
     CHECK(make_regexp_ungreedy("x.*") == "x.*?");
+}
+
+TEST_CASE("--plus: {choose_k} and {uniq} stand for {} and ask to skip jobs as GNU's skip()")
+{
+    CommandTemplate command({"echo", "{choose_k}", "{2uniq}"}, plus_syntax());
+    CHECK(command.needs().increasing);
+    CHECK(command.needs().unique);
+    CHECK_FALSE(command.needs().total_jobs);
+    CHECK(command.expand(JobValues{{"a", "b"}, 1, 1}).argv == Argv{"echo", "a", "b", "b"});
+    CHECK(CommandTemplate({"echo", "{0#}"}, plus_syntax()).needs().total_jobs);
+    CHECK_FALSE(CommandTemplate({"echo", "{}"}, plus_syntax()).needs().increasing);
+
+    fanout::TemplateNeeds increasing;
+    increasing.increasing = true;
+    CHECK_FALSE(fanout::skips(increasing, {"a", "b", "c"}));
+    CHECK(fanout::skips(increasing, {"a", "c", "b"}));
+    CHECK(fanout::skips(increasing, {"a", "a"}));        // perl's ge: equal ones skip
+    CHECK(fanout::skips(increasing, {"\xc3\xa9", "e"})); // bytes: 0xc3 sorts after 'e'
+    CHECK_FALSE(fanout::skips(increasing, {"b"}));
+    fanout::TemplateNeeds unique;
+    unique.unique = true;
+    CHECK_FALSE(fanout::skips(unique, {"b", "a"}));
+    CHECK(fanout::skips(unique, {"a", "b", "a"}));
+    CHECK(fanout::skips(unique, {"", "a"})); // GNU's undefined first argument collides with ""
+    CHECK_FALSE(fanout::skips(fanout::TemplateNeeds{}, {"a", "a"}));
 }
