@@ -110,6 +110,7 @@ for form in '{host}' '{sshlogin}' '{hgrp}' '{agrp}' '{2##}' '{30#}' '{-1slot}'; 
     refused "$form" --plus -k touch "$T/ran" "x$form" ::: a
 done
 refused "{/a(/b}" --plus -k touch "$T/ran" "{/a(/b}" ::: a
+refused "{##}" --plus --pipe touch "$T/ran" "{##}"
 
 # --results: JSON Lines under a name that says so; GNU's CSV and directory trees refused.
 refused "--results x.csv" --results x.csv touch "$T/ran" ::: a
