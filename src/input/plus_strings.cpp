@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cmath>
 #include <memory>
+#include <optional>
 
 namespace fanout {
 
@@ -131,20 +132,47 @@ std::string key_pattern(std::string_view key, bool positional)
     return R"(\G)" + quote_meta(prefix) + std::string(groups) + quote_meta(postfix);
 }
 
-struct CompiledForm {
+// A form's patterns, compiled the first time a text may hold the form: a command uses
+// few of them, and compiling all of them would cost every --plus run a millisecond.
+struct FormPatterns {
     const PlusForm* form;
-    Regex plain;
-    Regex positional;
+    std::optional<Regex> plain;
+    std::optional<Regex> positional;
 };
 
-std::vector<CompiledForm> compile_forms()
+std::vector<FormPatterns> form_patterns()
 {
-    std::vector<CompiledForm> compiled;
+    std::vector<FormPatterns> patterns;
     for (const auto& form : plus_forms()) {
-        compiled.push_back({&form, Regex(key_pattern(form.key, false), "--plus"),
-                            Regex(key_pattern(form.key, true), "--plus")});
+        patterns.push_back({&form, std::nullopt, std::nullopt});
     }
-    return compiled;
+    return patterns;
+}
+
+// Whether text[pos] may start the form: its literal prefix, after {N and spaces for the
+// positional form.
+bool may_start(std::string_view text, std::size_t pos, const PlusForm& form, bool positional)
+{
+    std::string_view prefix = form.key.substr(0, form.key.find('('));
+    if (!positional) {
+        return text.substr(pos).starts_with(prefix);
+    }
+    std::size_t j = pos + 1;
+    j += j < text.size() && text[j] == '-' ? 1 : 0;
+    if (j >= text.size() || !std::isdigit(static_cast<unsigned char>(text[j]))) {
+        return false;
+    }
+    // The rest of the prefix may start with a digit ({0#} in {20#}): try after each one.
+    for (++j; j <= text.size(); ++j) {
+        if (text.substr(j).starts_with(prefix.substr(1))) {
+            return true;
+        }
+        if (j == text.size() || !(std::isdigit(static_cast<unsigned char>(text[j])) ||
+                                  std::isspace(static_cast<unsigned char>(text[j])))) {
+            return false;
+        }
+    }
+    return false;
 }
 
 std::size_t parse_count(std::string_view digits)
@@ -404,13 +432,20 @@ std::string make_regexp_ungreedy(std::string_view regexp)
 
 std::optional<std::pair<Replacement, std::size_t>> match_plus_string(std::string_view text, std::size_t pos)
 {
-    static std::vector<CompiledForm> forms = compile_forms();
+    static std::vector<FormPatterns> forms = form_patterns();
     if (text[pos] != '{') {
         return std::nullopt;
     }
     for (auto& form : forms) {
         for (bool positional : {false, true}) {
-            Regex& regex = positional ? form.positional : form.plain;
+            if (!may_start(text, pos, *form.form, positional)) {
+                continue;
+            }
+            std::optional<Regex>& pattern = positional ? form.positional : form.plain;
+            if (!pattern) {
+                pattern.emplace(key_pattern(form.form->key, positional), "--plus");
+            }
+            Regex& regex = *pattern;
             if (regex.find(text, pos) != Regex::Found::match) {
                 continue;
             }
