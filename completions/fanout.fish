@@ -142,6 +142,7 @@ complete -c fanout -n $opt -l xargs -d 'As many arguments per job as fit, as sep
 complete -c fanout -n $opt -s s -l max-chars -r -f -d 'At most N characters per command line'
 complete -c fanout -n $opt -s q -l quote -d 'Run the command words as they are, never through a shell'
 complete -c fanout -n $opt -l shell -r -F -d 'Run every command through this shell'
+complete -c fanout -n $opt -l plus -d "Also take GNU parallel's --plus replacement strings ({+/} {..} {##} {:-STR} {/RE/STR}...)"
 
 # Running
 complete -c fanout -n $opt -s j -s P -l jobs -r -f -a '(__fanout_jobs)' -d 'Run N jobs at once: N, N%, +N, -N, 0'

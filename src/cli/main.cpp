@@ -341,19 +341,25 @@ int run(int argc, const char* const* argv)
     std::unique_ptr<Runner> runner = make_runner(options, output, control);
     fit_process_limit(options, commands, control, output);
     // Under make's jobserver without -j the slots are unbounded: -X spreads over the CPUs,
-    // as GNU parallel's default -j, rather than into one argument per job.
-    sources.spread_over(control.jobserver != nullptr && !options.jobs ? job_slots(options)
-                                                                      : control.max_jobs);
+    // as GNU parallel's default -j, rather than into one argument per job ({0%} pads to them).
+    std::size_t slots = control.jobserver != nullptr && !options.jobs ? job_slots(options) : control.max_jobs;
+    sources.spread_over(slots);
 
     if (options.reports.progress != ReportSettings::Progress::none) {
         control.expected_jobs = sources.expected_jobs(options.batch);
     }
-    // --halt N% is a share of all the jobs: as GNU parallel, read them all first.
+    // --halt N% is a share of all the jobs, {##} their number: as GNU parallel, read them
+    // all first.
     std::optional<PrefetchedJobs> prefetched;
-    if (options.control.halt.percent && options.control.halt.when != HaltPolicy::When::never) {
+    if (commands.needs_total_jobs() && options.pipe) {
+        throw Error("{##} and {0#} need the number of jobs, which --pipe knows only at the end of its input");
+    }
+    if ((options.control.halt.percent && options.control.halt.when != HaltPolicy::When::never) ||
+        commands.needs_total_jobs()) {
         prefetched.emplace(sources.jobs());
         control.expected_jobs = prefetched->count();
     }
+    commands.set_counts(prefetched ? std::optional(prefetched->count()) : std::nullopt, slots);
     JobSource& jobs = prefetched ? static_cast<JobSource&>(*prefetched) : sources.jobs();
     Scheduler scheduler(jobs, commands, *runner, output, reports, std::move(control));
     RunResult result = scheduler.run();

@@ -186,6 +186,10 @@ void add_command_options(CLI::App& app, ParsedOptions& parsed)
         ->group(group);
     add_rename(app, "--seqreplace", "{#}", syntax.names.seq)->group(group);
     add_rename(app, "--slotreplace", "{%}", syntax.names.slot)->group(group);
+    app.add_flag("--plus", syntax.names.plus,
+                 "Also GNU parallel's --plus strings: {+/} {+.} {..} {/..} {##} {0#} {0%} {:-STR} {:N:M} "
+                 "{#RE} {%RE} {/RE/STR} {//RE/STR} {^RE} {,RE}...")
+        ->group(group);
     auto* max_args =
         add_value(app, "-n,--max-args", "N", "At most N arguments per job; -n 0 is -N 0",
                   [&parsed](const std::string& n) { parsed.max_args = parse_count(n, "-n/--max-args", 0); })
@@ -595,7 +599,7 @@ constexpr OptionGroup k_groups[] = {
     {"-I -i --replace --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner "
      "--basenameextensionreplace --seqreplace --slotreplace -L -l --max-lines -n --max-args -N "
      "--max-replace-args -X -m "
-     "--xargs -s --max-chars -q --quote --shell",
+     "--xargs -s --max-chars -q --quote --shell --plus",
      add_command_options},
     {"-j -P --jobs --max-procs --load --memfree --jobserver --no-jobserver --dry-run --dryrun -t --verbose "
      "--timeout --termseq "

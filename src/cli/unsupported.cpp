@@ -36,7 +36,6 @@ constexpr std::pair<std::string_view, std::string_view> k_nearest[] = {
     {"--shell-completion", "the files in fanout's completions/"},
     {"--parens", "none: perl expressions {= =} are not supported"},
     {"--rpl", "none: perl expressions {= =} are not supported"},
-    {"--plus", "{.} {/} {//} {/.}"},
 };
 
 } // namespace

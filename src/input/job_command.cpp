@@ -12,12 +12,23 @@ JobCommand::JobCommand(const CommandSettings& settings, ArgLimits limits)
 {
     if (!settings.command.empty()) {
         m_template.emplace(settings.command, settings.syntax);
+        m_needs = m_template->needs();
     }
     for (const auto* text : {&m_tagstring, &m_workdir}) {
         if (*text) {
-            expand_plain(**text, JobValues{{}, 0, 0}, m_names); // reject a bad one now
+            m_needs |= needs_of(**text, m_names); // rejects a bad one now
         }
     }
+    for (const auto* files : {&m_transfer_files, &m_return_files}) {
+        for (const auto& file : *files) {
+            m_needs |= needs_of(file, m_names);
+        }
+    }
+}
+
+JobValues JobCommand::values_of(const JobSpec& job, std::size_t slot) const
+{
+    return JobValues{job.args, job.seq, slot, m_total_jobs, m_slot_count};
 }
 
 CannotRun JobCommand::too_long(const JobSpec& job, const ArgvSize& size) const
@@ -67,7 +78,7 @@ std::variant<Command, CannotRun> JobCommand::build(const JobSpec& job, std::size
         }
         command = std::move(std::get<Command>(built));
     } else if (m_template) {
-        command = m_template->expand(JobValues{job.args, job.seq, slot});
+        command = m_template->expand(values_of(job, slot));
     } else {
         std::string line;
         for (const auto& arg : job.args) {
@@ -81,7 +92,7 @@ std::variant<Command, CannotRun> JobCommand::build(const JobSpec& job, std::size
         return too_long(job, size);
     }
     command.input = job.input;
-    JobValues values{job.args, job.seq, slot};
+    JobValues values = values_of(job, slot);
     for (const auto& file : m_transfer_files) {
         command.transfer_files.push_back(expand_plain(file, values, m_names));
     }
@@ -104,7 +115,7 @@ std::string JobCommand::tag(const JobSpec& job, std::size_t slot) const
         return m_tag ? job.task->id + "\t" : "";
     }
     if (m_tagstring) {
-        return expand_plain(*m_tagstring, JobValues{job.args, job.seq, slot}, m_names) + "\t";
+        return expand_plain(*m_tagstring, values_of(job, slot), m_names) + "\t";
     }
     if (!m_tag) {
         return {};

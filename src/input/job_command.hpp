@@ -36,6 +36,17 @@ public:
     [[nodiscard]] std::variant<Command, CannotRun> build(const JobSpec& job, std::size_t slot) const;
     [[nodiscard]] std::string tag(const JobSpec& job, std::size_t slot) const;
 
+    // Whether a replacement string needs the number of jobs ({##}, {0#}) before the first.
+    [[nodiscard]] bool needs_total_jobs() const { return m_needs.total_jobs; }
+    // Whether {choose_k} or {uniq} keep this job from running, as GNU's skip().
+    [[nodiscard]] bool skips(const JobSpec& job) const { return fanout::skips(m_needs, job.args); }
+    // What {##} {0#} {0%} count to: every job's number (once read ahead) and the slots.
+    void set_counts(std::optional<std::size_t> total_jobs, std::size_t slot_count)
+    {
+        m_total_jobs = total_jobs;
+        m_slot_count = slot_count;
+    }
+
     // The template, or null in task-list mode (each record is a command).
     [[nodiscard]] const CommandTemplate* command_template() const
     {
@@ -45,6 +56,7 @@ public:
 private:
     [[nodiscard]] CannotRun too_long(const JobSpec& job, const ArgvSize& size) const;
     [[nodiscard]] std::variant<Command, CannotRun> task_command(const Task& task) const;
+    [[nodiscard]] JobValues values_of(const JobSpec& job, std::size_t slot) const;
 
     std::optional<CommandTemplate> m_template;
     TemplateSyntax m_syntax; // how task lines run
@@ -55,6 +67,9 @@ private:
     std::vector<std::string> m_transfer_files; // templates, for remote jobs
     std::vector<std::string> m_return_files;
     std::optional<std::string> m_workdir;
+    TemplateNeeds m_needs;
+    std::optional<std::size_t> m_total_jobs;
+    std::size_t m_slot_count = 1;
 };
 
 } // namespace fanout

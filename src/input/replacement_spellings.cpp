@@ -1,6 +1,7 @@
 #include "replacement_spellings.hpp"
 
 #include "error.hpp"
+#include "plus_strings.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -21,6 +22,14 @@ bool is_run_char(char c)
     return std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '/' || c == '#' || c == '%';
 }
 
+Replacement replacement(Replacement::Kind kind, Modifier modifier = Modifier::none)
+{
+    Replacement r;
+    r.kind = kind;
+    r.modifier = modifier;
+    return r;
+}
+
 // The spellings matched as they are, longest first (as GNU parallel, for names that
 // share a prefix). A name given to two replacement strings is the renamed one's (the
 // later option's, in GNU parallel's order, when both were renamed).
@@ -29,16 +38,15 @@ std::vector<Spelling> exact_spellings(const ReplacementNames& names)
     using Kind = Replacement::Kind;
     const ReplacementNames standard;
     std::vector<Spelling> all = {
-        {names.all, {Kind::all_args, 0, Modifier::none}, names.all != standard.all},
-        {names.no_extension,
-         {Kind::all_args, 0, Modifier::no_extension},
+        {names.all, replacement(Kind::all_args, Modifier::none), names.all != standard.all},
+        {names.no_extension, replacement(Kind::all_args, Modifier::no_extension),
          names.no_extension != standard.no_extension},
-        {names.basename, {Kind::all_args, 0, Modifier::basename}, names.basename != standard.basename},
-        {names.dirname, {Kind::all_args, 0, Modifier::dirname}, names.dirname != standard.dirname},
-        {names.seq, {Kind::seq}, names.seq != standard.seq},
-        {names.slot, {Kind::slot}, names.slot != standard.slot},
-        {names.basename_no_extension,
-         {Kind::all_args, 0, Modifier::basename_no_extension},
+        {names.basename, replacement(Kind::all_args, Modifier::basename),
+         names.basename != standard.basename},
+        {names.dirname, replacement(Kind::all_args, Modifier::dirname), names.dirname != standard.dirname},
+        {names.seq, replacement(Kind::seq), names.seq != standard.seq},
+        {names.slot, replacement(Kind::slot), names.slot != standard.slot},
+        {names.basename_no_extension, replacement(Kind::all_args, Modifier::basename_no_extension),
          names.basename_no_extension != standard.basename_no_extension},
     };
     std::vector<Spelling> spellings;
@@ -122,13 +130,27 @@ std::optional<std::pair<Replacement, std::size_t>> match_positional(std::string_
 } // namespace
 
 ReplacementSpellings::ReplacementSpellings(const ReplacementNames& names)
-    : m_exact(exact_spellings(names)), m_inner(positional_spellings(m_exact))
+    : m_exact(exact_spellings(names)), m_inner(positional_spellings(m_exact)), m_plus(names.plus)
 {
 }
 
 std::optional<std::pair<Replacement, std::size_t>> ReplacementSpellings::match(std::string_view text,
                                                                                std::size_t pos) const
 {
+    // GNU parallel replaces its longest keys first: the --plus keys are longer than the
+    // standard ones (and share no prefix with them), but a rename (-I {+/}) replaces a
+    // --plus key of the same name.
+    if (m_plus) {
+        auto renamed = std::find_if(m_exact.begin(), m_exact.end(), [&](const Spelling& s) {
+            return s.renamed && text.substr(pos, s.name.size()) == s.name;
+        });
+        if (renamed != m_exact.end()) {
+            return std::pair{renamed->replacement, renamed->name.size()};
+        }
+        if (auto plus = match_plus_string(text, pos)) {
+            return plus;
+        }
+    }
     for (const auto& spelling : m_exact) {
         if (text.substr(pos, spelling.name.size()) == spelling.name) {
             return std::pair{spelling.replacement, spelling.name.size()};

@@ -18,7 +18,8 @@ public:
     explicit ReplacementSpellings(const ReplacementNames& names);
 
     // The replacement string at text[pos] and its length, or nothing when text[pos] is
-    // literal. Throws Error on one that never ends ("{1." at the end of a word) and {00}.
+    // literal. Throws Error on one that never ends ("{1." at the end of a word), {00},
+    // and the --plus strings fanout refuses.
     [[nodiscard]] std::optional<std::pair<Replacement, std::size_t>> match(std::string_view text,
                                                                            std::size_t pos) const;
 
@@ -32,6 +33,7 @@ public:
 private:
     std::vector<Spelling> m_exact; // matched as they are, longest first
     std::vector<Spelling> m_inner; // the X of each {X}, which {NX} may hold after N
+    bool m_plus = false;           // --plus strings are tried first, as GNU's longer keys
 };
 
 } // namespace fanout

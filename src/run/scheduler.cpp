@@ -141,7 +141,7 @@ void Scheduler::start_jobs()
         if (!read_job()) {
             return;
         }
-        if (done_before(m_job)) {
+        if (skip_job(m_job)) {
             m_output.job_started(m_job.seq, {}); // keeps -k's order complete
             m_output.job_finished(m_job.seq);
             continue;
@@ -212,7 +212,7 @@ void Scheduler::read_ahead()
         if (status != ReadStatus::record) {
             return;
         }
-        if (!done_before(job)) {
+        if (!skip_job(job)) {
             ++m_progress.total;
         }
         m_ahead_bytes += bytes_of(job);
@@ -267,9 +267,12 @@ void Scheduler::on_input_drained(std::uint64_t seq)
 }
 
 // --resume: the joblog has this seq with the same command (and, for --resume-failed,
-// a success).
-bool Scheduler::done_before(const JobSpec& job) const
+// a success); or --plus's {choose_k} or {uniq} drop it, as GNU parallel's skip().
+bool Scheduler::skip_job(const JobSpec& job) const
 {
+    if (m_commands.skips(job)) {
+        return true;
+    }
     if (!m_control.resume_from) {
         return false;
     }

@@ -69,12 +69,12 @@ run_side() {
 }
 
 # add_case KNOWN_WHY ORACLE DESC [--in FILE] [--sort] [--err] [--status-only]
-#          [--env 'N=V ...'] [--post SNIPPET] -- ARGS...
+#          [--no-status] [--env 'N=V ...'] [--post SNIPPET] -- ARGS...
 # Starts the case in the background: fanout ARGS and ORACLE ARGS, where ORACLE is gnu
 # (parallel --will-cite) or xargs. --sort compares stdout sorted (the order of jobs
 # without -k is not defined), --err compares stderr too, --status-only the exit status
 # alone (a usage error: GNU parallel prints its usage on stdout, fanout one line on
-# stderr).
+# stderr), --no-status all but the exit status (a deliberate difference in it).
 add_case() {
     local why=$1 oracle=$2 desc=$3 stdin=/dev/null sort=0 err=0 status_only=0 extra_env="" post=""
     shift 3
@@ -84,6 +84,7 @@ add_case() {
         --sort) sort=1 && shift ;;
         --err) err=1 && shift ;;
         --status-only) status_only=1 && shift ;;
+        --no-status) status_only=2 && shift ;;
         --env) extra_env=$2 && shift 2 ;;
         --post) post=$2 && shift 2 ;;
         *) echo "add_case: unknown option $1" >&2 && exit 1 ;;
@@ -119,7 +120,9 @@ known() {
 # signature DIR SORT ERR STATUS_ONLY: what is compared of one side, as text.
 signature() {
     local dir=$1 sort=$2 err=$3 status_only=$4
-    echo "status $(cat "$dir/.status")"
+    if [ "$status_only" != 2 ]; then
+        echo "status $(cat "$dir/.status")"
+    fi
     if [ "$status_only" = 1 ]; then
         return
     fi
@@ -253,6 +256,48 @@ same gnu "{-1} of -n batches, the last one short" -- -k -n3 echo {-1} ::: a b c 
 same gnu "{-1} with -X and -N" -- -k -X echo '[{-1}]' ::: a b c
 same gnu "{-1/} {-1.}: with modifiers" -- -k echo {-1/} {-2.} ::: a/a.x ::: b/b.y
 same gnu "{0} with -q" -- -k -q printf '<%s>' {0} ::: a ::: b
+
+# --- --plus replacement strings ---------------------------------------------------------
+# Hostile values: spaces, quotes, a newline, no extension, a dotfile, a trailing slash,
+# empty, "0" (perl's other false value), UTF-8, shell metacharacters.
+PLUS_VALUES=('a b.c' "it's" 'x"y' $'l1\nl2.txt' noext .dotfile dir/ '' 'ünï/cödé.tar.gz' 0 a/.b.c / a//b..c
+    x.tar.gz/ '$HOME' '*.c' 'd.x/a.b.c.d')
+same gnu "--plus: {+/} {+.} {+..} {+...} {..} {...} {/..} {/...}, -q" -- --plus -k -q printf '[%s]' \
+    {+/} {+.} {+..} {+...} {..} {...} {/..} {/...} ::: "${PLUS_VALUES[@]}"
+same gnu "--plus: the path forms through the shell" -- --plus -k echo \
+    {+/} {+.} {+..} {+...} {..} {...} {/..} {/...} ::: "${PLUS_VALUES[@]}"
+same gnu "--plus: {:-STR} {:N} {:N:M}" -- --plus -k -q printf '[%s]' \
+    {:-DEF} {:2} {:1:3} {:0:0} {:99} {:3:99} ::: "${PLUS_VALUES[@]}"
+same gnu "--plus: {#RE} {##RE} {%RE} {%%RE}, greedy and not" -- --plus -k -q printf '[%s]' \
+    '{#.*.}' '{##.*.}' '{%.*}' '{%%.*}' '{%\..*}' '{%%\..*}' '{#a}' '{%c}' '{#(d)i}' '{%%[.]*}' \
+    ::: "${PLUS_VALUES[@]}"
+same gnu "--plus: {/RE/STR} {//RE/STR} {/#RE/STR} {/%RE/STR}" -- --plus -k -q printf '[%s]' \
+    '{/./_}' '{//./_}' '{/#./_}' '{/%./_}' '{// /_}' '{/ /}' '{//x*/-}' '{//\$/&}' ::: "${PLUS_VALUES[@]}"
+same gnu "--plus: {^RE} {^^RE} {,RE} {,,RE}: ASCII only, as perl on bytes" -- --plus -k -q printf '[%s]' \
+    '{^a}' '{^^[a-z]}' '{,A}' '{,,.}' '{^^ü}' '{^^.}' ::: "${PLUS_VALUES[@]}" 'ÀBC'
+same gnu "--plus: odd spellings stay literal or split as GNU's" -- --plus -k echo \
+    '{%%}' '{%c%}' '{##/}' '{#/}' '{:-a}}' '{:-}' '{:}' '{:1:}' '{/a}' '{/ab/}' ::: 'a%b/c%'
+same gnu "--plus: {##} {0#} {0%} {slot}" -- --plus -k -j1 echo {##} {0#} {0%} {slot} {#} ::: $(seq 12)
+same gnu "--plus: {0%} pads to -j's width" -- --plus -k -j 10 echo {0%} ::: a
+same gnu "--plus: {0#} of 1000 jobs pads to 3, as GNU's floating point" -- --plus -k -a "$I/1000" echo {0#} {##}
+same gnu "--plus: {##} of piped input reads it all first" --in "$I/lines" -- --plus -k echo {##}-{0#}-{}
+same gnu "--plus: {0##} {00#} are {##} {0#}" -- --plus -k echo {0##} {00#} ::: a b
+same gnu "--plus: positional forms" -- --plus -k -q printf '[%s]' '{1+/}' '{2..}' '{-1/..}' '{3:-none}' \
+    '{2:1:2}' '{1/a/X}' '{2//./_}' '{0+.}' '{2 +.}' ::: a/b.c dir/x ::: 'p.q.r' '' ::: '' z
+same gnu "--plus: {+/} of -N batches joins the values" -- --plus -k -N2 echo {+/} {2+/} {##} ::: a/x b c/d
+same gnu "--plus: --tagstring" -- --plus -k --tagstring '{+/}|{##}|{:-e}|{0#}' echo {/} ::: a/b '' c
+same gnu "--plus: -I XX renames {} only" -- --plus -k -I XX echo XX {+/} {/a/X} ::: a/a
+same gnu "--plus: -X repeats the word" -- --plus -k -X echo 'x{/..}y' ::: a/b.c.d e.f.g
+same gnu "--plus: a form spans no two words of the command" -- --plus -k echo '{/a b/c}' {/a b/c} ::: 'xa b'
+same gnu "--plus: with --colsep columns" -- --plus -k --colsep , echo {2+.} {1:-E} ::: 'a.b,c.d' ',x'
+same gnu "without --plus the forms are literal" -- -k echo {+/} {..} {:-x} {/a/b} {##} {^a} ::: a/b.c
+# {choose_k} and {uniq} skip jobs; GNU 20221122 counts each skipped job as failed (exit -2
+# in its joblog, the exit status the number skipped): fanout deliberately does not.
+same gnu "--plus: {choose_k} skips all but increasing arguments, keeping {#}" --no-status -- --plus -k -j1 echo     {choose_k} {#} {##} {0#} ::: 1 2 3 ::: 1 2 3 ::: 1 2 3
+same gnu "--plus: {uniq} skips repeated (and empty) arguments" --no-status -- --plus -k echo {uniq} {#}     ::: a b '' ::: a b ''
+same gnu "--plus: {choose_k} of -N batches, positional" --no-status -- --plus -k -N3 echo {1choose_k} x     ::: a b c c d e b a c
+same gnu "--plus: {uniq} in --tagstring skips too" --no-status -- --plus -k --tagstring {uniq} echo x ::: a b ::: a b
+same gnu "--plus: {choose_k} compares bytes" --no-status -- --plus -k echo {choose_k} ::: é e E ::: é e E
 
 # --- input sources ---------------------------------------------------------------------
 same gnu "stdin, a line per job" --in "$I/lines" -- -k echo
@@ -521,6 +566,19 @@ known "dash's echo builtin takes no options, /bin/echo does" gnu "echo -e run di
 # says --pipe reads stdin; only --pipe-part documents -a); fanout reads FILE, as its
 # synopsis says, rather than ignore an option.
 known "deliberate: fanout --pipe reads -a FILE, GNU ignores -a and reads stdin" gnu "--pipe -a FILE" --in "$I/xy" -- -k --pipe -a "$I/123" cat
+# --plus: fanout writes {slot}'s number where GNU writes ${PARALLEL_JOBSLOT} for the shell
+# to expand (the same value in the job; only --dry-run and the joblog show the text).
+known "deliberate: {slot} is the slot's number, GNU's the text \${PARALLEL_JOBSLOT}" gnu "--plus {slot} with --dry-run" \
+    -- --plus --dry-run -k -j1 echo {slot} ::: a
+# --plus regexes are PCRE2's, which refuses a quantifier after ^ (GNU's {#*.} makes ^*?).
+known "PCRE2 refuses a quantifier on ^, perl takes it" gnu "--plus {#*.}" -- --plus -k echo '{#*.}' ::: ab.c
+# GNU replaces its longest --plus keys first over the whole word; fanout reads left to
+# right: they differ only when one form's regex holds the start of another.
+known "left to right, not GNU's longest key first" gnu "--plus {%{:-a}" -- --plus -k echo '{%{:-a}' ::: x
+known "deliberate: a job {choose_k} or {uniq} skips is no failure" gnu "--plus {choose_k}: the exit status" \
+    -- --plus -k echo {choose_k} ::: a b ::: a b
+# Without --plus GNU reads {0#} and {0%} as the positional forms of {#} and {%}.
+known "{0#} {0%} are literal in fanout" gnu "{0#} without --plus" -- -k echo {0#} {0%} ::: a
 
 wait
 for ((n = 1; n <= CASE_N; n++)); do

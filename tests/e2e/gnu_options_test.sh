@@ -26,7 +26,7 @@ declare -A accepted=(
     [--bner]=differential [--basenameextensionreplace]=differential [--seqreplace]=differential
     [--slotreplace]=differential [-n]=differential [--max-args]=differential [-N]=differential [-L]=differential [-l]=differential [--max-lines]=differential
     [--max-replace-args]=differential [-X]=differential [-m]=differential [--xargs]=differential [-s]=differential [--max-chars]=differential
-    [-q]=differential [--quote]=differential
+    [-q]=differential [--quote]=differential [--plus]=differential
     [-j]=differential [-P]=differential [--jobs]=differential [--max-procs]=differential
     [--load]=ci [--memfree]=ci [--dry-run]=differential [-t]=differential
     [--verbose]=differential [--timeout]=differential [--term-seq]=signals
@@ -104,6 +104,13 @@ assert_contains "--files names the nearest fanout option" "nearest: --results" "
 refused "perl expressions" -k touch "$T/ran" '{=2' 's/a/b/' '=}' ::: a ::: b
 refused "perl expressions" -k --tagstring '{= $_ =}' touch "$T/ran" ::: a
 refused ":::+" -a /dev/null -k touch "$T/ran" ::: a :::+ b
+# --plus strings built on ssh hosts, and positional forms of its counters (GNU replaces
+# {2##} with argument 21's value).
+for form in '{host}' '{sshlogin}' '{hgrp}' '{agrp}' '{2##}' '{30#}' '{-1slot}'; do
+    refused "$form" --plus -k touch "$T/ran" "x$form" ::: a
+done
+refused "{/a(/b}" --plus -k touch "$T/ran" "{/a(/b}" ::: a
+refused "{##}" --plus --pipe touch "$T/ran" "{##}"
 
 # --results: JSON Lines under a name that says so; GNU's CSV and directory trees refused.
 refused "--results x.csv" --results x.csv touch "$T/ran" ::: a

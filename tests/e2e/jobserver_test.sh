@@ -329,6 +329,19 @@ running=$(max_running all.log)
 assert_le "make -j4, 3 recipes: at most 4 jobs at once across all recipes" 4 "$running"
 assert_ge "make -j4, 3 recipes: more than one at once (the slots are shared, not ignored)" 2 "$running"
 
+# --plus's {0%} pads to the slots -X spreads over (the CPUs), not to the unbounded count
+# of a jobserver without -j: one digit on a machine of fewer than 10 CPUs.
+fresh_dir make_plus
+cat >Makefile <<'EOF'
+.RECIPEPREFIX = >
+all:
+> +@$(FANOUT) --plus -k echo {0%} ::: a
+EOF
+make_run -j4
+assert_status "make -j4, {0%}: exit 0" 0
+cpus=$(nproc)
+assert_eq "make -j4, {0%}: padded to the CPUs' width" "$(printf '%0*d' "${#cpus}" 1)" "$OUT"
+
 # One recipe under make -j4: it gets make's 3 free tokens.
 fresh_dir make_one
 cat >Makefile <<'EOF'
