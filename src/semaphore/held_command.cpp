@@ -1,0 +1,49 @@
+#include "held_command.hpp"
+
+#include "error.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+
+namespace fanout {
+
+int run_held_command(const std::string& shell, const std::string& script)
+{
+    // A SIGCHLD we inherited as ignored would reap the command before we could wait.
+    ::signal(SIGCHLD, SIG_DFL);
+    pid_t pid = check_os(::fork(), "fork");
+    if (pid == 0) {
+        const char* argv[] = {"sh", "-c", script.c_str(), nullptr};
+        ::execv(shell.c_str(), const_cast<char* const*>(argv));
+        // Only async-signal-safe calls between fork and _exit.
+        const char* reason = std::strerror(errno);
+        for (const char* part : {"fanout: error: cannot run ", shell.c_str(), ": ", reason, "\n"}) {
+            (void)!::write(STDERR_FILENO, part, std::strlen(part));
+        }
+        ::_exit(127);
+    }
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) {
+            throw Error(os_error("waitpid"));
+        }
+    }
+    // As bash reports it, and as GNU sem --fg exits.
+    return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+}
+
+bool fork_holder()
+{
+    pid_t pid = check_os(::fork(), "fork");
+    if (pid != 0) {
+        return false;
+    }
+    ::setsid(); // cannot fail: the child of a fork is never a process group leader
+    return true;
+}
+
+} // namespace fanout

@@ -1,0 +1,18 @@
+// The command a semaphore slot is held for: run through a shell with our stdin, stdout
+// and stderr, here (--fg) or in a holder process that outlives us (--bg).
+#pragma once
+
+#include <string>
+
+namespace fanout {
+
+// Runs `shell -c script` and waits for it. Returns its status as a shell reports it:
+// the exit code, or 128 + the signal that killed it.
+[[nodiscard]] int run_held_command(const std::string& shell, const std::string& script);
+
+// Forks the holder that outlives us: the child leaves our session (so a hangup or
+// Ctrl-C meant for us does not reach it) and returns true; the parent returns false.
+// Whatever the parent holds is the child's too: an flock() stays held until both end.
+[[nodiscard]] bool fork_holder();
+
+} // namespace fanout
