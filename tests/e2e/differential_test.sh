@@ -472,6 +472,18 @@ same gnu "an exported bash function in a pipe" --env PARALLEL_SHELL=/bin/bash --
 same gnu "an exported bash function as a record" --env PARALLEL_SHELL=/bin/bash --in "$I/fn_lines" -- -k
 export -fn fanout_diff_fn
 
+# --- --semaphore (GNU sem) ------------------------------------------------------------------
+# Only --fg and --wait: a --bg command writes after its caller exits. Each side keeps its
+# slots apart (GNU in its HOME, fanout in XDG_RUNTIME_DIR or HOME); the names are this
+# run's own.
+sem_id=fanout-diff-$$
+same gnu "--semaphore --fg: the command's output and status" -- --semaphore --fg --id "$sem_id" 'echo a  b; exit 3'
+same gnu "--fg: words joined for the shell" -- --fg --id "$sem_id" echo a '  b' '$((1+2))'
+same gnu "--fg: killed by a signal is 128+N" -- --fg --id "$sem_id" 'kill -9 $$'
+same gnu "--fg reads stdin" --in "$I/xy" -- --fg --id "$sem_id" cat
+same gnu "--semaphore-name with '/' and spaces, -j 2, --st" --err -- --fg -j 2 --semaphore-name "a/b c $sem_id" --semaphore-timeout 5 echo x
+same gnu "--wait with nothing running" --err -- --wait --id "$sem_id-idle"
+
 # --- known differences (issue 16) ------------------------------------------------------
 # Each runs as above, but is expected to differ: it prints "KNOWN DIFFERENCE: ..." and
 # passes; it fails once it agrees with GNU parallel (then move it up, among the cases

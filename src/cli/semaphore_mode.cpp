@@ -1,0 +1,92 @@
+#include "semaphore_mode.hpp"
+
+#include "cpu_count.hpp"
+#include "error.hpp"
+#include "exit_codes.hpp"
+#include "held_command.hpp"
+#include "output.hpp"
+#include "semaphore.hpp"
+
+#include <unistd.h>
+
+#include <limits>
+
+namespace fanout {
+
+namespace {
+
+// Slot files are tried one by one while waiting: more than this is no longer a limit.
+constexpr std::size_t k_max_slots = 4096;
+
+// -j as GNU sem reads it: 1 (a mutex) unless given; 0 (unlimited) has no meaning.
+std::size_t semaphore_slots(const Options& options)
+{
+    if (!options.jobs) {
+        return 1;
+    }
+    constexpr std::size_t k_unlimited = std::numeric_limits<std::size_t>::max();
+    std::size_t slots = options.jobs->slots(usable_cpu_count(), k_unlimited);
+    if (slots == k_unlimited || slots > k_max_slots) {
+        throw Error("-j/--jobs: a semaphore takes 1 to " + std::to_string(k_max_slots) + " slots");
+    }
+    return slots;
+}
+
+// GNU sem's default name: what `tty` says of our stdin.
+std::string default_name()
+{
+    const char* tty = ::ttyname(STDIN_FILENO);
+    return tty != nullptr ? tty : "not a tty";
+}
+
+// The command words as GNU sem runs them: joined by spaces, for the shell to read.
+std::string script_of(const std::vector<std::string>& words)
+{
+    std::string script;
+    for (const auto& word : words) {
+        script += (script.empty() ? "" : " ") + word;
+    }
+    return script;
+}
+
+} // namespace
+
+int run_semaphore(const Options& options)
+{
+    const SemaphoreSettings& settings = *options.semaphore;
+    using Mode = SemaphoreSettings::Mode;
+    Output output(OutputMode::ungroup);
+    Semaphore semaphore(settings.name.value_or(default_name()));
+    if (settings.mode == Mode::wait) {
+        std::optional<std::size_t> failures = semaphore.wait_idle(settings.timeout);
+        if (!failures) {
+            output.say("fanout: warning: Semaphore timed out. Exiting.");
+            return 1;
+        }
+        return exit_code_for_failures(*failures);
+    }
+    std::size_t slots = semaphore_slots(options);
+    std::optional<SemaphoreHold> hold = semaphore.take_slot(slots, settings.timeout);
+    if (!hold) {
+        output.say("fanout: warning: Semaphore timed out. Exiting."); // GNU's words
+        return 1;
+    }
+    if (!hold->has_slot()) {
+        output.say("fanout: warning: Semaphore timed out. Stealing the semaphore.");
+    }
+    const std::string& shell = options.command.syntax.shell;
+    std::string script = script_of(options.command.command);
+    if (settings.mode == Mode::foreground) {
+        return run_held_command(shell, script);
+    }
+    if (!fork_holder()) {
+        return k_exit_success; // the holder has the slot now
+    }
+    int status = run_held_command(shell, script);
+    if (status != 0) {
+        semaphore.record_failure();
+    }
+    return status;
+}
+
+} // namespace fanout
