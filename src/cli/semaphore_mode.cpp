@@ -56,6 +56,10 @@ int run_semaphore(const Options& options)
     const SemaphoreSettings& settings = *options.semaphore;
     using Mode = SemaphoreSettings::Mode;
     Output output(OutputMode::ungroup);
+    const std::string& shell = options.command.syntax.shell;
+    if (settings.mode != Mode::wait && ::access(shell.c_str(), X_OK) != 0) {
+        throw Error(os_error("cannot run " + shell)); // before any slot is taken
+    }
     Semaphore semaphore(settings.name.value_or(default_name()));
     if (settings.mode == Mode::wait) {
         std::optional<std::size_t> failures = semaphore.wait_idle(settings.timeout);
@@ -74,7 +78,6 @@ int run_semaphore(const Options& options)
     if (!hold->has_slot()) {
         output.say("fanout: warning: Semaphore timed out. Stealing the semaphore.");
     }
-    const std::string& shell = options.command.syntax.shell;
     std::string script = script_of(options.command.command);
     if (settings.mode == Mode::foreground) {
         return run_held_command(shell, script);

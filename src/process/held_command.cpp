@@ -1,13 +1,13 @@
 #include "held_command.hpp"
 
 #include "error.hpp"
+#include "exit_codes.hpp"
 
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <csignal>
-#include <cstring>
 
 namespace fanout {
 
@@ -19,12 +19,7 @@ int run_held_command(const std::string& shell, const std::string& script)
     if (pid == 0) {
         const char* argv[] = {"sh", "-c", script.c_str(), nullptr};
         ::execv(shell.c_str(), const_cast<char* const*>(argv));
-        // Only async-signal-safe calls between fork and _exit.
-        const char* reason = std::strerror(errno);
-        for (const char* part : {"fanout: error: cannot run ", shell.c_str(), ": ", reason, "\n"}) {
-            (void)!::write(STDERR_FILENO, part, std::strlen(part));
-        }
-        ::_exit(127);
+        ::_exit(k_exit_command_not_found); // the caller checked that `shell` can run
     }
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0) {

@@ -6,8 +6,9 @@
 
 namespace fanout {
 
-// Runs `shell -c script` and waits for it. Returns its status as a shell reports it:
-// the exit code, or 128 + the signal that killed it.
+// Runs `shell -c script` in our process group (Ctrl-C reaches it as it reaches us) and
+// waits for it. Returns its status as a shell reports it: the exit code, or 128 + the
+// signal that killed it; 127 when `shell` could not be run.
 [[nodiscard]] int run_held_command(const std::string& shell, const std::string& script);
 
 // Forks the holder that outlives us: the child leaves our session (so a hangup or
