@@ -261,6 +261,9 @@ void set_semaphore(ParsedOptions& parsed)
     if (waiting && !options.command.command.empty()) {
         throw Error("--wait runs no command: give none (GNU sem ignores it)");
     }
+    if (waiting && options.jobs) {
+        throw Error("-j/--jobs: --wait waits for every slot of the semaphore; give no -j");
+    }
     if (!waiting && options.command.command.empty()) {
         throw Error("--semaphore needs a command to run");
     }

@@ -1,5 +1,6 @@
 #include "semaphore_mode.hpp"
 
+#include "command_template.hpp"
 #include "cpu_count.hpp"
 #include "error.hpp"
 #include "exit_codes.hpp"
@@ -10,6 +11,8 @@
 #include <unistd.h>
 
 #include <limits>
+#include <string>
+#include <vector>
 
 namespace fanout {
 
@@ -39,14 +42,15 @@ std::string default_name()
     return tty != nullptr ? tty : "not a tty";
 }
 
-// The command words as GNU sem runs them: joined by spaces, for the shell to read.
-std::string script_of(const std::vector<std::string>& words)
+// The command as GNU sem runs it: through the shell, with its replacement strings
+// filled in as for a job without arguments ({} is nothing, {#} and {%} are 1).
+std::vector<std::string> command_argv(const Options& options)
 {
-    std::string script;
-    for (const auto& word : words) {
-        script += (script.empty() ? "" : " ") + word;
-    }
-    return script;
+    TemplateSyntax syntax = options.command.syntax;
+    syntax.force_shell = true;
+    syntax.append_args = false;
+    const std::vector<std::string> no_args;
+    return CommandTemplate(options.command.command, syntax).expand(JobValues{no_args, 1, 1}).argv;
 }
 
 } // namespace
@@ -56,9 +60,10 @@ int run_semaphore(const Options& options)
     const SemaphoreSettings& settings = *options.semaphore;
     using Mode = SemaphoreSettings::Mode;
     Output output(OutputMode::ungroup);
-    const std::string& shell = options.command.syntax.shell;
-    if (settings.mode != Mode::wait && ::access(shell.c_str(), X_OK) != 0) {
-        throw Error(os_error("cannot run " + shell)); // before any slot is taken
+    std::vector<std::string> argv =
+        settings.mode == Mode::wait ? std::vector<std::string>() : command_argv(options);
+    if (!argv.empty() && ::access(argv[0].c_str(), X_OK) != 0) {
+        throw Error(os_error("cannot run " + argv[0])); // before any slot is taken
     }
     Semaphore semaphore(settings.name.value_or(default_name()));
     if (settings.mode == Mode::wait) {
@@ -78,14 +83,13 @@ int run_semaphore(const Options& options)
     if (!hold->has_slot()) {
         output.say("fanout: warning: Semaphore timed out. Stealing the semaphore.");
     }
-    std::string script = script_of(options.command.command);
     if (settings.mode == Mode::foreground) {
-        return run_held_command(shell, script);
+        return run_held_command(argv);
     }
     if (!fork_holder()) {
         return k_exit_success; // the holder has the slot now
     }
-    int status = run_held_command(shell, script);
+    int status = run_held_command(argv);
     if (status != 0) {
         semaphore.record_failure();
     }

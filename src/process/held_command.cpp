@@ -11,15 +11,19 @@
 
 namespace fanout {
 
-int run_held_command(const std::string& shell, const std::string& script)
+int run_held_command(const std::vector<std::string>& argv)
 {
     // A SIGCHLD we inherited as ignored would reap the command before we could wait.
     ::signal(SIGCHLD, SIG_DFL);
+    std::vector<char*> pointers;
+    for (const auto& arg : argv) {
+        pointers.push_back(const_cast<char*>(arg.c_str())); // execv() does not change them
+    }
+    pointers.push_back(nullptr);
     pid_t pid = check_os(::fork(), "fork");
     if (pid == 0) {
-        const char* argv[] = {"sh", "-c", script.c_str(), nullptr};
-        ::execv(shell.c_str(), const_cast<char* const*>(argv));
-        ::_exit(k_exit_command_not_found); // the caller checked that `shell` can run
+        ::execv(pointers[0], pointers.data());
+        ::_exit(k_exit_command_not_found); // the caller checked that argv[0] can run
     }
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0) {

@@ -3,13 +3,14 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace fanout {
 
-// Runs `shell -c script` in our process group (Ctrl-C reaches it as it reaches us) and
-// waits for it. Returns its status as a shell reports it: the exit code, or 128 + the
-// signal that killed it; 127 when `shell` could not be run.
-[[nodiscard]] int run_held_command(const std::string& shell, const std::string& script);
+// Runs argv (argv[0] a path: a shell, "-c" and a script) in our process group (Ctrl-C
+// reaches it as it reaches us) and waits for it. Returns its status as a shell reports
+// it: the exit code, or 128 + the signal that killed it; 127 when argv[0] cannot run.
+[[nodiscard]] int run_held_command(const std::vector<std::string>& argv);
 
 // Forks the holder that outlives us: the child leaves our session (so a hangup or
 // Ctrl-C meant for us does not reach it) and returns true; the parent returns false.

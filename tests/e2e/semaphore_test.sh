@@ -191,6 +191,8 @@ run "$FANOUT" --semaphore --tag echo
 assert_usage_error "an option that means nothing for a semaphore" "--tag cannot be used with --semaphore"
 run "$FANOUT" --semaphore -j 0 echo
 assert_usage_error "-j 0" "a semaphore takes 1 to 4096 slots"
+run "$FANOUT" --wait -j 2
+assert_usage_error "--wait with -j" "--wait waits for every slot"
 run "$FANOUT" --fg --bg echo
 assert_usage_error "--fg and --bg" "cannot be used with --"
 run "$FANOUT" --st soon echo
