@@ -53,6 +53,14 @@ std::vector<std::string> command_argv(const Options& options)
     return CommandTemplate(options.command.command, syntax).expand(JobValues{no_args, 1, 1}).argv;
 }
 
+// What every job finds in its environment, as GNU sem sets it: the one job, slot 1.
+void set_job_variables()
+{
+    for (const char* name : {"FANOUT_SEQ", "FANOUT_SLOT", "PARALLEL_SEQ", "PARALLEL_JOBSLOT"}) {
+        check_os(::setenv(name, "1", 1), "setenv");
+    }
+}
+
 } // namespace
 
 int run_semaphore(const Options& options)
@@ -80,6 +88,7 @@ int run_semaphore(const Options& options)
         output.say("fanout: warning: Semaphore timed out. Exiting."); // GNU's words
         return 1;
     }
+    set_job_variables();
     if (!hold->has_slot()) {
         output.say("fanout: warning: Semaphore timed out. Stealing the semaphore.");
     }

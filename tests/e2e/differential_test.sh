@@ -480,6 +480,7 @@ sem_id=fanout-diff-$$
 same gnu "--semaphore --fg: the command's output and status" -- --semaphore --fg --id "$sem_id" 'echo a  b; exit 3'
 same gnu "--fg: words joined for the shell" -- --fg --id "$sem_id" echo a '  b' '$((1+2))'
 same gnu "--fg: replacement strings as for a job without arguments" -- --fg --id "$sem_id" echo 'a{}b' '{#}' '{%}' 'x{.}' y
+same gnu "--fg: PARALLEL_SEQ and PARALLEL_JOBSLOT" -- --fg --id "$sem_id" 'echo $PARALLEL_SEQ $PARALLEL_JOBSLOT'
 same gnu "--fg: killed by a signal is 128+N" -- --fg --id "$sem_id" 'kill -9 $$'
 same gnu "--fg reads stdin" --in "$I/xy" -- --fg --id "$sem_id" cat
 same gnu "--semaphore-name with '/' and spaces, -j 2, --st" --err -- --fg -j 2 --semaphore-name "a/b c $sem_id" --semaphore-timeout 5 echo x

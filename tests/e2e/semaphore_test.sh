@@ -66,6 +66,8 @@ run --input "from stdin" "$FANOUT" --fg --id fg cat
 assert_eq "the command reads our stdin" "from stdin" "$OUT"
 run "$FANOUT" --fg --id fg echo a '  b'
 assert_eq "words are joined for the shell, as GNU sem does" "a b" "$OUT"
+run "$FANOUT" --fg --id fg 'echo $FANOUT_SEQ $FANOUT_SLOT $PARALLEL_SEQ $PARALLEL_JOBSLOT {#} {%}'
+assert_eq "the job's variables and replacement strings: job 1, slot 1" "1 1 1 1 1 1" "$OUT"
 
 # --- SIGKILL of the holder frees its slot at once ---------------------------------------
 fresh_dir kill
