@@ -12,7 +12,8 @@ function __fanout_in_options
         --retries --delay --halt --halt-on-error --joblog --jl --results --res --junit --load --memfree \
         --color --colour --block --block-size --recend --recstart --header --tasks \
         -S --sshlogin --sshloginfile --slf --ssh --env --workdir --wd --transferfile --tf \
-        --return --trc --tmpdir --tempdir
+        --return --trc --tmpdir --tempdir \
+        --semaphorename --semaphore-name --id --semaphoretimeout --semaphore-timeout --st
     set -l skip 0
     for t in $tokens
         if test $skip -eq 1
@@ -45,7 +46,8 @@ function __fanout_at_command
         --retries --delay --halt --halt-on-error --joblog --jl --results --res --junit --load --memfree \
         --color --colour --block --block-size --recend --recstart --header --tasks \
         -S --sshlogin --sshloginfile --slf --ssh --env --workdir --wd --transferfile --tf \
-        --return --trc --tmpdir --tempdir
+        --return --trc --tmpdir --tempdir \
+        --semaphorename --semaphore-name --id --semaphoretimeout --semaphore-timeout --st
     set -l skip 0
     for t in $tokens
         if test $skip -eq 1
@@ -220,6 +222,19 @@ complete -c fanout -n $opt -l transfer -d 'Send the input file {} to the host fi
 complete -c fanout -n $opt -l return -r -F -d 'Fetch FILE (replacement strings allowed) back after the job'
 complete -c fanout -n $opt -l cleanup -d 'Remove sent and fetched files from the host after the job'
 complete -c fanout -n $opt -l trc -r -F -d 'Shorthand for --transfer --return FILE --cleanup'
+
+# Semaphore (GNU sem)
+complete -c fanout -n $opt -l semaphore -d 'Run the command once, holding one of -j slots of a named semaphore'
+complete -c fanout -n $opt -l sem -d 'Same as --semaphore'
+complete -c fanout -n $opt -l semaphorename -x -d "The semaphore's name (default: the terminal's)"
+complete -c fanout -n $opt -l semaphore-name -x -d 'Same as --semaphorename'
+complete -c fanout -n $opt -l id -x -d 'Same as --semaphorename'
+complete -c fanout -n $opt -l fg -d 'Run the command here and exit with its status'
+complete -c fanout -n $opt -l bg -d 'Run the command in the background, exit 0 once it started (default)'
+complete -c fanout -n $opt -l wait -d 'Wait until the semaphore is idle; exit with the failures since the last --wait'
+complete -c fanout -n $opt -l semaphoretimeout -x -a '10 60 5m -10 -60' -d 'Wait at most SECS for a slot, then run anyway; -SECS: exit 1'
+complete -c fanout -n $opt -l semaphore-timeout -x -a '10 60 5m -10 -60' -d 'Same as --semaphoretimeout'
+complete -c fanout -n $opt -l st -x -a '10 60 5m -10 -60' -d 'Same as --semaphoretimeout'
 
 complete -c fanout -n $opt -s h -l help -d 'Print a summary of the options and exit'
 complete -c fanout -n $opt -s V -l version -d 'Print the version and exit'

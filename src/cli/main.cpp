@@ -24,6 +24,7 @@
 #include "remote_runner.hpp"
 #include "resource_limits.hpp"
 #include "scheduler.hpp"
+#include "semaphore_mode.hpp"
 #include "signals.hpp"
 #include "size.hpp"
 #include "system_gate.hpp"
@@ -324,6 +325,9 @@ int run(int argc, const char* const* argv)
     const Options& options = *parsed.options;
     if (options.tmpdir) {
         check_os(::setenv("TMPDIR", options.tmpdir->c_str(), 1), "setenv TMPDIR"); // as GNU parallel
+    }
+    if (options.semaphore) {
+        return run_semaphore(options);
     }
     Output output(options.output_mode);
     std::optional<Jobserver> jobserver = connect_jobserver(options, output);

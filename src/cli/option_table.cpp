@@ -569,6 +569,51 @@ void add_remote_options(CLI::App& app, ParsedOptions& parsed)
     parsed.host_options.assign(added.begin() + static_cast<std::ptrdiff_t>(first), added.end());
 }
 
+void add_semaphore_options(CLI::App& app, ParsedOptions& parsed)
+{
+    SemaphoreSettings& settings = parsed.semaphore_settings;
+    using Mode = SemaphoreSettings::Mode;
+    auto mode = [&parsed, &settings](Mode chosen) {
+        return [&parsed, &settings, chosen] {
+            parsed.semaphore = true;
+            settings.mode = chosen;
+        };
+    };
+    const char* group = k_semaphore_group;
+    app.add_flag_callback(
+           "--semaphore,--sem", [&parsed] { parsed.semaphore = true; },
+           "Run the command once, holding one of -j slots (default 1) of a named semaphore; in the "
+           "background unless --fg")
+        ->group(group);
+    add_value(app, "--semaphorename,--semaphore-name,--id", "NAME",
+              "The semaphore's name (default: the terminal's); implies --semaphore",
+              [&parsed, &settings](const std::string& name) {
+                  parsed.semaphore = true;
+                  settings.name = name;
+              })
+        ->group(group);
+    auto* fg = app.add_flag_callback("--fg", mode(Mode::foreground),
+                                     "Run the command here and exit with its status; implies --semaphore")
+                   ->group(group);
+    auto* bg = app.add_flag_callback("--bg", mode(Mode::background),
+                                     "Run the command in the background, exit 0 once it started (default)")
+                   ->excludes(fg)
+                   ->group(group);
+    app.add_flag_callback("--wait", mode(Mode::wait),
+                          "Run nothing: wait until no command holds or waits for the semaphore; exit with "
+                          "the number of background commands that failed since the last --wait")
+        ->excludes(fg)
+        ->excludes(bg)
+        ->group(group);
+    add_value(app, "--semaphoretimeout,--semaphore-timeout,--st", "SECS",
+              "Wait at most SECS for a slot (1.5s, 2m...), then run anyway; -SECS: then exit 1",
+              [&parsed, &settings](const std::string& text) {
+                  parsed.semaphore = true;
+                  settings.timeout = parse_semaphore_timeout(text);
+              })
+        ->group(group);
+}
+
 void add_other_options(CLI::App& app, ParsedOptions& parsed)
 {
     app.add_flag("-V,--version", parsed.version, "Print the version and exit");
@@ -616,6 +661,9 @@ constexpr OptionGroup k_groups[] = {
     {"-S --sshlogin --sshloginfile --slf --ssh --env --workdir --wd --transferfile --tf --transfer --return "
      "--cleanup --trc",
      add_remote_options},
+    {"--semaphore --sem --semaphorename --semaphore-name --id --fg --bg --wait --semaphoretimeout "
+     "--semaphore-timeout --st",
+     add_semaphore_options},
     {"-V --version --will-cite --no-notice --tmpdir --tempdir", add_other_options},
 };
 

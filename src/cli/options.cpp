@@ -311,6 +311,29 @@ OutputMode output_mode(const ParsedOptions& parsed)
                                 : OutputMode::group;
 }
 
+// --semaphore runs its one command as given: no records, and a command unless --wait.
+void set_semaphore(ParsedOptions& parsed)
+{
+    Options& options = parsed.options;
+    if (!parsed.semaphore) {
+        return;
+    }
+    bool waiting = parsed.semaphore_settings.mode == SemaphoreSettings::Mode::wait;
+    if (!options.input.sources.empty()) {
+        throw Error("--semaphore runs one command and reads no arguments: give no ':::' or '::::'");
+    }
+    if (waiting && !options.command.command.empty()) {
+        throw Error("--wait runs no command: give none (GNU sem ignores it)");
+    }
+    if (waiting && options.jobs) {
+        throw Error("-j/--jobs: --wait waits for every slot of the semaphore; give no -j");
+    }
+    if (!waiting && options.command.command.empty()) {
+        throw Error("--semaphore needs a command to run");
+    }
+    options.semaphore = parsed.semaphore_settings;
+}
+
 // What the options mean given the command and the ':::' sources after them.
 Options finish_options(ParsedOptions parsed, std::vector<std::string> rest)
 {
@@ -328,6 +351,7 @@ Options finish_options(ParsedOptions parsed, std::vector<std::string> rest)
         throw Error("-L/-l/--max-lines: --tasks reads JSON tasks, not records");
     }
     set_columns(parsed);
+    set_semaphore(parsed);
     set_pipe(parsed);
     set_batching(parsed);
     set_remote(parsed);
@@ -447,6 +471,24 @@ std::vector<std::string> attach_optional_values(const CLI::App& app, int argc, c
     return args;
 }
 
+// With --semaphore, the options that shape jobs from records, their output or reports
+// would be silently ignored: each is refused by name. -j, --shell and the like stay.
+void refuse_outside_semaphore(const CLI::App& app)
+{
+    for (const CLI::Option* option : app.get_options()) {
+        bool kept = option->get_group() == k_semaphore_group || option->check_name("-j") ||
+                    option->check_name("--shell") || option->check_name("--will-cite") ||
+                    option->check_name("--tmpdir");
+        if (option->count() > 0 && !kept) {
+            const auto& longs = option->get_lnames();
+            std::string name = longs.empty() ? "-" + option->get_snames().front() : "--" + longs.front();
+            throw Error(option_label(app, name) +
+                        " cannot be used with --semaphore (it runs one command as given; only -j and "
+                        "--shell apply)");
+        }
+    }
+}
+
 } // namespace
 
 std::string parse_escapes(const std::string& text, const char* option)
@@ -539,6 +581,9 @@ ParseResult parse_command_line(int argc, const char* const* argv)
     if (parsed.version) {
         std::cout << "fanout " << FANOUT_VERSION << "\n";
         return {std::nullopt, k_exit_success};
+    }
+    if (parsed.semaphore) {
+        refuse_outside_semaphore(app);
     }
     return {finish_options(std::move(parsed), app.remaining()), k_exit_success};
 }

@@ -10,6 +10,7 @@
 #include "pipe_blocks.hpp"
 #include "remote_command.hpp"
 #include "scheduler.hpp"
+#include "semaphore.hpp"
 #include "ssh_login.hpp"
 
 #include <cstddef>
@@ -60,6 +61,10 @@ struct Options {
     RemoteSetup remote;
 
     std::optional<std::string> tmpdir; // --tmpdir: temp files there, and TMPDIR for the jobs
+
+    // --semaphore (or --fg, --bg, --wait, --id, --st): run the command once, under a
+    // named semaphore, instead of jobs from input records.
+    std::optional<SemaphoreSettings> semaphore;
 };
 
 // What parse_command_line() decided: run with these options, or exit at once

@@ -42,6 +42,8 @@ declare -A accepted=(
     [-S]=remote [--sshlogin]=remote [--sshloginfile]=remote [--slf]=remote [--ssh]=remote
     [--env]=remote [--workdir]=remote [--wd]=remote [--transferfile]=remote [--tf]=remote
     [--transfer]=remote [--return]=remote [--cleanup]=remote [--trc]=remote
+    [--semaphore]=semaphore [--semaphore-name]=semaphore [--id]=semaphore [--fg]=semaphore
+    [--bg]=semaphore [--wait]=semaphore [--semaphore-timeout]=semaphore [--st]=semaphore
     [--tmpdir]=differential [-h]=docs [--help]=docs [-V]=docs [--version]=docs
     # replacement strings and input-source markers
     ['{}']=differential ['{.}']=differential ['{/}']=differential ['{//}']=differential
