@@ -50,11 +50,11 @@ std::size_t job_slots(const Options& options)
     return options.jobs ? options.jobs->slots(cpus, unlimited_job_count()) : cpus;
 }
 
-// GNU make's jobserver, when MAKEFLAGS has one and the user did not choose -j.
+// GNU make's jobserver, when MAKEFLAGS has one and the user did not choose -j (or chose
+// --jobserver, or --serve-jobserver: one pool for the whole tree).
 std::optional<Jobserver> connect_jobserver(const Options& options, Output& output)
 {
     bool forced = options.jobserver.value_or(false);
-    // --serve-jobserver: one pool for the whole tree, make's when there is one.
     if (!options.jobserver.value_or(!options.jobs || options.serve_jobserver)) {
         return std::nullopt;
     }

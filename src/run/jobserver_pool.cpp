@@ -13,6 +13,11 @@ namespace fanout {
 
 JobserverPool::Place::Place() : dir(temp_dir() + "/fanout-jobserver-XXXXXX")
 {
+    // MAKEFLAGS is split at blanks: a FIFO path with one would name another file.
+    if (dir.find_first_of(" \t\n") != std::string::npos) {
+        throw Error("cannot serve a jobserver in '" + temp_dir() +
+                    "': MAKEFLAGS cannot name a path with blanks (set TMPDIR or --tmpdir)");
+    }
     if (::mkdtemp(dir.data()) == nullptr) {
         throw Error(os_error("cannot create a directory for the jobserver in '" + dir + "'"));
     }

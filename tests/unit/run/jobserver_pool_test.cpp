@@ -32,6 +32,17 @@ int queued(int fd)
     return n;
 }
 
+// What making a pool throws, or "" when it makes one.
+std::string pool_error()
+{
+    try {
+        JobserverPool pool(1);
+    } catch (const fanout::Error& error) {
+        return error.what();
+    }
+    return "";
+}
+
 } // namespace
 
 TEST_CASE("jobserver pool: served_makeflags: none inherited gives -j and the pool, descriptors last")
@@ -130,11 +141,16 @@ TEST_CASE("jobserver pool: a directory that cannot be made is an error naming it
 {
     TempDir dir;
     ScopedEnv tmpdir("TMPDIR", dir.file("missing"));
-    std::string message;
-    try {
-        JobserverPool pool(1);
-    } catch (const fanout::Error& error) {
-        message = error.what();
-    }
+    std::string message = pool_error();
     CHECK(message.find(dir.file("missing")) != std::string::npos);
+}
+
+TEST_CASE("jobserver pool: a temp directory with a blank is refused: MAKEFLAGS could not name the FIFO")
+{
+    TempDir dir;
+    std::filesystem::create_directory(dir.file("a b"));
+    ScopedEnv tmpdir("TMPDIR", dir.file("a b"));
+    std::string message = pool_error();
+    CHECK(message.find("blanks") != std::string::npos);
+    CHECK(std::filesystem::is_empty(dir.file("a b")));
 }
