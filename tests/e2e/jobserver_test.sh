@@ -499,6 +499,14 @@ assert_eq "--serve-jobserver -j4, one make: its 10 recipes ran" 10 "$(starts one
 assert_eq "--serve-jobserver -j4, one make: 4 recipes at once" 4 "$(max_running one.log)"
 echo "concurrency: 4 makes served at -j4: $SERVED at most; 4 makes of -j4 unserved: $UNSERVED; one make alone: $(max_running one.log)"
 
+# A fanout as a job is a client of the same pool: two of them, 6 jobs each, under -j3.
+RECIPES=$PWD/nested.log
+run "$FANOUT" -j3 --serve-jobserver "$FANOUT $JOB $RECIPES 0.3 0 ::: 1 2 3 4 5 6 ::: {}" ::: a b
+assert_status "nested fanouts: exit 0" 0
+assert_eq "nested fanouts: no warning" "" "$ERR"
+assert_eq "nested fanouts: all 12 jobs ran" 12 "$(starts nested.log)"
+assert_eq "nested fanouts: 3 jobs at once in all" 3 "$(max_running nested.log)"
+
 # What the jobs see: MAKEFLAGS names the FIFO first and the descriptors last, and they
 # are open in the job.
 run "$FANOUT" -j3 --serve-jobserver \
