@@ -154,6 +154,7 @@ complete -c fanout -n $opt -l load -x -a '1 2 4 8 50% 100%' \
 complete -c fanout -n $opt -l memfree -x -a '500M 1G 2G 4G' -d 'Start no job while less than SIZE memory is available'
 complete -c fanout -n $opt -l jobserver -d "Share GNU make's job slots even when -j is given (-j then caps)"
 complete -c fanout -n $opt -l no-jobserver -d "Ignore GNU make's jobserver in MAKEFLAGS"
+complete -c fanout -n $opt -l serve-jobserver -d "Share the -j slots with the jobs' own make, ninja or cargo through a GNU make jobserver"
 complete -c fanout -n $opt -l dry-run -d 'Print each command instead of running it'
 complete -c fanout -n $opt -l dryrun -d 'Same as --dry-run'
 complete -c fanout -n $opt -s t -l verbose -d 'Print each command to stderr as it starts'

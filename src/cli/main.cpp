@@ -12,6 +12,7 @@
 #include "job_count.hpp"
 #include "joblog.hpp"
 #include "jobserver.hpp"
+#include "jobserver_pool.hpp"
 #include "json_results.hpp"
 #include "junit_report.hpp"
 #include "local_runner.hpp"
@@ -51,11 +52,12 @@ std::size_t job_slots(const Options& options)
     return options.jobs ? options.jobs->slots(cpus, unlimited_job_count()) : cpus;
 }
 
-// GNU make's jobserver, when MAKEFLAGS has one and the user did not choose -j.
+// GNU make's jobserver, when MAKEFLAGS has one and the user did not choose -j (or chose
+// --jobserver, or --serve-jobserver: one pool for the whole tree).
 std::optional<Jobserver> connect_jobserver(const Options& options, Output& output)
 {
     bool forced = options.jobserver.value_or(false);
-    if (!options.jobserver.value_or(!options.jobs)) {
+    if (!options.jobserver.value_or(!options.jobs || options.serve_jobserver)) {
         return std::nullopt;
     }
     const char* makeflags = std::getenv("MAKEFLAGS");
@@ -71,6 +73,44 @@ std::optional<Jobserver> connect_jobserver(const Options& options, Output& outpu
         output.say("fanout: warning: " + warning);
     }
     return jobserver;
+}
+
+// The run's jobserver: a client of make's, a pool we serve to the jobs, or none.
+struct Jobservers {
+    std::optional<Jobserver> make;
+    std::unique_ptr<JobserverPool> served;
+
+    Jobserver* client() { return make ? &*make : served ? &served->client() : nullptr; }
+    void reset() // make gets its tokens back, our FIFO goes
+    {
+        make.reset();
+        served.reset();
+    }
+};
+
+// --serve-jobserver without make's: a pool of our -j slots (less the implicit one),
+// named in MAKEFLAGS before the environment is copied for the jobs.
+std::unique_ptr<JobserverPool> serve_jobserver(const Options& options)
+{
+    std::size_t slots = job_slots(options);
+    if (slots - 1 > JobserverPool::k_max_tokens) {
+        throw Error("--serve-jobserver: -j " + std::to_string(slots) + " is more than a jobserver holds (" +
+                    std::to_string(JobserverPool::k_max_tokens + 1) + ")");
+    }
+    auto pool = std::make_unique<JobserverPool>(slots - 1);
+    const char* inherited = std::getenv("MAKEFLAGS");
+    std::string flags = served_makeflags(inherited ? inherited : "", slots, pool->auth());
+    check_os(::setenv("MAKEFLAGS", flags.c_str(), 1), "setenv MAKEFLAGS");
+    return pool;
+}
+
+Jobservers set_up_jobservers(const Options& options, Output& output)
+{
+    Jobservers jobservers{connect_jobserver(options, output), nullptr};
+    if (options.serve_jobserver && !jobservers.make && !options.dry_run) {
+        jobservers.served = serve_jobserver(options);
+    }
+    return jobservers;
 }
 
 // The options' job control, with what only the run knows: slots, jobserver, joblog.
@@ -217,13 +257,19 @@ private:
 
 // Runs the jobs: here, on the -S hosts, or nowhere (--dry-run). With hosts, their
 // slots replace -j's.
-std::unique_ptr<Runner> make_runner(const Options& options, Output& output, JobControl& control)
+std::unique_ptr<Runner> make_runner(const Options& options, Output& output, JobControl& control,
+                                    const Jobservers& jobservers)
 {
     if (options.dry_run) {
         return std::make_unique<DryRunRunner>();
     }
     if (options.sshlogins.empty()) {
-        return std::make_unique<LocalRunner>(output.needs_capture());
+        auto runner = std::make_unique<LocalRunner>(output.needs_capture());
+        if (jobservers.served) {
+            auto fds = jobservers.served->job_fds();
+            runner->set_inherited_fds({fds.begin(), fds.end()});
+        }
+        return runner;
     }
     auto runner = std::make_unique<RemoteRunner>(options.sshlogins, options.remote, output.needs_capture(),
                                                  options.jobs, output);
@@ -330,8 +376,8 @@ int run(int argc, const char* const* argv)
         return run_semaphore(options);
     }
     Output output(options.output_mode);
-    std::optional<Jobserver> jobserver = connect_jobserver(options, output);
-    JobControl control = job_control(options, jobserver ? &*jobserver : nullptr);
+    Jobservers jobservers = set_up_jobservers(options, output);
+    JobControl control = job_control(options, jobservers.client());
     ArgLimits limits = system_arg_limits(job_environment_size(), options.max_chars);
     output.set_colors(use_color(options.color, STDOUT_FILENO), use_color(options.color, STDERR_FILENO));
     warn_of_terminal_input(options, output); // before --header reads the first records
@@ -342,7 +388,7 @@ int run(int argc, const char* const* argv)
                       options.tasks);                                     // a task may have a tag
     output.set_hold_oldest(options.control.retries > 1 || options.tasks); // a task may have retries
     Reports reports = make_reports(options, output);
-    std::unique_ptr<Runner> runner = make_runner(options, output, control);
+    std::unique_ptr<Runner> runner = make_runner(options, output, control, jobservers);
     fit_process_limit(options, commands, control, output);
     // Under make's jobserver without -j the slots are unbounded: -X spreads over the CPUs,
     // as GNU parallel's default -j, rather than into one argument per job ({0%} pads to them).
@@ -368,8 +414,8 @@ int run(int argc, const char* const* argv)
     Scheduler scheduler(jobs, commands, *runner, output, reports, std::move(control));
     RunResult result = scheduler.run();
     if (result.signal != 0) {
-        runner.reset();    // nothing the jobs left behind may outlive us
-        jobserver.reset(); // make gets its tokens back
+        runner.reset();     // nothing the jobs left behind may outlive us
+        jobservers.reset(); // make gets its tokens back, our FIFO goes
         die_by_signal(result.signal);
     }
     if (result.hosts_gone) {

@@ -269,6 +269,9 @@ void add_run_options(CLI::App& app, ParsedOptions& parsed)
            "Ignore GNU make's jobserver in MAKEFLAGS")
         ->excludes(jobserver)
         ->group(group);
+    app.add_flag("--serve-jobserver", options.serve_jobserver,
+                 "Share the -j slots with the jobs' own make, ninja or cargo through a GNU make jobserver")
+        ->group(group);
     app.add_flag("--dry-run,--dryrun", options.dry_run, "Print each command instead of running it")
         ->group(group);
     app.add_flag("-t,--verbose", control.verbose, "Print each command to stderr as it starts")->group(group);
@@ -646,7 +649,8 @@ constexpr OptionGroup k_groups[] = {
      "--max-replace-args -X -m "
      "--xargs -s --max-chars -q --quote --shell --plus",
      add_command_options},
-    {"-j -P --jobs --max-procs --load --memfree --jobserver --no-jobserver --dry-run --dryrun -t --verbose "
+    {"-j -P --jobs --max-procs --load --memfree --jobserver --no-jobserver --serve-jobserver --dry-run "
+     "--dryrun -t --verbose "
      "--timeout --termseq "
      "--term-seq --retries --delay --halt --halt-on-error",
      add_run_options},
@@ -670,6 +674,14 @@ constexpr OptionGroup k_groups[] = {
 // Conflicts between options of different groups, where both groups are set up.
 void add_cross_group_conflicts(CLI::App& app)
 {
+    // A jobserver's tokens are bytes in a pipe here: jobs on other hosts cannot reach it.
+    if (CLI::Option* serve = app.get_option_no_throw("--serve-jobserver")) {
+        for (const char* name : {"--sshlogin", "--sshloginfile"}) {
+            if (CLI::Option* other = app.get_option_no_throw(name)) {
+                serve->excludes(other);
+            }
+        }
+    }
     CLI::Option* tasks = app.get_option_no_throw("--tasks");
     if (tasks == nullptr) {
         return;

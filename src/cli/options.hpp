@@ -43,6 +43,7 @@ struct Options {
     JobControl control;
     std::optional<JobCount> jobs;  // none: the usable CPUs
     std::optional<bool> jobserver; // none: use make's when there is one and no -j
+    bool serve_jobserver = false;  // the jobs share our slots through a jobserver (make's, else ours)
     bool dry_run = false;
 
     OutputMode output_mode = OutputMode::group;

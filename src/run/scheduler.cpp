@@ -35,6 +35,7 @@ RunResult Scheduler::run()
     m_progress.started_at = Clock::now();
     m_progress.expected_total = m_control.expected_jobs;
     while (true) {
+        reclaim_lost_tokens();
         start_jobs(); // as many as capacity allows; m_hold says what keeps the next one
         release_spare_tokens();
         if (run_over()) {
@@ -107,6 +108,15 @@ void Scheduler::release_spare_tokens()
     Jobserver* jobserver = m_control.jobserver;
     while (jobserver != nullptr && jobserver->held() + 1 > std::max<std::size_t>(m_running.size(), 1)) {
         jobserver->release();
+    }
+}
+
+// Between jobs, a pool we serve gets back the tokens that jobs which died took with them
+// (while any job runs, a token missing may be one in use).
+void Scheduler::reclaim_lost_tokens()
+{
+    if (m_control.jobserver != nullptr && m_running.empty() && !m_runner.terminating()) {
+        m_control.jobserver->reclaim_lost();
     }
 }
 

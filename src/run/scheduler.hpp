@@ -108,6 +108,7 @@ private:
     void feed_round_robin();
     bool have_capacity();
     void release_spare_tokens();
+    void reclaim_lost_tokens();
     [[nodiscard]] bool may_start_more() const;
     [[nodiscard]] bool skip_job(const JobSpec& job) const;
     void start_attempt(Attempt attempt);
