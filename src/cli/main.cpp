@@ -23,10 +23,12 @@
 #include "progress.hpp"
 #include "remote_runner.hpp"
 #include "resource_limits.hpp"
+#include "results_tree.hpp"
 #include "scheduler.hpp"
 #include "signals.hpp"
 #include "size.hpp"
 #include "system_gate.hpp"
+#include "table_results.hpp"
 #include "task_list.hpp"
 
 #include <fcntl.h>
@@ -107,17 +109,47 @@ bool use_color(Options::Color color, int fd)
            !(term && std::string_view(term) == "dumb");
 }
 
+// --results NAME (other than JSON Lines) and --files.
+std::unique_ptr<Report> make_results(const Options& options)
+{
+    const ReportSettings& asked = options.reports;
+    using Format = ReportSettings::ResultsFormat;
+    Format format = asked.results ? asked.results->format : Format::tree;
+    if (format == Format::csv || format == Format::tsv || format == Format::gnu_json) {
+        return std::make_unique<TableResults>(asked.results->path, format == Format::csv ? TableFormat::csv
+                                                                   : format == Format::tsv
+                                                                       ? TableFormat::tsv
+                                                                       : TableFormat::json);
+    }
+    ResultsTreeSettings tree;
+    tree.print_names = asked.files;
+    if (asked.results) {
+        tree.root = asked.results->path;
+        const ReplacementNames& names = options.command.syntax.names;
+        expand_plain(*tree.root, JobValues{{}, 0, 0}, names); // reject a malformed one now
+        tree.expand = [names, root = *tree.root](const JobRecord& job) {
+            return expand_plain(root, JobValues{job.args, job.seq, job.slot}, names);
+        };
+    }
+    return std::make_unique<ResultsTree>(std::move(tree));
+}
+
 // The reports asked for; files are opened now, so a bad path fails before any job.
 Reports make_reports(const Options& options, Output& output)
 {
     Reports reports;
     const ReportSettings& asked = options.reports;
+    bool json_lines = asked.results && asked.results->format == ReportSettings::ResultsFormat::json_lines;
+    if ((asked.results && !json_lines) || asked.files) {
+        // First: its files are closed, and may fail, before the joblog says the job is done.
+        reports.push_back(make_results(options));
+    }
     if (asked.joblog) {
         reports.push_back(std::make_unique<JobLog>(*asked.joblog, asked.resume || asked.resume_failed,
                                                    options.tasks.has_value()));
     }
-    if (asked.results) {
-        reports.push_back(std::make_unique<JsonResults>(*asked.results, asked.results_output));
+    if (json_lines) {
+        reports.push_back(std::make_unique<JsonResults>(asked.results->path, asked.results_output));
     }
     if (asked.junit) {
         reports.push_back(std::make_unique<JunitReport>(*asked.junit));
@@ -216,16 +248,22 @@ private:
 
 // Runs the jobs: here, on the -S hosts, or nowhere (--dry-run). With hosts, their
 // slots replace -j's.
-std::unique_ptr<Runner> make_runner(const Options& options, Output& output, JobControl& control)
+std::unique_ptr<Runner> make_runner(const Options& options, Output& output, JobControl& control,
+                                    const Reports& reports)
 {
+    // Jobs' output comes through pipes when it is held, tagged, or kept by a report.
+    bool capture =
+        output.needs_capture() || std::any_of(reports.begin(), reports.end(), [](const auto& report) {
+            return report->takes_stream(Stream::out) || report->takes_stream(Stream::err);
+        });
     if (options.dry_run) {
         return std::make_unique<DryRunRunner>();
     }
     if (options.sshlogins.empty()) {
-        return std::make_unique<LocalRunner>(output.needs_capture());
+        return std::make_unique<LocalRunner>(capture);
     }
-    auto runner = std::make_unique<RemoteRunner>(options.sshlogins, options.remote, output.needs_capture(),
-                                                 options.jobs, output);
+    auto runner =
+        std::make_unique<RemoteRunner>(options.sshlogins, options.remote, capture, options.jobs, output);
     if (runner->slots() == 0) {
         throw Error("no host given with -S/--sshlogin or --sshloginfile can be reached");
     }
@@ -338,7 +376,7 @@ int run(int argc, const char* const* argv)
                       options.tasks);                                     // a task may have a tag
     output.set_hold_oldest(options.control.retries > 1 || options.tasks); // a task may have retries
     Reports reports = make_reports(options, output);
-    std::unique_ptr<Runner> runner = make_runner(options, output, control);
+    std::unique_ptr<Runner> runner = make_runner(options, output, control, reports);
     fit_process_limit(options, commands, control, output);
     // Under make's jobserver without -j the slots are unbounded: -X spreads over the CPUs,
     // as GNU parallel's default -j, rather than into one argument per job.

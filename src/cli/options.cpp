@@ -311,6 +311,30 @@ OutputMode output_mode(const ParsedOptions& parsed)
                                 : OutputMode::group;
 }
 
+// --results and --files: the combinations that would mean something else than it says.
+void check_results(const ParsedOptions& parsed)
+{
+    const ReportSettings& reports = parsed.options.reports;
+    using Format = ReportSettings::ResultsFormat;
+    bool json_lines = reports.results && reports.results->format == Format::json_lines;
+    bool tree = reports.results && reports.results->format == Format::tree;
+    if (reports.results_output && !json_lines) {
+        throw Error("--results-output: only fanout's JSON Lines (--results FILE.jsonl or -) take it; "
+                    "GNU parallel's formats always hold the output");
+    }
+    if (reports.files && reports.results && !tree) {
+        throw Error("--files cannot be used with --results " + reports.results->path +
+                    " (only with a --results directory, whose stdout files it names)");
+    }
+    if (reports.files && parsed.ungroup) {
+        throw Error("--files cannot be used with -u/--ungroup (GNU parallel then ignores --files)");
+    }
+    if (parsed.options.pipe && (reports.files || tree)) {
+        throw Error(std::string(reports.files ? "--files" : "--results DIR") +
+                    " cannot be used with --pipe yet");
+    }
+}
+
 // What the options mean given the command and the ':::' sources after them.
 Options finish_options(ParsedOptions parsed, std::vector<std::string> rest)
 {
@@ -328,6 +352,7 @@ Options finish_options(ParsedOptions parsed, std::vector<std::string> rest)
         throw Error("-L/-l/--max-lines: --tasks reads JSON tasks, not records");
     }
     set_columns(parsed);
+    check_results(parsed);
     set_pipe(parsed);
     set_batching(parsed);
     set_remote(parsed);
