@@ -123,6 +123,10 @@ std::unique_ptr<Report> make_results(const Options& options)
     }
     ResultsTreeSettings tree;
     tree.print_names = asked.files;
+    const BatchRules& batch = options.batch;
+    if ((batch.max_records != 1 || batch.spread) && !batch.drop_args) {
+        tree.values_per_record = std::max<std::size_t>(options.input.sources.size(), 1);
+    }
     if (asked.results) {
         tree.root = asked.results->path;
         const ReplacementNames& names = options.command.syntax.names;

@@ -329,6 +329,12 @@ void check_results(const ParsedOptions& parsed)
     if (reports.files && parsed.ungroup) {
         throw Error("--files cannot be used with -u/--ungroup (GNU parallel then ignores --files)");
     }
+    const BatchRules& batch = parsed.options.batch;
+    bool several_records = (batch.max_records != 1 || batch.spread) && !batch.drop_args;
+    if (tree && several_records && parsed.options.input.colsep) {
+        throw Error("--results DIR cannot be used with --colsep and -n, -L, -X or -m yet (each record's "
+                    "columns would not be told apart)");
+    }
     if (parsed.options.pipe && (reports.files || tree)) {
         throw Error(std::string(reports.files ? "--files" : "--results DIR") +
                     " cannot be used with --pipe yet");
@@ -352,9 +358,9 @@ Options finish_options(ParsedOptions parsed, std::vector<std::string> rest)
         throw Error("-L/-l/--max-lines: --tasks reads JSON tasks, not records");
     }
     set_columns(parsed);
-    check_results(parsed);
     set_pipe(parsed);
     set_batching(parsed);
+    check_results(parsed);
     set_remote(parsed);
     options.output_mode = output_mode(parsed);
     if (options.control.termseq.empty()) {

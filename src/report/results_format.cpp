@@ -31,11 +31,21 @@ std::string results_dir_name(std::string_view value, std::size_t max_name)
     name.reserve(value.size());
     for (char c : value) {
         switch (c) {
-        case '\\': name += "\\\\"; break;
-        case '\t': name += "\\t"; break;
-        case '\0': name += "\\0"; break;
-        case '/': name += "\\_"; break;
-        default: name += c; break;
+        case '\\':
+            name += "\\\\";
+            break;
+        case '\t':
+            name += "\\t";
+            break;
+        case '\0':
+            name += "\\0";
+            break;
+        case '/':
+            name += "\\_";
+            break;
+        default:
+            name += c;
+            break;
         }
     }
     if (name.size() > max_name) {
@@ -49,14 +59,15 @@ std::string results_dir_name(std::string_view value, std::size_t max_name)
     return name;
 }
 
-std::vector<std::string> results_dir_names(const std::vector<std::string>& args, const std::string& task_id)
+std::vector<std::string> results_dir_names(const std::vector<std::string>& args, const std::string& task_id,
+                                           std::size_t values_per_record)
 {
     if (!task_id.empty()) {
         return {results_dir_name(task_id)};
     }
     std::vector<std::string> names;
     for (std::size_t i = 0; i < args.size(); ++i) {
-        names.push_back(std::to_string(i + 1));
+        names.push_back(std::to_string(values_per_record == 0 ? i + 1 : i % values_per_record + 1));
         names.push_back(results_dir_name(args[i]));
     }
     return names;

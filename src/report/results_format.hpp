@@ -19,8 +19,10 @@ constexpr std::size_t k_max_file_name = 255;
 std::string results_dir_name(std::string_view value, std::size_t max_name = k_max_file_name);
 
 // The directories under the root for a job: "1", value 1, "2", value 2... or a task's
-// id alone (--tasks).
-std::vector<std::string> results_dir_names(const std::vector<std::string>& args, const std::string& task_id);
+// id alone (--tasks). A job of several records (-n, -X) numbers each record's values
+// from 1 again, as GNU parallel does: values_per_record (0: one record per job).
+std::vector<std::string> results_dir_names(const std::vector<std::string>& args, const std::string& task_id,
+                                           std::size_t values_per_record = 0);
 
 // One CSV (sep ',') or TSV (sep '\t') field as GNU parallel writes it: quoted, with "
 // doubled, when it holds a quote, whitespace, the separator or a NUL.

@@ -23,7 +23,7 @@ std::string cannot_write(const std::string& name)
 // mkdir -p, as GNU parallel's File::Path::mkpath.
 void make_dirs(const std::string& path)
 {
-    for (std::size_t slash = path.find('/', 1); ; slash = path.find('/', slash + 1)) {
+    for (std::size_t slash = path.find('/', 1);; slash = path.find('/', slash + 1)) {
         std::string dir = path.substr(0, slash);
         if (!dir.empty() && ::mkdir(dir.c_str(), 0777) != 0 && errno != EEXIST) {
             throw Error(os_error("--results: cannot make directory '" + dir + "'"));
@@ -83,7 +83,9 @@ std::size_t parent_steps(std::string_view path)
 
 ResultsTree::ResultsTree(ResultsTreeSettings settings) : m_settings(std::move(settings))
 {
-    if (m_settings.root && m_settings.root->find('{') == std::string::npos) {
+    // A name whose replacement strings change nothing (none, or none that counts) is
+    // the root of a tree, as in GNU parallel.
+    if (m_settings.root && m_settings.expand(JobRecord{}) == *m_settings.root) {
         make_dirs(*m_settings.root);
     }
 }
@@ -105,8 +107,10 @@ ResultsTree::JobFiles ResultsTree::open_files(const JobRecord& job) const
         return open_in_tree(job);
     }
     // A value of "..", or one holding "/..", must not take the job's files above where
-    // the name says; the name's own ".." are the user's choice.
-    if (parent_steps(path) > parent_steps(*m_settings.root)) {
+    // the name says, nor a value starting with '/' anywhere; the name's own ".." are the
+    // user's choice.
+    if (parent_steps(path) > parent_steps(*m_settings.root) ||
+        (path.starts_with('/') && !m_settings.root->starts_with('/'))) {
         throw Error("--results: job " + std::to_string(job.seq) + "'s files would be '" + path +
                     "': a value leads out of the directory named by " + *m_settings.root);
     }
@@ -121,14 +125,14 @@ ResultsTree::JobFiles ResultsTree::open_in_tree(const JobRecord& job) const
     if (!dir) {
         throw Error(os_error("--results: cannot open directory '" + shown + "'"));
     }
-    for (const std::string& name : results_dir_names(job.args, job.id)) {
+    for (const std::string& name : results_dir_names(job.args, job.id, m_settings.values_per_record)) {
         shown += "/" + name;
         dir = enter_dir(dir, name, shown);
     }
     write_seq(dir.get(), "seq", shown + "/seq", job.seq);
     JobFiles files;
-    const char* names[2] = {"stdout", "stderr"};
-    for (int s = 0; s < 2; ++s) {
+    const std::array<const char*, 2> names = {"stdout", "stderr"};
+    for (std::size_t s = 0; s < 2; ++s) {
         files.name[s] = shown + "/" + names[s];
         files.file[s] = create_file(dir.get(), names[s], files.name[s]);
     }
@@ -149,7 +153,7 @@ ResultsTree::JobFiles ResultsTree::open_from_template(const JobRecord& job, cons
     JobFiles files;
     files.name[0] = is_dir ? path + "stdout" : path;
     files.name[1] = is_dir ? path + "stderr" : path + ".err";
-    for (int s = 0; s < 2; ++s) {
+    for (std::size_t s = 0; s < 2; ++s) {
         files.file[s] = create_file(AT_FDCWD, files.name[s], files.name[s]);
     }
     return files;
@@ -158,7 +162,7 @@ ResultsTree::JobFiles ResultsTree::open_from_template(const JobRecord& job, cons
 void ResultsTree::attempt_output(std::uint64_t seq, Stream stream, std::string_view data)
 {
     auto it = m_jobs.find(seq);
-    int s = static_cast<int>(stream);
+    auto s = static_cast<std::size_t>(stream);
     if (it != m_jobs.end() && it->second.file[s]) {
         write_all(it->second.file[s].get(), data, it->second.name[s].c_str());
     }
@@ -178,7 +182,7 @@ void ResultsTree::job_finished(const JobRecord& job)
     if (node.empty()) {
         return;
     }
-    for (int s = 0; s < 2; ++s) {
+    for (std::size_t s = 0; s < 2; ++s) {
         Fd& file = node.mapped().file[s];
         if (file && ::close(file.release()) != 0) {
             throw Error(cannot_write(node.mapped().name[s]));

@@ -6,6 +6,7 @@
 #include "fd.hpp"
 #include "report.hpp"
 
+#include <array>
 #include <functional>
 #include <optional>
 #include <string>
@@ -17,7 +18,8 @@ struct ResultsTreeSettings {
     std::optional<std::string> root; // --results NAME; none: --files alone
     // NAME with a job's replacement strings filled in (NAME itself when it has none).
     std::function<std::string(const JobRecord&)> expand;
-    bool print_names = false; // --files: print the stdout file's name
+    bool print_names = false;          // --files: print the stdout file's name
+    std::size_t values_per_record = 0; // jobs of several records (-n, -X): each one's values; else 0
 };
 
 class ResultsTree : public Report {
@@ -37,8 +39,8 @@ public:
 private:
     // A job's open files; names as printed and in messages.
     struct JobFiles {
-        Fd file[2];
-        std::string name[2];
+        std::array<Fd, 2> file;
+        std::array<std::string, 2> name;
     };
 
     [[nodiscard]] JobFiles open_files(const JobRecord& job) const;

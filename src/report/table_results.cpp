@@ -56,13 +56,13 @@ std::string json_row(const JobRecord& job)
         values += (values.empty() ? "\"" : ",\"") + gnu_json_text(arg) + "\"";
     }
     return "{ \"Seq\": " + std::to_string(job.seq) + ", \"Host\": \"" + gnu_json_text(job.host) +
-           "\", \"Starttime\": " + number("%.3f", start) + ", \"JobRuntime\": " +
-           number("%.3f", job.runtime.count()) + ", \"Send\": " + std::to_string(job.sent) +
-           ", \"Receive\": " + std::to_string(job.bytes[0]) + ", \"Exitval\": " +
-           std::to_string(exit_value(job)) + ", \"Signal\": " + std::to_string(job.signal) +
-           ", \"Command\": \"" + gnu_json_text(job.command) + "\", \"V\": [ " + values +
-           " ], \"Stdout\": \"" + gnu_json_text(job.output[0]) + "\", \"Stderr\": \"" +
-           gnu_json_text(job.output[1]) + "\" }\n";
+           "\", \"Starttime\": " + number("%.3f", start) +
+           ", \"JobRuntime\": " + number("%.3f", job.runtime.count()) +
+           ", \"Send\": " + std::to_string(job.sent) + ", \"Receive\": " + std::to_string(job.bytes[0]) +
+           ", \"Exitval\": " + std::to_string(exit_value(job)) +
+           ", \"Signal\": " + std::to_string(job.signal) + ", \"Command\": \"" + gnu_json_text(job.command) +
+           "\", \"V\": [ " + values + " ], \"Stdout\": \"" + gnu_json_text(job.output[0]) +
+           "\", \"Stderr\": \"" + gnu_json_text(job.output[1]) + "\" }\n";
 }
 
 } // namespace

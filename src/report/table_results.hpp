@@ -22,7 +22,10 @@ public:
     [[nodiscard]] bool waits_for_delivery() const override { return m_file.valid(); }
     [[nodiscard]] std::string line_for_stdout(const JobRecord& job) const override;
     // The whole output, as GNU parallel keeps it: a table row cut short would be wrong.
-    [[nodiscard]] std::size_t output_wanted() const override { return std::numeric_limits<std::size_t>::max(); }
+    [[nodiscard]] std::size_t output_wanted() const override
+    {
+        return std::numeric_limits<std::size_t>::max();
+    }
     [[nodiscard]] bool takes_stream(Stream) const override { return true; }
 
 private:

@@ -439,6 +439,9 @@ same gnu "--results DIR: escaped values" --post "$TREE" \
 same gnu "--results DIR: a failing job's files, exit status" --post "$TREE" \
     -- -k --results out 'echo {}; exit {}' ::: 0 3
 same gnu "--results DIR: newline in a value (-0)" --in "$I/nul_newline" --post "$TREE" -- -0 -k --results out 'echo {#}'
+same gnu "--results DIR with -n2 and two sources: each record numbered from 1" --post "$TREE" \
+    -- -k -n2 --results out 'echo {}' ::: a b c ::: x
+same gnu "--results DIR with -X -j2" --post "$TREE" -- -k -X -j2 --results out 'echo {}' ::: a b c d
 same gnu "--results name{}: a file per job, .err and .seq beside it" --post "$TREE" \
     -- -k --results 'out_{}' 'echo {}; echo e{} >&2' ::: foo bar
 same gnu "--results out/{1}/{2}/: a directory per job" --post "$TREE" \

@@ -91,6 +91,12 @@ assert_status "template with a '..' value: an error" 255
 assert_contains "template with a '..' value: named" "leads out" "$ERR"
 assert_no_file "template with a '..' value: nothing above" ../up
 
+run "$FANOUT" --results '{}' 'echo {}' ::: "$T/hostile/abs"
+assert_status "template with an absolute value: an error" 255
+assert_no_file "template with an absolute value: nothing written there" "$T/hostile/abs"
+run "$FANOUT" --colsep , -n 2 --results cols 'touch ran' ::: a,b c,d
+assert_usage_error "--results DIR with --colsep and -n 2" "--colsep"
+
 # --- replacement strings in the name ----------------------------------------------------
 fresh_dir template
 run "$FANOUT" -k --results 'my_{}' 'echo {}; echo e >&2' ::: foo bar

@@ -56,6 +56,13 @@ TEST_CASE("results_dir_names: source numbers and values, or a task's id")
     CHECK(results_dir_names({"a", "b/c"}, "") == std::vector<std::string>{"1", "a", "2", "b\\_c"});
     CHECK(results_dir_names({}, "build/x").size() == 1);
     CHECK(results_dir_names({"ignored"}, "..") == std::vector<std::string>{"\\.."});
+    SUBCASE("a job of several records numbers each record's values from 1")
+    {
+        CHECK(results_dir_names({"a", "x", "b", "x"}, "", 2) ==
+              std::vector<std::string>{"1", "a", "2", "x", "1", "b", "2", "x"});
+        CHECK(results_dir_names({"a", "b", "c"}, "", 1) ==
+              std::vector<std::string>{"1", "a", "1", "b", "1", "c"});
+    }
 }
 
 TEST_CASE("csv_field: quoted as GNU parallel's combine_ref")
@@ -106,5 +113,6 @@ TEST_CASE("table_row: one job, fields as GNU parallel writes them")
           "\"Stdout\": \"a b\\u000a\", \"Stderr\": \"\" }\n");
     job.signal = 15;
     job.exit_code = 143;
-    CHECK(fanout::table_row(job, fanout::TableFormat::tsv).starts_with("3\t:\t1700000000.123\t1.500\t0\t4\t0\t15\t"));
+    CHECK(fanout::table_row(job, fanout::TableFormat::tsv)
+              .starts_with("3\t:\t1700000000.123\t1.500\t0\t4\t0\t15\t"));
 }
