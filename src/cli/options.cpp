@@ -312,9 +312,9 @@ OutputMode output_mode(const ParsedOptions& parsed)
 }
 
 // --results and --files: the combinations that would mean something else than it says.
-void check_results(const ParsedOptions& parsed)
+void check_results(ParsedOptions& parsed)
 {
-    const ReportSettings& reports = parsed.options.reports;
+    ReportSettings& reports = parsed.options.reports;
     using Format = ReportSettings::ResultsFormat;
     bool json_lines = reports.results && reports.results->format == Format::json_lines;
     bool tree = reports.results && reports.results->format == Format::tree;
@@ -335,9 +335,11 @@ void check_results(const ParsedOptions& parsed)
         throw Error("--results DIR cannot be used with --colsep and -n, -L, -X or -m yet (each record's "
                     "columns would not be told apart)");
     }
+    // GNU parallel prints the names of a tree's stdout files with --line-buffer, as
+    // with --files.
+    reports.files = reports.files || (tree && parsed.line_buffer);
     if (parsed.options.pipe && (reports.files || tree)) {
-        throw Error(std::string(reports.files ? "--files" : "--results DIR") +
-                    " cannot be used with --pipe yet");
+        throw Error(std::string(tree ? "--results DIR" : "--files") + " cannot be used with --pipe yet");
     }
 }
 

@@ -450,6 +450,9 @@ same gnu "--results out/{1}/{2}: a file per job in made directories" --post "$TR
     -- -k --results 'out/{1}/{2}' 'echo {1}{2}' ::: a b ::: x
 same gnu "--files with --results DIR: the stdout files named" --post "$TREE" \
     -- -k --files --results out 'echo {}' ::: a b
+same gnu "--results DIR with --lb: the stdout files named, as --files" --post "$TREE" \
+    -- -k --lb --tag --results out 'echo {}' ::: a b
+same gnu "--results name{} with --lb: the files named" --post "$TREE" -- -k --lb --results 'out_{}' 'echo {}' ::: a b
 same gnu "--results x.csv" --post "$UNTIME_CSV out.csv" \
     -- -j1 --results out.csv 'printf "a,b\n\"q\"\n"; echo e {} >&2; exit 2' ::: 'p q' u
 same gnu "--results x.tsv, two sources" --post "$UNTIME_CSV out.tsv" \
