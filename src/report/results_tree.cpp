@@ -87,6 +87,9 @@ ResultsTree::ResultsTree(ResultsTreeSettings settings) : m_settings(std::move(se
     // the root of a tree, as in GNU parallel.
     if (m_settings.root && m_settings.expand(JobRecord{}) == *m_settings.root) {
         make_dirs(*m_settings.root);
+        if (!Fd(::open(m_settings.root->c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC))) {
+            throw Error(os_error("--results: cannot open directory '" + *m_settings.root + "'"));
+        }
     }
 }
 

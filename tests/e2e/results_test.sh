@@ -60,6 +60,11 @@ byid/build\\\\_x/seq 1
 byid/build\\\\_x/stderr ''
 byid/build\\\\_x/stdout built" "$(tree byid)"
 
+echo data >afile
+run "$FANOUT" --results afile 'touch ran' ::: a
+assert_usage_error "--results naming a file that is not a directory" "afile"
+assert_no_file "--results naming a file: no job ran" ran
+
 # --- hostile values: nothing outside DIR, no job's files in another's place ------------
 fresh_dir hostile
 mkdir inside
