@@ -110,16 +110,16 @@ bool use_color(Options::Color color, int fd)
 }
 
 // --results NAME (other than JSON Lines) and --files.
-std::unique_ptr<Report> make_results(const Options& options)
+std::unique_ptr<Report> make_results(const Options& options, const std::vector<std::string>& column_names)
 {
     const ReportSettings& asked = options.reports;
     using Format = ReportSettings::ResultsFormat;
     Format format = asked.results ? asked.results->format : Format::tree;
     if (format == Format::csv || format == Format::tsv || format == Format::gnu_json) {
-        return std::make_unique<TableResults>(asked.results->path, format == Format::csv ? TableFormat::csv
-                                                                   : format == Format::tsv
-                                                                       ? TableFormat::tsv
-                                                                       : TableFormat::json);
+        TableFormat table = format == Format::csv   ? TableFormat::csv
+                            : format == Format::tsv ? TableFormat::tsv
+                                                    : TableFormat::json;
+        return std::make_unique<TableResults>(asked.results->path, table, column_names);
     }
     ResultsTreeSettings tree;
     tree.print_names = asked.files;
@@ -131,22 +131,26 @@ std::unique_ptr<Report> make_results(const Options& options)
         tree.root = asked.results->path;
         const ReplacementNames& names = options.command.syntax.names;
         expand_plain(*tree.root, JobValues{{}, 0, 0}, names); // reject a malformed one now
-        tree.expand = [names, root = *tree.root](const JobRecord& job) {
-            return expand_plain(root, JobValues{job.args, job.seq, job.slot}, names);
+        // A name with {column} of --header is a template; one without any stays the root.
+        std::string text = column_names.empty() ? *tree.root : name_columns(*tree.root, column_names);
+        tree.expand = [names, text](const JobRecord& job) {
+            return expand_plain(text, JobValues{job.args, job.seq, job.slot}, names);
         };
+        tree.column_names = column_names;
     }
     return std::make_unique<ResultsTree>(std::move(tree));
 }
 
 // The reports asked for; files are opened now, so a bad path fails before any job.
-Reports make_reports(const Options& options, Output& output)
+// column_names: --header's, for --results.
+Reports make_reports(const Options& options, Output& output, const std::vector<std::string>& column_names)
 {
     Reports reports;
     const ReportSettings& asked = options.reports;
     bool json_lines = asked.results && asked.results->format == ReportSettings::ResultsFormat::json_lines;
     if ((asked.results && !json_lines) || asked.files) {
         // First: its files are closed, and may fail, before the joblog says the job is done.
-        reports.push_back(make_results(options));
+        reports.push_back(make_results(options, column_names));
     }
     if (asked.joblog) {
         reports.push_back(std::make_unique<JobLog>(*asked.joblog, asked.resume || asked.resume_failed,
@@ -379,7 +383,7 @@ int run(int argc, const char* const* argv)
     output.set_tagged(options.command.tag || options.command.tagstring ||
                       options.tasks);                                     // a task may have a tag
     output.set_hold_oldest(options.control.retries > 1 || options.tasks); // a task may have retries
-    Reports reports = make_reports(options, output);
+    Reports reports = make_reports(options, output, sources.column_names());
     std::unique_ptr<Runner> runner = make_runner(options, output, control, reports);
     fit_process_limit(options, commands, control, output);
     // Under make's jobserver without -j the slots are unbounded: -X spreads over the CPUs,

@@ -1,7 +1,10 @@
 #include "results_format.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
+#include <numeric>
 
 namespace fanout {
 
@@ -15,6 +18,30 @@ std::uint64_t fnv1a(std::string_view text)
         hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
     }
     return hash;
+}
+
+// A string's value as a number in Perl: its leading decimal number, else 0 ("11a" is
+// 11, "a" 0). GNU parallel orders a tree's columns by it.
+double perl_number(const std::string& text)
+{
+    std::size_t end = text.find_first_not_of(" \t\n\r\f\v");
+    if (end == std::string::npos) {
+        return 0;
+    }
+    std::size_t start = end;
+    end += text[end] == '-' || text[end] == '+' ? 1 : 0;
+    std::size_t digits = end;
+    end = std::min(text.find_first_not_of("0123456789", end), text.size());
+    bool whole = end > digits;
+    if (end < text.size() && text[end] == '.') {
+        std::size_t fraction = end + 1;
+        std::size_t after = std::min(text.find_first_not_of("0123456789", fraction), text.size());
+        if (whole || after > fraction) {
+            end = after;
+            whole = true;
+        }
+    }
+    return whole ? std::strtod(text.substr(start, end - start).c_str(), nullptr) : 0;
 }
 
 } // namespace
@@ -60,15 +87,31 @@ std::string results_dir_name(std::string_view value, std::size_t max_name)
 }
 
 std::vector<std::string> results_dir_names(const std::vector<std::string>& args, const std::string& task_id,
-                                           std::size_t values_per_record)
+                                           std::size_t values_per_record,
+                                           const std::vector<std::string>& column_names)
 {
     if (!task_id.empty()) {
         return {results_dir_name(task_id)};
     }
+    std::size_t width = values_per_record == 0 ? args.size() : values_per_record;
     std::vector<std::string> names;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        names.push_back(std::to_string(values_per_record == 0 ? i + 1 : i % values_per_record + 1));
-        names.push_back(results_dir_name(args[i]));
+    for (std::size_t first = 0; first < args.size(); first += width) {
+        std::size_t count = std::min(width, args.size() - first);
+        std::vector<std::string> headers;
+        for (std::size_t i = 0; i < count; ++i) {
+            headers.push_back(i < column_names.size() ? column_names[i] : std::to_string(i + 1));
+        }
+        std::vector<std::size_t> order(count);
+        std::iota(order.begin(), order.end(), 0);
+        std::stable_sort(order.begin(), order.end(), [&headers](std::size_t a, std::size_t b) {
+            double x = perl_number(headers[a]);
+            double y = perl_number(headers[b]);
+            return x != y ? x < y : headers[a] < headers[b];
+        });
+        for (std::size_t i : order) {
+            names.push_back(results_dir_name(headers[i]));
+            names.push_back(results_dir_name(args[first + i]));
+        }
     }
     return names;
 }

@@ -20,9 +20,12 @@ std::string results_dir_name(std::string_view value, std::size_t max_name = k_ma
 
 // The directories under the root for a job: "1", value 1, "2", value 2... or a task's
 // id alone (--tasks). A job of several records (-n, -X) numbers each record's values
-// from 1 again, as GNU parallel does: values_per_record (0: one record per job).
+// from 1 again, as GNU parallel does: values_per_record (0: one record per job). With
+// --header, column_names name the values instead of their numbers, and the pairs go
+// in GNU parallel's order: by the names' numeric values, then byte by byte.
 std::vector<std::string> results_dir_names(const std::vector<std::string>& args, const std::string& task_id,
-                                           std::size_t values_per_record = 0);
+                                           std::size_t values_per_record = 0,
+                                           const std::vector<std::string>& column_names = {});
 
 // One CSV (sep ',') or TSV (sep '\t') field as GNU parallel writes it: quoted, with "
 // doubled, when it holds a quote, whitespace, the separator or a NUL.

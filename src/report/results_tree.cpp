@@ -128,7 +128,8 @@ ResultsTree::JobFiles ResultsTree::open_in_tree(const JobRecord& job) const
     if (!dir) {
         throw Error(os_error("--results: cannot open directory '" + shown + "'"));
     }
-    for (const std::string& name : results_dir_names(job.args, job.id, m_settings.values_per_record)) {
+    for (const std::string& name :
+         results_dir_names(job.args, job.id, m_settings.values_per_record, m_settings.column_names)) {
         shown += "/" + name;
         dir = enter_dir(dir, name, shown);
     }

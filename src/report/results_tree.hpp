@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace fanout {
 
@@ -18,8 +19,9 @@ struct ResultsTreeSettings {
     std::optional<std::string> root; // --results NAME; none: --files alone
     // NAME with a job's replacement strings filled in (NAME itself when it has none).
     std::function<std::string(const JobRecord&)> expand;
-    bool print_names = false;          // --files: print the stdout file's name
-    std::size_t values_per_record = 0; // jobs of several records (-n, -X): each one's values; else 0
+    bool print_names = false;              // --files: print the stdout file's name
+    std::size_t values_per_record = 0;     // jobs of several records (-n, -X): each one's values; else 0
+    std::vector<std::string> column_names; // --header: they name the tree's levels
 };
 
 class ResultsTree : public Report {

@@ -67,17 +67,20 @@ std::string json_row(const JobRecord& job)
 
 } // namespace
 
-std::string table_header(std::size_t values, char sep)
+std::string table_header(std::size_t values, char sep, const std::vector<std::string>& column_names)
 {
-    std::string header = "Seq,Host,Starttime,JobRuntime,Send,Receive,Exitval,Signal,Command";
-    for (std::size_t v = 1; v <= values; ++v) {
-        header += ",V" + std::to_string(v);
+    std::vector<std::string> fields = {"Seq",     "Host",    "Starttime", "JobRuntime", "Send",
+                                       "Receive", "Exitval", "Signal",    "Command"};
+    for (std::size_t v = 0; v < values; ++v) {
+        fields.push_back(v < column_names.size() ? column_names[v] : "V" + std::to_string(v + 1));
     }
-    header += ",Stdout,Stderr\n";
-    for (char& c : header) {
-        c = c == ',' ? sep : c;
+    fields.emplace_back("Stdout");
+    fields.emplace_back("Stderr");
+    std::string header;
+    for (const std::string& field : fields) {
+        header += (header.empty() ? "" : std::string(1, sep)) + csv_field(field, sep);
     }
-    return header;
+    return header + "\n";
 }
 
 std::string table_row(const JobRecord& job, TableFormat format)
@@ -87,7 +90,8 @@ std::string table_row(const JobRecord& job, TableFormat format)
                                         : csv_row(job, '\t');
 }
 
-TableResults::TableResults(const std::string& path, TableFormat format) : m_format(format)
+TableResults::TableResults(const std::string& path, TableFormat format, std::vector<std::string> column_names)
+    : m_format(format), m_column_names(std::move(column_names))
 {
     if (path != "-") {
         m_file.reset(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666));
@@ -102,7 +106,7 @@ std::string TableResults::rows_for(const JobRecord& job) const
 {
     std::string text;
     if (m_format != TableFormat::json && !m_header_written) {
-        text = table_header(job.args.size(), m_format == TableFormat::csv ? ',' : '\t');
+        text = table_header(job.args.size(), m_format == TableFormat::csv ? ',' : '\t', m_column_names);
         m_header_written = true;
     }
     return text + table_row(job, m_format);

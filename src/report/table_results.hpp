@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <limits>
 #include <string>
+#include <vector>
 
 namespace fanout {
 
@@ -17,7 +18,8 @@ class TableResults : public Report {
 public:
     // path "-": stdout, each row right after the job (whose output goes nowhere else).
     // Throws Error naming the file when it cannot be opened.
-    TableResults(const std::string& path, TableFormat format);
+    // column_names (--header) head the values' columns instead of V1, V2...
+    TableResults(const std::string& path, TableFormat format, std::vector<std::string> column_names = {});
     void job_finished(const JobRecord& job) override;
     [[nodiscard]] bool waits_for_delivery() const override { return m_file.valid(); }
     [[nodiscard]] std::string line_for_stdout(const JobRecord& job) const override;
@@ -33,12 +35,13 @@ private:
 
     Fd m_file; // invalid: stdout
     TableFormat m_format;
+    std::vector<std::string> m_column_names;
     mutable bool m_header_written = false; // CSV/TSV: before the first row
 };
 
 // One job as GNU parallel's CSV/TSV row (sep ',' or '\t') or JSON line, with newline.
 std::string table_row(const JobRecord& job, TableFormat format);
-// The CSV/TSV header for jobs of `values` arguments.
-std::string table_header(std::size_t values, char sep);
+// The CSV/TSV header for jobs of `values` arguments, named V1.. or by column_names.
+std::string table_header(std::size_t values, char sep, const std::vector<std::string>& column_names = {});
 
 } // namespace fanout

@@ -200,6 +200,8 @@ source $(printf %q "$bash_completion")
 source $(printf %q "$FANOUT_SRC/completions/fanout.bash")
 PS1='$PROMPT '
 HISTFILE=
+# fanout has over 100 options: list them all without asking first.
+bind 'set completion-query-items 1000'
 EOF
     SHELL_COMMAND=("${BASE_ENV[@]}" bash --noprofile --rcfile "$T/bashrc" -i)
     SHELL_NAME=bash

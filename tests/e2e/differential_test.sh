@@ -442,6 +442,12 @@ same gnu "--results DIR: newline in a value (-0)" --in "$I/nul_newline" --post "
 same gnu "--results DIR with -n2 and two sources: each record numbered from 1" --post "$TREE" \
     -- -k -n2 --results out 'echo {}' ::: a b c ::: x
 same gnu "--results DIR with -X -j2" --post "$TREE" -- -k -X -j2 --results out 'echo {}' ::: a b c d
+same gnu "--results DIR with --header: named levels, in GNU's order" --post "$TREE" \
+    -- -k --header : --results out 'echo {b}' ::: b I II ::: a III ::: 10 x
+same gnu "--results out/{a}/ with --header: a column's name in the template" --post "$TREE" \
+    -- -k --header : --results 'out/{a}/' 'echo {b}' ::: b I II ::: a III
+same gnu "--results x.csv with --header: the columns' names" --post "$UNTIME_CSV out.csv" \
+    -- -j1 --header : --results out.csv 'echo {b}' ::: b I ::: a III
 same gnu "--results name{}: a file per job, .err and .seq beside it" --post "$TREE" \
     -- -k --results 'out_{}' 'echo {}; echo e{} >&2' ::: foo bar
 same gnu "--results out/{1}/{2}/: a directory per job" --post "$TREE" \

@@ -65,6 +65,22 @@ TEST_CASE("results_dir_names: source numbers and values, or a task's id")
     }
 }
 
+TEST_CASE("results_dir_names: --header's names, in GNU parallel's order")
+{
+    CHECK(results_dir_names({"I", "III"}, "", 0, {"b", "a"}) ==
+          std::vector<std::string>{"a", "III", "b", "I"});
+    SUBCASE("numbers first by value, then names byte by byte; names escaped")
+    {
+        CHECK(results_dir_names({"1", "2", "3", "4"}, "", 0, {"11a", "x/y", "2", "1b"}) ==
+              std::vector<std::string>{"x\\_y", "2", "1b", "4", "2", "3", "11a", "1"});
+    }
+    SUBCASE("each record of a job ordered alike")
+    {
+        CHECK(results_dir_names({"p", "q", "r", "s"}, "", 2, {"z", "a"}) ==
+              std::vector<std::string>{"a", "q", "z", "p", "a", "s", "z", "r"});
+    }
+}
+
 TEST_CASE("csv_field: quoted as GNU parallel's combine_ref")
 {
     CHECK(csv_field("plain", ',') == "plain");
@@ -89,6 +105,8 @@ TEST_CASE("gnu_json_text: GNU parallel's escapes, bytes above 0x1f as they are")
 
 TEST_CASE("table_header: V1.. for each value, in the separator asked")
 {
+    CHECK(fanout::table_header(2, ',', {"name", "a b"}) ==
+          "Seq,Host,Starttime,JobRuntime,Send,Receive,Exitval,Signal,Command,name,\"a b\",Stdout,Stderr\n");
     CHECK(fanout::table_header(2, ',') ==
           "Seq,Host,Starttime,JobRuntime,Send,Receive,Exitval,Signal,Command,V1,V2,Stdout,Stderr\n");
     CHECK(fanout::table_header(0, '\t') ==
