@@ -20,7 +20,7 @@ _fanout_opts='-a --arg-file -0 --null -d --delimiter -C --colsep --csv --trim --
     --timeout --termseq --term-seq --retries --delay --halt --halt-on-error --group
     -k --keep-order --line-buffer --lb --linebuffer -u --ungroup --color --colour --tag
     --tagstring --joblog --jl --resume --resume-failed --results --res
-    --results-output --junit --progress --bar --eta --pipe --spreadstdin --block
+    --results-output --files --output-as-files --outputasfiles --junit --progress --bar --eta --pipe --spreadstdin --block
     --block-size --recend --recstart --regexp --regex --header --round-robin --roundrobin --round --tasks
     -S --sshlogin --sshloginfile --slf --ssh --env --workdir --wd --transferfile --tf
     --transfer --return --cleanup --trc -h --help -V --version --will-cite --no-notice --tmpdir --tempdir

@@ -186,9 +186,12 @@ complete -c fanout -n $opt -l joblog -r -F -d "Log each finished job to FILE (GN
 complete -c fanout -n $opt -l jl -r -F -d 'Same as --joblog'
 complete -c fanout -n $opt -l resume -d 'Skip jobs the --joblog shows as run'
 complete -c fanout -n $opt -l resume-failed -d 'Skip jobs the --joblog shows as succeeded; run the rest'
-complete -c fanout -n $opt -l results -r -F -d "Write one JSON object per finished job to FILE.jsonl or FILE.json ('-' is stdout)"
+complete -c fanout -n $opt -l results -r -F -d "Save each job's output and exit: DIR (GNU parallel's tree), *.csv, *.tsv, *.json, *.jsonl or -"
 complete -c fanout -n $opt -l res -r -F -d 'Same as --results'
-complete -c fanout -n $opt -l results-output -d "Include each job's output in --results"
+complete -c fanout -n $opt -l results-output -d "Include each job's output in --results *.jsonl or -"
+complete -c fanout -n $opt -l files -d "Save each job's stdout in a file in --tmpdir and print its name instead"
+complete -c fanout -n $opt -l output-as-files -d 'Same as --files'
+complete -c fanout -n $opt -l outputasfiles -d 'Same as --files'
 complete -c fanout -n $opt -l junit -r -F -d 'Write a JUnit XML report to FILE'
 complete -c fanout -n $opt -l progress -d 'Show a status line on stderr (on a terminal)'
 complete -c fanout -n $opt -l bar -d 'Show a progress bar on stderr (on a terminal)'

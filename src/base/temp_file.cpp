@@ -32,6 +32,16 @@ Fd try_open_temp_file()
     return Fd(fd);
 }
 
+Fd create_kept_temp_file(std::string_view prefix, std::string_view suffix, std::string& path)
+{
+    path = temp_dir() + "/" + std::string(prefix) + "XXXXXX" + std::string(suffix);
+    Fd file(::mkostemps(path.data(), static_cast<int>(suffix.size()), O_CLOEXEC));
+    if (!file) {
+        throw Error(os_error("cannot create a file in " + temp_dir()));
+    }
+    return file;
+}
+
 Fd open_temp_file(std::string_view purpose)
 {
     Fd file = try_open_temp_file();

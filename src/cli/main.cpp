@@ -24,11 +24,13 @@
 #include "progress.hpp"
 #include "remote_runner.hpp"
 #include "resource_limits.hpp"
+#include "results_tree.hpp"
 #include "scheduler.hpp"
 #include "semaphore_mode.hpp"
 #include "signals.hpp"
 #include "size.hpp"
 #include "system_gate.hpp"
+#include "table_results.hpp"
 #include "task_list.hpp"
 
 #include <fcntl.h>
@@ -148,17 +150,55 @@ bool use_color(Options::Color color, int fd)
            !(term && std::string_view(term) == "dumb");
 }
 
+// --results NAME (other than JSON Lines) and --files.
+std::unique_ptr<Report> make_results(const Options& options, const std::vector<std::string>& column_names)
+{
+    const ReportSettings& asked = options.reports;
+    using Format = ReportSettings::ResultsFormat;
+    Format format = asked.results ? asked.results->format : Format::tree;
+    if (format == Format::csv || format == Format::tsv || format == Format::gnu_json) {
+        TableFormat table = format == Format::csv   ? TableFormat::csv
+                            : format == Format::tsv ? TableFormat::tsv
+                                                    : TableFormat::json;
+        return std::make_unique<TableResults>(asked.results->path, table, column_names);
+    }
+    ResultsTreeSettings tree;
+    tree.print_names = asked.files;
+    const BatchRules& batch = options.batch;
+    if ((batch.max_records != 1 || batch.spread) && !batch.drop_args) {
+        tree.values_per_record = std::max<std::size_t>(options.input.sources.size(), 1);
+    }
+    if (asked.results) {
+        tree.root = asked.results->path;
+        const ReplacementNames& names = options.command.syntax.names;
+        expand_plain(*tree.root, JobValues{{}, 0, 0}, names); // reject a malformed one now
+        // A name with {column} of --header is a template; one without any stays the root.
+        std::string text = column_names.empty() ? *tree.root : name_columns(*tree.root, column_names);
+        tree.expand = [names, text](const JobRecord& job) {
+            return expand_plain(text, JobValues{job.args, job.seq, job.slot}, names);
+        };
+        tree.column_names = column_names;
+    }
+    return std::make_unique<ResultsTree>(std::move(tree));
+}
+
 // The reports asked for; files are opened now, so a bad path fails before any job.
-Reports make_reports(const Options& options, Output& output)
+// column_names: --header's, for --results.
+Reports make_reports(const Options& options, Output& output, const std::vector<std::string>& column_names)
 {
     Reports reports;
     const ReportSettings& asked = options.reports;
+    bool json_lines = asked.results && asked.results->format == ReportSettings::ResultsFormat::json_lines;
+    if ((asked.results && !json_lines) || asked.files) {
+        // First: its files are closed, and may fail, before the joblog says the job is done.
+        reports.push_back(make_results(options, column_names));
+    }
     if (asked.joblog) {
         reports.push_back(std::make_unique<JobLog>(*asked.joblog, asked.resume || asked.resume_failed,
                                                    options.tasks.has_value()));
     }
-    if (asked.results) {
-        reports.push_back(std::make_unique<JsonResults>(*asked.results, asked.results_output));
+    if (json_lines) {
+        reports.push_back(std::make_unique<JsonResults>(asked.results->path, asked.results_output));
     }
     if (asked.junit) {
         reports.push_back(std::make_unique<JunitReport>(*asked.junit));
@@ -258,21 +298,26 @@ private:
 // Runs the jobs: here, on the -S hosts, or nowhere (--dry-run). With hosts, their
 // slots replace -j's.
 std::unique_ptr<Runner> make_runner(const Options& options, Output& output, JobControl& control,
-                                    const Jobservers& jobservers)
+                                    const Jobservers& jobservers, const Reports& reports)
 {
+    // Jobs' output comes through pipes when it is held, tagged, or kept by a report.
+    bool capture =
+        output.needs_capture() || std::any_of(reports.begin(), reports.end(), [](const auto& report) {
+            return report->takes_stream(Stream::out) || report->takes_stream(Stream::err);
+        });
     if (options.dry_run) {
         return std::make_unique<DryRunRunner>();
     }
     if (options.sshlogins.empty()) {
-        auto runner = std::make_unique<LocalRunner>(output.needs_capture());
+        auto runner = std::make_unique<LocalRunner>(capture);
         if (jobservers.served) {
             auto fds = jobservers.served->job_fds();
             runner->set_inherited_fds({fds.begin(), fds.end()});
         }
         return runner;
     }
-    auto runner = std::make_unique<RemoteRunner>(options.sshlogins, options.remote, output.needs_capture(),
-                                                 options.jobs, output);
+    auto runner =
+        std::make_unique<RemoteRunner>(options.sshlogins, options.remote, capture, options.jobs, output);
     if (runner->slots() == 0) {
         throw Error("no host given with -S/--sshlogin or --sshloginfile can be reached");
     }
@@ -387,8 +432,8 @@ int run(int argc, const char* const* argv)
     output.set_tagged(options.command.tag || options.command.tagstring ||
                       options.tasks);                                     // a task may have a tag
     output.set_hold_oldest(options.control.retries > 1 || options.tasks); // a task may have retries
-    Reports reports = make_reports(options, output);
-    std::unique_ptr<Runner> runner = make_runner(options, output, control, jobservers);
+    Reports reports = make_reports(options, output, sources.column_names());
+    std::unique_ptr<Runner> runner = make_runner(options, output, control, jobservers, reports);
     fit_process_limit(options, commands, control, output);
     // Under make's jobserver without -j the slots are unbounded: -X spreads over the CPUs,
     // as GNU parallel's default -j, rather than into one argument per job ({0%} pads to them).

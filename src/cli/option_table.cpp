@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <functional>
@@ -332,22 +333,30 @@ void add_output_options(CLI::App& app, ParsedOptions& parsed)
         ->group(group);
 }
 
-// --results: JSON Lines, to a file named as such ("-" or "-.json": stdout). GNU parallel
-// writes JSON Lines for *.json too, but CSV for *.csv and *.tsv and a directory tree for
-// any other name: those fanout refuses rather than write something else under them.
-std::string parse_results_name(const std::string& path)
+// --results NAME: what GNU parallel writes for the name (a table for *.csv, *.tsv and
+// *.json, in any case; "-.csv", "-.tsv" and "-.json" on stdout; a tree for any other
+// name), except that *.jsonl and "-" are fanout's own JSON Lines.
+ReportSettings::Results parse_results_name(const std::string& path)
 {
-    if (path == "-" || path == "-.json") {
-        return "-";
+    using Format = ReportSettings::ResultsFormat;
+    auto ends_with = [&path](std::string_view suffix) {
+        return path.size() >= suffix.size() &&
+               std::equal(suffix.begin(), suffix.end(),
+                          path.end() - static_cast<std::ptrdiff_t>(suffix.size()),
+                          [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); });
+    };
+    if (path == "-" || (path.ends_with(".jsonl") && path.size() > 6)) {
+        return {path, Format::json_lines};
     }
-    if ((path.ends_with(".jsonl") && path.size() > 6) || (path.ends_with(".json") && path.size() > 5)) {
-        return path;
+    Format format = ends_with(".csv")    ? Format::csv
+                    : ends_with(".tsv")  ? Format::tsv
+                    : ends_with(".json") ? Format::gnu_json
+                                         : Format::tree;
+    bool to_stdout = path == "-.csv" || path == "-.tsv" || path == "-.json";
+    if (path.empty()) {
+        throw Error("--results: empty name");
     }
-    bool table = path.ends_with(".csv") || path.ends_with(".tsv");
-    throw Error("--results " + path + ": fanout writes JSON Lines, not " +
-                (table ? std::string("CSV/TSV") : std::string("GNU parallel's directory tree")) +
-                ": name a file ending in .jsonl or .json, or - for stdout" +
-                (table ? "; nearest table: --joblog FILE" : ""));
+    return {to_stdout ? std::string("-") : path, format};
 }
 
 void add_report_options(CLI::App& app, ParsedOptions& parsed)
@@ -370,12 +379,17 @@ void add_report_options(CLI::App& app, ParsedOptions& parsed)
         ->needs(joblog)
         ->group(group);
     auto* results =
-        add_value(app, "--results,--res", "FILE",
-                  "Write one JSON object per finished job to FILE, named *.jsonl or *.json ('-' is stdout)",
+        add_value(app, "--results,--res", "NAME",
+                  "Save each job's output and exit: DIR (GNU parallel's tree), *.csv, *.tsv, *.json "
+                  "(GNU's), *.jsonl or - (fanout's JSON Lines)",
                   [&reports](const std::string& path) { reports.results = parse_results_name(path); })
             ->group(group);
-    app.add_flag("--results-output", reports.results_output, "Include each job's output in --results")
+    app.add_flag("--results-output", reports.results_output,
+                 "Include each job's output in --results *.jsonl or -")
         ->needs(results)
+        ->group(group);
+    app.add_flag("--files,--output-as-files,--outputasfiles", reports.files,
+                 "Save each job's stdout in a file in --tmpdir and print the file's name instead")
         ->group(group);
     add_value(app, "--junit", "FILE", "Write a JUnit XML report to FILE",
               [&reports](const std::string& path) { reports.junit = path; })
@@ -657,7 +671,8 @@ constexpr OptionGroup k_groups[] = {
     {"--group -k --keep-order --line-buffer --lb --linebuffer -u --ungroup --color --colour --tag "
      "--tagstring",
      add_output_options},
-    {"--joblog --jl --resume --resume-failed --results --res --results-output --junit --progress --bar --eta",
+    {"--joblog --jl --resume --resume-failed --results --res --results-output --files --output-as-files "
+     "--outputasfiles --junit --progress --bar --eta",
      add_report_options},
     {"--pipe --spreadstdin --block --block-size --recend --recstart --regexp --regex --header --round-robin "
      "--roundrobin --round --tasks",

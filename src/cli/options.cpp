@@ -334,6 +334,38 @@ void set_semaphore(ParsedOptions& parsed)
     options.semaphore = parsed.semaphore_settings;
 }
 
+// --results and --files: the combinations that would mean something else than it says.
+void check_results(ParsedOptions& parsed)
+{
+    ReportSettings& reports = parsed.options.reports;
+    using Format = ReportSettings::ResultsFormat;
+    bool json_lines = reports.results && reports.results->format == Format::json_lines;
+    bool tree = reports.results && reports.results->format == Format::tree;
+    if (reports.results_output && !json_lines) {
+        throw Error("--results-output: only fanout's JSON Lines (--results FILE.jsonl or -) take it; "
+                    "GNU parallel's formats always hold the output");
+    }
+    if (reports.files && reports.results && !tree) {
+        throw Error("--files cannot be used with --results " + reports.results->path +
+                    " (only with a --results directory, whose stdout files it names)");
+    }
+    if (reports.files && parsed.ungroup) {
+        throw Error("--files cannot be used with -u/--ungroup (GNU parallel then ignores --files)");
+    }
+    const BatchRules& batch = parsed.options.batch;
+    bool several_records = (batch.max_records != 1 || batch.spread) && !batch.drop_args;
+    if (tree && several_records && parsed.options.input.colsep) {
+        throw Error("--results DIR cannot be used with --colsep and -n, -L, -X or -m yet (each record's "
+                    "columns would not be told apart)");
+    }
+    // GNU parallel prints the names of a tree's stdout files with --line-buffer, as
+    // with --files.
+    reports.files = reports.files || (tree && parsed.line_buffer);
+    if (parsed.options.pipe && (reports.files || tree)) {
+        throw Error(std::string(tree ? "--results DIR" : "--files") + " cannot be used with --pipe yet");
+    }
+}
+
 // What the options mean given the command and the ':::' sources after them.
 Options finish_options(ParsedOptions parsed, std::vector<std::string> rest)
 {
@@ -354,6 +386,7 @@ Options finish_options(ParsedOptions parsed, std::vector<std::string> rest)
     set_semaphore(parsed);
     set_pipe(parsed);
     set_batching(parsed);
+    check_results(parsed);
     set_remote(parsed);
     options.output_mode = output_mode(parsed);
     if (options.control.termseq.empty()) {

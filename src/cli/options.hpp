@@ -25,8 +25,16 @@ struct ReportSettings {
     std::optional<std::string> joblog; // "+FILE" appends
     bool resume = false;
     bool resume_failed = false;
-    std::optional<std::string> results; // "-" is stdout
+    // --results: fanout's JSON Lines (NAME.jsonl, "-"), GNU parallel's CSV, TSV and JSON
+    // (NAME.csv, .tsv, .json; "-.csv"... on stdout), or GNU parallel's tree (any other NAME).
+    enum class ResultsFormat { json_lines, csv, tsv, gnu_json, tree };
+    struct Results {
+        std::string path; // "-": stdout
+        ResultsFormat format = ResultsFormat::tree;
+    };
+    std::optional<Results> results;
     bool results_output = false;
+    bool files = false; // --files: each job's stdout in a temp file, its name printed
     std::optional<std::string> junit;
     // In order of precedence: --bar beats --eta beats --progress.
     enum class Progress { none, counts, eta, bar } progress = Progress::none;

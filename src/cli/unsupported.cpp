@@ -13,9 +13,6 @@ namespace {
 // options fanout lacks get the plain message.
 constexpr std::pair<std::string_view, std::string_view> k_nearest[] = {
     {"-v", "-t/--verbose"},
-    {"--files", "--results FILE.jsonl --results-output"},
-    {"--output-as-files", "--results FILE.jsonl --results-output"},
-    {"--outputasfiles", "--results FILE.jsonl --results-output"},
     {"--pipe-part", "--pipe -a FILE"},
     {"--pipepart", "--pipe -a FILE"},
     {"--cat", "--pipe (each block on the job's stdin)"},

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "resource_usage.hpp"
+#include "stream.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -10,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace fanout {
@@ -69,6 +71,18 @@ public:
     [[nodiscard]] virtual bool wants_ticks() const { return false; }
     // How much of each job's output this report needs captured (0: none).
     [[nodiscard]] virtual std::size_t output_wanted() const { return 0; }
+
+    // True for a report that keeps a job's stream itself (--results DIR, --files): that
+    // stream never reaches our stdout or stderr.
+    [[nodiscard]] virtual bool takes_stream(Stream) const { return false; }
+    // Each attempt of a job starts (a retry starts afresh; `job` has its seq, slot, args
+    // and id), then its bytes of the streams taken come. Throw Error when they cannot
+    // be kept: the run stops, and the job is in no record.
+    virtual void attempt_started(const JobRecord& /*job*/) {}
+    virtual void attempt_output(std::uint64_t /*seq*/, Stream, std::string_view /*data*/) {}
+    // What goes to stdout, tagged as the job's output, in place of the stdout taken
+    // (--files: the file's name and a newline).
+    [[nodiscard]] virtual std::string stdout_in_place(const JobRecord&) const { return {}; }
 };
 
 using Reports = std::vector<std::unique_ptr<Report>>;

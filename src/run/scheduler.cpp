@@ -27,6 +27,10 @@ Scheduler::Scheduler(JobSource& jobs, const JobCommand& commands, Runner& runner
         m_capture_cap = std::max(m_capture_cap, report->output_wanted());
         m_ticking = m_ticking || report->wants_ticks();
         m_reports_wait = m_reports_wait || report->waits_for_delivery();
+        for (Stream stream : {Stream::out, Stream::err}) {
+            m_taken[static_cast<int>(stream)] =
+                m_taken[static_cast<int>(stream)] || report->takes_stream(stream);
+        }
     }
 }
 
@@ -348,6 +352,9 @@ void Scheduler::start_attempt(Attempt attempt)
     if (attempt.number == 1) {
         m_output.job_started(attempt.spec.seq, m_commands.tag(attempt.spec, attempt.slot));
     }
+    if (m_taken[0] || m_taken[1]) {
+        tell_attempt_started(attempt);
+    }
     attempt.started = Clock::now();
     attempt.started_wall = std::chrono::system_clock::now();
     m_last_start = attempt.started;
@@ -381,6 +388,19 @@ void Scheduler::start_attempt(Attempt attempt)
     std::uint64_t seq = attempt.spec.seq;
     m_running.emplace(seq, std::move(attempt));
     m_progress.running = m_running.size();
+}
+
+// Reports that keep the job's output themselves open its files (afresh for a retry).
+void Scheduler::tell_attempt_started(const Attempt& attempt)
+{
+    JobRecord job;
+    job.seq = attempt.spec.seq;
+    job.slot = attempt.slot;
+    job.args = attempt.spec.args;
+    job.id = attempt.spec.task ? attempt.spec.task->id : std::string();
+    for (const auto& report : m_reports) {
+        report->attempt_started(job);
+    }
 }
 
 // The slot's host is down: the slot goes, and the attempt runs again in another one.

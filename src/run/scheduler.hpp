@@ -112,6 +112,7 @@ private:
     [[nodiscard]] bool may_start_more() const;
     [[nodiscard]] bool skip_job(const JobSpec& job) const;
     void start_attempt(Attempt attempt);
+    void tell_attempt_started(const Attempt& attempt);
     bool requeue_on_shortage(Attempt& attempt, Shortage shortage);
     void fail_to_start(Attempt& attempt, const std::string& message, int exit_code);
     void finish(JobRecord record);
@@ -143,8 +144,9 @@ private:
     JobControl m_control;
     // What the reports want, for the whole run.
     std::size_t m_capture_cap = 0;
-    bool m_ticking = false;      // tick()
-    bool m_reports_wait = false; // some hear of a job only once its output is delivered
+    bool m_ticking = false;           // tick()
+    bool m_reports_wait = false;      // some hear of a job only once its output is delivered
+    bool m_taken[2] = {false, false}; // a report keeps jobs' stdout, stderr (not Output)
 
     std::unordered_map<std::uint64_t, Attempt> m_running;
     std::deque<Attempt> m_retry;

@@ -82,6 +82,10 @@ void Scheduler::finish(JobRecord record)
     int exit_code = record.exit_code;
     std::string epilogue;
     for (const auto& report : m_reports) {
+        std::string in_place = report->stdout_in_place(record);
+        if (!in_place.empty()) {
+            m_output.job_output(record.seq, Stream::out, in_place);
+        }
         epilogue += report->line_for_stdout(record);
     }
     m_output.job_finished(record.seq, std::move(epilogue));
@@ -139,6 +143,12 @@ void Scheduler::on_output(std::uint64_t seq, Stream stream, std::string_view dat
             std::size_t room = m_capture_cap - std::min(m_capture_cap, attempt.captured[s].size());
             attempt.captured[s].append(data.substr(0, room));
             attempt.truncated[s] = attempt.truncated[s] || data.size() > room;
+        }
+        if (m_taken[s]) {
+            for (const auto& report : m_reports) {
+                report->attempt_output(seq, stream, data);
+            }
+            return; // kept by a report, not written to our stdout or stderr
         }
     }
     m_output.job_output(seq, stream, data);

@@ -19,7 +19,7 @@
 #   ('a b' where GNU writes a\ b): only arguments that need no quoting are compared.
 # - An unterminated replacement string ({1, {.) is a usage error in fanout; GNU parallel
 #   copies it as text and appends the arguments at the end (exit_codes_test.sh).
-# - --results writes JSON Lines in fanout, CSV or GNU's own layout in GNU parallel.
+# - --results FILE.jsonl and - are fanout's own JSON Lines (GNU parallel has none).
 # - fanout's failure summary on stderr: stderr is compared only where no job fails.
 # - xargs splits records at blanks and exits 123 when a command failed; fanout, as GNU
 #   parallel, takes whole lines and counts failed jobs: xargs cases use one-word records
@@ -183,6 +183,7 @@ check_case() {
 # --- inputs ----------------------------------------------------------------------------
 I=$T/in
 printf 'a\nb c\nd\n' >"$I/lines"
+printf 'n\nl\0x\0' >"$I/nul_newline"
 printf 'a\nb c\nd' >"$I/lines_no_final_newline"
 printf 'a\n\nb\n' >"$I/blank_line"
 printf 'fanout_diff_fn x\nfanout_diff_fn y\n' >"$I/fn_lines"
@@ -467,6 +468,48 @@ same gnu "--joblog: header and the Seq, Exitval, Signal, Command columns" \
 same gnu "--joblog: a job killed by a signal" \
     --post "tail -n +2 log | cut -f 1,7,8" -- -j1 --joblog log 'kill -15 $$' ::: a
 same gnu "--jl (--joblog)" --post "tail -n +2 log | cut -f 1,7" -- -j1 --jl log 'exit {}' ::: 0 1
+
+# --- --results: GNU parallel's tree, CSV, TSV and JSON; --files ---------------------------
+# Each file of a tree, its name and its bytes; the tables without their times. (The
+# Command column quotes as the joblog's: only values that need no quoting, or are
+# quoted alike, are compared.)
+TREE='find out* -type f 2>/dev/null | LC_ALL=C sort | while IFS= read -r f; do echo "== $f"; cat "$f"; echo; done'
+UNTIME_CSV='sed -E "s/^([0-9]+[,	]:[,	])[0-9]+\.[0-9]{3}([,	])[0-9]+\.[0-9]{3}/\1T\2R/"'
+same gnu "--results DIR: the tree, nothing on stdout" --err --post "$TREE" \
+    -- -k --results out 'echo {1}-{2}; echo e{1} >&2' ::: a b ::: x y
+same gnu "--results DIR/: a trailing slash" --post "$TREE" -- -k --results out/ 'echo {}' ::: a b
+same gnu "--results DIR with -k --tag: still nothing on stdout" --post "$TREE" -- -k --tag --results out 'echo {}' ::: a
+same gnu "--results DIR: escaped values" --post "$TREE" \
+    -- -k --results out 'echo {#}' ::: 'a/b' 'c\d' 'x	y' .hidden ...
+same gnu "--results DIR: a failing job's files, exit status" --post "$TREE" \
+    -- -k --results out 'echo {}; exit {}' ::: 0 3
+same gnu "--results DIR: newline in a value (-0)" --in "$I/nul_newline" --post "$TREE" -- -0 -k --results out 'echo {#}'
+same gnu "--results DIR with -n2 and two sources: each record numbered from 1" --post "$TREE" \
+    -- -k -n2 --results out 'echo {}' ::: a b c ::: x
+same gnu "--results DIR with -X -j2" --post "$TREE" -- -k -X -j2 --results out 'echo {}' ::: a b c d
+same gnu "--results DIR with --header: named levels, in GNU's order" --post "$TREE" \
+    -- -k --header : --results out 'echo {b}' ::: b I II ::: a III ::: 10 x
+same gnu "--results out/{a}/ with --header: a column's name in the template" --post "$TREE" \
+    -- -k --header : --results 'out/{a}/' 'echo {b}' ::: b I II ::: a III
+same gnu "--results x.csv with --header: the columns' names" --post "$UNTIME_CSV out.csv" \
+    -- -j1 --header : --results out.csv 'echo {b}' ::: b I ::: a III
+same gnu "--results name{}: a file per job, .err and .seq beside it" --post "$TREE" \
+    -- -k --results 'out_{}' 'echo {}; echo e{} >&2' ::: foo bar
+same gnu "--results out/{1}/{2}/: a directory per job" --post "$TREE" \
+    -- -k --results 'out/{1}/{2}/' 'echo {1}{2}' ::: a b ::: x
+same gnu "--results out/{1}/{2}: a file per job in made directories" --post "$TREE" \
+    -- -k --results 'out/{1}/{2}' 'echo {1}{2}' ::: a b ::: x
+same gnu "--files with --results DIR: the stdout files named" --post "$TREE" \
+    -- -k --files --results out 'echo {}' ::: a b
+same gnu "--results DIR with --lb: the stdout files named, as --files" --post "$TREE" \
+    -- -k --lb --tag --results out 'echo {}' ::: a b
+same gnu "--results name{} with --lb: the files named" --post "$TREE" -- -k --lb --results 'out_{}' 'echo {}' ::: a b
+same gnu "--results x.csv" --post "$UNTIME_CSV out.csv" \
+    -- -j1 --results out.csv 'printf "a,b\n\"q\"\n"; echo e {} >&2; exit 2' ::: 'p q' u
+same gnu "--results x.tsv, two sources" --post "$UNTIME_CSV out.tsv" \
+    -- -j1 --results out.tsv 'printf "a\tb\n"' ::: 'p q' r ::: 1
+same gnu "--results x.json" --post 'sed -E "s/\"Starttime\": [0-9.]+, \"JobRuntime\": [0-9.]+/T/" out.json' \
+    -- -j1 --results out.json 'printf "a\tb\n\001\\\\"; echo e {} >&2' ::: 'p' 'r"s'
 
 # --- local --env and --workdir ----------------------------------------------------------
 same gnu "--env NAME without -S" --env "FANOUT_DIFF=set" -- -k --env FANOUT_DIFF 'echo [$FANOUT_DIFF]' ::: a

@@ -36,7 +36,8 @@ declare -A accepted=(
     [--line-buffer]=differential [--lb]=differential [-u]=differential [--ungroup]=differential
     [--color]=ci [--tag]=differential [--tagstring]=differential
     [--joblog]=differential [--jl]=differential [--resume]=reports [--resume-failed]=reports
-    [--results]=reports [--res]=gnu_options [--progress]=reports [--bar]=reports [--eta]=reports
+    [--results]=results [--res]=gnu_options [--files]=results [--output-as-files]=results
+    [--outputasfiles]=results [--progress]=reports [--bar]=reports [--eta]=reports
     [--pipe]=pipe [--spreadstdin]=pipe [--block]=pipe [--block-size]=pipe [--recend]=pipe
     [--recstart]=pipe [--regexp]=regexp [--header]=columns [--round-robin]=pipe [--round]=docs
     [-S]=remote [--sshlogin]=remote [--sshloginfile]=remote [--slf]=remote [--ssh]=remote
@@ -100,9 +101,6 @@ fi
 refused "--fifo" --fifo touch "$T/ran" ::: x
 refused "-v" -kv touch "$T/ran" ::: x
 refused "--nice" --nice=5 touch "$T/ran" ::: x
-assert_contains "--files names the nearest fanout option" "nearest: --results" "$(
-    "$FANOUT" --files true ::: x 2>&1
-)"
 refused "perl expressions" -k touch "$T/ran" '{=2' 's/a/b/' '=}' ::: a ::: b
 refused "perl expressions" -k --tagstring '{= $_ =}' touch "$T/ran" ::: a
 refused ":::+" -a /dev/null -k touch "$T/ran" ::: a :::+ b
@@ -114,17 +112,12 @@ done
 refused "{/a(/b}" --plus -k touch "$T/ran" "{/a(/b}" ::: a
 refused "{##}" --plus --pipe touch "$T/ran" "{##}"
 
-# --results: JSON Lines under a name that says so; GNU's CSV and directory trees refused.
-refused "--results x.csv" --results x.csv touch "$T/ran" ::: a
-assert_contains "--results x.csv: names the nearest table" "--joblog" "$ERR"
-refused "--results x.tsv" --results x.tsv touch "$T/ran" ::: a
-refused "--results outdir" --results outdir touch "$T/ran" ::: a
-assert_no_file "--results outdir: no directory made" outdir
-run "$FANOUT" --res "$T/r.json" echo ::: a
-assert_status "--res r.json: runs" 0
-assert_eq "--res r.json: one JSON line" 1 "$(line_count "$T/r.json")"
+# --results: the name says the format, as in GNU parallel; fanout's JSON Lines under .jsonl.
+run "$FANOUT" --res "$T/r.jsonl" echo ::: a
+assert_status "--res r.jsonl: runs" 0
+assert_eq "--res r.jsonl: one JSON line" 1 "$(line_count "$T/r.jsonl")"
 run "$FANOUT" --results -.json echo ::: a
-assert_contains "--results -.json: on stdout, as GNU's" '"command":"echo a"' "$OUT"
+assert_contains "--results -.json: GNU's JSON on stdout" '"Command": "echo a"' "$OUT"
 assert_no_file "--results -.json: no file of that name" -.json
 
 # A GNU option after the command is the command's, as in GNU parallel.

@@ -221,13 +221,25 @@ TEST_CASE("options: GNU parallel's and xargs' spellings")
     CHECK(parse({"--will-cite", "--no-notice", "true"}).command.command.size() == 1);
     fanout::Options none = parse({"-n", "0", "true"});
     CHECK(none.batch.drop_args);
-    CHECK(parse({"--res", "-.json", "true"}).reports.results == "-");
+    using Format = fanout::ReportSettings::ResultsFormat;
+    auto results = [](const char* name) { return *parse({"--res", name, "true"}).reports.results; };
+    CHECK(results("-.json").path == "-");
+    CHECK(results("-.json").format == Format::gnu_json);
+    CHECK(results("-.csv").format == Format::csv);
+    CHECK(results("x.TSV").format == Format::tsv);
+    CHECK(results("-").format == Format::json_lines);
+    CHECK(results("r.jsonl").format == Format::json_lines);
+    CHECK(results("out").format == Format::tree);
+    CHECK(results("out/{1}/").format == Format::tree);
+    CHECK(results(".jsonl").format == Format::tree);
+    CHECK(parse({"--files", "true"}).reports.files);
+    CHECK(parse({"--output-as-files", "true"}).reports.files);
 }
 
 TEST_CASE("options: what fanout does not take is refused by name")
 {
-    CHECK(refusal({"--results", "out", "true"}).find("directory tree") != std::string::npos);
-    CHECK(refusal({"--results", "x.csv", "true"}).find("--joblog") != std::string::npos);
+    CHECK(refusal({"--results", "x.csv", "--results-output", "true"}).starts_with("--results-output"));
+    CHECK(refusal({"--files", "-u", "true"}).starts_with("--files cannot be used with -u"));
     CHECK(refusal({"--fifo", "true"}) ==
           "unknown option '--fifo': fanout does not support it; nearest: --pipe "
           "(each block on the job's stdin)");

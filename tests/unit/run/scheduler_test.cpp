@@ -742,3 +742,48 @@ TEST_CASE("Scheduler: when every slot's host is gone, nothing more starts and th
     CHECK(rig.runner.waits == 0);
     CHECK(rig.records.empty());
 }
+
+namespace {
+
+// A report that keeps jobs' stdout itself (as --results DIR and --files do): each
+// attempt starts its copy afresh, and its name goes to stdout in place of the output.
+class TakingReport : public fanout::Report {
+public:
+    explicit TakingReport(std::map<std::uint64_t, std::string>& kept) : m_kept(kept) {}
+    void job_finished(const JobRecord&) override {}
+    [[nodiscard]] bool takes_stream(Stream stream) const override { return stream == Stream::out; }
+    void attempt_started(const JobRecord& job) override
+    {
+        m_kept[job.seq].clear();
+        CHECK(job.args.size() == 1);
+    }
+    void attempt_output(std::uint64_t seq, Stream stream, std::string_view data) override
+    {
+        CHECK(stream == Stream::out);
+        m_kept[seq] += data;
+    }
+    [[nodiscard]] std::string stdout_in_place(const JobRecord& job) const override
+    {
+        return "file " + std::to_string(job.seq) + "\n";
+    }
+
+private:
+    std::map<std::uint64_t, std::string>& m_kept;
+};
+
+} // namespace
+
+TEST_CASE("Scheduler: a report that takes stdout gets it, per attempt, and its line is printed instead")
+{
+    Rig rig({"a", "b"}, {"echo"}, fanout::system_arg_limits(0, {}), true);
+    std::map<std::uint64_t, std::string> kept;
+    rig.reports.push_back(std::make_unique<TakingReport>(kept));
+    JobControl control = jobs(1);
+    control.retries = 2;
+    rig.runner.statuses = {{2, {exited(1), exited(0)}}};
+    RunResult result = rig.run(control);
+    CHECK(result.succeeded == 2);
+    CHECK(kept[1] == "out 1\n");
+    CHECK(kept[2] == "out 2 try 2\n"); // the failed attempt's output is gone
+    CHECK(rig.out.text() == "a\tfile 1\nb\tfile 2\n");
+}
