@@ -16,6 +16,7 @@
 #include "local_runner.hpp"
 #include "options.hpp"
 #include "output.hpp"
+#include "perl_coprocess.hpp"
 #include "pipe_blocks.hpp"
 #include "prefetched_jobs.hpp"
 #include "process.hpp"
@@ -232,6 +233,25 @@ CommandSettings local_command_settings(const Options& options)
     return settings;
 }
 
+// The perl co-process, when the command or another template holds {= =} expressions or
+// --rpl tags: started and every expression compiled before any job starts.
+std::unique_ptr<PerlCoprocess> start_perl(JobCommand& commands)
+{
+    const auto& codes = commands.perl_expressions().codes();
+    if (codes.empty()) {
+        return nullptr;
+    }
+    for (const auto& code : codes) {
+        // Nothing counts the jobs ahead of time yet (JobValues::total_jobs stays empty).
+        if (code.find("total_jobs") != std::string::npos) {
+            throw Error("perl expression '{=" + code + "=}': total_jobs() is not supported");
+        }
+    }
+    auto perl = std::make_unique<PerlCoprocess>(codes);
+    commands.set_perl(perl.get());
+    return perl;
+}
+
 // Under RLIMIT_NPROC every local job needs processes of its own: a shell and a program
 // it forks, or the program alone. -j comes down to what the limit leaves, and says so.
 void fit_process_limit(const Options& options, const JobCommand& commands, JobControl& control,
@@ -296,6 +316,7 @@ int run(int argc, const char* const* argv)
     JobControl control = job_control(options, jobserver ? &*jobserver : nullptr);
     ArgLimits limits = system_arg_limits(job_environment_size(), options.max_chars);
     JobCommand commands(local_command_settings(options), limits);
+    std::unique_ptr<PerlCoprocess> perl = start_perl(commands);
     JobSources sources(options, commands, limits);
     output.set_tagged(options.command.tag || options.command.tagstring ||
                       options.tasks); // a task may have a tag

@@ -165,6 +165,14 @@ void add_command_options(CLI::App& app, ParsedOptions& parsed)
         ->group(group);
     add_rename(app, "--seqreplace", "{#}", syntax.names.seq)->group(group);
     add_rename(app, "--slotreplace", "{%}", syntax.names.slot)->group(group);
+    add_list(app, "--rpl", "'TAG PERL'",
+             "TAG stands for {= PERL =}; a TAG with one (regex) gives its groups to PERL as $$1, $$2...",
+             [&syntax](const std::vector<std::string>& values) {
+                 for (const auto& value : values) {
+                     syntax.names.rpl.push_back(parse_rpl(value));
+                 }
+             })
+        ->group(group);
     auto* max_args =
         add_value(app, "-n,--max-args", "N", "At most N arguments per job; -n 0 is -N 0",
                   [&parsed](const std::string& n) { parsed.max_args = parse_count(n, "-n/--max-args", 0); })
@@ -569,7 +577,7 @@ constexpr OptionGroup k_groups[] = {
     {"-a --arg-file -0 --null -d --delimiter -C --colsep --link --xapply -E -e --eof -r --no-run-if-empty",
      add_input_options},
     {"-I -i --replace --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner "
-     "--basenameextensionreplace --seqreplace --slotreplace -L -l --max-lines -n --max-args -N "
+     "--basenameextensionreplace --seqreplace --slotreplace --rpl -L -l --max-lines -n --max-args -N "
      "--max-replace-args -X -m "
      "--xargs -s --max-chars -q --quote --shell",
      add_command_options},

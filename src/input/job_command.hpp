@@ -18,6 +18,11 @@ struct CannotRun {
     int exit_code;
 };
 
+// A perl expression of the job called skip(): it is not run, as in GNU parallel.
+struct Skipped {
+    std::string display; // the command it would have run
+};
+
 struct CommandSettings {
     std::vector<std::string> command; // empty: each record is a command
     TemplateSyntax syntax;
@@ -33,8 +38,13 @@ public:
     // Throws Error when the command or --tagstring is malformed.
     JobCommand(const CommandSettings& settings, ArgLimits limits);
 
-    [[nodiscard]] std::variant<Command, CannotRun> build(const JobSpec& job, std::size_t slot) const;
+    [[nodiscard]] std::variant<Command, CannotRun, Skipped> build(const JobSpec& job, std::size_t slot) const;
     [[nodiscard]] std::string tag(const JobSpec& job, std::size_t slot) const;
+
+    // The {= =} expressions of the command and the other templates, and what evaluates
+    // them (set before the first job when there are any; not owned).
+    [[nodiscard]] const PerlExpressions& perl_expressions() const { return *m_names.perl; }
+    void set_perl(PerlEvaluator* perl) { m_perl = perl; }
 
     // The template, or null in task-list mode (each record is a command).
     [[nodiscard]] const CommandTemplate* command_template() const
@@ -45,6 +55,10 @@ public:
 private:
     [[nodiscard]] CannotRun too_long(const JobSpec& job, const ArgvSize& size) const;
     [[nodiscard]] std::variant<Command, CannotRun> task_command(const Task& task) const;
+    [[nodiscard]] PerlResults evaluate_perl(const JobValues& values,
+                                            const std::vector<PerlCall>& calls) const;
+    void files_perl_calls(std::size_t arg_count, std::vector<PerlCall>& calls) const;
+    void add_files(Command& command, const JobValues& values) const;
 
     std::optional<CommandTemplate> m_template;
     TemplateSyntax m_syntax; // how task lines run
@@ -55,6 +69,7 @@ private:
     std::vector<std::string> m_transfer_files; // templates, for remote jobs
     std::vector<std::string> m_return_files;
     std::optional<std::string> m_workdir;
+    PerlEvaluator* m_perl = nullptr;
 };
 
 } // namespace fanout

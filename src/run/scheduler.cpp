@@ -1,5 +1,6 @@
 #include "scheduler.hpp"
 
+#include "exit_codes.hpp"
 #include "failure_summary.hpp"
 #include "resource_limits.hpp"
 
@@ -343,6 +344,11 @@ void Scheduler::start_attempt(Attempt attempt)
         fail_to_start(attempt, why->message, why->exit_code);
         return;
     }
+    if (auto* skipped = std::get_if<Skipped>(&built)) {
+        attempt.command = skipped->display;
+        end_unstarted(attempt, k_exit_skipped);
+        return;
+    }
     Command& command = std::get<Command>(built);
     command.stream_input = m_control.round_robin;
     attempt.command = command.display;
@@ -410,11 +416,17 @@ bool Scheduler::requeue_on_shortage(Attempt& attempt, Shortage shortage)
 // A job that never ran still counts, and its message keeps its place in the output.
 void Scheduler::fail_to_start(Attempt& attempt, const std::string& message, int exit_code)
 {
-    m_free_slots.push(attempt.slot);
     m_output.job_output(attempt.spec.seq, Stream::err, message + "\n");
     if (attempt.command.empty()) {
         attempt.command = "(" + attempt.spec.origin + ")"; // there is no command to show
     }
+    end_unstarted(attempt, exit_code);
+}
+
+// A job that never started ends: its slot is free again, and it is recorded.
+void Scheduler::end_unstarted(Attempt& attempt, int exit_code)
+{
+    m_free_slots.push(attempt.slot);
     JobRecord record = take_record(attempt, nullptr);
     record.exit_code = exit_code;
     record.started = false;

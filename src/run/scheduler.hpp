@@ -113,6 +113,7 @@ private:
     void start_attempt(Attempt attempt);
     bool requeue_on_shortage(Attempt& attempt, Shortage shortage);
     void fail_to_start(Attempt& attempt, const std::string& message, int exit_code);
+    void end_unstarted(Attempt& attempt, int exit_code);
     void finish(JobRecord record);
     void report_delivered();
     void check_halt(int exit_code);
