@@ -27,7 +27,8 @@ std::size_t PerlExpressions::add(const std::string& code)
 
 const PerlValue* PerlResults::find(const PerlCall& call) const
 {
-    auto found = std::find_if(values.begin(), values.end(), [&](const auto& entry) { return entry.first == call; });
+    auto found =
+        std::find_if(values.begin(), values.end(), [&](const auto& entry) { return entry.first == call; });
     return found == values.end() ? nullptr : &found->second;
 }
 

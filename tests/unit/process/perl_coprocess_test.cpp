@@ -85,8 +85,8 @@ TEST_CASE("The perl co-process's errors name the expression")
     PerlCoprocess perl({"die 'no'"});
     CHECK_THROWS_WITH_AS(value_of(perl, {"a"}), doctest::Contains("'{=die 'no'=}' died in job 1: no at"),
                          fanout::Error);
-    CHECK_THROWS_WITH_AS(PerlCoprocess({"1"}, "no-such-perl-here"), "cannot start no-such-perl-here to evaluate {= =} expressions",
-                         fanout::Error);
+    CHECK_THROWS_WITH_AS(PerlCoprocess({"1"}, "no-such-perl-here"),
+                         "cannot start no-such-perl-here to evaluate {= =} expressions", fanout::Error);
 }
 
 TEST_CASE("A perl co-process killed mid-run is reported, not waited for")
@@ -94,7 +94,7 @@ TEST_CASE("A perl co-process killed mid-run is reported, not waited for")
     PerlCoprocess perl({"$_"});
     CHECK(value_of(perl, {"a"}) == "a");
     REQUIRE(::kill(perl.pid(), SIGKILL) == 0);
-    CHECK_THROWS_WITH_AS(value_of(perl, {"b"}, 2),
-                         "the perl co-process that evaluates {= =} expressions died: no more jobs are started",
-                         fanout::Error);
+    CHECK_THROWS_WITH_AS(
+        value_of(perl, {"b"}, 2),
+        "the perl co-process that evaluates {= =} expressions died: no more jobs are started", fanout::Error);
 }
