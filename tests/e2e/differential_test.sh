@@ -3,7 +3,7 @@
 # parallel (and xargs, for the xargs flags fanout takes), with the same stdin, each in a
 # fresh directory of its own; their stdout, exit status and, where a case asks, stderr
 # and what a shell snippet finds afterwards (a joblog's columns, files the jobs left) must
-# agree. Covers replacement strings, input sources, batching, output modes, exit codes,
+# agree. Covers replacement strings (perl {= =} and --rpl too), input sources, batching, output modes, exit codes,
 # --halt, --timeout, --retries, --joblog, --colsep, --pipe basics (pipe_test.sh,
 # colsep_test.sh and regexp_test.sh compare many more --pipe and --colsep cases), -q,
 # --dry-run and -u.
@@ -19,6 +19,8 @@
 #   ('a b' where GNU writes a\ b): only arguments that need no quoting are compared.
 # - An unterminated replacement string ({1, {.) is a usage error in fanout; GNU parallel
 #   copies it as text and appends the arguments at the end (exit_codes_test.sh).
+# - So is an unterminated perl expression ({= with no =}), which GNU parallel copies as
+#   text (perl_test.sh).
 # - --results writes JSON Lines in fanout, CSV or GNU's own layout in GNU parallel.
 # - fanout's failure summary on stderr: stderr is compared only where no job fails.
 # - xargs splits records at blanks and exits 123 when a command failed; fanout, as GNU
@@ -253,6 +255,34 @@ same gnu "{-1} of -n batches, the last one short" -- -k -n3 echo {-1} ::: a b c 
 same gnu "{-1} with -X and -N" -- -k -X echo '[{-1}]' ::: a b c
 same gnu "{-1/} {-1.}: with modifiers" -- -k echo {-1/} {-2.} ::: a/a.x ::: b/b.y
 same gnu "{0} with -q" -- -k -q printf '<%s>' {0} ::: a ::: b
+
+# --- perl expressions {= =} and --rpl ---------------------------------------------------
+same gnu "{= s/a/b/ =}" -- -k echo '{= s/a/b/ =}' ::: a 'a b' banana
+same gnu "{= =} values quoted for the shell, hostile ones too" -- -k 'printf "<%s>\n" {= s/x/y/ =} | cat' \
+    ::: 'x $HOME' "x'y" 'x"y' 'x
+y' '*' '`id`' 'a;b' '\' ''
+same gnu "uq(): the value unquoted in the shell command" -- -k echo '{= uq() =}' ::: 'a;echo b' 'c  d'
+same gnu "Q() and pQ()" -- -k echo '{= $_ = Q($_) =}' '{= $_ = pQ($_) =}' ::: "it's" 'a$b@c'
+same gnu "\$arg[N], seq(), slot() and \$job->seq() with -j1" -- -k -j1 \
+    echo '{= $_ = "$arg[1]-$arg[2]-" . seq() . "-" . slot() . "-" . $job->seq() =}' ::: a b ::: c d
+same gnu "globals carry over from job to job, once per argument" -- -k -j1 echo '{= $_ = ++$n =}' ::: a b ::: c
+same gnu "skip(): the job is not run and counts as failed" --post 'cut -f 1,7 jl' -- \
+    -k -j1 --joblog jl 'echo {= /b/ and skip() =}' ::: a b c
+same gnu "{=2 =} and {=-1 =} positional" -- -k echo '{=2 s/c/C/ =}' '{=-1 s/^/L/ =}' '{=1 =}' ::: a b ::: c
+same gnu "{= =} with -X, -m and -q" -- -k -j1 -X echo 'x{= s/a/b/ =}y' '{=1 s/a/c/ =}' ::: a aa aaa
+same gnu "{= =} with -m" -- -k -j1 -m echo '{= s/a/b/ =}' ::: a aa aaa
+same gnu "{= =} with -q, split over words" -- -k -q printf '<%s>' '{=' 's/a/b/' '=}' ::: 'a b;'
+same gnu "{= =} in --tagstring" -- -k --tagstring '{= $_ = uc =}:' echo {= s/a/b/ =} ::: a 'x a'
+same gnu "{= =} of an empty argument" -- -k echo '[{= $_ .= "x" =}]' ::: '' a
+same gnu "--rpl tag and its positional form" -- -k --rpl '{..} s/\.[^.]*$//; s/\.[^.]*$//' \
+    echo {..} {2..} ::: a.tar.gz ::: b.c.d
+same gnu "--rpl with a (regex): \$\$1 \$\$2" -- -k --rpl '{/(\.\S+)/(\.\S+)} s/$$1/$$2/g;' \
+    echo {/.tar/.gz} ::: UU.tar.gz
+same gnu "--rpl positional with a (regex)" -- -k --rpl '{:(\d+)} $_ = substr($_, 0, $$1)' \
+    echo {:2} {2:3} ::: abcdef ::: xyzw
+same gnu "--rpl: longer tags first" -- -k --rpl '% s/a/b/' --rpl '%% s/a/c/' echo % %% ::: aaa
+same gnu "--rpl takes over {}" -- -k --rpl '{} s/a/b/' echo {} ::: aaa
+same gnu "a perl syntax error: exit 255, no job" --status-only -- echo '{= 1/ =}' ::: a
 
 # --- input sources ---------------------------------------------------------------------
 same gnu "stdin, a line per job" --in "$I/lines" -- -k echo
