@@ -3,10 +3,10 @@
 # parallel (and xargs, for the xargs flags fanout takes), with the same stdin, each in a
 # fresh directory of its own; their stdout, exit status and, where a case asks, stderr
 # and what a shell snippet finds afterwards (a joblog's columns, files the jobs left) must
-# agree. Covers replacement strings (perl {= =} and --rpl too), input sources, batching, output modes, exit codes,
-# --halt, --timeout, --retries, --joblog, --colsep, --pipe basics (pipe_test.sh,
-# colsep_test.sh and regexp_test.sh compare many more --pipe and --colsep cases), -q,
-# --dry-run and -u.
+# agree. Covers replacement strings (perl {= =} and --rpl too), input sources,
+# batching, output modes, exit codes, --halt, --timeout, --retries, --joblog, --colsep,
+# --pipe basics (pipe_test.sh, colsep_test.sh and regexp_test.sh compare many more --pipe
+# and --colsep cases), -q, --dry-run and -u.
 #
 # The cases known to differ today (issue 16) are listed at the end: they run too and
 # print "KNOWN DIFFERENCE: ..." without failing, but a known difference that starts to
