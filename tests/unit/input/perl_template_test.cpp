@@ -69,7 +69,8 @@ Argv argv_of(const Argv& words, const Argv& args, TemplateSyntax syntax = {})
 TEST_CASE("perl expressions: {= =} is parsed once per code, {=N =} is positional")
 {
     TemplateSyntax syntax;
-    CommandTemplate command({"echo", "{= s/a/b/ =}", "x{=2 tr/a-z/A-Z/=}y", "{=-1 =}", "{= s/a/b/ =}"}, syntax);
+    CommandTemplate command({"echo", "{= s/a/b/ =}", "x{=2 tr/a-z/A-Z/=}y", "{=-1 =}", "{= s/a/b/ =}"},
+                            syntax);
     CHECK(command.has_perl());
     CHECK(syntax.names.perl->codes() == Argv{" s/a/b/ ", " tr/a-z/A-Z/", " "});
     std::vector<PerlCall> calls;
@@ -96,14 +97,16 @@ TEST_CASE("perl expressions: values are quoted for the shell unless uq() was cal
     CHECK(argv_of({"echo", "{=uq=}"}, {"a;b"}) == Argv{"/bin/sh", "-c", "echo uq(a;b)"});
     TemplateSyntax quote;
     quote.quote_command = true; // -q: a value is an argument as it is, uq() or not
-    CHECK(argv_of({"echo", "{=uq=}", "{=", "q", "=}"}, {"a b"}, quote) == Argv{"echo", "uq(a b)", " q (a b)"});
+    CHECK(argv_of({"echo", "{=uq=}", "{=", "q", "=}"}, {"a b"}, quote) ==
+          Argv{"echo", "uq(a b)", " q (a b)"});
 }
 
 TEST_CASE("perl expressions: -X repeats a word with {= =} for each argument")
 {
     TemplateSyntax syntax;
     syntax.context_replace = true;
-    CHECK(argv_of({"echo", "x{=e=}y", "{=1f=}"}, {"a", "b"}, syntax) == Argv{"echo", "xe(a)y", "xe(b)y", "f(a)"});
+    CHECK(argv_of({"echo", "x{=e=}y", "{=1f=}"}, {"a", "b"}, syntax) ==
+          Argv{"echo", "xe(a)y", "xe(b)y", "f(a)"});
 }
 
 TEST_CASE("perl expressions: --rpl tags, with (regex) groups and positional forms")
@@ -114,12 +117,14 @@ TEST_CASE("perl expressions: --rpl tags, with (regex) groups and positional form
     CHECK(syntax.names.perl->codes() ==
           Argv{"s/x//", "$_pAr_gRp1 = \"ab\";$_pAr_gRp2 = \"\";s/$_pAr_gRp1/$_pAr_gRp2/", "longer-wins"});
     CHECK(expand(command, syntax, {"p", "q"}).argv ==
-          Argv{"echo", "s/x//(p)", "s/x//(q)", "s/x//(q)", "$_pAr_gRp1 = \"ab\";$_pAr_gRp2 = "
-                                                                       "\"\";s/$_pAr_gRp1/$_pAr_gRp2/(p)",
+          Argv{"echo", "s/x//(p)", "s/x//(q)", "s/x//(q)",
+               "$_pAr_gRp1 = \"ab\";$_pAr_gRp2 = "
+               "\"\";s/$_pAr_gRp1/$_pAr_gRp2/(p)",
                "$_pAr_gRp1 = \"ab\";$_pAr_gRp2 = \"\";s/$_pAr_gRp1/$_pAr_gRp2/(q)", "longer-wins(p)",
                "longer-wins(q)", "p", "q"});
     // "{/a-b/c}" does not match the tag's \w groups: it stays literal text.
-    CHECK(CommandTemplate({"echo", "{/a-b/c}"}, syntax).expand(JobValues{{}, 1, 1}).display == "echo {/a-b/c} ");
+    CHECK(CommandTemplate({"echo", "{/a-b/c}"}, syntax).expand(JobValues{{}, 1, 1}).display ==
+          "echo {/a-b/c} ");
     syntax.names.rpl = {{"{:(.*)}", "$$1"}};
     CommandTemplate quoted({"echo", "{:a\"$@\\}"}, syntax);
     CHECK(syntax.names.perl->codes().back() == "$_pAr_gRp1 = \"a\\\"\\$\\@\\\\\";$_pAr_gRp1");
