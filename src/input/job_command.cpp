@@ -37,7 +37,8 @@ void JobCommand::files_perl_calls(std::size_t arg_count, std::vector<PerlCall>& 
     }
 }
 
-PerlResults JobCommand::evaluate_perl(const JobValues& values, const std::vector<PerlCall>& calls) const
+PerlResults JobCommand::evaluate_perl(const JobValues& values, const std::vector<PerlCall>& calls,
+                                      bool last) const
 {
     if (calls.empty()) {
         return {};
@@ -45,7 +46,7 @@ PerlResults JobCommand::evaluate_perl(const JobValues& values, const std::vector
     if (m_perl == nullptr) {
         throw Error("internal error: perl expressions but no perl to evaluate them");
     }
-    return m_perl->evaluate(PerlJob{values.args, values.seq, values.slot, values.total_jobs}, calls);
+    return m_perl->evaluate(PerlJob{values.args, values.seq, values.slot, values.total_jobs, last}, calls);
 }
 
 void JobCommand::add_files(Command& command, const JobValues& values) const
@@ -109,7 +110,7 @@ std::variant<Command, CannotRun, Skipped> JobCommand::build(const JobSpec& job, 
             m_template->perl_calls(job.args.size(), calls);
         }
         files_perl_calls(job.args.size(), calls);
-        perl = evaluate_perl(values, calls);
+        perl = evaluate_perl(values, calls, true);
         values.perl = &perl;
     }
     Command command;
@@ -153,7 +154,7 @@ std::string JobCommand::tag(const JobSpec& job, std::size_t slot) const
         JobValues values{job.args, job.seq, slot};
         std::vector<PerlCall> calls;
         perl_calls_plain(*m_tagstring, m_names, job.args.size(), calls);
-        PerlResults perl = evaluate_perl(values, calls);
+        PerlResults perl = evaluate_perl(values, calls, false);
         values.perl = &perl;
         return expand_plain(*m_tagstring, values, m_names) + "\t";
     }

@@ -55,8 +55,8 @@ public:
 private:
     [[nodiscard]] CannotRun too_long(const JobSpec& job, const ArgvSize& size) const;
     [[nodiscard]] std::variant<Command, CannotRun> task_command(const Task& task) const;
-    [[nodiscard]] PerlResults evaluate_perl(const JobValues& values,
-                                            const std::vector<PerlCall>& calls) const;
+    [[nodiscard]] PerlResults evaluate_perl(const JobValues& values, const std::vector<PerlCall>& calls,
+                                            bool last) const;
     void files_perl_calls(std::size_t arg_count, std::vector<PerlCall>& calls) const;
     void add_files(Command& command, const JobValues& values) const;
 

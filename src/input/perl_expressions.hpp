@@ -51,12 +51,15 @@ struct PerlValue {
     bool unquoted = false;
 };
 
-// The job a batch of calls is for: seq(), slot(), total_jobs() and @arg.
+// The job a batch of calls is for: seq(), slot(), total_jobs() and @arg. `last`: the
+// batch of its command, after its tag's: a later batch for the same job (a retry, as GNU
+// parallel flushes its cache for one) evaluates again.
 struct PerlJob {
     const std::vector<std::string>& args;
     std::uint64_t seq = 0;
     std::size_t slot = 0;
-    std::optional<std::size_t> total_jobs;
+    std::optional<std::size_t> total_jobs = std::nullopt;
+    bool last = false;
 };
 
 // A job's calls and their values, in the order they were made; skip: one called skip().

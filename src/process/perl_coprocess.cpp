@@ -173,8 +173,11 @@ void PerlCoprocess::perl_gone()
 
 PerlResults PerlCoprocess::evaluate(const PerlJob& job, const std::vector<PerlCall>& calls)
 {
-    std::vector<std::string> request{"e", std::to_string(job.seq), std::to_string(job.slot),
+    std::vector<std::string> request{"e",
+                                     std::to_string(job.seq),
+                                     std::to_string(job.slot),
                                      job.total_jobs ? std::to_string(*job.total_jobs) : std::string(),
+                                     job.last ? "1" : "0",
                                      std::to_string(job.args.size())};
     request.insert(request.end(), job.args.begin(), job.args.end());
     for (const auto& call : calls) {

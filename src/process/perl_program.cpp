@@ -5,9 +5,10 @@ namespace fanout {
 // The program the perl co-process runs. Each frame is a 32-bit big-endian length and
 // that many bytes: fields, each a 32-bit big-endian length and its bytes (pack "N/a*").
 //   "c", code...                      compile each code into a sub: "ok", or "error", index, message
-//   "e", seq, slot, total, n, arg1..argn, (expression, arg)...
+//   "e", seq, slot, total, last, n, arg1..argn, (expression, arg)...
 //                                     evaluate: "ok" or "skip", then per call "q"/"u" and $_
-//                                     ("u": uq() was called), or "died", expression, message
+//                                     ("u": uq() was called), or "died", expression, message;
+//                                     last: the job's values are forgotten afterwards
 // The helper functions are GNU parallel 20221122's (package Arg, where its expressions
 // are compiled), written again here. The user's code runs as GNU parallel's: no strict,
 // no warnings, $_ the argument, @arg the job's arguments from $arg[1], $job the job.
@@ -120,7 +121,7 @@ sub compile_all {
 }
 
 sub evaluate {
-    my ($seq, $slot, $total, $count, @rest) = @_;
+    my ($seq, $slot, $total, $last, $count, @rest) = @_;
     my @args = splice(@rest, 0, $count);
     if ($seq != $cache_seq) {
         %cache = ();
@@ -145,6 +146,7 @@ sub evaluate {
         }
         push @out, ($cache{$key}[1] ? 'u' : 'q'), $cache{$key}[0];
     }
+    $cache_seq = -1 if $last;
     answer($Arg::job->{skip} ? 'skip' : 'ok', @out);
 }
 

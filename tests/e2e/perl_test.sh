@@ -27,6 +27,9 @@ assert_eq "--tagstring" $'[T]\ta' "$OUT"
 run "$FANOUT" -k -q echo '{=' 's/a/b/' '=}' ::: 'a b;'
 assert_eq "-q: an expression given as several words is one" "b b;" "$OUT"
 
+run "$FANOUT" -k -j1 --retries 3 'echo {= $_ = ++$n =}; exit 1' ::: a b
+assert_eq "a retry evaluates the expressions again, as GNU parallel's" $'3\n6' "$OUT"
+
 # --- --rpl -------------------------------------------------------------------------------
 run "$FANOUT" -k --rpl '{..} s/\.[^.]*$//; s/\.[^.]*$//' echo {..} {2..} ::: a.tar.gz ::: b.c.d
 assert_eq "--rpl tag, and its positional form" "a b b" "$OUT"

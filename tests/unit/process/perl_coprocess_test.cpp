@@ -74,7 +74,10 @@ TEST_CASE("The perl co-process evaluates expressions as GNU parallel does")
         CHECK(twice.values[0].second.text == "2");
         CHECK(twice.values[1].second.text == "2");
         CHECK(value_of(perl, {"a"}, 2) == "2"); // the same job again (its tag, then its command)
-        CHECK(value_of(perl, {"a"}, 3) == "3");
+        auto command = perl.evaluate(PerlJob{{"a"}, 2, 1, std::nullopt, true}, {PerlCall{0, 1}});
+        CHECK(command.values[0].second.text == "2");
+        CHECK(value_of(perl, {"a"}, 2) == "3"); // after its command's batch: a retry evaluates again
+        CHECK(value_of(perl, {"a"}, 4) == "4");
     }
 }
 
