@@ -8,6 +8,7 @@
 #include <array>
 #include <cctype>
 #include <optional>
+#include <unordered_set>
 
 namespace fanout {
 
@@ -211,6 +212,10 @@ const PerlValue& perl_value(const PerlCall& call, const JobValues& values)
 
 void add_perl_calls(const std::vector<Word>& words, std::size_t arg_count, std::vector<PerlCall>& calls)
 {
+    std::unordered_set<std::uint64_t> known; // -X makes thousands of calls: no search among them
+    for (const auto& call : calls) {
+        known.insert(key_of(call));
+    }
     for (const auto& word : words) {
         for (const auto& piece : word.pieces) {
             const auto* r = std::get_if<Replacement>(&piece);
@@ -218,7 +223,7 @@ void add_perl_calls(const std::vector<Word>& words, std::size_t arg_count, std::
                 continue;
             }
             for (const auto& call : perl_calls_for(*r, arg_count)) {
-                if (std::find(calls.begin(), calls.end(), call) == calls.end()) {
+                if (known.insert(key_of(call)).second) {
                     calls.push_back(call);
                 }
             }

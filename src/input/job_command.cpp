@@ -112,6 +112,11 @@ std::variant<Command, CannotRun, Skipped> JobCommand::build(const JobSpec& job, 
         files_perl_calls(job.args.size(), calls);
         perl = evaluate_perl(values, calls, true);
         values.perl = &perl;
+        if (perl.any_nul()) { // an argv string would end at it
+            return CannotRun{"fanout: job " + std::to_string(job.seq) + " (" + job.origin +
+                                 "): a perl expression's value holds a NUL byte",
+                             k_exit_cannot_run};
+        }
     }
     Command command;
     if (job.task) {

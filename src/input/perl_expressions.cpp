@@ -25,16 +25,22 @@ std::size_t PerlExpressions::add(const std::string& code)
     return m_codes.size() - 1;
 }
 
-const PerlValue* PerlResults::find(const PerlCall& call) const
+std::uint64_t key_of(const PerlCall& call)
 {
-    auto found =
-        std::find_if(values.begin(), values.end(), [&](const auto& entry) { return entry.first == call; });
-    return found == values.end() ? nullptr : &found->second;
+    return (static_cast<std::uint64_t>(call.expression) << 40U) ^ static_cast<std::uint64_t>(call.arg);
 }
 
-bool PerlResults::any_unquoted() const
+void PerlResults::add(const PerlCall& call, PerlValue value)
 {
-    return std::any_of(values.begin(), values.end(), [](const auto& entry) { return entry.second.unquoted; });
+    m_unquoted = m_unquoted || value.unquoted;
+    m_nul = m_nul || value.text.find('\0') != std::string::npos;
+    m_values.insert_or_assign(key_of(call), std::move(value));
+}
+
+const PerlValue* PerlResults::find(const PerlCall& call) const
+{
+    auto found = m_values.find(key_of(call));
+    return found == m_values.end() ? nullptr : &found->second;
 }
 
 } // namespace fanout

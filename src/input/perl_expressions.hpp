@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -62,14 +63,26 @@ struct PerlJob {
     bool last = false;
 };
 
-// A job's calls and their values, in the order they were made; skip: one called skip().
-struct PerlResults {
-    std::vector<std::pair<PerlCall, PerlValue>> values;
+// A job's calls and their values; skip: one called skip().
+class PerlResults {
+public:
+    void add(const PerlCall& call, PerlValue value);
+    [[nodiscard]] const PerlValue* find(const PerlCall& call) const;
+    [[nodiscard]] bool any_unquoted() const { return m_unquoted; }
+    [[nodiscard]] bool any_nul() const { return m_nul; }
+    [[nodiscard]] std::size_t size() const { return m_values.size(); }
+
     bool skip = false;
 
-    [[nodiscard]] const PerlValue* find(const PerlCall& call) const;
-    [[nodiscard]] bool any_unquoted() const;
+private:
+    // -X gives a job thousands of calls: found by key, not by a search.
+    std::unordered_map<std::uint64_t, PerlValue> m_values;
+    bool m_unquoted = false;
+    bool m_nul = false;
 };
+
+// A call as one number, for sets and maps of calls.
+std::uint64_t key_of(const PerlCall& call);
 
 // Whatever evaluates expressions (the perl co-process). Calls run in the order given,
 // and perl's globals carry over from one job to the next. A call repeated within one

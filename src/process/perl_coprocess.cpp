@@ -196,8 +196,7 @@ PerlResults PerlCoprocess::evaluate(const PerlJob& job, const std::vector<PerlCa
     PerlResults results;
     results.skip = answer.front() == "skip";
     for (std::size_t i = 0; i < calls.size(); ++i) {
-        results.values.push_back(
-            {calls[i], PerlValue{std::move(answer[2 + 2 * i]), answer[1 + 2 * i] == "u"}});
+        results.add(calls[i], PerlValue{std::move(answer[2 + 2 * i]), answer[1 + 2 * i] == "u"});
     }
     return results;
 }

@@ -49,6 +49,11 @@ run "$FANOUT" echo '{= 1/ =}' ::: a
 assert_usage_error "a perl syntax error" "perl expression '{= 1/ =}' does not compile: syntax error"
 run "$FANOUT" 'echo ran; echo {= s/a/b/' ::: a
 assert_usage_error "an unterminated {=" "unterminated perl expression '{= s/a/b/'"
+run "$FANOUT" -k -j1 echo '{= $_ = /b/ ? "x\0y" : $_ =}' ::: a b c
+assert_status "a value with a NUL byte: that job fails" 1
+assert_eq "a value with a NUL byte: it does not run, cut short; the others do" $'a\nc' "$OUT"
+assert_contains "a value with a NUL byte: one line says so" \
+    "fanout: job 2 (::: arguments record 2): a perl expression's value holds a NUL byte" "$ERR"
 run "$FANOUT" echo '{= $_ = total_jobs() =}' ::: a
 assert_usage_error "total_jobs()" "total_jobs() is not supported"
 run "$FANOUT" -k -j1 echo '{= die "bad\n" if /b/ =}' ::: a b c

@@ -35,7 +35,7 @@ public:
         for (const auto& call : calls) {
             const std::string& code = m_expressions.codes().at(call.expression);
             std::string arg = call.arg == 0 ? "" : job.args.at(call.arg - 1);
-            results.values.push_back({call, PerlValue{code + "(" + arg + ")", code == "uq"}});
+            results.add(call, PerlValue{code + "(" + arg + ")", code == "uq"});
             results.skip = results.skip || code == "skip";
         }
         return results;

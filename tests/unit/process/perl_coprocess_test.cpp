@@ -19,8 +19,8 @@ namespace {
 std::string value_of(PerlCoprocess& perl, const std::vector<std::string>& args, std::uint64_t seq = 1)
 {
     auto results = perl.evaluate(PerlJob{args, seq, 1, std::nullopt}, {PerlCall{0, args.empty() ? 0U : 1U}});
-    REQUIRE(results.values.size() == 1);
-    return results.values.front().second.text;
+    REQUIRE(results.size() == 1);
+    return results.find(PerlCall{0, args.empty() ? 0U : 1U})->text;
 }
 
 } // namespace
@@ -50,18 +50,18 @@ TEST_CASE("The perl co-process evaluates expressions as GNU parallel does")
     {
         PerlCoprocess perl({"$_ = join ',', $arg[1], $arg[2], seq(), slot(), $job->seq(), $job->slot()"});
         auto results = perl.evaluate(PerlJob{{"x", "y"}, 7, 3, std::nullopt}, {PerlCall{0, 2}});
-        CHECK(results.values.front().second.text == "x,y,7,3,7,3");
+        CHECK(results.find({0, 2})->text == "x,y,7,3,7,3");
     }
     SUBCASE("uq() leaves the value unquoted, skip() skips the job; Q() quotes as GNU's")
     {
         PerlCoprocess perl({"uq()", "skip() if /b/", "$_ = Q($_)"});
         auto results = perl.evaluate(PerlJob{{"a b"}, 1, 1, std::nullopt},
                                      {PerlCall{0, 1}, PerlCall{1, 1}, PerlCall{2, 1}});
-        REQUIRE(results.values.size() == 3);
-        CHECK(results.values[0].second.unquoted);
-        CHECK_FALSE(results.values[1].second.unquoted);
+        REQUIRE(results.size() == 3);
+        CHECK(results.find({0, 1})->unquoted);
+        CHECK_FALSE(results.find({1, 1})->unquoted);
         CHECK(results.skip);
-        CHECK(results.values[2].second.text == "'a b'");
+        CHECK(results.find({2, 1})->text == "'a b'");
         CHECK_FALSE(perl.evaluate(PerlJob{{"a"}, 2, 1, std::nullopt}, {PerlCall{1, 1}}).skip);
         PerlCoprocess quote({"$_ = Q($_)"});
         CHECK(value_of(quote, {"it's"}) == "'it'\"'\"'s'");
@@ -71,11 +71,11 @@ TEST_CASE("The perl co-process evaluates expressions as GNU parallel does")
         PerlCoprocess perl({"$_ = ++$n"});
         CHECK(value_of(perl, {"a"}, 1) == "1");
         auto twice = perl.evaluate(PerlJob{{"a"}, 2, 1, std::nullopt}, {PerlCall{0, 1}, PerlCall{0, 1}});
-        CHECK(twice.values[0].second.text == "2");
-        CHECK(twice.values[1].second.text == "2");
+        CHECK(twice.find({0, 1})->text == "2");
+        CHECK(twice.size() == 1);
         CHECK(value_of(perl, {"a"}, 2) == "2"); // the same job again (its tag, then its command)
         auto command = perl.evaluate(PerlJob{{"a"}, 2, 1, std::nullopt, true}, {PerlCall{0, 1}});
-        CHECK(command.values[0].second.text == "2");
+        CHECK(command.find({0, 1})->text == "2");
         CHECK(value_of(perl, {"a"}, 2) == "3"); // after its command's batch: a retry evaluates again
         CHECK(value_of(perl, {"a"}, 4) == "4");
     }
