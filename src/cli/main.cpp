@@ -77,6 +77,7 @@ JobControl job_control(const Options& options, Jobserver* jobserver)
 {
     JobControl control = options.control;
     control.max_jobs = job_slots(options);
+    control.dry_run = options.dry_run;
     if (jobserver != nullptr) {
         control.jobserver = jobserver;
         control.max_jobs = options.jobs ? control.max_jobs : unlimited_job_count();

@@ -345,6 +345,9 @@ void Scheduler::start_attempt(Attempt attempt)
         return;
     }
     if (auto* skipped = std::get_if<Skipped>(&built)) {
+        if (m_control.dry_run) {
+            m_output.job_output(attempt.spec.seq, Stream::out, skipped->display + "\n");
+        }
         attempt.command = skipped->display;
         end_unstarted(attempt, k_exit_skipped);
         return;

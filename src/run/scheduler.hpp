@@ -30,6 +30,7 @@ struct JobControl {
     std::size_t max_jobs = 1;       // with a jobserver: the most it may ever run
     Jobserver* jobserver = nullptr; // each job past the first needs one of its tokens
     bool verbose = false;
+    bool dry_run = false; // --dry-run: a job that skip() kept from running is shown too, as GNU's
     TimeoutSpec timeout;
     TermSeq termseq;
     std::size_t retries = 0; // --retries: the attempts a failing job gets in all (0 and 1 alike)

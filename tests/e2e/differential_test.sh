@@ -266,6 +266,7 @@ same gnu "Q() and pQ()" -- -k echo '{= $_ = Q($_) =}' '{= $_ = pQ($_) =}' ::: "i
 same gnu "\$arg[N], seq(), slot() and \$job->seq() with -j1" -- -k -j1 \
     echo '{= $_ = "$arg[1]-$arg[2]-" . seq() . "-" . slot() . "-" . $job->seq() =}' ::: a b ::: c d
 same gnu "globals carry over from job to job, once per argument" -- -k -j1 echo '{= $_ = ++$n =}' ::: a b ::: c
+same gnu "skip() with --dry-run: shown, and counted as failed" -- -k --dry-run 'echo {= /b/ and skip() =}' ::: a b c
 same gnu "a retry evaluates its expressions again" -- -k -j1 --retries 3 'echo {= $_ = ++$n =}; exit 1' ::: a b
 same gnu "skip(): the job is not run and counts as failed" --post 'cut -f 1,7 jl' -- \
     -k -j1 --joblog jl 'echo {= /b/ and skip() =}' ::: a b c

@@ -44,6 +44,10 @@ assert_status "skip(): the skipped job counts as failed, as in GNU parallel" 1
 assert_eq "skip(): that job did not run" $'a\nc' "$OUT"
 assert_eq "skip(): the joblog says -2 with its command" $'2\t-2\techo b' "$(awk -F'\t' '$1 == 2 { print $1 "\t" $7 "\t" $9 }' jl)"
 
+run "$FANOUT" -k -j1 --dry-run 'echo {= $_ eq "b" and skip() =}' ::: a b
+assert_eq "skip() with --dry-run: the command is shown, as GNU parallel's" $'echo a\necho b' "$OUT"
+assert_status "skip() with --dry-run: counted as failed" 1
+
 # --- errors ------------------------------------------------------------------------------
 run "$FANOUT" echo '{= 1/ =}' ::: a
 assert_usage_error "a perl syntax error" "perl expression '{= 1/ =}' does not compile: syntax error"
