@@ -3,13 +3,14 @@
 # GNU parallel. Every comparison is interleaved round by round in one run, and judged by
 # medians of per-round ratios: the machine is shared and noisy, absolute numbers drift.
 #
-#   bench/run.sh [--quick] [--write] [--rounds N] [--only long-record|colsep|perl]
+#   bench/run.sh [--quick] [--write] [--rounds N] [--only long-record|colsep|perl|plus]
 #     --quick    2 rounds and smaller sizes (a minute or two)
 #     --write    also write the report to bench/results.md
 #     --rounds N rounds for the interleaved rows (default 5)
 #     --only long-record   only the long-record row (a minute; its report to stdout)
 #     --only colsep        only the --colsep row (a few minutes; its report to stdout)
 #     --only perl          only the {= perl =} row (a few minutes; its report to stdout)
+#     --only plus          only the --plus row (a few minutes; its report to stdout)
 #   FANOUT=/path/to/fanout   use that binary instead of building build-bench/ (Release)
 #   FANOUT_OLD=/path/to/fanout   the colsep row also runs that binary (e.g. the std::regex one)
 #
@@ -35,8 +36,8 @@ while [[ $# -gt 0 ]]; do
         ;;
     --only)
         only=${2:?--only needs a row name}
-        if [[ $only != long-record && $only != colsep && $only != perl ]]; then
-            echo "run.sh: --only: unknown row '$only' (known: long-record, colsep, perl)" >&2
+        if [[ $only != long-record && $only != colsep && $only != perl && $only != plus ]]; then
+            echo "run.sh: --only: unknown row '$only' (known: long-record, colsep, perl, plus)" >&2
             exit 2
         fi
         shift
@@ -322,6 +323,71 @@ if [[ $only == perl ]]; then
     out "fanout $fanout (commit $rev), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end."
     out ""
     perl_report
+    cat "$report"
+    exit 0
+fi
+
+# ---------------------------------------------------------------- --plus
+# A job's cost with {} and with --plus strings: {+..} (two fixed substitutions) and
+# {//[0-9]/x} (a user regex, every match). Real jobs at -j2, interleaved, and --dry-run
+# (the expansion alone, no process per job). GNU parallel gets fewer jobs: it is slow.
+declare -A P_ARG=([brace]='{}' [ext]='{+..}' [regex]='{//[0-9]/x}')
+plus_kinds=(brace ext regex)
+plus_jobs=$((quick == 1 ? 1000 : 3000))
+plus_gnu_jobs=$((quick == 1 ? 200 : 500))
+plus_dry=$((quick == 1 ? 50000 : 200000))
+plus_row() {
+    local r name kind runner n
+    awk -v n="$plus_dry" 'BEGIN { for (i = 1; i <= n; i++) printf "dir%d/file%d.tar.gz\n", i % 97, i }' >"$tmp/plus_dry.txt"
+    head -n "$plus_jobs" "$tmp/plus_dry.txt" >"$tmp/plus_jobs.txt"
+    head -n "$plus_gnu_jobs" "$tmp/plus_dry.txt" >"$tmp/plus_gnu.txt"
+    local names=()
+    for kind in "${plus_kinds[@]}"; do names+=("fanout:$kind" "parallel:$kind" "dry:$kind"); done
+    for ((r = 1; r <= rounds; r++)); do
+        for name in $(rotate "$r" "${names[@]}"); do
+            runner=${name%%:*} kind=${name#*:}
+            log "plus: round $r/$rounds: $name"
+            case $runner in
+            fanout) n=$plus_jobs && run_measured "cat $(q "$tmp/plus_jobs.txt")" "$F --plus -j2 echo $(q "${P_ARG[$kind]}")" "$tmp/plus_out.txt" -s ;;
+            parallel) n=$plus_gnu_jobs && run_measured "cat $(q "$tmp/plus_gnu.txt")" "parallel --will-cite --plus -j2 echo $(q "${P_ARG[$kind]}")" "$tmp/plus_out.txt" -s ;;
+            dry) n=$plus_dry && run_measured "cat $(q "$tmp/plus_dry.txt")" "$F --plus --dry-run -k echo $(q "${P_ARG[$kind]}")" "$tmp/plus_out.txt" -s ;;
+            esac
+            [[ $(wc -l <"$tmp/plus_out.txt") == "$n" ]] || die "plus $name: not one line per job"
+            add "p_us_$name" "$(calc '%.3f' "$wall * 1000000 / $n")"
+            add "p_self_us_$name" "$(calc '%.3f' "$self_cpu * 1000000 / $n")"
+        done
+        for runner in fanout parallel dry; do
+            for kind in ext regex; do
+                add "p_ratio_${runner}_$kind" "$(calc '%.4f' "$(echo ${V[p_us_$runner:$kind]} | awk '{ print $NF }') / $(echo ${V[p_us_$runner:brace]} | awk '{ print $NF }')")"
+            done
+        done
+    done
+}
+plus_report() {
+    local runner kind label
+    out "## --plus: a job's cost with \`{}\`, \`{+..}\` and \`{//[0-9]/x}\`"
+    out ""
+    out "\`X --plus -j2 echo STR\` over lines like dir5/file42.tar.gz: $plus_jobs jobs for fanout, $plus_gnu_jobs for GNU"
+    out "parallel, and fanout --dry-run -k (the expansion alone) over $plus_dry lines. $rounds round(s), every"
+    out "command interleaved; every run printed one line per job. Microseconds per job (medians); the"
+    out "ratio is the median of the per-round ratios to the same runner's \`{}\` (the target: within 1.05)."
+    out ""
+    out "| runner | {} us/job | {+..} us/job | ratio | {//[0-9]/x} us/job | ratio | own CPU us/job ({} / {+..} / regex) |"
+    out "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+    for runner in fanout parallel dry; do
+        label=$runner
+        [[ $runner == fanout ]] && label="fanout -j2"
+        [[ $runner == parallel ]] && label="GNU parallel -j2"
+        [[ $runner == dry ]] && label="fanout --dry-run"
+        out "| $label | $(med p_us_$runner:brace) | $(med p_us_$runner:ext) | $(med p_ratio_${runner}_ext) | $(med p_us_$runner:regex) | $(med p_ratio_${runner}_regex) | $(med p_self_us_$runner:brace) / $(med p_self_us_$runner:ext) / $(med p_self_us_$runner:regex) |"
+    done
+    out ""
+}
+if [[ $only == plus ]]; then
+    plus_row
+    out "fanout $fanout (commit $rev), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end."
+    out ""
+    plus_report
     cat "$report"
     exit 0
 fi

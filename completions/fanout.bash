@@ -4,25 +4,28 @@
 # source this file. Works with and without the bash-completion package.
 
 # Options that take a value in the next word (or after '=' for long ones).
-_fanout_opts_with_arg='-a --arg-file -d --delimiter -C --colsep -E -L -I --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner --basenameextensionreplace --seqreplace --slotreplace --rpl
+_fanout_opts_with_arg='-a --arg-file -d --delimiter -C --colsep --trim -E -L -I --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner --basenameextensionreplace --seqreplace --slotreplace --rpl
     -n --max-args -N
     --max-replace-args -s --max-chars --shell -j -P --jobs --max-procs --tagstring --timeout --termseq --term-seq
     --retries --delay --halt --halt-on-error --joblog --jl --results --res --junit --load --memfree
     --color --colour --block --block-size --recend --recstart --header --tasks
     -S --sshlogin --sshloginfile --slf --ssh --env --workdir --wd --transferfile --tf
-    --return --trc --tmpdir --tempdir'
+    --return --trc --tmpdir --tempdir
+    --semaphorename --semaphore-name --id --semaphoretimeout --semaphore-timeout --st'
 
-_fanout_opts='-a --arg-file -0 --null -d --delimiter -C --colsep --link --xapply
+_fanout_opts='-a --arg-file -0 --null -d --delimiter -C --colsep --csv --trim --link --xapply
     -E -e --eof -r --no-run-if-empty -I -i --replace --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner --basenameextensionreplace --seqreplace --slotreplace --rpl
-    -L -l --max-lines -n --max-args -N --max-replace-args -X -m --xargs -s --max-chars -q --quote --shell
-    -j -P --jobs --max-procs --load --memfree --jobserver --no-jobserver --dry-run --dryrun -t --verbose
+    -L -l --max-lines -n --max-args -N --max-replace-args -X -m --xargs -s --max-chars -q --quote --shell --plus
+    -j -P --jobs --max-procs --load --memfree --jobserver --no-jobserver --serve-jobserver --dry-run --dryrun -t --verbose
     --timeout --termseq --term-seq --retries --delay --halt --halt-on-error --group
     -k --keep-order --line-buffer --lb --linebuffer -u --ungroup --color --colour --tag
     --tagstring --joblog --jl --resume --resume-failed --results --res
     --results-output --junit --progress --bar --eta --pipe --spreadstdin --block
     --block-size --recend --recstart --regexp --regex --header --round-robin --roundrobin --round --tasks
     -S --sshlogin --sshloginfile --slf --ssh --env --workdir --wd --transferfile --tf
-    --transfer --return --cleanup --trc -h --help -V --version --will-cite --no-notice --tmpdir --tempdir'
+    --transfer --return --cleanup --trc -h --help -V --version --will-cite --no-notice --tmpdir --tempdir
+    --semaphore --sem --semaphorename --semaphore-name --id --fg --bg --wait --semaphoretimeout
+    --semaphore-timeout --st'
 
 # Completes command names into COMPREPLY.
 _fanout_commands()
@@ -86,7 +89,10 @@ _fanout_option_value()
             COMPREPLY=($(compgen -W '\\n \\r\\n \\0 \\t' -- "$2"))
             ;;
         --header)
-            COMPREPLY=($(compgen -W '1 2' -- "$2"))
+            COMPREPLY=($(compgen -W ': 1 2' -- "$2"))
+            ;;
+        --trim)
+            COMPREPLY=($(compgen -W 'n l r lr rl' -- "$2"))
             ;;
         --timeout)
             COMPREPLY=($(compgen -W '10 30s 500ms 5m 1h 200%' -- "$2"))
@@ -131,6 +137,17 @@ _fanout_option_value()
             ;;
         -d | --delimiter)
             COMPREPLY=($(compgen -W '\\n \\t \\0 , ; :' -- "$2"))
+            ;;
+        --semaphorename | --semaphore-name | --id)
+            # The names in use: this user's semaphore directories (their %XX escapes undone).
+            local dir=${XDG_RUNTIME_DIR:+$XDG_RUNTIME_DIR/fanout-semaphores} names
+            dir=${dir:-$HOME/.fanout-semaphores}
+            names=$(ls "$dir" 2>/dev/null | while IFS= read -r n; do printf '%b\n' "${n//%/\\x}"; done)
+            local IFS=$'\n'
+            COMPREPLY=($(compgen -W "$names" -- "$2"))
+            ;;
+        --semaphoretimeout | --semaphore-timeout | --st)
+            COMPREPLY=($(compgen -W '10 60 5m -10 -60' -- "$2"))
             ;;
         *)
             COMPREPLY=() # -C, -I, -n, -N, -s, --tagstring: free text

@@ -6,13 +6,14 @@
 function __fanout_in_options
     set -l tokens (commandline -opc)
     set -e tokens[1]
-    set -l takes_arg -a --arg-file -d --delimiter -C --colsep -E -L -I --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner --basenameextensionreplace --seqreplace --slotreplace --rpl \
+    set -l takes_arg -a --arg-file -d --delimiter -C --colsep --trim -E -L -I --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner --basenameextensionreplace --seqreplace --slotreplace --rpl \
         -n --max-args -N \
         --max-replace-args -s --max-chars --shell -j -P --jobs --max-procs --tagstring --timeout --termseq --term-seq \
         --retries --delay --halt --halt-on-error --joblog --jl --results --res --junit --load --memfree \
         --color --colour --block --block-size --recend --recstart --header --tasks \
         -S --sshlogin --sshloginfile --slf --ssh --env --workdir --wd --transferfile --tf \
-        --return --trc --tmpdir --tempdir
+        --return --trc --tmpdir --tempdir \
+        --semaphorename --semaphore-name --id --semaphoretimeout --semaphore-timeout --st
     set -l skip 0
     for t in $tokens
         if test $skip -eq 1
@@ -39,13 +40,14 @@ end
 function __fanout_at_command
     set -l tokens (commandline -opc)
     set -e tokens[1]
-    set -l takes_arg -a --arg-file -d --delimiter -C --colsep -E -L -I --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner --basenameextensionreplace --seqreplace --slotreplace --rpl \
+    set -l takes_arg -a --arg-file -d --delimiter -C --colsep --trim -E -L -I --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner --basenameextensionreplace --seqreplace --slotreplace --rpl \
         -n --max-args -N \
         --max-replace-args -s --max-chars --shell -j -P --jobs --max-procs --tagstring --timeout --termseq --term-seq \
         --retries --delay --halt --halt-on-error --joblog --jl --results --res --junit --load --memfree \
         --color --colour --block --block-size --recend --recstart --header --tasks \
         -S --sshlogin --sshloginfile --slf --ssh --env --workdir --wd --transferfile --tf \
-        --return --trc --tmpdir --tempdir
+        --return --trc --tmpdir --tempdir \
+        --semaphorename --semaphore-name --id --semaphoretimeout --semaphore-timeout --st
     set -l skip 0
     for t in $tokens
         if test $skip -eq 1
@@ -114,6 +116,8 @@ complete -c fanout -n $opt -s a -l arg-file -r -F -d "Read arguments from FILE (
 complete -c fanout -n $opt -s 0 -l null -d 'Records end with NUL, not newline'
 complete -c fanout -n $opt -s d -l delimiter -r -f -d 'Records end with DELIM (one byte)'
 complete -c fanout -n $opt -s C -l colsep -r -f -d 'Split each record into columns {1} {2} ... at REGEX'
+complete -c fanout -n $opt -l csv -d 'Records are CSV; --colsep gives the separator (default ,)'
+complete -c fanout -n $opt -l trim -x -a 'n l r lr rl' -d 'Remove white space from the ends of each value or column'
 complete -c fanout -n $opt -l link -d 'Pair input sources value by value instead of combining them all'
 complete -c fanout -n $opt -l xapply -d 'Same as --link'
 complete -c fanout -n $opt -s E -r -f -d 'Stop reading each input source at a record equal to STR'
@@ -141,6 +145,7 @@ complete -c fanout -n $opt -l xargs -d 'As many arguments per job as fit, as sep
 complete -c fanout -n $opt -s s -l max-chars -r -f -d 'At most N characters per command line'
 complete -c fanout -n $opt -s q -l quote -d 'Run the command words as they are, never through a shell'
 complete -c fanout -n $opt -l shell -r -F -d 'Run every command through this shell'
+complete -c fanout -n $opt -l plus -d "Also take GNU parallel's --plus replacement strings ({+/} {..} {##} {:-STR} {/RE/STR}...)"
 
 # Running
 complete -c fanout -n $opt -s j -s P -l jobs -r -f -a '(__fanout_jobs)' -d 'Run N jobs at once: N, N%, +N, -N, 0'
@@ -150,6 +155,7 @@ complete -c fanout -n $opt -l load -x -a '1 2 4 8 50% 100%' \
 complete -c fanout -n $opt -l memfree -x -a '500M 1G 2G 4G' -d 'Start no job while less than SIZE memory is available'
 complete -c fanout -n $opt -l jobserver -d "Share GNU make's job slots even when -j is given (-j then caps)"
 complete -c fanout -n $opt -l no-jobserver -d "Ignore GNU make's jobserver in MAKEFLAGS"
+complete -c fanout -n $opt -l serve-jobserver -d "Share the -j slots with the jobs' own make, ninja or cargo through a GNU make jobserver"
 complete -c fanout -n $opt -l dry-run -d 'Print each command instead of running it'
 complete -c fanout -n $opt -l dryrun -d 'Same as --dry-run'
 complete -c fanout -n $opt -s t -l verbose -d 'Print each command to stderr as it starts'
@@ -198,7 +204,7 @@ complete -c fanout -n $opt -l recend -r -f -d "--pipe: records end with STR (def
 complete -c fanout -n $opt -l recstart -r -f -d '--pipe: records start with STR'
 complete -c fanout -n $opt -l regexp -d '--pipe: --recend and --recstart are Perl regular expressions'
 complete -c fanout -n $opt -l regex -d 'Same as --regexp'
-complete -c fanout -n $opt -l header -x -a '1 2' -d '--pipe: repeat the first N records before every block'
+complete -c fanout -n $opt -l header -x -a ': 1 2' -d 'First record of each source names its columns; --pipe: repeat the first N records'
 complete -c fanout -n $opt -l round-robin -d '--pipe: keep -j jobs running and feed the blocks to them in turn'
 complete -c fanout -n $opt -l roundrobin -d 'Same as --round-robin'
 complete -c fanout -n $opt -l round -d 'Same as --round-robin'
@@ -218,6 +224,19 @@ complete -c fanout -n $opt -l transfer -d 'Send the input file {} to the host fi
 complete -c fanout -n $opt -l return -r -F -d 'Fetch FILE (replacement strings allowed) back after the job'
 complete -c fanout -n $opt -l cleanup -d 'Remove sent and fetched files from the host after the job'
 complete -c fanout -n $opt -l trc -r -F -d 'Shorthand for --transfer --return FILE --cleanup'
+
+# Semaphore (GNU sem)
+complete -c fanout -n $opt -l semaphore -d 'Run the command once, holding one of -j slots of a named semaphore'
+complete -c fanout -n $opt -l sem -d 'Same as --semaphore'
+complete -c fanout -n $opt -l semaphorename -x -d "The semaphore's name (default: the terminal's)"
+complete -c fanout -n $opt -l semaphore-name -x -d 'Same as --semaphorename'
+complete -c fanout -n $opt -l id -x -d 'Same as --semaphorename'
+complete -c fanout -n $opt -l fg -d 'Run the command here and exit with its status'
+complete -c fanout -n $opt -l bg -d 'Run the command in the background, exit 0 once it started (default)'
+complete -c fanout -n $opt -l wait -d 'Wait until the semaphore is idle; exit with the failures since the last --wait'
+complete -c fanout -n $opt -l semaphoretimeout -x -a '10 60 5m -10 -60' -d 'Wait at most SECS for a slot, then run anyway; -SECS: exit 1'
+complete -c fanout -n $opt -l semaphore-timeout -x -a '10 60 5m -10 -60' -d 'Same as --semaphoretimeout'
+complete -c fanout -n $opt -l st -x -a '10 60 5m -10 -60' -d 'Same as --semaphoretimeout'
 
 complete -c fanout -n $opt -s h -l help -d 'Print a summary of the options and exit'
 complete -c fanout -n $opt -s V -l version -d 'Print the version and exit'

@@ -8,8 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(g++ cmake make libcli11-dev nlohmann-json3-dev libboost1.81-dev doctest-dev libpcre2-dev
-          parallel groff-base man-db procps bash-completion zsh fish
-          jq libxml2-utils bsdutils tmux openssh-server openssh-client rsync clang-format clang-tidy)
+          parallel libtext-csv-perl groff-base man-db procps bash-completion zsh fish
+          jq libxml2-utils bsdutils tmux openssh-server openssh-client rsync clang-format clang-tidy
+          gdb)
 
 install_missing() {
   local missing=()

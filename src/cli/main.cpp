@@ -2,6 +2,7 @@
 #include "arg_limits.hpp"
 #include "aux_process.hpp"
 #include "batcher.hpp"
+#include "column_names.hpp"
 #include "cpu_count.hpp"
 #include "error.hpp"
 #include "exit_codes.hpp"
@@ -11,6 +12,7 @@
 #include "job_count.hpp"
 #include "joblog.hpp"
 #include "jobserver.hpp"
+#include "jobserver_pool.hpp"
 #include "json_results.hpp"
 #include "junit_report.hpp"
 #include "local_runner.hpp"
@@ -24,6 +26,7 @@
 #include "remote_runner.hpp"
 #include "resource_limits.hpp"
 #include "scheduler.hpp"
+#include "semaphore_mode.hpp"
 #include "signals.hpp"
 #include "size.hpp"
 #include "system_gate.hpp"
@@ -50,11 +53,12 @@ std::size_t job_slots(const Options& options)
     return options.jobs ? options.jobs->slots(cpus, unlimited_job_count()) : cpus;
 }
 
-// GNU make's jobserver, when MAKEFLAGS has one and the user did not choose -j.
+// GNU make's jobserver, when MAKEFLAGS has one and the user did not choose -j (or chose
+// --jobserver, or --serve-jobserver: one pool for the whole tree).
 std::optional<Jobserver> connect_jobserver(const Options& options, Output& output)
 {
     bool forced = options.jobserver.value_or(false);
-    if (!options.jobserver.value_or(!options.jobs)) {
+    if (!options.jobserver.value_or(!options.jobs || options.serve_jobserver)) {
         return std::nullopt;
     }
     const char* makeflags = std::getenv("MAKEFLAGS");
@@ -70,6 +74,44 @@ std::optional<Jobserver> connect_jobserver(const Options& options, Output& outpu
         output.say("fanout: warning: " + warning);
     }
     return jobserver;
+}
+
+// The run's jobserver: a client of make's, a pool we serve to the jobs, or none.
+struct Jobservers {
+    std::optional<Jobserver> make;
+    std::unique_ptr<JobserverPool> served;
+
+    Jobserver* client() { return make ? &*make : served ? &served->client() : nullptr; }
+    void reset() // make gets its tokens back, our FIFO goes
+    {
+        make.reset();
+        served.reset();
+    }
+};
+
+// --serve-jobserver without make's: a pool of our -j slots (less the implicit one),
+// named in MAKEFLAGS before the environment is copied for the jobs.
+std::unique_ptr<JobserverPool> serve_jobserver(const Options& options)
+{
+    std::size_t slots = job_slots(options);
+    if (slots - 1 > JobserverPool::k_max_tokens) {
+        throw Error("--serve-jobserver: -j " + std::to_string(slots) + " is more than a jobserver holds (" +
+                    std::to_string(JobserverPool::k_max_tokens + 1) + ")");
+    }
+    auto pool = std::make_unique<JobserverPool>(slots - 1);
+    const char* inherited = std::getenv("MAKEFLAGS");
+    std::string flags = served_makeflags(inherited ? inherited : "", slots, pool->auth());
+    check_os(::setenv("MAKEFLAGS", flags.c_str(), 1), "setenv MAKEFLAGS");
+    return pool;
+}
+
+Jobservers set_up_jobservers(const Options& options, Output& output)
+{
+    Jobservers jobservers{connect_jobserver(options, output), nullptr};
+    if (options.serve_jobserver && !jobservers.make && !options.dry_run) {
+        jobservers.served = serve_jobserver(options);
+    }
+    return jobservers;
 }
 
 // The options' job control, with what only the run knows: slots, jobserver, joblog.
@@ -150,7 +192,9 @@ std::optional<std::size_t> expected_jobs(const Input& input, const BatchRules& r
 // each other.
 class JobSources {
 public:
-    JobSources(const Options& options, const JobCommand& commands, ArgLimits limits)
+    // Opens the input; read_records() then makes jobs of it. With --header the sources'
+    // first records are read now: they name the columns the command may use.
+    explicit JobSources(const Options& options)
     {
         if (options.pipe) {
             std::string name = "stdin";
@@ -170,9 +214,22 @@ public:
             m_active = &*m_tasks;
         } else {
             m_input.emplace(options.input);
-            m_batcher.emplace(*m_input, commands.command_template(), options.batch, limits);
+        }
+    }
+
+    // Input records become jobs of `commands`.
+    void read_records(const JobCommand& commands, const BatchRules& rules, ArgLimits limits)
+    {
+        if (m_input) {
+            m_batcher.emplace(*m_input, commands.command_template(), rules, limits);
             m_active = &*m_batcher;
         }
+    }
+
+    // --header: the columns' names; empty without it.
+    [[nodiscard]] std::vector<std::string> column_names() const
+    {
+        return m_input ? m_input->column_names() : std::vector<std::string>{};
     }
 
     [[nodiscard]] JobSource& jobs() { return *m_active; }
@@ -202,13 +259,19 @@ private:
 
 // Runs the jobs: here, on the -S hosts, or nowhere (--dry-run). With hosts, their
 // slots replace -j's.
-std::unique_ptr<Runner> make_runner(const Options& options, Output& output, JobControl& control)
+std::unique_ptr<Runner> make_runner(const Options& options, Output& output, JobControl& control,
+                                    const Jobservers& jobservers)
 {
     if (options.dry_run) {
         return std::make_unique<DryRunRunner>();
     }
     if (options.sshlogins.empty()) {
-        return std::make_unique<LocalRunner>(output.needs_capture());
+        auto runner = std::make_unique<LocalRunner>(output.needs_capture());
+        if (jobservers.served) {
+            auto fds = jobservers.served->job_fds();
+            runner->set_inherited_fds({fds.begin(), fds.end()});
+        }
+        return runner;
     }
     auto runner = std::make_unique<RemoteRunner>(options.sshlogins, options.remote, output.needs_capture(),
                                                  options.jobs, output);
@@ -242,15 +305,27 @@ std::unique_ptr<PerlCoprocess> start_perl(JobCommand& commands)
     if (codes.empty()) {
         return nullptr;
     }
-    for (const auto& code : codes) {
-        // Nothing counts the jobs ahead of time yet (JobValues::total_jobs stays empty).
-        if (code.find("total_jobs") != std::string::npos) {
-            throw Error("perl expression '{=" + code + "=}': total_jobs() is not supported");
-        }
-    }
     auto perl = std::make_unique<PerlCoprocess>(codes);
     commands.set_perl(perl.get());
     return perl;
+}
+
+// --header: {name} of a column becomes its {N} wherever a template may say it.
+CommandSettings with_named_columns(CommandSettings settings, const std::vector<std::string>& names)
+{
+    if (names.empty()) {
+        return settings;
+    }
+    auto rewrite = [&names](std::string& text) { text = name_columns(text, names); };
+    std::for_each(settings.command.begin(), settings.command.end(), rewrite);
+    std::for_each(settings.transfer_files.begin(), settings.transfer_files.end(), rewrite);
+    std::for_each(settings.return_files.begin(), settings.return_files.end(), rewrite);
+    for (std::optional<std::string>* text : {&settings.tagstring, &settings.workdir}) {
+        if (*text) {
+            rewrite(**text);
+        }
+    }
+    return settings;
 }
 
 // Under RLIMIT_NPROC every local job needs processes of its own: a shell and a program
@@ -312,41 +387,52 @@ int run(int argc, const char* const* argv)
     if (options.tmpdir) {
         check_os(::setenv("TMPDIR", options.tmpdir->c_str(), 1), "setenv TMPDIR"); // as GNU parallel
     }
+    if (options.semaphore) {
+        return run_semaphore(options);
+    }
     Output output(options.output_mode);
-    std::optional<Jobserver> jobserver = connect_jobserver(options, output);
-    JobControl control = job_control(options, jobserver ? &*jobserver : nullptr);
+    Jobservers jobservers = set_up_jobservers(options, output);
+    JobControl control = job_control(options, jobservers.client());
     ArgLimits limits = system_arg_limits(job_environment_size(), options.max_chars);
-    JobCommand commands(local_command_settings(options), limits);
-    std::unique_ptr<PerlCoprocess> perl = start_perl(commands);
-    JobSources sources(options, commands, limits);
-    output.set_tagged(options.command.tag || options.command.tagstring ||
-                      options.tasks); // a task may have a tag
     output.set_colors(use_color(options.color, STDOUT_FILENO), use_color(options.color, STDERR_FILENO));
+    warn_of_terminal_input(options, output); // before --header reads the first records
+    JobSources sources(options);
+    JobCommand commands(with_named_columns(local_command_settings(options), sources.column_names()), limits);
+    std::unique_ptr<PerlCoprocess> perl = start_perl(commands);
+    sources.read_records(commands, options.batch, limits);
+    output.set_tagged(options.command.tag || options.command.tagstring ||
+                      options.tasks);                                     // a task may have a tag
     output.set_hold_oldest(options.control.retries > 1 || options.tasks); // a task may have retries
     Reports reports = make_reports(options, output);
-    std::unique_ptr<Runner> runner = make_runner(options, output, control);
+    std::unique_ptr<Runner> runner = make_runner(options, output, control, jobservers);
     fit_process_limit(options, commands, control, output);
     // Under make's jobserver without -j the slots are unbounded: -X spreads over the CPUs,
-    // as GNU parallel's default -j, rather than into one argument per job.
-    sources.spread_over(control.jobserver != nullptr && !options.jobs ? job_slots(options)
-                                                                      : control.max_jobs);
-    warn_of_terminal_input(options, output);
+    // as GNU parallel's default -j, rather than into one argument per job ({0%} pads to them).
+    std::size_t slots = control.jobserver != nullptr && !options.jobs ? job_slots(options) : control.max_jobs;
+    sources.spread_over(slots);
 
     if (options.reports.progress != ReportSettings::Progress::none) {
         control.expected_jobs = sources.expected_jobs(options.batch);
     }
-    // --halt N% is a share of all the jobs: as GNU parallel, read them all first.
+    // --halt N% is a share of all the jobs, {##} their number: as GNU parallel, read them
+    // all first.
     std::optional<PrefetchedJobs> prefetched;
-    if (options.control.halt.percent && options.control.halt.when != HaltPolicy::When::never) {
+    if (commands.needs_total_jobs() && options.pipe) {
+        throw Error("{##}, {0#} and total_jobs() need the number of jobs, which --pipe knows only at the end "
+                    "of its input");
+    }
+    if ((options.control.halt.percent && options.control.halt.when != HaltPolicy::When::never) ||
+        commands.needs_total_jobs()) {
         prefetched.emplace(sources.jobs());
         control.expected_jobs = prefetched->count();
     }
+    commands.set_counts(prefetched ? std::optional(prefetched->count()) : std::nullopt, slots);
     JobSource& jobs = prefetched ? static_cast<JobSource&>(*prefetched) : sources.jobs();
     Scheduler scheduler(jobs, commands, *runner, output, reports, std::move(control));
     RunResult result = scheduler.run();
     if (result.signal != 0) {
-        runner.reset();    // nothing the jobs left behind may outlive us
-        jobserver.reset(); // make gets its tokens back
+        runner.reset();     // nothing the jobs left behind may outlive us
+        jobservers.reset(); // make gets its tokens back, our FIFO goes
         die_by_signal(result.signal);
     }
     if (result.hosts_gone) {

@@ -69,6 +69,18 @@ CLI::Option* add_list(CLI::App& app, const std::string& names, const char* type,
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
 }
 
+// --trim's value, as GNU parallel spells it.
+Trim parse_trim(const std::string& how)
+{
+    if (how == "n") {
+        return Trim::none;
+    }
+    if (how == "l" || how == "r" || how == "lr" || how == "rl") {
+        return how == "l" ? Trim::left : how == "r" ? Trim::right : Trim::both;
+    }
+    throw Error("--trim: invalid value '" + how + "' (expected n, l, r, lr or rl)");
+}
+
 // A whole number >= minimum; "-1", "", "1.5" and overflow are errors, not wrap-arounds.
 std::size_t parse_count(const std::string& text, const char* option, std::size_t minimum)
 {
@@ -106,6 +118,15 @@ void add_input_options(CLI::App& app, ParsedOptions& parsed)
               [&input](const std::string& regex) { // Perl's split reads /^/ as /^/m
                   input.colsep.emplace(regex, "--colsep", Regex::Flags{.multiline = regex == "^"});
               })
+        ->group(group);
+    app.add_flag("--csv", parsed.csv,
+                 "Records are CSV (RFC 4180: quoted fields may hold the separator, \"\" and newlines); "
+                 "--colsep gives the separator, one character (default ,)")
+        ->group(group);
+    add_value(app, "--trim", "n|l|r|lr|rl",
+              "Remove white space from the left, right or both ends of each value or column "
+              "(default: lr with --colsep, else n)",
+              [&parsed](const std::string& how) { parsed.trim = parse_trim(how); })
         ->group(group);
     app.add_flag("--link,--xapply", input.link,
                  "Pair input sources value by value (shorter ones wrap around) instead of combining them all")
@@ -172,6 +193,10 @@ void add_command_options(CLI::App& app, ParsedOptions& parsed)
                      syntax.names.rpl.push_back(parse_rpl(value));
                  }
              })
+        ->group(group);
+    app.add_flag("--plus", syntax.names.plus,
+                 "Also GNU parallel's --plus strings: {+/} {+.} {..} {/..} {##} {0#} {0%} {:-STR} {:N:M} "
+                 "{#RE} {%RE} {/RE/STR} {//RE/STR} {^RE} {,RE}...")
         ->group(group);
     auto* max_args =
         add_value(app, "-n,--max-args", "N", "At most N arguments per job; -n 0 is -N 0",
@@ -251,6 +276,9 @@ void add_run_options(CLI::App& app, ParsedOptions& parsed)
            "--no-jobserver", [&options] { options.jobserver = false; },
            "Ignore GNU make's jobserver in MAKEFLAGS")
         ->excludes(jobserver)
+        ->group(group);
+    app.add_flag("--serve-jobserver", options.serve_jobserver,
+                 "Share the -j slots with the jobs' own make, ninja or cargo through a GNU make jobserver")
         ->group(group);
     app.add_flag("--dry-run,--dryrun", options.dry_run, "Print each command instead of running it")
         ->group(group);
@@ -401,9 +429,11 @@ void add_stream_options(CLI::App& app, ParsedOptions& parsed)
                  "--pipe: --recend and --recstart are Perl regular expressions")
         ->needs(pipe)
         ->group(group);
-    add_value(app, "--header", "N", "--pipe: repeat the first N records before every block",
-              [&blocks](const std::string& n) { blocks.header_records = parse_count(n, "--header", 0); })
-        ->needs(pipe)
+    add_value(app, "--header", ":|N|REGEX",
+              "The first record of each source names its columns: {name} is that column (as {N}, with "
+              "{name.} {name/} {name//} {name/.}); --colsep defaults to TAB. --pipe: repeat the first N "
+              "records (: is 1) before every block",
+              [&parsed](const std::string& value) { parsed.header = value; })
         ->group(group);
     app.add_flag("--round-robin,--roundrobin,--round", options.control.round_robin,
                  "--pipe: start one job per slot and feed blocks to them in turn")
@@ -550,6 +580,51 @@ void add_remote_options(CLI::App& app, ParsedOptions& parsed)
     parsed.host_options.assign(added.begin() + static_cast<std::ptrdiff_t>(first), added.end());
 }
 
+void add_semaphore_options(CLI::App& app, ParsedOptions& parsed)
+{
+    SemaphoreSettings& settings = parsed.semaphore_settings;
+    using Mode = SemaphoreSettings::Mode;
+    auto mode = [&parsed, &settings](Mode chosen) {
+        return [&parsed, &settings, chosen] {
+            parsed.semaphore = true;
+            settings.mode = chosen;
+        };
+    };
+    const char* group = k_semaphore_group;
+    app.add_flag_callback(
+           "--semaphore,--sem", [&parsed] { parsed.semaphore = true; },
+           "Run the command once, holding one of -j slots (default 1) of a named semaphore; in the "
+           "background unless --fg")
+        ->group(group);
+    add_value(app, "--semaphorename,--semaphore-name,--id", "NAME",
+              "The semaphore's name (default: the terminal's); implies --semaphore",
+              [&parsed, &settings](const std::string& name) {
+                  parsed.semaphore = true;
+                  settings.name = name;
+              })
+        ->group(group);
+    auto* fg = app.add_flag_callback("--fg", mode(Mode::foreground),
+                                     "Run the command here and exit with its status; implies --semaphore")
+                   ->group(group);
+    auto* bg = app.add_flag_callback("--bg", mode(Mode::background),
+                                     "Run the command in the background, exit 0 once it started (default)")
+                   ->excludes(fg)
+                   ->group(group);
+    app.add_flag_callback("--wait", mode(Mode::wait),
+                          "Run nothing: wait until no command holds or waits for the semaphore; exit with "
+                          "the number of background commands that failed since the last --wait")
+        ->excludes(fg)
+        ->excludes(bg)
+        ->group(group);
+    add_value(app, "--semaphoretimeout,--semaphore-timeout,--st", "SECS",
+              "Wait at most SECS for a slot (1.5s, 2m...), then run anyway; -SECS: then exit 1",
+              [&parsed, &settings](const std::string& text) {
+                  parsed.semaphore = true;
+                  settings.timeout = parse_semaphore_timeout(text);
+              })
+        ->group(group);
+}
+
 void add_other_options(CLI::App& app, ParsedOptions& parsed)
 {
     app.add_flag("-V,--version", parsed.version, "Print the version and exit");
@@ -574,14 +649,16 @@ struct OptionGroup {
 };
 
 constexpr OptionGroup k_groups[] = {
-    {"-a --arg-file -0 --null -d --delimiter -C --colsep --link --xapply -E -e --eof -r --no-run-if-empty",
+    {"-a --arg-file -0 --null -d --delimiter -C --colsep --csv --trim --link --xapply -E -e --eof -r "
+     "--no-run-if-empty",
      add_input_options},
     {"-I -i --replace --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner "
      "--basenameextensionreplace --seqreplace --slotreplace --rpl -L -l --max-lines -n --max-args -N "
      "--max-replace-args -X -m "
-     "--xargs -s --max-chars -q --quote --shell",
+     "--xargs -s --max-chars -q --quote --shell --plus",
      add_command_options},
-    {"-j -P --jobs --max-procs --load --memfree --jobserver --no-jobserver --dry-run --dryrun -t --verbose "
+    {"-j -P --jobs --max-procs --load --memfree --jobserver --no-jobserver --serve-jobserver --dry-run "
+     "--dryrun -t --verbose "
      "--timeout --termseq "
      "--term-seq --retries --delay --halt --halt-on-error",
      add_run_options},
@@ -596,12 +673,23 @@ constexpr OptionGroup k_groups[] = {
     {"-S --sshlogin --sshloginfile --slf --ssh --env --workdir --wd --transferfile --tf --transfer --return "
      "--cleanup --trc",
      add_remote_options},
+    {"--semaphore --sem --semaphorename --semaphore-name --id --fg --bg --wait --semaphoretimeout "
+     "--semaphore-timeout --st",
+     add_semaphore_options},
     {"-V --version --will-cite --no-notice --tmpdir --tempdir", add_other_options},
 };
 
 // Conflicts between options of different groups, where both groups are set up.
 void add_cross_group_conflicts(CLI::App& app)
 {
+    // A jobserver's tokens are bytes in a pipe here: jobs on other hosts cannot reach it.
+    if (CLI::Option* serve = app.get_option_no_throw("--serve-jobserver")) {
+        for (const char* name : {"--sshlogin", "--sshloginfile"}) {
+            if (CLI::Option* other = app.get_option_no_throw(name)) {
+                serve->excludes(other);
+            }
+        }
+    }
     CLI::Option* tasks = app.get_option_no_throw("--tasks");
     if (tasks == nullptr) {
         return;

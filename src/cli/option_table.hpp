@@ -35,12 +35,22 @@ struct ParsedOptions {
     bool keep_order = false;                    // -k, --line-buffer and -u make one output mode
     bool line_buffer = false;
     bool ungroup = false;
-    bool transfer = false; // --transfer: send {}, or whatever -I makes it
+    std::optional<std::string> header; // --header, as given: --pipe or named columns
+    std::optional<Trim> trim;          // --trim; default: as --colsep says
+    bool csv = false;                  // --csv
+    bool transfer = false;             // --transfer: send {}, or whatever -I makes it
     bool version = false;
+    // Any semaphore option makes a semaphore run, as in GNU parallel: finish_options().
+    bool semaphore = false;
+    SemaphoreSettings semaphore_settings;
     // The remote options that mean nothing without a host (-S, --sshloginfile). Looked
     // up by name instead, each would cost a comparison with every option's names.
     std::vector<const CLI::Option*> host_options;
 };
+
+// The help group of the semaphore options: with --semaphore, only these and a few
+// others (-j, --shell) mean something.
+inline constexpr const char* k_semaphore_group = "Semaphore (GNU sem)";
 
 // Adds to `app` the options of every group `words` names (nullptr: all of them),
 // storing into `parsed`. A value that is not of its option's type ends app.parse() with

@@ -229,6 +229,70 @@ void set_remote(ParsedOptions& parsed)
     options.remote.cleanup = options.remote.cleanup || !parsed.trc.empty();
 }
 
+// --header with --pipe, as GNU parallel: the first N records (':' is one) go before every block.
+void set_pipe_header(ParsedOptions& parsed, const std::string& value)
+{
+    bool digits = !value.empty() && value.size() < 10 && std::all_of(value.begin(), value.end(), ::isdigit);
+    if (value != ":" && !digits) {
+        throw Error("--header '" + value + "': with --pipe, give a number of records, or ':' for one");
+    }
+    parsed.options.blocks.header_records = value == ":" ? 1 : std::stoul(value);
+}
+
+// --header without --pipe, as GNU parallel: whatever the value (':', a REGEX, which only
+// --pipe matches), the first record of each source names its columns, split at --colsep,
+// which defaults to a TAB.
+void set_named_columns(ParsedOptions& parsed, const std::string& value)
+{
+    InputSettings& input = parsed.options.input;
+    if (parsed.options.tasks) {
+        throw Error("--header: --tasks reads JSON tasks, not records");
+    }
+    if (value == "0") {
+        throw Error("--header 0 (input files' names as column names) is not supported; use --header :");
+    }
+    if (!value.empty() && value != "1" && std::all_of(value.begin(), value.end(), ::isdigit)) {
+        throw Error("--header " + value + ": only the first record names columns; use --header :");
+    }
+    if (value != ":") {
+        Regex check(value, "--header"); // a usage error when it does not compile, as GNU's
+    }
+    input.header = true;
+    if (!input.colsep && !input.csv) {
+        input.colsep.emplace("\t", "--header");
+    }
+}
+
+// --csv, --trim and --header: how records become columns.
+void set_columns(ParsedOptions& parsed)
+{
+    InputSettings& input = parsed.options.input;
+    // As GNU parallel: --colsep trims both ends by default, --csv's own separator does not.
+    input.trim = parsed.trim.value_or(input.colsep ? Trim::both : Trim::none);
+    if (parsed.csv) {
+        if (parsed.options.pipe || parsed.options.tasks) {
+            throw Error(parsed.options.pipe ? "--csv: --pipe passing whole CSV records is not supported"
+                                            : "--csv: --tasks reads JSON tasks, not records");
+        }
+        // '\t' is a TAB here too, as the --colsep regex reads it.
+        std::string separator = !input.colsep                      ? ","
+                                : input.colsep->pattern() == "\\t" ? "\t"
+                                                                   : input.colsep->pattern();
+        if (separator.size() != 1) {
+            throw Error("--csv: --colsep '" + separator + "' must be one character, the CSV separator");
+        }
+        input.csv = true;
+        input.csv_separator = separator[0];
+    }
+    if (parsed.header) {
+        if (parsed.options.pipe) {
+            set_pipe_header(parsed, *parsed.header);
+        } else {
+            set_named_columns(parsed, *parsed.header);
+        }
+    }
+}
+
 OutputMode output_mode(const ParsedOptions& parsed)
 {
     // CLI11 refused -u with any other mode, and --group with --line-buffer.
@@ -236,6 +300,29 @@ OutputMode output_mode(const ParsedOptions& parsed)
            : parsed.keep_order  ? OutputMode::keep_order
            : parsed.line_buffer ? OutputMode::line_buffer
                                 : OutputMode::group;
+}
+
+// --semaphore runs its one command as given: no records, and a command unless --wait.
+void set_semaphore(ParsedOptions& parsed)
+{
+    Options& options = parsed.options;
+    if (!parsed.semaphore) {
+        return;
+    }
+    bool waiting = parsed.semaphore_settings.mode == SemaphoreSettings::Mode::wait;
+    if (!options.input.sources.empty()) {
+        throw Error("--semaphore runs one command and reads no arguments: give no ':::' or '::::'");
+    }
+    if (waiting && !options.command.command.empty()) {
+        throw Error("--wait runs no command: give none (GNU sem ignores it)");
+    }
+    if (waiting && options.jobs) {
+        throw Error("-j/--jobs: --wait waits for every slot of the semaphore; give no -j");
+    }
+    if (!waiting && options.command.command.empty()) {
+        throw Error("--semaphore needs a command to run");
+    }
+    options.semaphore = parsed.semaphore_settings;
 }
 
 // What the options mean given the command and the ':::' sources after them.
@@ -252,6 +339,8 @@ Options finish_options(ParsedOptions parsed, std::vector<std::string> rest)
     if (options.tasks && parsed.max_lines) {
         throw Error("-L/-l/--max-lines: --tasks reads JSON tasks, not records");
     }
+    set_columns(parsed);
+    set_semaphore(parsed);
     set_pipe(parsed);
     set_batching(parsed);
     set_remote(parsed);
@@ -371,6 +460,24 @@ std::vector<std::string> attach_optional_values(const CLI::App& app, int argc, c
     return args;
 }
 
+// With --semaphore, the options that shape jobs from records, their output or reports
+// would be silently ignored: each is refused by name. -j, --shell and the like stay.
+void refuse_outside_semaphore(const CLI::App& app)
+{
+    for (const CLI::Option* option : app.get_options()) {
+        bool kept = option->get_group() == k_semaphore_group || option->check_name("-j") ||
+                    option->check_name("--shell") || option->check_name("--will-cite") ||
+                    option->check_name("--tmpdir");
+        if (option->count() > 0 && !kept) {
+            const auto& longs = option->get_lnames();
+            std::string name = longs.empty() ? "-" + option->get_snames().front() : "--" + longs.front();
+            throw Error(option_label(app, name) +
+                        " cannot be used with --semaphore (it runs one command as given; only -j and "
+                        "--shell apply)");
+        }
+    }
+}
+
 } // namespace
 
 std::string parse_escapes(const std::string& text, const char* option)
@@ -463,6 +570,9 @@ ParseResult parse_command_line(int argc, const char* const* argv)
     if (parsed.version) {
         std::cout << "fanout " << FANOUT_VERSION << "\n";
         return {std::nullopt, k_exit_success};
+    }
+    if (parsed.semaphore) {
+        refuse_outside_semaphore(app);
     }
     return {finish_options(std::move(parsed), app.remaining()), k_exit_success};
 }

@@ -10,6 +10,7 @@
 #include "pipe_blocks.hpp"
 #include "remote_command.hpp"
 #include "scheduler.hpp"
+#include "semaphore.hpp"
 #include "ssh_login.hpp"
 
 #include <cstddef>
@@ -42,6 +43,7 @@ struct Options {
     JobControl control;
     std::optional<JobCount> jobs;  // none: the usable CPUs
     std::optional<bool> jobserver; // none: use make's when there is one and no -j
+    bool serve_jobserver = false;  // the jobs share our slots through a jobserver (make's, else ours)
     bool dry_run = false;
 
     OutputMode output_mode = OutputMode::group;
@@ -60,6 +62,10 @@ struct Options {
     RemoteSetup remote;
 
     std::optional<std::string> tmpdir; // --tmpdir: temp files there, and TMPDIR for the jobs
+
+    // --semaphore (or --fg, --bg, --wait, --id, --st): run the command once, under a
+    // named semaphore, instead of jobs from input records.
+    std::optional<SemaphoreSettings> semaphore;
 };
 
 // What parse_command_line() decided: run with these options, or exit at once

@@ -23,7 +23,6 @@ constexpr std::pair<std::string_view, std::string_view> k_nearest[] = {
     {"--ctag", "--color always --tag"},
     {"--ctagstring", "--color always --tagstring"},
     {"--ctag-string", "--color always --tagstring"},
-    {"--csv", "--colsep ,"},
     {"--nice", "nice -n N as the command"},
     {"--shuf", "shuf FILE | fanout ..."},
     {"--basefile", "--transferfile"},
@@ -36,7 +35,6 @@ constexpr std::pair<std::string_view, std::string_view> k_nearest[] = {
     {"-M", "none needed: fanout always shares one ssh connection per host"},
     {"--shell-completion", "the files in fanout's completions/"},
     {"--parens", "{= =} (perl expressions have no other delimiters)"},
-    {"--plus", "{.} {/} {//} {/.}"},
 };
 
 } // namespace

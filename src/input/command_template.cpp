@@ -1,6 +1,7 @@
 #include "command_template.hpp"
 
 #include "error.hpp"
+#include "plus_strings.hpp"
 #include "replacement_spellings.hpp"
 #include "shell_quote.hpp"
 
@@ -48,7 +49,13 @@ bool is_meta_char(char c)
 // Splits text into words of literal text and replacement strings.
 class Parser {
 public:
-    explicit Parser(const ReplacementNames& names) : m_spellings(names) {}
+    // `word_ends`: where the command's own words end (a --plus string or an --rpl tag
+    // never spans two, as GNU parallel matches them in each word; a {= =} expression
+    // may); empty: the text is one word.
+    explicit Parser(const ReplacementNames& names, std::vector<std::size_t> word_ends = {})
+        : m_spellings(names), m_word_ends(std::move(word_ends))
+    {
+    }
 
     std::vector<Word> parse(std::string_view text, bool split_on_space)
     {
@@ -74,7 +81,10 @@ public:
 private:
     std::size_t take_piece(std::string_view text, std::size_t i)
     {
-        if (auto match = m_spellings.match(text, i)) {
+        // A {= perl =} expression may span words, as GNU parallel's ({= s/a/b/ =} unquoted).
+        auto end = text.substr(i, 2) == "{=" ? m_word_ends.end()
+                                             : std::upper_bound(m_word_ends.begin(), m_word_ends.end(), i);
+        if (auto match = m_spellings.match(end == m_word_ends.end() ? text : text.substr(0, *end), i)) {
             add_replacement(match->first);
             return match->second;
         }
@@ -98,6 +108,7 @@ private:
     }
 
     ReplacementSpellings m_spellings;
+    std::vector<std::size_t> m_word_ends;
     std::vector<Word> m_words{1};
     std::string m_literal;
     bool m_found = false;
@@ -158,6 +169,22 @@ std::size_t literal_length(const Word& word)
     return length;
 }
 
+TemplateNeeds needs_of_words(const std::vector<Word>& words)
+{
+    TemplateNeeds needs;
+    for (const auto& word : words) {
+        for (const auto& piece : word.pieces) {
+            if (const auto* r = std::get_if<Replacement>(&piece)) {
+                needs.total_jobs = needs.total_jobs || r->kind == Replacement::Kind::total_jobs ||
+                                   (r->kind == Replacement::Kind::seq && r->zero_pad);
+                needs.increasing = needs.increasing || r->skip == SkipRule::unless_increasing;
+                needs.unique = needs.unique || r->skip == SkipRule::unless_unique;
+            }
+        }
+    }
+    return needs;
+}
+
 bool is_implicit(const Word& word)
 {
     const auto* r = word.pieces.size() == 1 ? std::get_if<Replacement>(&word.pieces.front()) : nullptr;
@@ -171,8 +198,9 @@ std::size_t fixed_length(const Word& word)
     for (const auto& piece : word.pieces) {
         if (const auto* literal = std::get_if<std::string>(&piece)) {
             length += literal->size();
-        } else if (auto kind = std::get<Replacement>(piece).kind;
-                   kind == Replacement::Kind::seq || kind == Replacement::Kind::slot) {
+        } else if (auto kind = std::get<Replacement>(piece).kind; kind == Replacement::Kind::seq ||
+                                                                  kind == Replacement::Kind::slot ||
+                                                                  kind == Replacement::Kind::total_jobs) {
             length += k_slot_digits;
         }
     }
@@ -231,6 +259,29 @@ void add_perl_calls(const std::vector<Word>& words, std::size_t arg_count, std::
     }
 }
 
+// {0#} {0%}: n with zeros before it up to GNU parallel's width for `most`.
+std::string padded(std::size_t n, std::size_t most)
+{
+    std::string digits = std::to_string(n);
+    std::size_t width = gnu_padding_width(most);
+    return digits.size() < width ? std::string(width - digits.size(), '0') + digits : digits;
+}
+
+// {#} {%} {##} {0#} {0%}. Without a total (the Batcher measuring a batch) {##} counts
+// as the sequence number, the least it can be.
+std::string number_of(const Replacement& r, const JobValues& values)
+{
+    std::size_t total = values.total_jobs.value_or(values.seq);
+    switch (r.kind) {
+    case Replacement::Kind::seq:
+        return r.zero_pad ? padded(values.seq, total) : std::to_string(values.seq);
+    case Replacement::Kind::slot:
+        return r.zero_pad ? padded(values.slot, values.slot_count) : std::to_string(values.slot);
+    default:
+        return std::to_string(total);
+    }
+}
+
 // The values a replacement stands for in one job (several only for {}). {N} past the
 // job's arguments stands for nothing, as in GNU parallel (a word of it alone is no
 // argument), or for one empty value when `missing_is_empty` (-q, which GNU quotes).
@@ -249,13 +300,13 @@ std::vector<std::string> values_of(const Replacement& r, const JobValues& values
         return out;
     }
     case Replacement::Kind::seq:
-        return {std::to_string(values.seq)};
     case Replacement::Kind::slot:
-        return {std::to_string(values.slot)};
+    case Replacement::Kind::total_jobs:
+        return {number_of(r, values)};
     case Replacement::Kind::positional:
         if (r.index <= values.args.size()) {
             std::size_t at = r.from_end ? values.args.size() - r.index : r.index - 1;
-            return {apply_modifier(values.args[at], r.modifier)};
+            return {transform_value(values.args[at], r)};
         }
         return missing_is_empty ? std::vector<std::string>{std::string()} : std::vector<std::string>{};
     case Replacement::Kind::all_args:
@@ -264,7 +315,7 @@ std::vector<std::string> values_of(const Replacement& r, const JobValues& values
     std::vector<std::string> out;
     out.reserve(values.args.size());
     for (const auto& arg : values.args) {
-        out.push_back(apply_modifier(arg, r.modifier));
+        out.push_back(transform_value(arg, r));
     }
     if (out.empty() && !r.implicit) {
         out.emplace_back();
@@ -308,6 +359,11 @@ std::string apply_modifier(std::string_view value, Modifier modifier)
         dir.remove_suffix(1);
     }
     return dir.empty() ? "/" : std::string(dir);
+}
+
+std::string transform_value(std::string_view value, const Replacement& r)
+{
+    return r.transform ? r.transform->apply(value) : apply_modifier(value, r.modifier);
 }
 
 bool text_needs_shell(std::string_view text)
@@ -390,11 +446,13 @@ CommandTemplate::CommandTemplate(const std::vector<std::string>& words, Template
         }
     } else {
         std::string joined;
+        std::vector<std::size_t> word_ends;
         for (const auto& word : words) {
             joined += joined.empty() ? "" : " ";
             joined += word;
+            word_ends.push_back(joined.size());
         }
-        m_words = Parser(m_syntax.names).parse(joined, true);
+        m_words = Parser(m_syntax.names, std::move(word_ends)).parse(joined, true);
         m_needs_shell = m_syntax.force_shell || text_needs_shell(literal_text(m_words));
         // Whether the first word names an exported function is decided here, once, when
         // it is literal; else for each job, and only when there are functions at all.
@@ -514,7 +572,11 @@ std::vector<Word> CommandTemplate::context_words(const JobValues& values) const
             for (auto& piece : repeated.back().pieces) {
                 auto* r = std::get_if<Replacement>(&piece);
                 if (r && r->kind == Replacement::Kind::all_args) {
-                    *r = Replacement{Replacement::Kind::positional, i + 1, r->modifier, false};
+                    // Kept: its modifier or --plus transform.
+                    r->kind = Replacement::Kind::positional;
+                    r->index = i + 1;
+                    r->from_end = false;
+                    r->implicit = false;
                 } else if (r && is_all_args(*r)) {
                     r->index = i + 1;
                 }
@@ -563,6 +625,40 @@ Command CommandTemplate::expand(const JobValues& values) const
     return command;
 }
 
+TemplateNeeds CommandTemplate::needs() const
+{
+    return needs_of_words(m_words);
+}
+
+TemplateNeeds needs_of(std::string_view text, const ReplacementNames& names)
+{
+    return needs_of_words(Parser(names).parse(text, false));
+}
+
+TemplateNeeds& TemplateNeeds::operator|=(const TemplateNeeds& other)
+{
+    total_jobs = total_jobs || other.total_jobs;
+    increasing = increasing || other.increasing;
+    unique = unique || other.unique;
+    return *this;
+}
+
+bool skips(const TemplateNeeds& needs, const std::vector<std::string>& args)
+{
+    for (std::size_t i = 1; needs.increasing && i < args.size(); ++i) {
+        if (args[i - 1] >= args[i]) {
+            return true; // perl's `ge`: bytes, as std::string compares them
+        }
+    }
+    if (!needs.unique) {
+        return false;
+    }
+    std::vector<std::string_view> sorted(args.begin(), args.end());
+    std::sort(sorted.begin(), sorted.end());
+    return std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end() ||
+           (!sorted.empty() && sorted.front().empty());
+}
+
 ArgvSize CommandTemplate::base_size(std::size_t seq) const
 {
     ArgvSize size;
@@ -574,10 +670,12 @@ ArgvSize CommandTemplate::base_size(std::size_t seq) const
         std::size_t length = literal_length(word) + (m_needs_shell ? word.separator.size() : 0);
         for (const auto& piece : word.pieces) {
             if (const auto* r = std::get_if<Replacement>(&piece)) {
-                length += r->kind == Replacement::Kind::seq    ? digits_of(seq)
-                          : r->kind == Replacement::Kind::slot ? k_slot_digits
-                          : m_needs_shell                      ? 2 // ''
-                                                               : 0;
+                length += r->kind == Replacement::Kind::seq && !r->zero_pad ? digits_of(seq)
+                          : r->kind == Replacement::Kind::seq               ? k_slot_digits
+                          : r->kind == Replacement::Kind::slot              ? k_slot_digits
+                          : r->kind == Replacement::Kind::total_jobs        ? k_slot_digits
+                          : m_needs_shell                                   ? 2 // ''
+                                                                            : 0;
             }
         }
         script += length;
@@ -608,7 +706,7 @@ ArgvSize CommandTemplate::add_arg(ArgvSize size, std::size_t index, std::string_
             if (!all && !mine) {
                 continue;
             }
-            std::string modified = apply_modifier(value, r->modifier);
+            std::string modified = transform_value(value, *r);
             // In a shell script each value is quoted and, for {}, follows a space.
             added += m_needs_shell ? shell_quoted_length(modified) + (all ? 1 : 0) : modified.size();
             new_words += all && !m_needs_shell ? 1 : 0;

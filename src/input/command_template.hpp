@@ -16,17 +16,39 @@ namespace fanout {
 
 enum class Modifier { none, no_extension, basename, dirname, basename_no_extension };
 
-// One replacement string: {} (all args), {N} (the N-th arg), {#}, {%}, or a perl
-// expression {= =} / {=N =} (an --rpl tag is one too).
+class ValueTransform; // a --plus string's work on one value (plus_strings.hpp)
+
+// --plus's {choose_k} and {uniq}: a job whose arguments break the rule does not run.
+enum class SkipRule { none, unless_increasing, unless_unique };
+
+// One replacement string: {} (all args), {N} (the N-th arg), {#}, {%}, --plus's {##}, or
+// a perl expression {= =} / {=N =} (an --rpl tag is one too).
 struct Replacement {
-    enum class Kind { all_args, positional, seq, slot, perl };
+    enum class Kind { all_args, positional, seq, slot, total_jobs, perl };
     Kind kind = Kind::all_args;
     std::size_t index = 0; // positional: 1-based; perl: 0 for each argument, else as positional
     Modifier modifier = Modifier::none;
     bool implicit = false;      // appended because the command had no replacement string
     bool from_end = false;      // {-N}: the N-th argument from the last, as in GNU parallel
     std::size_t expression = 0; // perl: its index in PerlExpressions
+    std::shared_ptr<const ValueTransform> transform; // --plus: replaces `modifier` when set
+    bool zero_pad = false;                           // {0#} {0%}: padded with zeros as GNU parallel pads them
+    SkipRule skip = SkipRule::none;
 };
+
+// What the replacement strings of a text ask beyond values: the number of jobs ({##},
+// {0#}), and the rules that keep a job from running ({choose_k}, {uniq}).
+struct TemplateNeeds {
+    bool total_jobs = false;
+    bool increasing = false;
+    bool unique = false;
+    TemplateNeeds& operator|=(const TemplateNeeds& other);
+};
+
+// Whether GNU parallel's skip() drops a job with these arguments: {choose_k} unless each
+// argument sorts (bytewise) after the one before; {uniq} when two are equal, or one is
+// empty (GNU counts the arguments with an undefined first, which collides with "").
+bool skips(const TemplateNeeds& needs, const std::vector<std::string>& args);
 
 using Piece = std::variant<std::string, Replacement>;
 
@@ -62,11 +84,18 @@ struct Command {
 
 // The values one job substitutes.
 struct JobValues {
+    JobValues(const std::vector<std::string>& job_args, std::size_t job_seq, std::size_t job_slot,
+              std::optional<std::size_t> jobs = std::nullopt, std::size_t slots = 1)
+        : args(job_args), seq(job_seq), slot(job_slot), total_jobs(jobs), slot_count(slots)
+    {
+    }
+
     const std::vector<std::string>& args;
     std::size_t seq = 0;
     std::size_t slot = 0;
-    std::optional<std::size_t> total_jobs = std::nullopt; // when known: total_jobs() in perl expressions
-    const PerlResults* perl = nullptr; // the values of its perl expressions, evaluated first
+    std::optional<std::size_t> total_jobs; // {##}, total_jobs(): known when the input was read ahead
+    std::size_t slot_count = 1;            // {0%} pads to its width
+    const PerlResults* perl = nullptr;     // the values of its perl expressions, evaluated first
 };
 
 // How the replacement strings are spelled: -I, --er, --bnr, --dnr, --bner, --seqreplace
@@ -82,6 +111,7 @@ struct ReplacementNames {
     std::vector<RplTag> rpl{}; // --rpl
     // Where parsing puts {= =} expressions (and --rpl tags' code): shared by every copy.
     std::shared_ptr<PerlExpressions> perl = std::make_shared<PerlExpressions>();
+    bool plus = false; // --plus: GNU parallel's {+/} {..} {##} {:-x} {/re/str}... as well
 };
 
 struct TemplateSyntax {
@@ -111,6 +141,7 @@ public:
     void perl_calls(std::size_t arg_count, std::vector<PerlCall>& calls) const;
     [[nodiscard]] bool needs_shell() const { return m_needs_shell; }
     [[nodiscard]] bool has_perl() const { return m_has_perl; }
+    [[nodiscard]] TemplateNeeds needs() const;
 
     // The size of the expanded argv with no arguments, and with one more argument
     // (index is 0-based) added to a size: never less than the real size, except with
@@ -139,8 +170,14 @@ std::string expand_plain(std::string_view text, const JobValues& values, const R
 void perl_calls_plain(std::string_view text, const ReplacementNames& names, std::size_t arg_count,
                       std::vector<PerlCall>& calls);
 
+// What `text` (--tagstring...) needs. Throws Error when it is malformed.
+TemplateNeeds needs_of(std::string_view text, const ReplacementNames& names);
+
 // Applies {.} {/} {//} {/.} to one value.
 std::string apply_modifier(std::string_view value, Modifier modifier);
+
+// Applies a replacement's --plus transform, or its modifier, to one value.
+std::string transform_value(std::string_view value, const Replacement& r);
 
 // True when a command line needs a shell: metacharacters, or a shell keyword first.
 bool text_needs_shell(std::string_view text);

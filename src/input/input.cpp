@@ -1,5 +1,8 @@
 #include "input.hpp"
 
+#include "csv.hpp"
+#include "error.hpp"
+
 #include <algorithm>
 #include <cstdint>
 
@@ -7,11 +10,11 @@ namespace fanout {
 
 namespace {
 
-std::vector<std::string> read_all(RecordReader& reader, const std::string& eof)
+std::vector<std::string> read_all(RecordReader& reader)
 {
     std::vector<std::string> values;
     std::string value;
-    while (reader.next(value, true) == ReadStatus::record && (eof.empty() || value != eof)) {
+    while (reader.next(value, true) == ReadStatus::record) {
         values.push_back(value);
     }
     return values;
@@ -31,14 +34,14 @@ bool is_perl_space(char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
 }
 
-void trim_white_space(std::string& column)
+void trim_white_space(std::string& column, Trim trim)
 {
     std::size_t end = column.size();
-    while (end > 0 && is_perl_space(column[end - 1])) {
+    while (trim != Trim::left && trim != Trim::none && end > 0 && is_perl_space(column[end - 1])) {
         --end;
     }
     std::size_t begin = 0;
-    while (begin < end && is_perl_space(column[begin])) {
+    while ((trim == Trim::left || trim == Trim::both) && begin < end && is_perl_space(column[begin])) {
         ++begin;
     }
     column.erase(end);
@@ -71,9 +74,12 @@ std::string nul_byte_message(const std::string& source, std::size_t number, std:
 }
 
 Input::Input(const InputSettings& options)
-    : m_link(options.link), m_skip_blank(options.skip_blank), m_eof(options.eof),
-      m_join(options.join_continued)
+    : m_colsep(options.colsep), m_trim(options.trim), m_delimiter(options.delimiter), m_link(options.link),
+      m_skip_blank(options.skip_blank), m_eof(options.eof), m_join(options.join_continued)
 {
+    if (options.csv) {
+        m_csv = options.csv_separator;
+    }
     std::vector<SourceSpec> specs = options.sources;
     if (specs.empty()) {
         specs.push_back({SourceSpec::Kind::file, {}, "-"});
@@ -86,16 +92,22 @@ Input::Input(const InputSettings& options)
             for (const auto& arg : specs[i].args) {
                 split_at_delimiter(arg, options.delimiter, source.values);
             }
-            cut_at_eof(source.values, m_eof);
             source.name = "::: arguments";
         } else {
             source.reader.emplace(RecordReader::open(specs[i].path, options.delimiter));
             source.name = source.reader->name();
             if (i > 0) {
-                source.values = read_all(*source.reader, m_eof);
+                source.values = read_all(*source.reader);
                 source.reader.reset();
             }
         }
+        if (m_csv) {
+            source.values = join_csv_records(source.values);
+        }
+        if (options.header) {
+            take_header(source);
+        }
+        cut_at_eof(source.values, m_eof);
         if (m_join) {
             source.values = join_values(source.values);
         }
@@ -104,7 +116,6 @@ Input::Input(const InputSettings& options)
         }
         m_sources.push_back(std::move(source));
     }
-    m_colsep = options.colsep;
     m_odometer.assign(m_sources.size(), 0);
     for (std::size_t i = 1; i < m_sources.size(); ++i) {
         m_link_length = std::max(m_link_length, m_sources[i].values.size());
@@ -135,8 +146,8 @@ std::optional<std::size_t> Input::count_records() const
 {
     const Source& first = m_sources.front();
     std::optional<std::size_t> count = first.reader ? first.reader->count_remaining() : first.values.size();
-    if (!count || (first.reader && (m_skip_blank || m_join || !m_eof.empty()))) {
-        return std::nullopt; // -r, -E: which records count is not known until they are read
+    if (!count || (first.reader && (m_skip_blank || m_join || !m_eof.empty() || m_csv))) {
+        return std::nullopt; // -r, -E, --csv: which records count is not known until they are read
     }
     if (!m_link) {
         std::size_t total = std::min(*count, m_first_limit);
@@ -186,12 +197,99 @@ std::vector<std::string> Input::join_values(const std::vector<std::string>& valu
     return joined;
 }
 
+// --csv, as GNU parallel: a record whose quoted field is still open (an odd number of
+// '"') goes on past its delimiter, which stays in it. Without the closing quote the
+// rest is one record, that parse_csv_record() then refuses.
+std::vector<std::string> Input::join_csv_records(const std::vector<std::string>& values) const
+{
+    std::vector<std::string> joined;
+    bool open = false;
+    for (const auto& value : values) {
+        if (open) {
+            joined.back().append(1, m_delimiter).append(value);
+        } else {
+            joined.push_back(value);
+        }
+        open = open != csv_record_open(value); // the new line's quotes only: linear in the record
+    }
+    return joined;
+}
+
+// The first source's next record from its stream: with --csv, whole across delimiters
+// (see join_csv_records), and m_first_line the line it starts on.
+ReadStatus Input::read_csv_record(RecordReader& reader, std::string& value, bool may_block)
+{
+    while (true) {
+        ReadStatus status = reader.next(value, may_block);
+        if (!m_csv || status == ReadStatus::would_block) {
+            return status;
+        }
+        if (status == ReadStatus::end) {
+            if (!m_csv_part) {
+                return status;
+            }
+            value = std::move(*m_csv_part);
+            m_csv_part.reset();
+            return ReadStatus::record;
+        }
+        bool odd = csv_record_open(value); // this line's quotes only: linear in the record
+        if (m_csv_part) {
+            m_csv_part->append(1, m_delimiter).append(value);
+            if (odd) { // the quote closes
+                value = std::move(*m_csv_part);
+                m_csv_part.reset();
+                return status;
+            }
+            continue;
+        }
+        m_first_line = reader.record_number();
+        if (!odd) {
+            return status;
+        }
+        m_csv_part = std::move(value);
+    }
+}
+
+// --header, as GNU parallel: a source's first record (before -E, -r and -L) names its
+// columns; waits for it on a stream.
+void Input::take_header(Source& source)
+{
+    std::string value;
+    if (source.reader) {
+        if (read_csv_record(*source.reader, value, true) == ReadStatus::record) {
+            add_names(source, std::move(value));
+        }
+    } else if (!source.values.empty()) {
+        add_names(source, std::move(source.values.front()));
+        source.values.erase(source.values.begin());
+    }
+}
+
+// Splits a header record into names: as a CSV record with --csv, else at --colsep (without
+// trimming, as GNU parallel); a '\r' at its end is a DOS line end.
+void Input::add_names(const Source& source, std::string value)
+{
+    if (value.ends_with('\r')) {
+        value.pop_back();
+    }
+    std::string where = source.name + " header";
+    if (m_csv) {
+        if (auto error = parse_csv_record(value, *m_csv, m_names)) {
+            throw Error(where + ": not CSV: " + *error);
+        }
+    } else if (!m_colsep || value.empty()) {
+        m_names.push_back(value);
+    } else if (perl_split(*m_colsep, value, m_names) == Regex::Found::limit) {
+        throw Error(where + ": --colsep '" + m_colsep->pattern() + "': " + m_colsep->limit_reached());
+    }
+}
+
 // The next record of the first source's stream, after -E, -r and -L.
 ReadStatus Input::read_first(std::string& value, bool may_block)
 {
-    RecordReader& reader = *m_sources.front().reader;
     while (true) {
-        ReadStatus status = m_eof_seen ? ReadStatus::end : reader.next(value, may_block);
+        ReadStatus status =
+            m_eof_seen ? ReadStatus::end : read_csv_record(*m_sources.front().reader, value, may_block);
         if (status == ReadStatus::record && !m_eof.empty() && value == m_eof) {
             m_eof_seen = true; // the rest of the source is not read
             status = ReadStatus::end;
@@ -251,25 +349,32 @@ ReadStatus Input::next_first(std::string& value, bool may_block)
     return ReadStatus::record;
 }
 
-// As GNU parallel: Perl's split, then (its --trim default with --colsep) white space
-// trimmed off both ends of each column. An empty value is one empty column. False when
-// the split reached the regex engine's limits: the value is then one column, unsplit.
-bool Input::append_columns(Record& record, const std::string& value)
+// As GNU parallel: Perl's split (or a CSV record's fields), then --trim (its default with
+// --colsep: both ends) on each column. An empty value is one empty column. Returns why
+// the value is not split, if it is not: it is then one column, unsplit.
+std::optional<std::string> Input::append_columns(Record& record, const std::string& value)
 {
-    if (!m_colsep || value.empty()) {
-        record.columns.push_back(value);
-        return true;
-    }
     std::size_t first = record.columns.size();
-    if (perl_split(*m_colsep, value, record.columns) == Regex::Found::limit) {
+    std::optional<std::string> error;
+    if ((!m_colsep && !m_csv) || value.empty()) {
+        record.columns.push_back(value);
+    } else if (m_csv) {
+        error = parse_csv_record(value, *m_csv, record.columns);
+        if (error) {
+            error = "not CSV: " + *error;
+        }
+    } else if (perl_split(*m_colsep, value, record.columns) == Regex::Found::limit) {
+        error = "--colsep '" + m_colsep->pattern() + "': " + m_colsep->limit_reached();
+    }
+    if (error) {
         record.columns.resize(first);
         record.columns.push_back(value);
-        return false;
+        return error;
     }
     for (std::size_t i = first; i < record.columns.size(); ++i) {
-        trim_white_space(record.columns[i]);
+        trim_white_space(record.columns[i], m_trim);
     }
-    return true;
+    return std::nullopt;
 }
 
 // Adds a value of source `source` (its record `number`), noting why the record cannot
@@ -278,15 +383,17 @@ bool Input::append_columns(Record& record, const std::string& value)
 void Input::append_value(Record& record, std::size_t source, std::size_t number, const std::string& value)
 {
     std::size_t first = record.columns.size();
-    bool split = append_columns(record, value);
+    std::optional<std::string> error = append_columns(record, value);
     if (!record.unusable.empty()) {
         return;
     }
     const std::string& name = m_sources[source].name;
-    if (!split) {
-        record.unusable = "fanout: " + name + " record " + std::to_string(number) + ": --colsep '" +
-                          m_colsep->pattern() + "': " + m_colsep->limit_reached() +
-                          " (the record is not run)";
+    if (error) {
+        bool line = m_csv && source == 0 && m_sources[0].reader;
+        record.unusable =
+            "fanout: " + name +
+            (line ? " line " + std::to_string(m_first_line) : " record " + std::to_string(number)) + ": " +
+            *error + " (the record is not run)";
         return;
     }
     for (std::size_t i = first; i < record.columns.size(); ++i) {

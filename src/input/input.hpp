@@ -40,6 +40,9 @@ struct SourceSpec {
     bool linked = false;           // ':::+', '::::+': paired value by value with the source before
 };
 
+// --trim: which ends of each column (each value without --colsep) lose their white space.
+enum class Trim { none, left, right, both };
+
 struct InputSettings {
     std::vector<SourceSpec> sources; // empty means: stdin
     bool link = false;               // pair sources value by value instead of combining them
@@ -48,6 +51,10 @@ struct InputSettings {
     bool join_continued = false;     // -L: a record ending in white space goes on in the next
     char delimiter = '\n';
     std::optional<Regex> colsep; // compiled once; each user copies it
+    Trim trim = Trim::none;
+    bool csv = false; // --csv: records are CSV, fields separated by csv_separator
+    char csv_separator = ',';
+    bool header = false; // --header: the first record of each source names its columns
 };
 
 class Input {
@@ -65,6 +72,10 @@ public:
     // them (in-memory values and regular files); for --bar and --eta.
     [[nodiscard]] std::optional<std::size_t> count_records() const;
 
+    // --header: the names of the columns, in order ({1} first, then the next ones and the
+    // next sources' columns); empty without --header.
+    [[nodiscard]] const std::vector<std::string>& column_names() const { return m_names; }
+
 private:
     // A source: either a stream being read, or values already in memory.
     struct Source {
@@ -75,14 +86,24 @@ private:
 
     ReadStatus next_first(std::string& value, bool may_block);
     ReadStatus read_first(std::string& value, bool may_block);
+    ReadStatus read_csv_record(RecordReader& reader, std::string& value, bool may_block);
+    void take_header(Source& source);
+    void add_names(const Source& source, std::string value);
+    [[nodiscard]] std::vector<std::string> join_csv_records(const std::vector<std::string>& values) const;
     std::vector<std::string> join_values(const std::vector<std::string>& values) const;
-    bool append_columns(Record& record, const std::string& value);
+    std::optional<std::string> append_columns(Record& record, const std::string& value);
     void append_value(Record& record, std::size_t source, std::size_t number, const std::string& value);
     bool advance_odometer();
     void group_linked_sources(const std::vector<SourceSpec>& specs);
 
     std::vector<Source> m_sources;
     std::optional<Regex> m_colsep;
+    Trim m_trim = Trim::none;
+    std::optional<char> m_csv; // --csv: its separator
+    char m_delimiter = '\n';
+    std::optional<std::string> m_csv_part; // --csv: the start of a record that goes on past its line
+    std::size_t m_first_line = 0;          // --csv: the line of the first source's record
+    std::vector<std::string> m_names;
     bool m_link = false;
     bool m_skip_blank = false;
     std::string m_eof;

@@ -4,6 +4,8 @@
 #include "exit_codes.hpp"
 #include "shell_quote.hpp"
 
+#include <algorithm>
+
 namespace fanout {
 
 JobCommand::JobCommand(const CommandSettings& settings, ArgLimits limits)
@@ -13,14 +15,26 @@ JobCommand::JobCommand(const CommandSettings& settings, ArgLimits limits)
 {
     if (!settings.command.empty()) {
         m_template.emplace(settings.command, settings.syntax);
+        m_needs = m_template->needs();
     }
     std::vector<PerlCall> calls;
     for (const auto* text : {&m_tagstring, &m_workdir}) {
         if (*text) {
             perl_calls_plain(**text, m_names, 0, calls); // reject a bad one now
+            m_needs |= needs_of(**text, m_names);
+        }
+    }
+    for (const auto* files : {&m_transfer_files, &m_return_files}) {
+        for (const auto& file : *files) {
+            m_needs |= needs_of(file, m_names);
         }
     }
     files_perl_calls(0, calls); // and register their perl expressions
+    // An expression that may call total_jobs() reads the input ahead, as {##} does.
+    const auto& codes = m_names.perl->codes();
+    m_needs.total_jobs = m_needs.total_jobs || std::any_of(codes.begin(), codes.end(), [](const auto& code) {
+                             return code.find("total_jobs") != std::string::npos;
+                         });
 }
 
 // The perl evaluations --transferfile, --return and --workdir need.
@@ -63,6 +77,11 @@ void JobCommand::add_files(Command& command, const JobValues& values) const
     }
 }
 
+JobValues JobCommand::values_of(const JobSpec& job, std::size_t slot) const
+{
+    return JobValues{job.args, job.seq, slot, m_total_jobs, m_slot_count};
+}
+
 CannotRun JobCommand::too_long(const JobSpec& job, const ArgvSize& size) const
 {
     bool one_word = size.longest >= m_limits.max_single;
@@ -102,7 +121,7 @@ std::variant<Command, CannotRun, Skipped> JobCommand::build(const JobSpec& job, 
     if (!job.unusable.empty()) {
         return CannotRun{job.unusable, k_exit_cannot_run};
     }
-    JobValues values{job.args, job.seq, slot};
+    JobValues values = values_of(job, slot);
     PerlResults perl;
     if (!job.task && m_names.perl && !m_names.perl->empty()) {
         std::vector<PerlCall> calls;
@@ -135,7 +154,8 @@ std::variant<Command, CannotRun, Skipped> JobCommand::build(const JobSpec& job, 
         }
         command = command_from_line(line, m_syntax);
     }
-    if (perl.skip) {
+    // skip() in an expression, or --plus's {choose_k} or {uniq}: GNU parallel's skip().
+    if (perl.skip || (!job.task && skips(job))) {
         return Skipped{command.display};
     }
     ArgvSize size = measure(command.argv);
@@ -156,7 +176,7 @@ std::string JobCommand::tag(const JobSpec& job, std::size_t slot) const
         return m_tag ? job.task->id + "\t" : "";
     }
     if (m_tagstring) {
-        JobValues values{job.args, job.seq, slot};
+        JobValues values = values_of(job, slot);
         std::vector<PerlCall> calls;
         perl_calls_plain(*m_tagstring, m_names, job.args.size(), calls);
         PerlResults perl = evaluate_perl(values, calls, false);

@@ -45,6 +45,17 @@ public:
     // them (set before the first job when there are any; not owned).
     [[nodiscard]] const PerlExpressions& perl_expressions() const { return *m_names.perl; }
     void set_perl(PerlEvaluator* perl) { m_perl = perl; }
+    // Whether a replacement string or a perl expression (total_jobs()) needs the number of
+    // jobs ({##}, {0#}) before the first.
+    [[nodiscard]] bool needs_total_jobs() const { return m_needs.total_jobs; }
+    // Whether {choose_k} or {uniq} keep this job from running, as GNU's skip().
+    [[nodiscard]] bool skips(const JobSpec& job) const { return fanout::skips(m_needs, job.args); }
+    // What {##} {0#} {0%} count to: every job's number (once read ahead) and the slots.
+    void set_counts(std::optional<std::size_t> total_jobs, std::size_t slot_count)
+    {
+        m_total_jobs = total_jobs;
+        m_slot_count = slot_count;
+    }
 
     // The template, or null in task-list mode (each record is a command).
     [[nodiscard]] const CommandTemplate* command_template() const
@@ -59,6 +70,7 @@ private:
                                             bool last) const;
     void files_perl_calls(std::size_t arg_count, std::vector<PerlCall>& calls) const;
     void add_files(Command& command, const JobValues& values) const;
+    [[nodiscard]] JobValues values_of(const JobSpec& job, std::size_t slot) const;
 
     std::optional<CommandTemplate> m_template;
     TemplateSyntax m_syntax; // how task lines run
@@ -70,6 +82,9 @@ private:
     std::vector<std::string> m_return_files;
     std::optional<std::string> m_workdir;
     PerlEvaluator* m_perl = nullptr;
+    TemplateNeeds m_needs;
+    std::optional<std::size_t> m_total_jobs;
+    std::size_t m_slot_count = 1;
 };
 
 } // namespace fanout

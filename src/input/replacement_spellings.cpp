@@ -1,6 +1,7 @@
 #include "replacement_spellings.hpp"
 
 #include "error.hpp"
+#include "plus_strings.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -21,6 +22,14 @@ bool is_run_char(char c)
     return std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '/' || c == '#' || c == '%';
 }
 
+Replacement replacement(Replacement::Kind kind, Modifier modifier = Modifier::none)
+{
+    Replacement r;
+    r.kind = kind;
+    r.modifier = modifier;
+    return r;
+}
+
 // The spellings matched as they are, longest first (as GNU parallel, for names that
 // share a prefix). A name given to two replacement strings is the renamed one's (the
 // later option's, in GNU parallel's order, when both were renamed).
@@ -29,16 +38,15 @@ std::vector<Spelling> exact_spellings(const ReplacementNames& names)
     using Kind = Replacement::Kind;
     const ReplacementNames standard;
     std::vector<Spelling> all = {
-        {names.all, {Kind::all_args, 0, Modifier::none}, names.all != standard.all},
-        {names.no_extension,
-         {Kind::all_args, 0, Modifier::no_extension},
+        {names.all, replacement(Kind::all_args, Modifier::none), names.all != standard.all},
+        {names.no_extension, replacement(Kind::all_args, Modifier::no_extension),
          names.no_extension != standard.no_extension},
-        {names.basename, {Kind::all_args, 0, Modifier::basename}, names.basename != standard.basename},
-        {names.dirname, {Kind::all_args, 0, Modifier::dirname}, names.dirname != standard.dirname},
-        {names.seq, {Kind::seq}, names.seq != standard.seq},
-        {names.slot, {Kind::slot}, names.slot != standard.slot},
-        {names.basename_no_extension,
-         {Kind::all_args, 0, Modifier::basename_no_extension},
+        {names.basename, replacement(Kind::all_args, Modifier::basename),
+         names.basename != standard.basename},
+        {names.dirname, replacement(Kind::all_args, Modifier::dirname), names.dirname != standard.dirname},
+        {names.seq, replacement(Kind::seq), names.seq != standard.seq},
+        {names.slot, replacement(Kind::slot), names.slot != standard.slot},
+        {names.basename_no_extension, replacement(Kind::all_args, Modifier::basename_no_extension),
          names.basename_no_extension != standard.basename_no_extension},
     };
     std::vector<Spelling> spellings;
@@ -119,19 +127,6 @@ std::optional<std::pair<Replacement, std::size_t>> match_positional(std::string_
     return std::nullopt;
 }
 
-// `text` as a PCRE2 pattern that matches only itself.
-std::string regex_literal(std::string_view text)
-{
-    std::string pattern;
-    for (char c : text) {
-        if (!std::isalnum(static_cast<unsigned char>(c)) && c != ' ') {
-            pattern += '\\';
-        }
-        pattern += c;
-    }
-    return pattern;
-}
-
 // `text` inside a perl "..." string, as GNU parallel's perl_quote_scalar writes it.
 std::string perl_quoted(std::string_view text)
 {
@@ -157,11 +152,11 @@ ReplacementSpellings::Rpl compile_rpl(const RplTag& tag)
     std::string postfix = grouped ? tag.tag.substr(close + 1) : "";
     std::string what = "--rpl '" + tag.tag + "'";
     ReplacementSpellings::Rpl rpl{tag.tag.size(), tag.code,
-                                  Regex("\\G" + regex_literal(prefix) + group + regex_literal(postfix), what),
+                                  Regex("\\G" + quote_meta(prefix) + group + quote_meta(postfix), what),
                                   std::nullopt};
     if (!prefix.empty() && prefix.front() == '{') {
         rpl.positional.emplace(
-            "\\G\\{(-?[0-9]+)\\s*" + regex_literal(prefix.substr(1)) + group + regex_literal(postfix), what);
+            "\\G\\{(-?[0-9]+)\\s*" + quote_meta(prefix.substr(1)) + group + quote_meta(postfix), what);
     }
     // $$1, $$2... in the code read the groups, which are set before it runs.
     std::string code;
@@ -181,7 +176,8 @@ ReplacementSpellings::Rpl compile_rpl(const RplTag& tag)
 } // namespace
 
 ReplacementSpellings::ReplacementSpellings(const ReplacementNames& names)
-    : m_perl(names.perl), m_exact(exact_spellings(names)), m_inner(positional_spellings(m_exact))
+    : m_perl(names.perl), m_exact(exact_spellings(names)), m_inner(positional_spellings(m_exact)),
+      m_plus(names.plus)
 {
     for (const auto& tag : names.rpl) {
         m_rpl.push_back(compile_rpl(tag));
@@ -198,7 +194,9 @@ std::optional<std::pair<Replacement, std::size_t>> ReplacementSpellings::match(s
         return match_perl(text, pos);
     }
     auto rpl = match_rpl(text, pos);
-    std::optional<std::pair<Replacement, std::size_t>> native;
+    // --plus is a set of --rpl tags in GNU parallel, which a user's tag of the same
+    // name replaces: where a user's tag matches, the --plus strings are not tried.
+    auto native = m_plus && !rpl ? match_plus(text, pos) : std::nullopt;
     for (const auto& spelling : m_exact) {
         if (!native && text.substr(pos, spelling.name.size()) == spelling.name) {
             native = std::pair{spelling.replacement, spelling.name.size()};
@@ -211,6 +209,21 @@ std::optional<std::pair<Replacement, std::size_t>> ReplacementSpellings::match(s
     return rpl && (!native || rpl->second >= native->second) ? rpl : native;
 }
 
+// GNU parallel replaces its longest keys first: the --plus keys are longer than the
+// standard ones (and share no prefix with them), but a rename (-I {+/}) replaces a
+// --plus key of the same name.
+std::optional<std::pair<Replacement, std::size_t>> ReplacementSpellings::match_plus(std::string_view text,
+                                                                                    std::size_t pos) const
+{
+    auto renamed = std::find_if(m_exact.begin(), m_exact.end(), [&](const Spelling& s) {
+        return s.renamed && text.substr(pos, s.name.size()) == s.name;
+    });
+    if (renamed != m_exact.end()) {
+        return std::pair{renamed->replacement, renamed->name.size()};
+    }
+    return match_plus_string(text, pos);
+}
+
 // {= code =} and {=N code =}: up to the first =}.
 std::optional<std::pair<Replacement, std::size_t>> ReplacementSpellings::match_perl(std::string_view text,
                                                                                     std::size_t pos) const
@@ -219,7 +232,7 @@ std::optional<std::pair<Replacement, std::size_t>> ReplacementSpellings::match_p
     if (close == std::string_view::npos) {
         throw Error("unterminated perl expression '" + std::string(text.substr(pos)) + "' (no =} after {=)");
     }
-    Replacement r{Replacement::Kind::perl};
+    Replacement r = replacement(Replacement::Kind::perl);
     std::size_t start = pos + 2;
     r.from_end =
         start + 1 < close && text[start] == '-' && std::isdigit(static_cast<unsigned char>(text[start + 1]));
@@ -242,7 +255,7 @@ std::optional<std::pair<Replacement, std::size_t>> ReplacementSpellings::match_r
                 continue;
             }
             bool positional = regex != &rpl.plain;
-            Replacement r{Replacement::Kind::perl};
+            Replacement r = replacement(Replacement::Kind::perl);
             std::string code;
             if (positional) {
                 auto at = regex->group(1);

@@ -19,7 +19,8 @@ public:
     explicit ReplacementSpellings(const ReplacementNames& names);
 
     // The replacement string at text[pos] and its length, or nothing when text[pos] is
-    // literal. Throws Error on one that never ends ("{1." at the end of a word) and {00}.
+    // literal. Throws Error on one that never ends ("{1." at the end of a word), {00},
+    // and the --plus strings fanout refuses.
     [[nodiscard]] std::optional<std::pair<Replacement, std::size_t>> match(std::string_view text,
                                                                            std::size_t pos) const;
 
@@ -44,11 +45,14 @@ private:
                                                                                 std::size_t pos) const;
     [[nodiscard]] std::optional<std::pair<Replacement, std::size_t>> match_rpl(std::string_view text,
                                                                                std::size_t pos) const;
+    [[nodiscard]] std::optional<std::pair<Replacement, std::size_t>> match_plus(std::string_view text,
+                                                                                std::size_t pos) const;
 
     std::shared_ptr<PerlExpressions> m_perl;
     mutable std::vector<Rpl> m_rpl; // longest first; mutable: a search keeps its match state
     std::vector<Spelling> m_exact;  // matched as they are, longest first
     std::vector<Spelling> m_inner;  // the X of each {X}, which {NX} may hold after N
+    bool m_plus = false;            // --plus strings are tried first, as GNU's longer keys
 };
 
 } // namespace fanout

@@ -114,6 +114,7 @@ StartResult LocalRunner::start(std::uint64_t seq, const Command& command, std::s
     request.capture = m_capture;
     request.feed_stdin = command.input != nullptr || command.stream_input;
     request.cwd = &command.cwd;
+    request.inherit = &m_inherited;
     if (int error = m_processes.start(seq, request); error != 0) {
         struct stat st {};
         if (error == EACCES && ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {

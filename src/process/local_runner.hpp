@@ -17,6 +17,10 @@ public:
     // capture: read jobs' output through pipes (else they write to ours directly).
     explicit LocalRunner(bool capture);
 
+    // Descriptors every job inherits (a jobserver pool's pair); close-on-exec in fanout,
+    // so that no other child (ssh, a shell we ask) holds them.
+    void set_inherited_fds(std::vector<int> fds) { m_inherited = std::move(fds); }
+
     StartResult start(std::uint64_t seq, const Command& command, std::size_t slot) override;
     void wait(ProcessEvents& events, std::span<Waitable* const> also, std::optional<Millis> timeout) override
     {
@@ -47,6 +51,7 @@ private:
     bool m_capture;
     std::vector<const char*> m_base_env; // our environment less the job variables
     std::vector<const char*> m_envp;
+    std::vector<int> m_inherited;
     std::unordered_map<std::string, std::string> m_paths; // PATH lookups, done once per name
 };
 

@@ -37,7 +37,8 @@ struct ChildPlan {
     char* const* envp = nullptr;
     int fds[3] = {-1, -1, -1}; // dup2'ed onto 0, 1, 2; -1 keeps ours
     const char* cwd = nullptr;
-    const sigset_t* defaults = nullptr; // signals reset to SIG_DFL
+    const std::vector<int>* inherit = nullptr; // descriptors the child keeps across exec
+    const sigset_t* defaults = nullptr;        // signals reset to SIG_DFL
 };
 
 // Makes `from` the child's descriptor `to`. dup2 onto itself is a no-op that would leave
@@ -64,6 +65,10 @@ bool install_fd(int from, int to)
     bool ok = ::setpgid(0, 0) == 0;
     for (int fd = 0; ok && fd < 3; ++fd) {
         ok = plan.fds[fd] < 0 || install_fd(plan.fds[fd], fd);
+    }
+    // Only the child's table changes: vfork shares our memory, not our descriptors.
+    for (std::size_t i = 0; ok && plan.inherit != nullptr && i < plan.inherit->size(); ++i) {
+        ok = ::fcntl((*plan.inherit)[i], F_SETFD, 0) == 0;
     }
     ok = ok && (plan.cwd == nullptr || ::chdir(plan.cwd) == 0);
     if (ok) {
@@ -145,6 +150,7 @@ int Process::spawn(const SpawnRequest& request)
     plan.argv = argv.data();
     plan.envp = const_cast<char* const*>(request.envp->data());
     plan.cwd = request.cwd != nullptr && !request.cwd->empty() ? request.cwd->c_str() : nullptr;
+    plan.inherit = request.inherit;
     plan.defaults = &SignalInbox::defaults_for_children();
     if (int rc = vfork_exec(plan, m_pid); rc != 0) {
         m_pid = -1;

@@ -23,6 +23,7 @@ struct SpawnRequest {
     bool feed_stdin = false;                        // stdin is a pipe we write (stdin_fd unused)
     bool capture = true;                            // false: inherit our stdout/stderr
     const std::string* cwd = nullptr;               // where it starts (null: our directory)
+    const std::vector<int>* inherit = nullptr;      // close-on-exec here, open in the child
 };
 
 class Process {

@@ -11,13 +11,17 @@ namespace {
 // Runs $ARGV[0] with /bin/sh in its own process group, stdin /dev/null, and waits for
 // it or for EOF on our stdin, whichever comes first; on EOF the group gets TERM, then
 // KILL. Plain perl (no modules) starts in about 2 ms; GNU parallel needs perl remotely
-// too. Exit status as a shell reports it.
+// too. Exit status as a shell reports it. Perl runs a signal handler only between ops:
+// a SIGCHLD that lands after waitpid() looked and before select() sleeps is handled
+// only once select() returns, so select() wakes up every 0.1 s to look again. (Without
+// that timeout, a job on a loaded machine now and then never ended: its shell a zombie
+// under a watcher asleep in select().)
 constexpr const char* k_watcher =
     "pipe(R,W);$SIG{CHLD}=sub{syswrite(W,1)};$p=fork;defined($p)||exit(255);"
     "if(!$p){setpgrp(0,0);open(STDIN,\"<\",\"/dev/null\");exec(\"/bin/sh\",\"-c\",$ARGV[0]);exit(127)}"
     "setpgrp($p,$p);$r=\"\";vec($r,0,1)=1;vec($r,fileno(R),1)=1;"
     "while(1){if(waitpid($p,1)==$p){exit($?&127?128+($?&127):$?>>8)}"
-    "if(select($o=$r,undef,undef,undef)>0){"
+    "if(select($o=$r,undef,undef,0.1)>0){"
     "if(vec($o,0,1)&&!sysread(STDIN,$b,4096)){kill(\"TERM\",-$p);select(undef,undef,undef,0.5);"
     "kill(\"KILL\",-$p);exit(255)}"
     "if(vec($o,fileno(R),1)){sysread(R,$b,64)}}}";

@@ -1,6 +1,7 @@
 #include "jobserver.hpp"
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -39,7 +40,44 @@ Fd reopen(int fd, int flags)
     return Fd(::open(path.c_str(), flags | O_CLOEXEC));
 }
 
+// make's own token byte, for the tokens of a pool we made.
+constexpr char k_token = '+';
+
+// The words of MAKEFLAGS that a pool we serve replaces: -j and the jobserver's name.
+bool names_jobs_or_jobserver(std::string_view word)
+{
+    return word.starts_with("-j") || word.starts_with("--jobs") || word.starts_with("--jobserver-auth=") ||
+           word.starts_with("--jobserver-fds=");
+}
+
 } // namespace
+
+std::string served_makeflags(std::string_view inherited, std::size_t slots, const JobserverAuth& pool)
+{
+    // make's layout: the single-letter flags first (or nothing: the leading space says
+    // "no letters"), then options, then " -- " and variables, which stay as they are.
+    std::size_t first_end = std::min(inherited.find(' '), inherited.size());
+    std::string_view letters = inherited.substr(0, first_end);
+    if (letters.starts_with('-')) {
+        letters = {};
+        first_end = 0;
+    }
+    std::string flags =
+        std::string(letters) + " -j" + std::to_string(slots) + " --jobserver-auth=fifo:" + pool.fifo +
+        " --jobserver-auth=" + std::to_string(pool.read_fd) + "," + std::to_string(pool.write_fd);
+    bool variables = false;
+    for (std::size_t pos = first_end; pos < inherited.size();) {
+        std::size_t end = std::min(inherited.find(' ', pos), inherited.size());
+        std::string_view word = inherited.substr(pos, end - pos);
+        pos = end + 1;
+        variables = variables || word == "--";
+        if (!word.empty() && (variables || !names_jobs_or_jobserver(word))) {
+            flags += " ";
+            flags += word;
+        }
+    }
+    return flags;
+}
 
 MakeflagsJobserver parse_makeflags(std::string_view makeflags)
 {
@@ -129,6 +167,27 @@ bool Jobserver::try_acquire()
     }
     m_tokens.push_back(token);
     return true;
+}
+
+std::size_t Jobserver::reclaim_lost()
+{
+    int queued = 0;
+    if (!m_pool_tokens || ::ioctl(m_read.get(), FIONREAD, &queued) != 0) {
+        return 0;
+    }
+    std::size_t expected = *m_pool_tokens - std::min(*m_pool_tokens, held());
+    auto in_pool = static_cast<std::size_t>(queued);
+    std::size_t put_back = 0;
+    for (; in_pool < expected; ++in_pool, ++put_back) {
+        if (::write(m_write.get(), &k_token, 1) != 1) {
+            break; // the FIFO is full: more tokens than a pipe holds were asked for
+        }
+    }
+    char extra = 0;
+    while (in_pool > expected && ::read(m_read.get(), &extra, 1) == 1) {
+        --in_pool;
+    }
+    return put_back;
 }
 
 void Jobserver::release()

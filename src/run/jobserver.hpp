@@ -30,6 +30,12 @@ struct MakeflagsJobserver {
 };
 MakeflagsJobserver parse_makeflags(std::string_view makeflags);
 
+// The MAKEFLAGS a pool we serve gives its jobs: `inherited` less its -j and jobserver
+// words, then -jSLOTS and the pool named twice, the FIFO first (make 4.4's form) and the
+// descriptors last (make 4.3's form). Every client takes the last, and make 4.3 stops
+// at a fifo: one; the FIFO stays there for a client (ninja) that wants only it.
+std::string served_makeflags(std::string_view inherited, std::size_t slots, const JobserverAuth& pool);
+
 class Jobserver : public Waitable {
 public:
     // Connects to the jobserver MAKEFLAGS names. Returns nothing, and sets `warning`
@@ -46,6 +52,13 @@ public:
     // Gives one token back (the same byte that was taken).
     void release();
     [[nodiscard]] std::size_t held() const { return m_tokens.size(); }
+    // Marks the pool as ours, made with `tokens` tokens, so that reclaim_lost() can count.
+    void own_pool(std::size_t tokens) { m_pool_tokens = tokens; }
+    // Only while no job runs: a pool we made then holds every token we do not, so one
+    // missing was lost by a job that died holding it, and goes back (one too many, from
+    // a job that gave back more than it took, comes out). Returns the tokens put back.
+    // Does nothing on make's pool, whose size only make knows.
+    std::size_t reclaim_lost();
     // Readable when a token may be free.
     [[nodiscard]] int wait_fd() const { return m_read.get(); }
     // Waiting for it is waiting for a token that may be free.
@@ -57,6 +70,7 @@ private:
     Fd m_read; // our own non-blocking open of the pipe or FIFO
     Fd m_write;
     std::vector<char> m_tokens;
+    std::optional<std::size_t> m_pool_tokens; // set when the pool is ours
 };
 
 } // namespace fanout

@@ -36,6 +36,7 @@ RunResult Scheduler::run()
     m_progress.started_at = Clock::now();
     m_progress.expected_total = m_control.expected_jobs;
     while (true) {
+        reclaim_lost_tokens();
         start_jobs(); // as many as capacity allows; m_hold says what keeps the next one
         release_spare_tokens();
         if (run_over()) {
@@ -111,6 +112,15 @@ void Scheduler::release_spare_tokens()
     }
 }
 
+// Between jobs, a pool we serve gets back the tokens that jobs which died took with them
+// (while any job runs, a token missing may be one in use).
+void Scheduler::reclaim_lost_tokens()
+{
+    if (m_control.jobserver != nullptr && m_running.empty() && !m_runner.terminating()) {
+        m_control.jobserver->reclaim_lost();
+    }
+}
+
 // Starts jobs (retries first) while slots are free and input is ready; never blocks.
 // Leaves in m_hold why it started no more.
 void Scheduler::start_jobs()
@@ -142,7 +152,7 @@ void Scheduler::start_jobs()
         if (!read_job()) {
             return;
         }
-        if (done_before(m_job)) {
+        if (skip_job(m_job)) {
             m_output.job_started(m_job.seq, {}); // keeps -k's order complete
             m_output.job_finished(m_job.seq);
             continue;
@@ -213,7 +223,7 @@ void Scheduler::read_ahead()
         if (status != ReadStatus::record) {
             return;
         }
-        if (!done_before(job)) {
+        if (!skip_job(job)) {
             ++m_progress.total;
         }
         m_ahead_bytes += bytes_of(job);
@@ -268,8 +278,9 @@ void Scheduler::on_input_drained(std::uint64_t seq)
 }
 
 // --resume: the joblog has this seq with the same command (and, for --resume-failed,
-// a success).
-bool Scheduler::done_before(const JobSpec& job) const
+// a success). (GNU parallel's skip(), from {= =} or --plus's {choose_k} and {uniq}, is
+// decided when the job is built: such a job is recorded, as failed.)
+bool Scheduler::skip_job(const JobSpec& job) const
 {
     if (!m_control.resume_from) {
         return false;
@@ -345,6 +356,9 @@ void Scheduler::start_attempt(Attempt attempt)
         return;
     }
     if (auto* skipped = std::get_if<Skipped>(&built)) {
+        if (m_control.verbose) { // GNU parallel runs `true` in its place, and -t shows it
+            m_output.say(skipped->display);
+        }
         if (m_control.dry_run) {
             m_output.job_output(attempt.spec.seq, Stream::out, skipped->display + "\n");
         }

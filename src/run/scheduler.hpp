@@ -109,8 +109,9 @@ private:
     void feed_round_robin();
     bool have_capacity();
     void release_spare_tokens();
+    void reclaim_lost_tokens();
     [[nodiscard]] bool may_start_more() const;
-    [[nodiscard]] bool done_before(const JobSpec& job) const;
+    [[nodiscard]] bool skip_job(const JobSpec& job) const;
     void start_attempt(Attempt attempt);
     bool requeue_on_shortage(Attempt& attempt, Shortage shortage);
     void fail_to_start(Attempt& attempt, const std::string& message, int exit_code);

@@ -200,6 +200,9 @@ source $(printf %q "$bash_completion")
 source $(printf %q "$FANOUT_SRC/completions/fanout.bash")
 PS1='$PROMPT '
 HISTFILE=
+# fanout has over 100 option names: list them all without readline's question or pager.
+bind 'set completion-query-items 1000'
+bind 'set page-completions off'
 EOF
     SHELL_COMMAND=("${BASE_ENV[@]}" bash --noprofile --rcfile "$T/bashrc" -i)
     SHELL_NAME=bash

@@ -20,13 +20,13 @@ declare -A accepted=(
     [-0]=differential [--null]=differential [-a]=differential [--arg-file]=differential
     [-d]=differential [--delimiter]=differential [-C]=colsep [--colsep]=colsep
     [--link]=differential [--xapply]=differential [-E]=differential [-e]=differential [--eof]=differential
-    [-r]=differential [--no-run-if-empty]=differential
+    [-r]=differential [--no-run-if-empty]=differential [--csv]=columns [--trim]=columns
     [-I]=differential [-i]=differential [--replace]=differential [--er]=differential [--extensionreplace]=differential [--bnr]=differential
     [--basenamereplace]=differential [--dnr]=differential [--dirnamereplace]=differential
     [--bner]=differential [--basenameextensionreplace]=differential [--seqreplace]=differential
     [--slotreplace]=differential [--rpl]=perl [-n]=differential [--max-args]=differential [-N]=differential [-L]=differential [-l]=differential [--max-lines]=differential
     [--max-replace-args]=differential [-X]=differential [-m]=differential [--xargs]=differential [-s]=differential [--max-chars]=differential
-    [-q]=differential [--quote]=differential
+    [-q]=differential [--quote]=differential [--plus]=differential
     [-j]=differential [-P]=differential [--jobs]=differential [--max-procs]=differential
     [--load]=ci [--memfree]=ci [--dry-run]=differential [-t]=differential
     [--verbose]=differential [--timeout]=differential [--term-seq]=signals
@@ -38,10 +38,12 @@ declare -A accepted=(
     [--joblog]=differential [--jl]=differential [--resume]=reports [--resume-failed]=reports
     [--results]=reports [--res]=gnu_options [--progress]=reports [--bar]=reports [--eta]=reports
     [--pipe]=pipe [--spreadstdin]=pipe [--block]=pipe [--block-size]=pipe [--recend]=pipe
-    [--recstart]=pipe [--regexp]=regexp [--header]=pipe [--round-robin]=pipe [--round]=docs
+    [--recstart]=pipe [--regexp]=regexp [--header]=columns [--round-robin]=pipe [--round]=docs
     [-S]=remote [--sshlogin]=remote [--sshloginfile]=remote [--slf]=remote [--ssh]=remote
     [--env]=remote [--workdir]=remote [--wd]=remote [--transferfile]=remote [--tf]=remote
     [--transfer]=remote [--return]=remote [--cleanup]=remote [--trc]=remote
+    [--semaphore]=semaphore [--semaphore-name]=semaphore [--id]=semaphore [--fg]=semaphore
+    [--bg]=semaphore [--wait]=semaphore [--semaphore-timeout]=semaphore [--st]=semaphore
     [--tmpdir]=differential [-h]=docs [--help]=docs [-V]=docs [--version]=docs
     # replacement strings and input-source markers
     ['{}']=differential ['{.}']=differential ['{/}']=differential ['{//}']=differential
@@ -103,6 +105,13 @@ assert_contains "--files names the nearest fanout option" "nearest: --results" "
 )"
 refused "--parens" --parens '[[]]' touch "$T/ran" ::: x
 refused ":::+" -a /dev/null -k touch "$T/ran" ::: a :::+ b
+# --plus strings built on ssh hosts, and positional forms of its counters (GNU replaces
+# {2##} with argument 21's value).
+for form in '{host}' '{sshlogin}' '{hgrp}' '{agrp}' '{2##}' '{30#}' '{-1slot}'; do
+    refused "$form" --plus -k touch "$T/ran" "x$form" ::: a
+done
+refused "{/a(/b}" --plus -k touch "$T/ran" "{/a(/b}" ::: a
+refused "{##}" --plus --pipe touch "$T/ran" "{##}"
 
 # --results: JSON Lines under a name that says so; GNU's CSV and directory trees refused.
 refused "--results x.csv" --results x.csv touch "$T/ran" ::: a

@@ -9,6 +9,9 @@
 # --halt, SIGTERM, SIGINT, SIGHUP, a reader gone, an error), spare tokens back while
 # a long job still runs; -j ignores the jobserver, --jobserver uses it anyway (-j
 # caps), --no-jobserver ignores it; dry-run and unusable MAKEFLAGS mean no jobserver.
+# Serving one (--serve-jobserver): four make 4.3s of ten 0.3 s recipes each, alone and
+# under make -j4, never run more than -j recipes in all; the jobs' MAKEFLAGS and
+# descriptors; tokens a dead job took come back; the FIFO goes on every way out.
 # shellcheck source=lib.sh disable=SC1083,SC2016,SC2317 # literal braces and unexpanded $ are the point; wait_until calls the small functions
 source "$(dirname "$0")/lib.sh"
 
@@ -329,6 +332,19 @@ running=$(max_running all.log)
 assert_le "make -j4, 3 recipes: at most 4 jobs at once across all recipes" 4 "$running"
 assert_ge "make -j4, 3 recipes: more than one at once (the slots are shared, not ignored)" 2 "$running"
 
+# --plus's {0%} pads to the slots -X spreads over (the CPUs), not to the unbounded count
+# of a jobserver without -j: one digit on a machine of fewer than 10 CPUs.
+fresh_dir make_plus
+cat >Makefile <<'EOF'
+.RECIPEPREFIX = >
+all:
+> +@$(FANOUT) --plus -k echo {0%} ::: a
+EOF
+make_run -j4
+assert_status "make -j4, {0%}: exit 0" 0
+cpus=$(nproc)
+assert_eq "make -j4, {0%}: padded to the CPUs' width" "$(printf '%0*d' "${#cpus}" 1)" "$OUT"
+
 # One recipe under make -j4: it gets make's 3 free tokens.
 fresh_dir make_one
 cat >Makefile <<'EOF'
@@ -439,5 +455,139 @@ for signal in TERM INT; do
     assert_true "make, SIG$signal to fanout: no job is left running" wait_until 5 no_leftover
     kill_leftovers
 done
+
+# --- Serving a jobserver to the jobs (--serve-jobserver) ---------------------------------------
+
+# make_dirs: d1..d4, each a Makefile of 10 independent 0.3 s recipes that log their start
+# and end to $RECIPES (no -j of their own: a make given -j leaves the jobserver).
+make_dirs() {
+    local d
+    for d in d1 d2 d3 d4; do
+        mkdir -p "$d"
+        printf '.RECIPEPREFIX = >\nall: %s\n%s:\n> @echo "S $$(date +%%s.%%N)" >>$(RECIPES); sleep 0.3; echo "E $$(date +%%s.%%N)" >>$(RECIPES)\n' \
+            "$(echo t{1..10})" "$(echo t{1..10})" >"$d/Makefile"
+    done
+}
+export RECIPES
+
+# no_pool_left: fanout's private directories for a pool are all gone from $TMPDIR.
+no_pool_left() {
+    [ -z "$(find "$TMPDIR" -maxdepth 1 -name 'fanout-jobserver-*' 2>/dev/null)" ]
+}
+
+pool_left() {
+    ! no_pool_left
+}
+
+some_leftover() {
+    [ -n "$(leftover)" ]
+}
+
+fresh_dir serve
+export TMPDIR=$PWD/tmp
+mkdir tmp
+make_dirs
+RECIPES=$PWD/recipes.log
+run "$FANOUT" -j4 --serve-jobserver make -C {} ::: d1 d2 d3 d4
+assert_status "--serve-jobserver -j4, 4 makes: exit 0" 0
+assert_eq "--serve-jobserver -j4, 4 makes: make says nothing on stderr ($MAKE_VERSION)" "" "$ERR"
+assert_eq "--serve-jobserver -j4, 4 makes: all 40 recipes ran" 40 "$(starts recipes.log)"
+SERVED=$(max_running recipes.log)
+assert_le "--serve-jobserver -j4, 4 makes: never more than 4 recipes at once" 4 "$SERVED"
+assert_ge "--serve-jobserver -j4, 4 makes: the makes do run recipes side by side" 3 "$SERVED"
+assert_true "--serve-jobserver: the pool's directory is gone" no_pool_left
+
+# The problem it solves: four makes of -j4 each run 16 recipes at once.
+RECIPES=$PWD/unserved.log
+run "$FANOUT" -j4 make -j4 -C {} ::: d1 d2 d3 d4
+assert_status "-j4 without --serve-jobserver, 4 makes of -j4: exit 0" 0
+UNSERVED=$(max_running unserved.log)
+assert_ge "-j4 without --serve-jobserver, 4 makes of -j4: more than 4 recipes at once" 5 "$UNSERVED"
+
+# One make alone: it gets every slot (fanout holds no token for its only job).
+RECIPES=$PWD/one.log
+run "$FANOUT" -j4 --serve-jobserver make -C {} ::: d1
+assert_status "--serve-jobserver -j4, one make: exit 0" 0
+assert_eq "--serve-jobserver -j4, one make: its 10 recipes ran" 10 "$(starts one.log)"
+assert_eq "--serve-jobserver -j4, one make: 4 recipes at once" 4 "$(max_running one.log)"
+echo "concurrency: 4 makes served at -j4: $SERVED at most; 4 makes of -j4 unserved: $UNSERVED; one make alone: $(max_running one.log)"
+
+# A fanout as a job is a client of the same pool: two of them, 6 jobs each, under -j3.
+RECIPES=$PWD/nested.log
+run "$FANOUT" -j3 --serve-jobserver "$FANOUT $JOB $RECIPES 0.3 0 ::: 1 2 3 4 5 6 ::: {}" ::: a b
+assert_status "nested fanouts: exit 0" 0
+assert_eq "nested fanouts: no warning" "" "$ERR"
+assert_eq "nested fanouts: all 12 jobs ran" 12 "$(starts nested.log)"
+assert_eq "nested fanouts: 3 jobs at once in all" 3 "$(max_running nested.log)"
+
+# What the jobs see: MAKEFLAGS names the FIFO first and the descriptors last, and they
+# are open in the job.
+run "$FANOUT" -j3 --serve-jobserver \
+    ': {}; echo "$MAKEFLAGS"; fds=${MAKEFLAGS##*=}; [ -p "/proc/self/fd/${fds%,*}" ] && [ -p "/proc/self/fd/${fds#*,}" ] && echo open' ::: 1
+assert_status "what a job sees: exit 0" 0
+assert_match "what a job sees: -j3, the FIFO, then the descriptors" \
+    "^ -j3 --jobserver-auth=fifo:$TMPDIR/fanout-jobserver-[^ /]*/fifo --jobserver-auth=[0-9]+,[0-9]+"$'\n'"open$" "$OUT"
+MAKEFLAGS="k -j8 --jobserver-auth=-1,-1 -- CC=cc" run "$FANOUT" -j2 --serve-jobserver ': {}; echo "$MAKEFLAGS"' ::: 1
+assert_match "what a job sees: make's other flags kept, its -j and jobserver replaced" \
+    "^k -j2 --jobserver-auth=fifo:[^ ]* --jobserver-auth=[0-9]+,[0-9]+ -- CC=cc$" "$OUT"
+run "$FANOUT" -j2 ': {}; echo "${MAKEFLAGS-unset}"' ::: 1
+assert_eq "without --serve-jobserver: no MAKEFLAGS" unset "$OUT"
+
+# Tokens a job took with it when it died come back once no job runs: a job takes both
+# tokens of -j3 and dies; then 3 jobs arrive and still run 3 at once.
+RECIPES=$PWD/after_theft.log
+THIEF='if [ {} = steal ]; then fds=${MAKEFLAGS##*=}; head -c 2 <&"${fds%,*}" >/dev/null; kill -9 $$; fi; "$JOB" "$RECIPES" 0.5 0'
+run bash -c '{ echo steal; sleep 1; echo a; echo b; echo c; } | "$1" -j3 --serve-jobserver "$2"' _ "$FANOUT" "$THIEF"
+assert_status "a job dies holding 2 tokens: exit 1 (that job failed)" 1
+assert_eq "a job dies holding 2 tokens: the next 3 jobs ran" 3 "$(starts after_theft.log)"
+assert_eq "a job dies holding 2 tokens: they are back, the next 3 run at once" 3 "$(max_running after_theft.log)"
+
+# Every way out removes the pool: failures, signals.
+run "$FANOUT" -j2 --serve-jobserver 'exit 3' ::: 1 2
+assert_status "failing jobs: exit 2" 2
+assert_true "failing jobs: the pool's directory is gone" no_pool_left
+for signal in TERM INT; do
+    env --default-signal=INT "$FANOUT" -j2 --serve-jobserver "sleep 30.$MARK" ::: 1 2 >/dev/null 2>&1 &
+    pid=$!
+    kill_at_exit "$pid"
+    assert_true "SIG$signal: the pool is made" wait_until 10 pool_left
+    assert_true "SIG$signal: the jobs start" wait_until 10 some_leftover
+    kill "-$signal" "$pid"
+    { wait "$pid"; } 2>/dev/null
+    assert_true "SIG$signal: the pool's directory is gone" no_pool_left
+    assert_true "SIG$signal: no job is left running" wait_until 5 no_leftover
+    kill_leftovers
+done
+
+# Refused before any job: other hosts cannot reach the pool; nor can a -j no pipe holds.
+run "$FANOUT" --serve-jobserver -S host echo ::: 1
+assert_usage_error "--serve-jobserver -S" "--serve-jobserver"
+run "$FANOUT" --serve-jobserver -j 70000 echo ::: 1
+assert_usage_error "--serve-jobserver -j 70000" "--serve-jobserver"
+assert_true "refused: no pool left behind" no_pool_left
+run "$FANOUT" --dry-run --serve-jobserver echo ::: 1
+assert_eq "--dry-run --serve-jobserver: only the command" "echo 1" "$OUT"
+assert_true "--dry-run --serve-jobserver: no pool" no_pool_left
+unset TMPDIR
+
+# Under make -j4: fanout passes make's own pool to its makes (one pool for the tree).
+fresh_dir serve_under_make
+make_dirs
+RECIPES=$PWD/recipes.log
+cat >Makefile <<'EOF'
+.RECIPEPREFIX = >
+all:
+> +@$(FANOUT) --serve-jobserver 'echo "$$MAKEFLAGS" >{}.makeflags; $(MAKE) -C {}' ::: d1 d2 d3 d4
+EOF
+make_run -j4
+assert_status "make -j4, fanout --serve-jobserver of 4 makes: exit 0" 0
+make_is_content "make -j4, fanout --serve-jobserver of 4 makes"
+assert_eq "make -j4, fanout --serve-jobserver of 4 makes: all 40 recipes ran" 40 "$(starts recipes.log)"
+UNDER_MAKE=$(max_running recipes.log)
+assert_le "make -j4, fanout --serve-jobserver of 4 makes: never more than 4 recipes at once" 4 "$UNDER_MAKE"
+assert_ge "make -j4, fanout --serve-jobserver of 4 makes: recipes side by side" 3 "$UNDER_MAKE"
+assert_not_contains "make -j4, fanout --serve-jobserver: the jobs get make's pool, not one of ours" \
+    "fanout-jobserver" "$(cat d1.makeflags)"
+echo "concurrency: 4 makes served under make -j4: $UNDER_MAKE at most"
 
 end_of_tests

@@ -176,8 +176,17 @@ run() {
     RUN_CMD=$(printf '%q ' "$@")
     OUT_FILE="$T/.run.$RUN_N.stdout"
     ERR_FILE="$T/.run.$RUN_N.stderr"
+    # The reporter is a process group of its own (setsid), so that one kill of the group
+    # also ends its sleep. ($BASHPID is read here: in `cmd &` it is the child's.)
+    local shell=$BASHPID reporter
+    setsid bash "$FANOUT_SRC/tests/e2e/hang_report.sh" "$shell" "$limit" "$RUN_N" "${HANG_REPORT_EXTRA:-}" &
+    reporter=$!
     timeout -k 5 "$limit" "$@" <"$stdin" >"$OUT_FILE" 2>"$ERR_FILE"
     STATUS=$?
+    # SIGKILL: before its exec the child is still a copy of this shell, whose EXIT trap
+    # another signal would run. Before its setsid() there is no group, and no sleep yet.
+    kill -KILL -- "-$reporter" 2>/dev/null || kill -KILL "$reporter" 2>/dev/null
+    wait "$reporter" 2>/dev/null
     if [ "$STATUS" -eq 124 ]; then
         echo "NOTE: run #$RUN_N timed out after ${limit}s: $RUN_CMD"
     fi

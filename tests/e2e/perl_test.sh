@@ -58,8 +58,27 @@ assert_status "a value with a NUL byte: that job fails" 1
 assert_eq "a value with a NUL byte: it does not run, cut short; the others do" $'a\nc' "$OUT"
 assert_contains "a value with a NUL byte: one line says so" \
     "fanout: job 2 (::: arguments record 2): a perl expression's value holds a NUL byte" "$ERR"
-run "$FANOUT" echo '{= $_ = total_jobs() =}' ::: a
-assert_usage_error "total_jobs()" "total_jobs() is not supported"
+run "$FANOUT" -k -j1 echo '{= $_ .= "/" . total_jobs() =}' ::: a b c
+assert_eq "total_jobs(): the input is read ahead, as for {##}" $'a/3\nb/3\nc/3' "$OUT"
+run "$FANOUT" -k --rpl '{tot} $_ = total_jobs()' echo {tot} ::: a b
+assert_eq "total_jobs() in an --rpl tag's code reads ahead too" $'2\n2' "$OUT"
+run "$FANOUT" --pipe echo '{= $_ = total_jobs() =}' <<<"a"
+assert_usage_error "total_jobs() with --pipe" "total_jobs() need the number of jobs"
+
+# --- with --plus and --header ---------------------------------------------------------------
+run "$FANOUT" --plus -k -j1 --joblog jl echo {choose_k} '{= $_ eq "c" and skip() =}' ::: a b c ::: a b c
+assert_status "{choose_k} and skip() in one run: each skipped job counts as failed" 8
+assert_eq "{choose_k} and skip(): only the jobs neither skips ran" "a b a b" "$OUT"
+assert_eq "{choose_k} and skip(): the joblog says -2 for each skipped job" "8" \
+    "$(awk -F'\t' '$7 == -2' jl | wc -l | tr -d ' ')"
+run "$FANOUT" --plus -k -j1 -t echo {choose_k} '{= $_ eq "b" and skip() =}' ::: a b ::: a c
+assert_eq "-t shows the skipped jobs' commands too, as GNU parallel's" \
+    $'echo a a a a\necho a c a c\necho b a b a\necho b c b c' "$(grep "^echo" <<<"$ERR")"
+run "$FANOUT" --plus -k --rpl '{..} $_ = "rpl"' echo {..} {+..} '{= $_ = "p" =}' {##} ::: a.tar.gz
+assert_eq "--plus: a user's --rpl tag takes the place of a --plus string; {= =} stays perl" "rpl tar.gz p 1" "$OUT"
+printf 'a\tb\n1\t2\n' >cols.tsv
+run "$FANOUT" -k --header : --colsep '\t' echo {a} '{= $_ .= "{b}" =}' {b} :::: cols.tsv
+assert_eq "--header: {name} is rewritten, not inside {= =} (GNU rewrites there too)" "1 1{b} 2{b} 2" "$OUT"
 run "$FANOUT" -k -j1 echo '{= die "bad\n" if /b/ =}' ::: a b c
 assert_status "an expression that dies: exit status 255" 255
 assert_eq "an expression that dies: the jobs before it ran, none after" "a" "$OUT"

@@ -505,7 +505,6 @@ usage_error "--block without --pipe" "--block requires --pipe" --block 1k touch 
 usage_error "--block-size without --pipe" "--block requires --pipe" --block-size 1k touch ran
 usage_error "--recend without --pipe" "--recend requires --pipe" --recend x touch ran
 usage_error "--recstart without --pipe" "--recstart requires --pipe" --recstart x touch ran
-usage_error "--header without --pipe" "--header requires --pipe" --header 1 touch ran
 usage_error "--round-robin without --pipe" "--round-robin requires --pipe" --round-robin touch ran
 usage_error "--roundrobin without --pipe" "--round-robin requires --pipe" --roundrobin touch ran
 usage_error "--pipe without a command" "--pipe" --pipe

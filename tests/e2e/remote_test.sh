@@ -49,6 +49,8 @@ if ! sshd_setup 3; then
     end_of_tests
 fi
 SSH=$SSHD_SSH
+# For lib.sh's hang report: the sessions on the hosts, which are not fanout's children.
+HANG_REPORT_EXTRA="ps -eo pid,ppid,stat,wchan:24,etime,args --forest | grep -A30 -F -- '$SSHD_DIR/sshd_' | cut -c1-200 | head -n 90"
 MARK=$$$RANDOM
 
 # For wait_until, which must evaluate its condition anew each time.

@@ -221,6 +221,7 @@ fanout::InputSettings options_of(const Sources& sources, bool link)
     options.link = link;
     if (sources.colsep) {
         options.colsep.emplace(*sources.colsep, "--colsep");
+        options.trim = fanout::Trim::both; // what the command line sets with --colsep
     }
     return options;
 }

@@ -403,3 +403,85 @@ TEST_CASE("Input: -L joins a record ending in white space with the next, as GNU 
     from_file.eof = "STOP";      // the record begun before it still counts
     CHECK(read_all(from_file) == Records{{"a   b"}, {"c "}});
 }
+
+TEST_CASE("Input: --trim removes white space from the ends it names, of every value")
+{
+    auto trimmed = [](fanout::Trim trim, bool colsep) {
+        InputSettings options = options_of({args({" a , b ", "\t\v"})});
+        options.trim = trim;
+        if (colsep) {
+            options.colsep.emplace(",", "--colsep");
+        }
+        return read_all(options);
+    };
+    CHECK(trimmed(fanout::Trim::none, true) == Records{{" a ", " b "}, {"\t\v"}});
+    CHECK(trimmed(fanout::Trim::left, true) == Records{{"a ", "b "}, {""}});
+    CHECK(trimmed(fanout::Trim::right, true) == Records{{" a", " b"}, {""}});
+    CHECK(trimmed(fanout::Trim::both, true) == Records{{"a", "b"}, {""}});
+    CHECK(trimmed(fanout::Trim::both, false) == Records{{"a , b"}, {""}});
+    CHECK(trimmed(fanout::Trim::none, false) == Records{{" a , b "}, {"\t\v"}});
+}
+
+TEST_CASE("Input: --csv splits CSV records, which may go on past a line")
+{
+    TempDir dir;
+    std::string path = write_file(dir, "in.csv", "a,b\n\"x, y\",\"he said \"\"hi\"\"\"\n\"multi\nline\",z\n");
+    InputSettings options = options_of({file(path)});
+    options.csv = true;
+    CHECK_FALSE(Input(options).count_records()); // its lines are not its records
+    CHECK(read_all(options) == Records{{"a", "b"}, {"x, y", "he said \"hi\""}, {"multi\nline", "z"}});
+    SUBCASE("::: values and later sources too")
+    {
+        options.sources = {args({"1;\"2", "3\""}), file(path)};
+        options.csv_separator = ';';
+        CHECK(read_all(options).front() == Argv{"1", "2\n3", "a,b"});
+    }
+}
+
+TEST_CASE("Input: a record that is not CSV is not run, naming its file and line")
+{
+    TempDir dir;
+    std::string path = write_file(dir, "in.csv", "a,b\n\"x\ny\",c\"d\"\nok\n\"open\nto the end\n");
+    InputSettings options = options_of({file(path)});
+    options.csv = true;
+    Input input(options);
+    Record record;
+    REQUIRE(input.next(record, true) == ReadStatus::record);
+    CHECK(record.unusable.empty());
+    REQUIRE(input.next(record, true) == ReadStatus::record);
+    CHECK(record.unusable == "fanout: " + path +
+                                 " line 2: not CSV: a '\"' inside an unquoted field (byte 8) "
+                                 "(the record is not run)");
+    REQUIRE(input.next(record, true) == ReadStatus::record);
+    CHECK(record.columns == Argv{"ok"});
+    REQUIRE(input.next(record, true) == ReadStatus::record);
+    CHECK(record.unusable == "fanout: " + path +
+                                 " line 5: not CSV: a quoted field (byte 1) has no closing '\"' "
+                                 "(the record is not run)");
+    CHECK(input.next(record, true) == ReadStatus::end);
+}
+
+TEST_CASE("Input: --header: the first record of each source names its columns")
+{
+    TempDir dir;
+    std::string path = write_file(dir, "in.tsv", "file\tsize\r\na.png\t10\n");
+    InputSettings options = options_of({file(path), args({"x", "1", "2"})});
+    options.header = true;
+    options.colsep.emplace("\t", "--header");
+    Input input(options);
+    CHECK(input.column_names() == Argv{"file", "size", "x"});
+    CHECK(read_all(input) == Records{{"a.png", "10", "1"}, {"a.png", "10", "2"}});
+    SUBCASE("with --csv, the header is a CSV record; names are not trimmed")
+    {
+        options.sources = {args({"\" a\",\"b,c\"", "1,2"})};
+        options.colsep.reset();
+        options.csv = true;
+        Input csv(options);
+        CHECK(csv.column_names() == Argv{" a", "b,c"});
+    }
+    SUBCASE("a source with no record has no names")
+    {
+        options.sources = {args({})};
+        CHECK(Input(options).column_names().empty());
+    }
+}

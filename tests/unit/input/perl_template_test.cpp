@@ -152,3 +152,40 @@ TEST_CASE("perl expressions: JobCommand evaluates once per job, skips, and tags"
     fanout::JobCommand unwired(settings, fanout::ArgLimits{1U << 20U, 1U << 17U, std::nullopt});
     CHECK_THROWS_AS((void)unwired.build(job, 1), fanout::Error);
 }
+
+TEST_CASE("perl expressions with --plus: {= =}, --rpl tags and --plus strings side by side")
+{
+    TemplateSyntax syntax;
+    syntax.names.plus = true;
+    syntax.names.rpl = {{"{..}", "user"}, {"{U}", "uc"}};
+    // A user's tag takes a --plus string's place; the other --plus strings stay.
+    CHECK(argv_of({"echo", "{..}", "{+..}", "{= e =}", "{U}", "{:-d}"}, {"a.tar.gz"}, syntax) ==
+          Argv{"echo", "user(a.tar.gz)", "tar.gz", " e (a.tar.gz)", "uc(a.tar.gz)", "a.tar.gz"});
+    // {= =} spans the command's words, as GNU's; a --plus string does not.
+    CHECK(argv_of({"echo", "{=", "e", "=}", "{/a", "b/c}"}, {"a"}, syntax) ==
+          Argv{"/bin/sh", "-c", "echo ' e (a)' {/a b/c}"});
+}
+
+TEST_CASE("perl expressions: {choose_k} skips a job as skip() does; total_jobs() reads ahead")
+{
+    fanout::CommandSettings settings;
+    settings.syntax.names.plus = true;
+    settings.command = {"echo", "{choose_k}", "{=e=}"};
+    fanout::JobCommand commands(settings, fanout::ArgLimits{1U << 20U, 1U << 17U, std::nullopt});
+    FakePerl perl(commands.perl_expressions());
+    commands.set_perl(&perl);
+    CHECK_FALSE(commands.needs_total_jobs());
+    fanout::JobSpec job;
+    job.seq = 1;
+    job.args = {"b", "a"};
+    auto built = commands.build(job, 1);
+    REQUIRE(std::holds_alternative<fanout::Skipped>(built));
+    CHECK(std::get<fanout::Skipped>(built).display == "echo b a 'e(b)' 'e(a)'");
+    job.args = {"a", "b"};
+    CHECK(std::holds_alternative<fanout::Command>(commands.build(job, 1)));
+
+    fanout::CommandSettings total;
+    total.command = {"echo", "{= $_ = total_jobs() =}"};
+    CHECK(
+        fanout::JobCommand(total, fanout::ArgLimits{1U << 20U, 1U << 17U, std::nullopt}).needs_total_jobs());
+}

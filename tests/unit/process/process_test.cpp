@@ -25,7 +25,8 @@ using fanout::test::TempDir;
 
 // Starts `argv` (its first word found on PATH) with stdin from /dev/null; returns the
 // spawn's result.
-int spawn(Process& process, const std::vector<std::string>& argv, const std::string* cwd = nullptr)
+int spawn(Process& process, const std::vector<std::string>& argv, const std::string* cwd = nullptr,
+          const std::vector<int>* inherit = nullptr)
 {
     static const std::vector<const char*> envp = [] {
         std::vector<const char*> all;
@@ -43,6 +44,7 @@ int spawn(Process& process, const std::vector<std::string>& argv, const std::str
     request.envp = &envp;
     request.stdin_fd = dev_null.get();
     request.cwd = cwd;
+    request.inherit = inherit;
     return process.spawn(request);
 }
 
@@ -86,6 +88,20 @@ TEST_CASE("Process: a child in its own process group, its stdout and stderr on p
     CHECK(WEXITSTATUS(status) == 4);
     CHECK(out.starts_with("out\n"));
     CHECK(std::stoi(out.substr(4)) == process.pid());
+}
+
+TEST_CASE("Process: a close-on-exec descriptor asked for stays open in the child, and close-on-exec here")
+{
+    fanout::Fd kept(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    fanout::Fd other(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    std::vector<int> inherit{kept.get()};
+    std::string probe = "for fd in " + std::to_string(kept.get()) + " " + std::to_string(other.get()) +
+                        "; do [ -e /proc/self/fd/$fd ] && echo open || echo closed; done";
+    Process process;
+    REQUIRE(spawn(process, {"sh", "-c", probe}, nullptr, &inherit) == 0);
+    CHECK(read_all(process.pipe(Stream::out)) == "open\nclosed\n");
+    CHECK(WEXITSTATUS(wait_status(process.pid())) == 0);
+    CHECK((::fcntl(kept.get(), F_GETFD) & FD_CLOEXEC) != 0);
 }
 
 TEST_CASE("Process: starts in the directory asked for")

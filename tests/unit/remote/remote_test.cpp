@@ -41,6 +41,27 @@ std::string run_shell(const std::string& script, const std::string& stdin_path, 
     return fanout::test::popen_output("sh -c " + fanout::shell_quote(script) + " <" + stdin_path, &code);
 }
 
+// Runs a remote job script as sshd would, its stdin (the watcher's lifeline) a FIFO
+// that stays open for 5 s, as ssh's does while the job runs.
+std::string run_with_open_stdin(const std::string& job, int& code)
+{
+    auto fifo = std::filesystem::temp_directory_path() / ("fanout-watch-" + std::to_string(::getpid()));
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    pid_t holder = ::fork();
+    REQUIRE(holder >= 0);
+    if (holder == 0) {
+        FILE* keep = std::fopen(fifo.c_str(), "w"); // blocks until the shell opens the read end
+        ::sleep(5);
+        (void)keep;
+        std::_Exit(0);
+    }
+    std::string out = run_shell(job, fifo.string(), code);
+    ::kill(holder, SIGKILL);
+    ::waitpid(holder, nullptr, 0);
+    std::filesystem::remove(fifo);
+    return out;
+}
+
 } // namespace
 
 TEST_CASE("ssh_login: [N/][user@]host[:port] and ':'")
@@ -143,25 +164,31 @@ TEST_CASE("remote_command: the remote script sets the variables and passes value
         "printf '%s|' \"$TOKEN\" \"$FANOUT_SEQ\" \"$PARALLEL_JOBSLOT\" " + fanout::shell_quote("it's $HOME");
     std::string job = fanout::remote_job(command, setup, "", 7, 3);
 
-    // The watcher keeps the job while its stdin is open: a FIFO held open here.
-    auto fifo = std::filesystem::temp_directory_path() / ("fanout-watch-" + std::to_string(::getpid()));
-    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
-    FILE* keep = nullptr;
-    pid_t holder = ::fork();
-    REQUIRE(holder >= 0);
-    if (holder == 0) {
-        keep = std::fopen(fifo.c_str(), "w"); // blocks until the shell opens the read end
-        ::sleep(5);
-        std::_Exit(0);
-    }
     int code = -1;
-    std::string out = run_shell(job, fifo.string(), code);
-    ::kill(holder, SIGKILL);
-    ::waitpid(holder, nullptr, 0);
-    std::filesystem::remove(fifo);
-    (void)keep;
+    std::string out = run_with_open_stdin(job, code);
     CHECK(code == 0);
     CHECK(out == "a b'$(x)`y`\n|7|3|it's $HOME|");
+}
+
+// Perl runs its SIGCHLD handler between ops only: a SIGCHLD that lands just before
+// select() sleeps is not seen until select() returns. With SIGCHLD blocked it is never
+// seen, which makes that race certain: the job must still end, and soon.
+TEST_CASE("remote_command: the watcher sees its job end without SIGCHLD")
+{
+    Command command;
+    command.display = "exit 3";
+    std::string job = fanout::remote_job(command, RemoteSetup{}, "", 1, 1);
+    // popen() starts its shell with an empty signal mask: the mask is set after it,
+    // and the watcher inherits it through exec.
+    std::string blocked = "exec perl -MPOSIX -e 'sigprocmask(SIG_BLOCK, POSIX::SigSet->new(SIGCHLD));"
+                          " exec(\"/bin/sh\", \"-c\", $ARGV[0])' " +
+                          fanout::shell_quote(job);
+    auto start = std::chrono::steady_clock::now();
+    int code = -1;
+    run_with_open_stdin(blocked, code);
+    auto elapsed = std::chrono::steady_clock::now() - start;
+    CHECK(code == 3);
+    CHECK(elapsed < std::chrono::seconds(4)); // not the 5 s of the lifeline's end
 }
 
 TEST_CASE("remote_command: the watcher ends the job as soon as its stdin closes")

@@ -392,3 +392,16 @@ TEST_CASE("jobserver: connect: a FIFO that does not exist gives no jobserver and
     CHECK(warning.find(path) != std::string::npos);
     CHECK(warning.find("running without") != std::string::npos);
 }
+
+TEST_CASE("jobserver: reclaim_lost does nothing on make's pool, whose size only make knows")
+{
+    TokenPipe pipe;
+    pipe.put("ab");
+    std::string warning;
+    std::optional<Jobserver> jobserver = Jobserver::connect(pipe.auth(), warning);
+    REQUIRE(jobserver);
+    REQUIRE(jobserver->try_acquire());
+    CHECK(jobserver->reclaim_lost() == 0);
+    jobserver.reset();
+    CHECK(pipe.drain() == "ab");
+}
