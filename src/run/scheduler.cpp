@@ -291,7 +291,9 @@ bool Scheduler::skip_job(const JobSpec& job) const
     }
     auto built = m_commands.build(job, 0);
     const auto* command = std::get_if<Command>(&built);
-    bool same = command && command->display == it->second.command;
+    const auto* skipped = std::get_if<Skipped>(&built); // logged as -2: done, as in GNU parallel
+    bool same = (command && command->display == it->second.command) ||
+                (skipped && skipped->display == it->second.command);
     bool succeeded = it->second.exit_code == 0 && it->second.signal == 0;
     return same && (!m_control.resume_failed || succeeded);
 }

@@ -71,6 +71,9 @@ assert_status "{choose_k} and skip() in one run: each skipped job counts as fail
 assert_eq "{choose_k} and skip(): only the jobs neither skips ran" "a b a b" "$OUT"
 assert_eq "{choose_k} and skip(): the joblog says -2 for each skipped job" "8" \
     "$(awk -F'\t' '$7 == -2' jl | wc -l | tr -d ' ')"
+run "$FANOUT" --plus -k -j1 --resume --joblog jl echo {choose_k} '{= $_ eq "c" and skip() =}' ::: a b c ::: a b c
+assert_status "--resume: the skipped jobs in the joblog are done, as in GNU parallel" 0
+assert_eq "--resume: nothing runs again" "" "$OUT"
 run "$FANOUT" --plus -k -j1 -t echo {choose_k} '{= $_ eq "b" and skip() =}' ::: a b ::: a c
 assert_eq "-t shows the skipped jobs' commands too, as GNU parallel's" \
     $'echo a a a a\necho a c a c\necho b a b a\necho b c b c' "$(grep "^echo" <<<"$ERR")"
