@@ -3,12 +3,13 @@
 # GNU parallel. Every comparison is interleaved round by round in one run, and judged by
 # medians of per-round ratios: the machine is shared and noisy, absolute numbers drift.
 #
-#   bench/run.sh [--quick] [--write] [--rounds N] [--only long-record|colsep|plus]
+#   bench/run.sh [--quick] [--write] [--rounds N] [--only long-record|colsep|perl|plus]
 #     --quick    2 rounds and smaller sizes (a minute or two)
 #     --write    also write the report to bench/results.md
 #     --rounds N rounds for the interleaved rows (default 5)
 #     --only long-record   only the long-record row (a minute; its report to stdout)
 #     --only colsep        only the --colsep row (a few minutes; its report to stdout)
+#     --only perl          only the {= perl =} row (a few minutes; its report to stdout)
 #     --only plus          only the --plus row (a few minutes; its report to stdout)
 #   FANOUT=/path/to/fanout   use that binary instead of building build-bench/ (Release)
 #   FANOUT_OLD=/path/to/fanout   the colsep row also runs that binary (e.g. the std::regex one)
@@ -35,8 +36,8 @@ while [[ $# -gt 0 ]]; do
         ;;
     --only)
         only=${2:?--only needs a row name}
-        if [[ $only != long-record && $only != colsep && $only != plus ]]; then
-            echo "run.sh: --only: unknown row '$only' (known: long-record, colsep, plus)" >&2
+        if [[ $only != long-record && $only != colsep && $only != perl && $only != plus ]]; then
+            echo "run.sh: --only: unknown row '$only' (known: long-record, colsep, perl, plus)" >&2
             exit 2
         fi
         shift
@@ -267,6 +268,61 @@ if [[ $only == colsep ]]; then
     out "fanout $fanout (commit $rev), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end."
     out ""
     colsep_report
+    cat "$report"
+    exit 0
+fi
+
+# ---------------------------------------------------------------- {= perl =}
+# What a perl expression costs per job: `echo {= s/a/b/ =}` against `echo {}`, in fanout
+# (one perl co-process, one round trip per job) and in GNU parallel (perl in-process),
+# interleaved. The per-job overhead is the difference of wall time (and of the runner's
+# own CPU) per job between the two commands of a runner.
+declare -A E_CMD=([fanout]="$F -j2 echo {}" [fanout-perl]="$F -j2 echo '{= s/a/b/ =}'"
+    [parallel]="parallel --will-cite -j2 echo {}" [parallel-perl]="parallel --will-cite -j2 echo '{= s/a/b/ =}'")
+perl_names=(fanout fanout-perl parallel parallel-perl)
+n_perl=$((quick == 1 ? 500 : 2000))
+n_perl_parallel=$((quick == 1 ? 200 : 500))
+perl_row() {
+    local r name n
+    for ((r = 1; r <= rounds; r++)); do
+        for name in $(rotate "$r" "${perl_names[@]}"); do
+            n=$n_perl
+            [[ $name == parallel* ]] && n=$n_perl_parallel
+            log "perl: round $r/$rounds: $name ($n jobs)"
+            run_measured "seq -f a%g $n" "${E_CMD[$name]}" "$tmp/perl_out.txt" -s
+            [[ $(wc -l <"$tmp/perl_out.txt") == "$n" ]] || die "perl $name: not one line per job"
+            if [[ $name == *-perl ]]; then
+                sort -V "$tmp/perl_out.txt" | cmp -s - <(seq -f b%g "$n") || die "perl $name: wrong values"
+            fi
+            add "e_wall_$name" "$(calc '%.6f' "$wall * 1000 / $n")"
+            add "e_self_$name" "$(calc '%.1f' "$self_cpu * 1000000 / $n")"
+        done
+        for name in fanout parallel; do
+            add "e_extra_$name" "$(calc '%.4f' "$(echo ${V[e_wall_$name-perl]} | awk '{ print $NF }') - $(echo ${V[e_wall_$name]} | awk '{ print $NF }')")"
+            add "e_extraself_$name" "$(calc '%.1f' "$(echo ${V[e_self_$name-perl]} | awk '{ print $NF }') - $(echo ${V[e_self_$name]} | awk '{ print $NF }')")"
+        done
+    done
+}
+perl_report() {
+    local name
+    out "## {= perl =}: \`X -j2 echo '{= s/a/b/ =}'\` against \`X -j2 echo {}\`"
+    out ""
+    out "$rounds round(s), the four runs of a round back to back in a rotating order; fanout ran $n_perl jobs,"
+    out "GNU parallel $n_perl_parallel. Wall ms and the runner's own CPU (µs, its jobs and fanout's perl"
+    out "excluded) per job, medians over rounds; the overhead is the per-round difference."
+    out ""
+    out "| runner | wall ms/job \`{}\` | wall ms/job \`{= =}\` | overhead ms/job | own CPU µs/job \`{}\` | own CPU µs/job \`{= =}\` | overhead µs/job |"
+    out "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+    for name in fanout parallel; do
+        out "| $name | $(med e_wall_$name) | $(med e_wall_$name-perl) | $(med e_extra_$name) | $(med e_self_$name) | $(med e_self_$name-perl) | $(med e_extraself_$name) |"
+    done
+    out ""
+}
+if [[ $only == perl ]]; then
+    perl_row
+    out "fanout $fanout (commit $rev), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end."
+    out ""
+    perl_report
     cat "$report"
     exit 0
 fi
@@ -624,6 +680,7 @@ done
 
 long_record_row
 colsep_row
+perl_row
 
 # ---------------------------------------------------------------- Boost.Process vs posix_spawn
 log "spawn_compare: $n_spawn spawns x 4 modes x $rounds rounds"
@@ -795,6 +852,7 @@ out "Peak RSS comes from one extra, untimed run in round 1, as in the output row
 out ""
 long_record_report
 colsep_report
+perl_report
 out "## Boost.Process v1 (fork launcher) vs posix_spawn: /bin/true, $n_spawn spawns"
 out ""
 out '```'

@@ -6,7 +6,7 @@
 function __fanout_in_options
     set -l tokens (commandline -opc)
     set -e tokens[1]
-    set -l takes_arg -a --arg-file -d --delimiter -C --colsep --trim -E -L -I --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner --basenameextensionreplace --seqreplace --slotreplace \
+    set -l takes_arg -a --arg-file -d --delimiter -C --colsep --trim -E -L -I --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner --basenameextensionreplace --seqreplace --slotreplace --rpl \
         -n --max-args -N \
         --max-replace-args -s --max-chars --shell -j -P --jobs --max-procs --tagstring --timeout --termseq --term-seq \
         --retries --delay --halt --halt-on-error --joblog --jl --results --res --junit --load --memfree \
@@ -40,7 +40,7 @@ end
 function __fanout_at_command
     set -l tokens (commandline -opc)
     set -e tokens[1]
-    set -l takes_arg -a --arg-file -d --delimiter -C --colsep --trim -E -L -I --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner --basenameextensionreplace --seqreplace --slotreplace \
+    set -l takes_arg -a --arg-file -d --delimiter -C --colsep --trim -E -L -I --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner --basenameextensionreplace --seqreplace --slotreplace --rpl \
         -n --max-args -N \
         --max-replace-args -s --max-chars --shell -j -P --jobs --max-procs --tagstring --timeout --termseq --term-seq \
         --retries --delay --halt --halt-on-error --joblog --jl --results --res --junit --load --memfree \
@@ -133,6 +133,7 @@ complete -c fanout -n $opt -l dnr -l dirnamereplace -r -f -d 'Use STR instead of
 complete -c fanout -n $opt -l bner -l basenameextensionreplace -r -f -d 'Use STR instead of {/.} as the replacement string'
 complete -c fanout -n $opt -l seqreplace -r -f -d 'Use STR instead of {#} as the replacement string'
 complete -c fanout -n $opt -l slotreplace -r -f -d 'Use STR instead of {%} as the replacement string'
+complete -c fanout -n $opt -l rpl -r -f -d 'TAG stands for {= PERL =}'
 complete -c fanout -n $opt -s n -l max-args -r -f -d 'At most N arguments per job'
 complete -c fanout -n $opt -s N -r -f -d 'Exactly N arguments per job, as {1}..{N} (0: none)'
 complete -c fanout -n $opt -l max-replace-args -r -f -d 'Same as -N'

@@ -17,6 +17,9 @@ inline constexpr int k_exit_error = 255;
 inline constexpr int k_exit_command_not_found = 127;
 // A job that could not be started for another reason (too long, exec failure).
 inline constexpr int k_exit_cannot_run = 126;
+// A job whose perl expression called skip(): not run, and counted as failed, as GNU
+// parallel records it (its joblog shows -2).
+inline constexpr int k_exit_skipped = -2;
 
 constexpr int exit_code_for_failures(std::size_t failed)
 {

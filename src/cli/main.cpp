@@ -18,6 +18,7 @@
 #include "local_runner.hpp"
 #include "options.hpp"
 #include "output.hpp"
+#include "perl_coprocess.hpp"
 #include "pipe_blocks.hpp"
 #include "prefetched_jobs.hpp"
 #include "process.hpp"
@@ -120,6 +121,7 @@ JobControl job_control(const Options& options, Jobserver* jobserver)
 {
     JobControl control = options.control;
     control.max_jobs = job_slots(options);
+    control.dry_run = options.dry_run;
     if (jobserver != nullptr) {
         control.jobserver = jobserver;
         control.max_jobs = options.jobs ? control.max_jobs : unlimited_job_count();
@@ -340,6 +342,19 @@ CommandSettings local_command_settings(const Options& options)
     return settings;
 }
 
+// The perl co-process, when the command or another template holds {= =} expressions or
+// --rpl tags: started and every expression compiled before any job starts.
+std::unique_ptr<PerlCoprocess> start_perl(JobCommand& commands)
+{
+    const auto& codes = commands.perl_expressions().codes();
+    if (codes.empty()) {
+        return nullptr;
+    }
+    auto perl = std::make_unique<PerlCoprocess>(codes);
+    commands.set_perl(perl.get());
+    return perl;
+}
+
 // --header: {name} of a column becomes its {N} wherever a template may say it.
 CommandSettings with_named_columns(CommandSettings settings, const std::vector<std::string>& names)
 {
@@ -428,6 +443,7 @@ int run(int argc, const char* const* argv)
     warn_of_terminal_input(options, output); // before --header reads the first records
     JobSources sources(options);
     JobCommand commands(with_named_columns(local_command_settings(options), sources.column_names()), limits);
+    std::unique_ptr<PerlCoprocess> perl = start_perl(commands);
     sources.read_records(commands, options.batch, limits);
     output.set_tagged(options.command.tag || options.command.tagstring ||
                       options.tasks);                                     // a task may have a tag
@@ -447,7 +463,8 @@ int run(int argc, const char* const* argv)
     // all first.
     std::optional<PrefetchedJobs> prefetched;
     if (commands.needs_total_jobs() && options.pipe) {
-        throw Error("{##} and {0#} need the number of jobs, which --pipe knows only at the end of its input");
+        throw Error("{##}, {0#} and total_jobs() need the number of jobs, which --pipe knows only at the end "
+                    "of its input");
     }
     if ((options.control.halt.percent && options.control.halt.when != HaltPolicy::When::never) ||
         commands.needs_total_jobs()) {

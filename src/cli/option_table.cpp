@@ -187,6 +187,14 @@ void add_command_options(CLI::App& app, ParsedOptions& parsed)
         ->group(group);
     add_rename(app, "--seqreplace", "{#}", syntax.names.seq)->group(group);
     add_rename(app, "--slotreplace", "{%}", syntax.names.slot)->group(group);
+    add_list(app, "--rpl", "'TAG PERL'",
+             "TAG stands for {= PERL =}; a TAG with one (regex) gives its groups to PERL as $$1, $$2...",
+             [&syntax](const std::vector<std::string>& values) {
+                 for (const auto& value : values) {
+                     syntax.names.rpl.push_back(parse_rpl(value));
+                 }
+             })
+        ->group(group);
     app.add_flag("--plus", syntax.names.plus,
                  "Also GNU parallel's --plus strings: {+/} {+.} {..} {/..} {##} {0#} {0%} {:-STR} {:N:M} "
                  "{#RE} {%RE} {/RE/STR} {//RE/STR} {^RE} {,RE}...")
@@ -659,7 +667,7 @@ constexpr OptionGroup k_groups[] = {
      "--no-run-if-empty",
      add_input_options},
     {"-I -i --replace --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner "
-     "--basenameextensionreplace --seqreplace --slotreplace -L -l --max-lines -n --max-args -N "
+     "--basenameextensionreplace --seqreplace --slotreplace --rpl -L -l --max-lines -n --max-args -N "
      "--max-replace-args -X -m "
      "--xargs -s --max-chars -q --quote --shell --plus",
      add_command_options},

@@ -60,15 +60,6 @@ void split_command_and_sources(Options& options, std::vector<std::string> rest)
     }
 }
 
-std::string join_words(const std::vector<std::string>& words)
-{
-    std::string joined;
-    for (const auto& word : words) {
-        joined += (joined.empty() ? "" : " ") + word;
-    }
-    return joined;
-}
-
 // -n, -N and -X, which shape command lines from records: how many records per job.
 void set_batching(ParsedOptions& parsed)
 {
@@ -371,8 +362,6 @@ Options finish_options(ParsedOptions parsed, std::vector<std::string> rest)
 {
     Options& options = parsed.options;
     split_command_and_sources(options, std::move(rest));
-    refuse_perl_expressions(join_words(options.command.command), "the command");
-    refuse_perl_expressions(options.command.tagstring.value_or(""), "--tagstring");
     if (options.tasks && (!options.command.command.empty() || !options.input.sources.empty())) {
         throw Error("--tasks: each task names its command; give no command, ':::' or input file");
     }

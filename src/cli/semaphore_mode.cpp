@@ -50,7 +50,11 @@ std::vector<std::string> command_argv(const Options& options)
     syntax.force_shell = true;
     syntax.append_args = false;
     const std::vector<std::string> no_args;
-    return CommandTemplate(options.command.command, syntax).expand(JobValues{no_args, 1, 1}).argv;
+    CommandTemplate command(options.command.command, syntax);
+    if (command.has_perl()) { // no perl co-process is started for the one command
+        throw Error("{= =} perl expressions cannot be used with --semaphore");
+    }
+    return command.expand(JobValues{no_args, 1, 1}).argv;
 }
 
 // What every job finds in its environment, as GNU sem sets it: the one job, slot 1.

@@ -31,8 +31,7 @@ constexpr std::pair<std::string_view, std::string_view> k_nearest[] = {
     {"--controlmaster", "none needed: fanout always shares one ssh connection per host"},
     {"-M", "none needed: fanout always shares one ssh connection per host"},
     {"--shell-completion", "the files in fanout's completions/"},
-    {"--parens", "none: perl expressions {= =} are not supported"},
-    {"--rpl", "none: perl expressions {= =} are not supported"},
+    {"--parens", "{= =} (perl expressions have no other delimiters)"},
 };
 
 } // namespace
@@ -47,14 +46,6 @@ std::string unsupported_option_message(std::string_view word)
         return message + ": fanout does not support it; nearest: " + std::string(found->second);
     }
     return message + " (see fanout --help)";
-}
-
-void refuse_perl_expressions(const std::string& text, const char* where)
-{
-    std::size_t open = text.find("{=");
-    if (open != std::string::npos && text.find("=}", open + 2) != std::string::npos) {
-        throw Error(std::string(where) + ": perl expressions {= =} are not supported");
-    }
 }
 
 } // namespace fanout

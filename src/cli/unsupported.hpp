@@ -12,8 +12,4 @@ namespace fanout {
 // naming it and, for GNU parallel's options, the nearest fanout equivalent if any.
 std::string unsupported_option_message(std::string_view word);
 
-// Throws Error when `text` (a command, --tagstring) holds a GNU parallel perl
-// expression "{= ... =}" or "{=N ... =}", which fanout would otherwise pass to the shell.
-void refuse_perl_expressions(const std::string& text, const char* where);
-
 } // namespace fanout

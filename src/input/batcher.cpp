@@ -36,6 +36,9 @@ ReadStatus Batcher::next(JobSpec& job, bool may_block)
 void Batcher::shrink_to_fit()
 {
     constexpr std::size_t k_widest_slot = std::numeric_limits<std::size_t>::max();
+    if (m_command->has_perl()) {
+        return; // perl values are not known yet: JobCommand::build() checks the real length
+    }
     while (m_batch_records > 1) {
         Command command = m_command->expand(JobValues{m_batch.args, m_seq + 1, k_widest_slot});
         if (m_limits.fits(measure(command.argv))) {

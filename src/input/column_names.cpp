@@ -47,6 +47,12 @@ std::string name_columns(std::string_view text, const std::vector<std::string>& 
             break;
         }
         out.append(text.substr(at, open - at));
+        if (text.substr(open, 2) == "{=") { // perl code: its text is the expression's own
+            std::size_t close = text.find("=}", open + 2);
+            at = close == std::string_view::npos ? text.size() : close + 2;
+            out.append(text.substr(open, at - open));
+            continue;
+        }
         std::size_t length = 0;
         std::string rewritten;
         if (rewrite_at(text, open, names, length, rewritten)) {

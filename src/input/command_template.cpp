@@ -9,6 +9,7 @@
 #include <array>
 #include <cctype>
 #include <optional>
+#include <unordered_set>
 
 namespace fanout {
 
@@ -48,8 +49,9 @@ bool is_meta_char(char c)
 // Splits text into words of literal text and replacement strings.
 class Parser {
 public:
-    // `word_ends`: where the command's own words end (a --plus string never spans two,
-    // as GNU parallel matches them in each word); empty: the text is one word.
+    // `word_ends`: where the command's own words end (a --plus string or an --rpl tag
+    // never spans two, as GNU parallel matches them in each word; a {= =} expression
+    // may); empty: the text is one word.
     explicit Parser(const ReplacementNames& names, std::vector<std::size_t> word_ends = {})
         : m_spellings(names), m_word_ends(std::move(word_ends))
     {
@@ -79,7 +81,9 @@ public:
 private:
     std::size_t take_piece(std::string_view text, std::size_t i)
     {
-        auto end = std::upper_bound(m_word_ends.begin(), m_word_ends.end(), i);
+        // A {= perl =} expression may span words, as GNU parallel's ({= s/a/b/ =} unquoted).
+        auto end = text.substr(i, 2) == "{=" ? m_word_ends.end()
+                                             : std::upper_bound(m_word_ends.begin(), m_word_ends.end(), i);
         if (auto match = m_spellings.match(end == m_word_ends.end() ? text : text.substr(0, *end), i)) {
             add_replacement(match->first);
             return match->second;
@@ -126,11 +130,23 @@ std::string literal_text(const std::vector<Word>& words)
     return text;
 }
 
+// {} and {= =}: one value for each of the job's arguments.
+bool is_all_args(const Replacement& r)
+{
+    return r.kind == Replacement::Kind::all_args || (r.kind == Replacement::Kind::perl && r.index == 0);
+}
+
+// {N} and {=N =}: one value, of the N-th argument.
+bool is_positional(const Replacement& r)
+{
+    return r.kind == Replacement::Kind::positional || (r.kind == Replacement::Kind::perl && r.index > 0);
+}
+
 bool word_has_all_args(const Word& word)
 {
     return std::any_of(word.pieces.begin(), word.pieces.end(), [](const Piece& p) {
         const auto* r = std::get_if<Replacement>(&p);
-        return r && r->kind == Replacement::Kind::all_args;
+        return r && is_all_args(*r);
     });
 }
 
@@ -138,7 +154,7 @@ bool word_has_positional(const Word& word)
 {
     return std::any_of(word.pieces.begin(), word.pieces.end(), [](const Piece& p) {
         const auto* r = std::get_if<Replacement>(&p);
-        return r && r->kind == Replacement::Kind::positional;
+        return r && is_positional(*r);
     });
 }
 
@@ -196,6 +212,53 @@ std::size_t digits_of(std::size_t n)
     return std::to_string(n).size();
 }
 
+// The evaluations a perl replacement stands for: one per argument ($_ empty when there
+// is none, as GNU parallel's), or the N-th argument's, or none past the last.
+std::vector<PerlCall> perl_calls_for(const Replacement& r, std::size_t arg_count)
+{
+    if (r.index == 0) {
+        std::vector<PerlCall> calls;
+        for (std::size_t arg = 1; arg <= std::max<std::size_t>(arg_count, 1); ++arg) {
+            calls.push_back({r.expression, arg_count == 0 ? 0 : arg});
+        }
+        return calls;
+    }
+    if (r.index > arg_count) {
+        return {};
+    }
+    return {{r.expression, r.from_end ? arg_count - r.index + 1 : r.index}};
+}
+
+const PerlValue& perl_value(const PerlCall& call, const JobValues& values)
+{
+    const PerlValue* value = values.perl ? values.perl->find(call) : nullptr;
+    if (value == nullptr) {
+        throw Error("internal error: a perl expression was not evaluated before the command was made");
+    }
+    return *value;
+}
+
+void add_perl_calls(const std::vector<Word>& words, std::size_t arg_count, std::vector<PerlCall>& calls)
+{
+    std::unordered_set<std::uint64_t> known; // -X makes thousands of calls: no search among them
+    for (const auto& call : calls) {
+        known.insert(key_of(call));
+    }
+    for (const auto& word : words) {
+        for (const auto& piece : word.pieces) {
+            const auto* r = std::get_if<Replacement>(&piece);
+            if (r == nullptr || r->kind != Replacement::Kind::perl) {
+                continue;
+            }
+            for (const auto& call : perl_calls_for(*r, arg_count)) {
+                if (known.insert(key_of(call)).second) {
+                    calls.push_back(call);
+                }
+            }
+        }
+    }
+}
+
 // {0#} {0%}: n with zeros before it up to GNU parallel's width for `most`.
 std::string padded(std::size_t n, std::size_t most)
 {
@@ -226,6 +289,16 @@ std::vector<std::string> values_of(const Replacement& r, const JobValues& values
                                    bool missing_is_empty = true)
 {
     switch (r.kind) {
+    case Replacement::Kind::perl: {
+        std::vector<std::string> out;
+        for (const auto& call : perl_calls_for(r, values.args.size())) {
+            out.push_back(perl_value(call, values).text);
+        }
+        if (out.empty() && missing_is_empty) {
+            out.emplace_back();
+        }
+        return out;
+    }
     case Replacement::Kind::seq:
     case Replacement::Kind::slot:
     case Replacement::Kind::total_jobs:
@@ -323,6 +396,34 @@ std::string_view first_word(std::string_view text)
     return text.substr(start, text.find_first_of(" \t", start) - start);
 }
 
+// Whether `word` opens a {= that it does not close.
+bool opens_perl_expression(std::string_view word)
+{
+    std::size_t open = word.find("{=");
+    while (open != std::string_view::npos) {
+        std::size_t close = word.find("=}", open + 2);
+        if (close == std::string_view::npos) {
+            return true;
+        }
+        open = word.find("{=", close + 2);
+    }
+    return false;
+}
+
+// -q: a {= =} given as several words is one, joined by spaces (GNU's merge_rpl_parts).
+std::vector<std::string> merge_perl_words(const std::vector<std::string>& words)
+{
+    std::vector<std::string> merged;
+    for (std::size_t i = 0; i < words.size(); ++i) {
+        std::string word = words[i];
+        while (opens_perl_expression(word) && i + 1 < words.size()) {
+            word += " " + words[++i];
+        }
+        merged.push_back(std::move(word));
+    }
+    return merged;
+}
+
 bool is_literal(const Word& word)
 {
     return std::all_of(word.pieces.begin(), word.pieces.end(),
@@ -335,7 +436,7 @@ CommandTemplate::CommandTemplate(const std::vector<std::string>& words, Template
     : m_syntax(std::move(syntax)), m_shell(m_syntax.shell)
 {
     if (m_syntax.quote_command) {
-        for (const auto& word : words) {
+        for (const auto& word : merge_perl_words(words)) {
             Word parsed = std::move(Parser(m_syntax.names).parse(word, false).front());
             if (parsed.pieces.empty()) {
                 parsed.pieces.emplace_back(std::string()); // an empty word stays an argument
@@ -373,6 +474,9 @@ CommandTemplate::CommandTemplate(const std::vector<std::string>& words, Template
         return std::any_of(w.pieces.begin(), w.pieces.end(),
                            [](const Piece& p) { return std::holds_alternative<Replacement>(p); });
     });
+    std::vector<PerlCall> calls;
+    add_perl_calls(m_words, 1, calls);
+    m_has_perl = !calls.empty();
     if (!found && m_syntax.append_args) {
         if (!m_words.empty() && m_words.back().separator.empty()) {
             m_words.back().separator = " ";
@@ -383,6 +487,26 @@ CommandTemplate::CommandTemplate(const std::vector<std::string>& words, Template
     }
 }
 
+namespace {
+
+// A perl value in a shell command line: quoted, unless the expression called uq().
+void append_perl_values(std::string& out, const Replacement& r, const JobValues& values)
+{
+    bool first = true;
+    for (const auto& call : perl_calls_for(r, values.args.size())) {
+        const PerlValue& value = perl_value(call, values);
+        out += first ? "" : " ";
+        if (value.unquoted) {
+            out += value.text;
+        } else {
+            append_shell_quoted(out, value.text);
+        }
+        first = false;
+    }
+}
+
+} // namespace
+
 void CommandTemplate::append_word(std::string& out, const Word& word, const JobValues& values)
 {
     for (const auto& piece : word.pieces) {
@@ -390,8 +514,13 @@ void CommandTemplate::append_word(std::string& out, const Word& word, const JobV
             out += *literal;
             continue;
         }
+        const auto& r = std::get<Replacement>(piece);
+        if (r.kind == Replacement::Kind::perl) {
+            append_perl_values(out, r, values);
+            continue;
+        }
         bool first = true;
-        for (const auto& value : values_of(std::get<Replacement>(piece), values, false)) {
+        for (const auto& value : values_of(r, values, false)) {
             out += first ? "" : " ";
             append_shell_quoted(out, value);
             first = false;
@@ -428,35 +557,53 @@ void CommandTemplate::expand_direct(const std::vector<Word>& words, std::vector<
     }
 }
 
-Command CommandTemplate::expand(const JobValues& values) const
+// -X repeats each word that holds {} (or {= =}) once per argument.
+std::vector<Word> CommandTemplate::context_words(const JobValues& values) const
 {
-    Command command;
-    // -X repeats each word that holds {} once per argument.
     std::vector<Word> repeated;
-    const std::vector<Word>* words = &m_words;
-    if (m_syntax.context_replace && values.args.size() > 1) {
-        for (const auto& word : m_words) {
-            if (!word_has_all_args(word)) {
-                repeated.push_back(word);
-                continue;
-            }
-            for (std::size_t i = 0; i < values.args.size(); ++i) {
-                repeated.push_back(word);
-                repeated.back().separator = i + 1 < values.args.size() ? " " : word.separator;
-                for (auto& piece : repeated.back().pieces) {
-                    if (auto* r = std::get_if<Replacement>(&piece);
-                        r && r->kind == Replacement::Kind::all_args) {
-                        r->kind = Replacement::Kind::positional;
-                        r->index = i + 1;
-                        r->from_end = false;
-                        r->implicit = false;
-                    }
+    for (const auto& word : m_words) {
+        if (!word_has_all_args(word)) {
+            repeated.push_back(word);
+            continue;
+        }
+        for (std::size_t i = 0; i < values.args.size(); ++i) {
+            repeated.push_back(word);
+            repeated.back().separator = i + 1 < values.args.size() ? " " : word.separator;
+            for (auto& piece : repeated.back().pieces) {
+                auto* r = std::get_if<Replacement>(&piece);
+                if (r && r->kind == Replacement::Kind::all_args) {
+                    // Kept: its modifier or --plus transform.
+                    r->kind = Replacement::Kind::positional;
+                    r->index = i + 1;
+                    r->from_end = false;
+                    r->implicit = false;
+                } else if (r && is_all_args(*r)) {
+                    r->index = i + 1;
                 }
             }
         }
+    }
+    return repeated;
+}
+
+void CommandTemplate::perl_calls(std::size_t arg_count, std::vector<PerlCall>& calls) const
+{
+    add_perl_calls(m_words, arg_count, calls);
+}
+
+Command CommandTemplate::expand(const JobValues& values) const
+{
+    Command command;
+    std::vector<Word> repeated;
+    const std::vector<Word>* words = &m_words;
+    if (m_syntax.context_replace && values.args.size() > 1) {
+        repeated = context_words(values);
         words = &repeated;
     }
-    if (!m_needs_shell) {
+    // A value that uq() left unquoted is shell text: the command runs through the shell.
+    bool needs_shell =
+        m_needs_shell || (!m_syntax.quote_command && values.perl && values.perl->any_unquoted());
+    if (!needs_shell) {
         expand_direct(*words, command.argv, values);
         for (const auto& arg : command.argv) {
             command.display += command.display.empty() ? "" : " ";
@@ -551,10 +698,11 @@ ArgvSize CommandTemplate::add_arg(ArgvSize size, std::size_t index, std::string_
         std::size_t all_refs = 0;   // two {} in one word join values of different arguments
         for (const auto& piece : word.pieces) {
             const auto* r = std::get_if<Replacement>(&piece);
-            bool all = r && r->kind == Replacement::Kind::all_args;
-            // {-N} may be any argument until the last is known: each one counts.
-            bool mine =
-                r && r->kind == Replacement::Kind::positional && (r->from_end || r->index == index + 1);
+            bool all = r && is_all_args(*r);
+            // {-N} may be any argument until the last is known: each one counts. A perl
+            // value is counted as long as its argument: the real length is checked when
+            // the job's command is made.
+            bool mine = r && is_positional(*r) && (r->from_end || r->index == index + 1);
             if (!all && !mine) {
                 continue;
             }
@@ -611,6 +759,12 @@ std::string expand_plain(std::string_view text, const JobValues& values, const R
         }
     }
     return out;
+}
+
+void perl_calls_plain(std::string_view text, const ReplacementNames& names, std::size_t arg_count,
+                      std::vector<PerlCall>& calls)
+{
+    add_perl_calls(Parser(names).parse(text, false), arg_count, calls);
 }
 
 Command command_from_line(const std::string& line, const TemplateSyntax& syntax)

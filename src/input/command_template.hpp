@@ -2,6 +2,7 @@
 #pragma once
 
 #include "exported_functions.hpp"
+#include "perl_expressions.hpp"
 
 #include <cstddef>
 #include <memory>
@@ -20,14 +21,16 @@ class ValueTransform; // a --plus string's work on one value (plus_strings.hpp)
 // --plus's {choose_k} and {uniq}: a job whose arguments break the rule does not run.
 enum class SkipRule { none, unless_increasing, unless_unique };
 
-// One replacement string: {} (all args), {N} (the N-th arg), {#}, {%} or --plus's {##}.
+// One replacement string: {} (all args), {N} (the N-th arg), {#}, {%}, --plus's {##}, or
+// a perl expression {= =} / {=N =} (an --rpl tag is one too).
 struct Replacement {
-    enum class Kind { all_args, positional, seq, slot, total_jobs };
+    enum class Kind { all_args, positional, seq, slot, total_jobs, perl };
     Kind kind = Kind::all_args;
-    std::size_t index = 0; // positional: 1-based
+    std::size_t index = 0; // positional: 1-based; perl: 0 for each argument, else as positional
     Modifier modifier = Modifier::none;
-    bool implicit = false; // appended because the command had no replacement string
-    bool from_end = false; // {-N}: the N-th argument from the last, as in GNU parallel
+    bool implicit = false;      // appended because the command had no replacement string
+    bool from_end = false;      // {-N}: the N-th argument from the last, as in GNU parallel
+    std::size_t expression = 0; // perl: its index in PerlExpressions
     std::shared_ptr<const ValueTransform> transform; // --plus: replaces `modifier` when set
     bool zero_pad = false;                           // {0#} {0%}: padded with zeros as GNU parallel pads them
     SkipRule skip = SkipRule::none;
@@ -90,8 +93,9 @@ struct JobValues {
     const std::vector<std::string>& args;
     std::size_t seq = 0;
     std::size_t slot = 0;
-    std::optional<std::size_t> total_jobs; // {##}: known when the input was read ahead
+    std::optional<std::size_t> total_jobs; // {##}, total_jobs(): known when the input was read ahead
     std::size_t slot_count = 1;            // {0%} pads to its width
+    const PerlResults* perl = nullptr;     // the values of its perl expressions, evaluated first
 };
 
 // How the replacement strings are spelled: -I, --er, --bnr, --dnr, --bner, --seqreplace
@@ -104,6 +108,9 @@ struct ReplacementNames {
     std::string basename_no_extension = "{/.}";
     std::string seq = "{#}";
     std::string slot = "{%}";
+    std::vector<RplTag> rpl{}; // --rpl
+    // Where parsing puts {= =} expressions (and --rpl tags' code): shared by every copy.
+    std::shared_ptr<PerlExpressions> perl = std::make_shared<PerlExpressions>();
     bool plus = false; // --plus: GNU parallel's {+/} {..} {##} {:-x} {/re/str}... as well
 };
 
@@ -128,8 +135,12 @@ public:
     // when the first word names an exported bash function but there is no bash.
     CommandTemplate(const std::vector<std::string>& words, TemplateSyntax syntax);
 
+    // values.perl must hold the values of perl_calls() for the job.
     [[nodiscard]] Command expand(const JobValues& values) const;
+    // Appends the perl evaluations a job with `arg_count` arguments needs, in order.
+    void perl_calls(std::size_t arg_count, std::vector<PerlCall>& calls) const;
     [[nodiscard]] bool needs_shell() const { return m_needs_shell; }
+    [[nodiscard]] bool has_perl() const { return m_has_perl; }
     [[nodiscard]] TemplateNeeds needs() const;
 
     // The size of the expanded argv with no arguments, and with one more argument
@@ -140,18 +151,24 @@ public:
 
 private:
     static void append_word(std::string& out, const Word& word, const JobValues& values);
+    [[nodiscard]] std::vector<Word> context_words(const JobValues& values) const;
     void expand_direct(const std::vector<Word>& words, std::vector<std::string>& argv,
                        const JobValues& values) const;
 
     std::vector<Word> m_words;
     TemplateSyntax m_syntax;
     bool m_needs_shell = false;
+    bool m_has_perl = false;          // holds {= =} or an --rpl tag
     std::string m_shell;              // the shell that runs it, when it needs one
     bool m_first_word_varies = false; // the first word holds a replacement string
 };
 
 // Expands `text` for --tagstring and similar: values inserted as they are, unquoted.
 std::string expand_plain(std::string_view text, const JobValues& values, const ReplacementNames& names);
+
+// Appends the perl evaluations expand_plain(text, ...) needs for `arg_count` arguments.
+void perl_calls_plain(std::string_view text, const ReplacementNames& names, std::size_t arg_count,
+                      std::vector<PerlCall>& calls);
 
 // What `text` (--tagstring...) needs. Throws Error when it is malformed.
 TemplateNeeds needs_of(std::string_view text, const ReplacementNames& names);

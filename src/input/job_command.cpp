@@ -1,7 +1,10 @@
 #include "job_command.hpp"
 
+#include "error.hpp"
 #include "exit_codes.hpp"
 #include "shell_quote.hpp"
+
+#include <algorithm>
 
 namespace fanout {
 
@@ -14,15 +17,63 @@ JobCommand::JobCommand(const CommandSettings& settings, ArgLimits limits)
         m_template.emplace(settings.command, settings.syntax);
         m_needs = m_template->needs();
     }
+    std::vector<PerlCall> calls;
     for (const auto* text : {&m_tagstring, &m_workdir}) {
         if (*text) {
-            m_needs |= needs_of(**text, m_names); // rejects a bad one now
+            perl_calls_plain(**text, m_names, 0, calls); // reject a bad one now
+            m_needs |= needs_of(**text, m_names);
         }
     }
     for (const auto* files : {&m_transfer_files, &m_return_files}) {
         for (const auto& file : *files) {
             m_needs |= needs_of(file, m_names);
         }
+    }
+    files_perl_calls(0, calls); // and register their perl expressions
+    // An expression that may call total_jobs() reads the input ahead, as {##} does.
+    const auto& codes = m_names.perl->codes();
+    m_needs.total_jobs = m_needs.total_jobs || std::any_of(codes.begin(), codes.end(), [](const auto& code) {
+                             return code.find("total_jobs") != std::string::npos;
+                         });
+}
+
+// The perl evaluations --transferfile, --return and --workdir need.
+void JobCommand::files_perl_calls(std::size_t arg_count, std::vector<PerlCall>& calls) const
+{
+    for (const auto& file : m_transfer_files) {
+        perl_calls_plain(file, m_names, arg_count, calls);
+    }
+    for (const auto& file : m_return_files) {
+        perl_calls_plain(file, m_names, arg_count, calls);
+    }
+    if (m_workdir) {
+        perl_calls_plain(*m_workdir, m_names, arg_count, calls);
+    }
+}
+
+PerlResults JobCommand::evaluate_perl(const JobValues& values, const std::vector<PerlCall>& calls,
+                                      bool last) const
+{
+    if (calls.empty()) {
+        return {};
+    }
+    if (m_perl == nullptr) {
+        throw Error("internal error: perl expressions but no perl to evaluate them");
+    }
+    return m_perl->evaluate(PerlJob{values.args, values.seq, values.slot, values.total_jobs, last}, calls);
+}
+
+void JobCommand::add_files(Command& command, const JobValues& values) const
+{
+    for (const auto& file : m_transfer_files) {
+        command.transfer_files.push_back(expand_plain(file, values, m_names));
+    }
+    for (const auto& file : m_return_files) {
+        command.return_files.push_back(expand_plain(file, values, m_names));
+    }
+    if (m_workdir && command.cwd.empty()) { // a task's own "cwd" comes first
+        command.cwd = expand_plain(*m_workdir, values, m_names);
+        command.make_cwd = true;
     }
 }
 
@@ -65,20 +116,36 @@ std::variant<Command, CannotRun> JobCommand::task_command(const Task& task) cons
     return command;
 }
 
-std::variant<Command, CannotRun> JobCommand::build(const JobSpec& job, std::size_t slot) const
+std::variant<Command, CannotRun, Skipped> JobCommand::build(const JobSpec& job, std::size_t slot) const
 {
     if (!job.unusable.empty()) {
         return CannotRun{job.unusable, k_exit_cannot_run};
     }
+    JobValues values = values_of(job, slot);
+    PerlResults perl;
+    if (!job.task && m_names.perl && !m_names.perl->empty()) {
+        std::vector<PerlCall> calls;
+        if (m_template) {
+            m_template->perl_calls(job.args.size(), calls);
+        }
+        files_perl_calls(job.args.size(), calls);
+        perl = evaluate_perl(values, calls, true);
+        values.perl = &perl;
+        if (perl.any_nul()) { // an argv string would end at it
+            return CannotRun{"fanout: job " + std::to_string(job.seq) + " (" + job.origin +
+                                 "): a perl expression's value holds a NUL byte",
+                             k_exit_cannot_run};
+        }
+    }
     Command command;
     if (job.task) {
         auto built = task_command(*job.task);
-        if (std::holds_alternative<CannotRun>(built)) {
-            return built;
+        if (auto* why = std::get_if<CannotRun>(&built)) {
+            return std::move(*why);
         }
         command = std::move(std::get<Command>(built));
     } else if (m_template) {
-        command = m_template->expand(values_of(job, slot));
+        command = m_template->expand(values);
     } else {
         std::string line;
         for (const auto& arg : job.args) {
@@ -87,22 +154,16 @@ std::variant<Command, CannotRun> JobCommand::build(const JobSpec& job, std::size
         }
         command = command_from_line(line, m_syntax);
     }
+    // skip() in an expression, or --plus's {choose_k} or {uniq}: GNU parallel's skip().
+    if (perl.skip || (!job.task && skips(job))) {
+        return Skipped{command.display};
+    }
     ArgvSize size = measure(command.argv);
     if (job.too_long || !m_limits.fits(size)) {
         return too_long(job, size);
     }
     command.input = job.input;
-    JobValues values = values_of(job, slot);
-    for (const auto& file : m_transfer_files) {
-        command.transfer_files.push_back(expand_plain(file, values, m_names));
-    }
-    for (const auto& file : m_return_files) {
-        command.return_files.push_back(expand_plain(file, values, m_names));
-    }
-    if (m_workdir && command.cwd.empty()) { // a task's own "cwd" comes first
-        command.cwd = expand_plain(*m_workdir, values, m_names);
-        command.make_cwd = true;
-    }
+    add_files(command, values);
     return command;
 }
 
@@ -115,7 +176,12 @@ std::string JobCommand::tag(const JobSpec& job, std::size_t slot) const
         return m_tag ? job.task->id + "\t" : "";
     }
     if (m_tagstring) {
-        return expand_plain(*m_tagstring, values_of(job, slot), m_names) + "\t";
+        JobValues values = values_of(job, slot);
+        std::vector<PerlCall> calls;
+        perl_calls_plain(*m_tagstring, m_names, job.args.size(), calls);
+        PerlResults perl = evaluate_perl(values, calls, false);
+        values.perl = &perl;
+        return expand_plain(*m_tagstring, values, m_names) + "\t";
     }
     if (!m_tag) {
         return {};

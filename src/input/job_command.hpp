@@ -18,6 +18,11 @@ struct CannotRun {
     int exit_code;
 };
 
+// A perl expression of the job called skip(): it is not run, as in GNU parallel.
+struct Skipped {
+    std::string display; // the command it would have run
+};
+
 struct CommandSettings {
     std::vector<std::string> command; // empty: each record is a command
     TemplateSyntax syntax;
@@ -33,10 +38,15 @@ public:
     // Throws Error when the command or --tagstring is malformed.
     JobCommand(const CommandSettings& settings, ArgLimits limits);
 
-    [[nodiscard]] std::variant<Command, CannotRun> build(const JobSpec& job, std::size_t slot) const;
+    [[nodiscard]] std::variant<Command, CannotRun, Skipped> build(const JobSpec& job, std::size_t slot) const;
     [[nodiscard]] std::string tag(const JobSpec& job, std::size_t slot) const;
 
-    // Whether a replacement string needs the number of jobs ({##}, {0#}) before the first.
+    // The {= =} expressions of the command and the other templates, and what evaluates
+    // them (set before the first job when there are any; not owned).
+    [[nodiscard]] const PerlExpressions& perl_expressions() const { return *m_names.perl; }
+    void set_perl(PerlEvaluator* perl) { m_perl = perl; }
+    // Whether a replacement string or a perl expression (total_jobs()) needs the number of
+    // jobs ({##}, {0#}) before the first.
     [[nodiscard]] bool needs_total_jobs() const { return m_needs.total_jobs; }
     // Whether {choose_k} or {uniq} keep this job from running, as GNU's skip().
     [[nodiscard]] bool skips(const JobSpec& job) const { return fanout::skips(m_needs, job.args); }
@@ -56,6 +66,10 @@ public:
 private:
     [[nodiscard]] CannotRun too_long(const JobSpec& job, const ArgvSize& size) const;
     [[nodiscard]] std::variant<Command, CannotRun> task_command(const Task& task) const;
+    [[nodiscard]] PerlResults evaluate_perl(const JobValues& values, const std::vector<PerlCall>& calls,
+                                            bool last) const;
+    void files_perl_calls(std::size_t arg_count, std::vector<PerlCall>& calls) const;
+    void add_files(Command& command, const JobValues& values) const;
     [[nodiscard]] JobValues values_of(const JobSpec& job, std::size_t slot) const;
 
     std::optional<CommandTemplate> m_template;
@@ -67,6 +81,7 @@ private:
     std::vector<std::string> m_transfer_files; // templates, for remote jobs
     std::vector<std::string> m_return_files;
     std::optional<std::string> m_workdir;
+    PerlEvaluator* m_perl = nullptr;
     TemplateNeeds m_needs;
     std::optional<std::size_t> m_total_jobs;
     std::size_t m_slot_count = 1;

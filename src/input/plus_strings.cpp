@@ -104,19 +104,6 @@ const std::vector<PlusForm>& plus_forms()
     return forms;
 }
 
-// Perl's \Q: every character but a word character escaped.
-std::string quote_meta(std::string_view text)
-{
-    std::string out;
-    for (char c : text) {
-        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') {
-            out += '\\';
-        }
-        out += c;
-    }
-    return out;
-}
-
 // The pattern GNU builds from a key: \Q prefix \E (groups) \Q postfix \E, anchored at
 // the start offset; the positional form has {N (and spaces) before the prefix's rest.
 std::string key_pattern(std::string_view key, bool positional)
@@ -467,6 +454,18 @@ std::size_t gnu_padding_width(std::size_t n)
 {
     double digits = std::log(static_cast<double>(n == 0 ? 1 : n)) / std::log(10.0);
     return 1 + static_cast<std::size_t>(digits);
+}
+
+std::string quote_meta(std::string_view text)
+{
+    std::string out;
+    for (char c : text) {
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') {
+            out += '\\';
+        }
+        out += c;
+    }
+    return out;
 }
 
 } // namespace fanout

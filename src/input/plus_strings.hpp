@@ -56,6 +56,10 @@ private:
     std::string m_what;
 };
 
+// Perl's \Q: `text` with every character but a word character escaped, a PCRE2 pattern
+// that matches only itself.
+std::string quote_meta(std::string_view text);
+
 // Perl's make_regexp_ungreedy as GNU parallel writes it: a `?` after every * + and }
 // outside a character class that has none yet.
 std::string make_regexp_ungreedy(std::string_view regexp);

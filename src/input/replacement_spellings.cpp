@@ -127,36 +127,154 @@ std::optional<std::pair<Replacement, std::size_t>> match_positional(std::string_
     return std::nullopt;
 }
 
+// `text` inside a perl "..." string, as GNU parallel's perl_quote_scalar writes it.
+std::string perl_quoted(std::string_view text)
+{
+    std::string out;
+    for (char c : text) {
+        if (c == '\\' || c == '"' || c == '$' || c == '@') {
+            out += '\\';
+        }
+        out += c;
+    }
+    return out;
+}
+
+// --rpl's tag split as GNU parallel splits it: the text before the first '(', the
+// group from there to the last ')', and the rest, which the tag must match in turn.
+ReplacementSpellings::Rpl compile_rpl(const RplTag& tag)
+{
+    std::size_t open = tag.tag.find('(');
+    std::size_t close = tag.tag.rfind(')');
+    bool grouped = open != std::string::npos && close != std::string::npos && close > open;
+    std::string prefix = grouped ? tag.tag.substr(0, open) : tag.tag;
+    std::string group = grouped ? "(?x:" + tag.tag.substr(open, close + 1 - open) + ")" : "";
+    std::string postfix = grouped ? tag.tag.substr(close + 1) : "";
+    std::string what = "--rpl '" + tag.tag + "'";
+    ReplacementSpellings::Rpl rpl{tag.tag.size(), tag.code,
+                                  Regex("\\G" + quote_meta(prefix) + group + quote_meta(postfix), what),
+                                  std::nullopt};
+    if (!prefix.empty() && prefix.front() == '{') {
+        rpl.positional.emplace(
+            "\\G\\{(-?[0-9]+)\\s*" + quote_meta(prefix.substr(1)) + group + quote_meta(postfix), what);
+    }
+    // $$1, $$2... in the code read the groups, which are set before it runs.
+    std::string code;
+    for (std::size_t i = 0; i < rpl.code.size();) {
+        if (rpl.code.compare(i, 2, "$$") == 0 && i + 2 < rpl.code.size() &&
+            std::isdigit(static_cast<unsigned char>(rpl.code[i + 2]))) {
+            code += "$_pAr_gRp";
+            i += 2;
+        } else {
+            code += rpl.code[i++];
+        }
+    }
+    rpl.code = std::move(code);
+    return rpl;
+}
+
 } // namespace
 
 ReplacementSpellings::ReplacementSpellings(const ReplacementNames& names)
-    : m_exact(exact_spellings(names)), m_inner(positional_spellings(m_exact)), m_plus(names.plus)
+    : m_perl(names.perl), m_exact(exact_spellings(names)), m_inner(positional_spellings(m_exact)),
+      m_plus(names.plus)
 {
+    for (const auto& tag : names.rpl) {
+        m_rpl.push_back(compile_rpl(tag));
+    }
+    // Longer tags first, as GNU parallel, for a short one may be part of a long one.
+    std::stable_sort(m_rpl.begin(), m_rpl.end(),
+                     [](const Rpl& a, const Rpl& b) { return a.length > b.length; });
 }
 
 std::optional<std::pair<Replacement, std::size_t>> ReplacementSpellings::match(std::string_view text,
                                                                                std::size_t pos) const
 {
-    // GNU parallel replaces its longest keys first: the --plus keys are longer than the
-    // standard ones (and share no prefix with them), but a rename (-I {+/}) replaces a
-    // --plus key of the same name.
-    if (m_plus) {
-        auto renamed = std::find_if(m_exact.begin(), m_exact.end(), [&](const Spelling& s) {
-            return s.renamed && text.substr(pos, s.name.size()) == s.name;
-        });
-        if (renamed != m_exact.end()) {
-            return std::pair{renamed->replacement, renamed->name.size()};
-        }
-        if (auto plus = match_plus_string(text, pos)) {
-            return plus;
-        }
+    if (text.substr(pos, 2) == "{=") {
+        return match_perl(text, pos);
     }
+    auto rpl = match_rpl(text, pos);
+    // --plus is a set of --rpl tags in GNU parallel, which a user's tag of the same
+    // name replaces: where a user's tag matches, the --plus strings are not tried.
+    auto native = m_plus && !rpl ? match_plus(text, pos) : std::nullopt;
     for (const auto& spelling : m_exact) {
-        if (text.substr(pos, spelling.name.size()) == spelling.name) {
-            return std::pair{spelling.replacement, spelling.name.size()};
+        if (!native && text.substr(pos, spelling.name.size()) == spelling.name) {
+            native = std::pair{spelling.replacement, spelling.name.size()};
         }
     }
-    return text[pos] == '{' ? match_positional(text, pos, m_inner) : std::nullopt;
+    if (!native && !rpl && text[pos] == '{') {
+        native = match_positional(text, pos, m_inner);
+    }
+    // An --rpl tag takes over a built-in one of its length, as in GNU parallel.
+    return rpl && (!native || rpl->second >= native->second) ? rpl : native;
+}
+
+// GNU parallel replaces its longest keys first: the --plus keys are longer than the
+// standard ones (and share no prefix with them), but a rename (-I {+/}) replaces a
+// --plus key of the same name.
+std::optional<std::pair<Replacement, std::size_t>> ReplacementSpellings::match_plus(std::string_view text,
+                                                                                    std::size_t pos) const
+{
+    auto renamed = std::find_if(m_exact.begin(), m_exact.end(), [&](const Spelling& s) {
+        return s.renamed && text.substr(pos, s.name.size()) == s.name;
+    });
+    if (renamed != m_exact.end()) {
+        return std::pair{renamed->replacement, renamed->name.size()};
+    }
+    return match_plus_string(text, pos);
+}
+
+// {= code =} and {=N code =}: up to the first =}.
+std::optional<std::pair<Replacement, std::size_t>> ReplacementSpellings::match_perl(std::string_view text,
+                                                                                    std::size_t pos) const
+{
+    std::size_t close = text.find("=}", pos + 2);
+    if (close == std::string_view::npos) {
+        throw Error("unterminated perl expression '" + std::string(text.substr(pos)) + "' (no =} after {=)");
+    }
+    Replacement r = replacement(Replacement::Kind::perl);
+    std::size_t start = pos + 2;
+    r.from_end =
+        start + 1 < close && text[start] == '-' && std::isdigit(static_cast<unsigned char>(text[start + 1]));
+    std::size_t digits = start + (r.from_end ? 1 : 0);
+    while (digits < close && std::isdigit(static_cast<unsigned char>(text[digits]))) {
+        r.index = r.index * 10 + static_cast<std::size_t>(text[digits++] - '0');
+    }
+    r.from_end = r.from_end && r.index > 0;
+    start = r.index > 0 ? digits : start;
+    r.expression = m_perl->add(std::string(text.substr(start, close - start)));
+    return std::pair{r, close + 2 - pos};
+}
+
+std::optional<std::pair<Replacement, std::size_t>> ReplacementSpellings::match_rpl(std::string_view text,
+                                                                                   std::size_t pos) const
+{
+    for (auto& rpl : m_rpl) {
+        for (Regex* regex : {&rpl.plain, rpl.positional ? &*rpl.positional : nullptr}) {
+            if (regex == nullptr || regex->find(text, pos) != Regex::Found::match) {
+                continue;
+            }
+            bool positional = regex != &rpl.plain;
+            Replacement r = replacement(Replacement::Kind::perl);
+            std::string code;
+            if (positional) {
+                auto at = regex->group(1);
+                std::string number(text.substr(at.begin, at.end - at.begin));
+                r.from_end = number.front() == '-';
+                r.index = std::stoul(number.substr(r.from_end ? 1 : 0));
+            }
+            std::size_t n = 1;
+            for (std::size_t g = positional ? 2 : 1; g <= regex->group_count() && regex->group(g).is_set();
+                 ++g, ++n) {
+                auto span = regex->group(g);
+                code += "$_pAr_gRp" + std::to_string(n) + " = \"" +
+                        perl_quoted(text.substr(span.begin, span.end - span.begin)) + "\";";
+            }
+            r.expression = m_perl->add(code + rpl.code);
+            return std::pair{r, regex->group(0).end - pos};
+        }
+    }
+    return std::nullopt;
 }
 
 } // namespace fanout

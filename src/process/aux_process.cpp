@@ -119,7 +119,7 @@ AuxProcess::AuxProcess(const std::vector<std::string>& argv, const AuxIo& io)
     }
     ChildSetup setup;
     setup.defaults = &SignalInbox::defaults_for_children();
-    setup.fds[0] = null.get();
+    setup.fds[0] = io.stdin_fd >= 0 ? io.stdin_fd : null.get();
     setup.fds[1] = io.capture ? out.write.get() : (io.stdout_fd >= 0 ? io.stdout_fd : null.get());
     setup.fds[2] = io.stderr_fd >= 0 ? io.stderr_fd : null.get();
     std::error_code error;

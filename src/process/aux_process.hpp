@@ -1,5 +1,5 @@
 // AuxProcess: a helper program fanout runs for itself (an ssh master, `ssh -O exit`, a
-// remote query), not a job: started through Boost.Process in its own process group with
+// remote query, the perl co-process), not a job: started through Boost.Process in its own process group with
 // the jobs' signal set-up, waited for without blocking the event loop, and killed with
 // its group when dropped.
 #pragma once
@@ -18,11 +18,13 @@ class child;
 
 namespace fanout {
 
-// Where the helper's output goes. Its stdin is always /dev/null.
+// Where the helper's input comes from and its output goes. A socket as stdin makes a
+// co-process spoken to both ways on one descriptor (PerlCoprocess).
 struct AuxIo {
     int stdout_fd = -1;   // -1: /dev/null (or the capture pipe)
     int stderr_fd = -1;   // -1: /dev/null
     bool capture = false; // stdout into a pipe, collected in output()
+    int stdin_fd = -1;    // -1: /dev/null
 };
 
 class AuxProcess {

@@ -58,6 +58,9 @@ std::string how_it_failed(const JobRecord& job)
     if (job.signal != 0) {
         return "signal " + signal_name(job.signal);
     }
+    if (!job.started && job.exit_code == k_exit_skipped) {
+        return "skipped";
+    }
     if (!job.started) {
         return job.exit_code == k_exit_command_not_found ? "command not found" : "could not start";
     }

@@ -1,5 +1,6 @@
 #include "scheduler.hpp"
 
+#include "exit_codes.hpp"
 #include "failure_summary.hpp"
 #include "resource_limits.hpp"
 
@@ -281,12 +282,10 @@ void Scheduler::on_input_drained(std::uint64_t seq)
 }
 
 // --resume: the joblog has this seq with the same command (and, for --resume-failed,
-// a success); or --plus's {choose_k} or {uniq} drop it, as GNU parallel's skip().
+// a success). (GNU parallel's skip(), from {= =} or --plus's {choose_k} and {uniq}, is
+// decided when the job is built: such a job is recorded, as failed.)
 bool Scheduler::skip_job(const JobSpec& job) const
 {
-    if (m_commands.skips(job)) {
-        return true;
-    }
     if (!m_control.resume_from) {
         return false;
     }
@@ -296,7 +295,9 @@ bool Scheduler::skip_job(const JobSpec& job) const
     }
     auto built = m_commands.build(job, 0);
     const auto* command = std::get_if<Command>(&built);
-    bool same = command && command->display == it->second.command;
+    const auto* skipped = std::get_if<Skipped>(&built); // logged as -2: done, as in GNU parallel
+    bool same = (command && command->display == it->second.command) ||
+                (skipped && skipped->display == it->second.command);
     bool succeeded = it->second.exit_code == 0 && it->second.signal == 0;
     return same && (!m_control.resume_failed || succeeded);
 }
@@ -361,6 +362,17 @@ void Scheduler::start_attempt(Attempt attempt)
     auto built = m_commands.build(attempt.spec, attempt.slot);
     if (auto* why = std::get_if<CannotRun>(&built)) {
         fail_to_start(attempt, why->message, why->exit_code);
+        return;
+    }
+    if (auto* skipped = std::get_if<Skipped>(&built)) {
+        if (m_control.verbose) { // GNU parallel runs `true` in its place, and -t shows it
+            m_output.say(skipped->display);
+        }
+        if (m_control.dry_run) {
+            m_output.job_output(attempt.spec.seq, Stream::out, skipped->display + "\n");
+        }
+        attempt.command = skipped->display;
+        end_unstarted(attempt, k_exit_skipped);
         return;
     }
     Command& command = std::get<Command>(built);
@@ -443,11 +455,17 @@ bool Scheduler::requeue_on_shortage(Attempt& attempt, Shortage shortage)
 // A job that never ran still counts, and its message keeps its place in the output.
 void Scheduler::fail_to_start(Attempt& attempt, const std::string& message, int exit_code)
 {
-    m_free_slots.push(attempt.slot);
     m_output.job_output(attempt.spec.seq, Stream::err, message + "\n");
     if (attempt.command.empty()) {
         attempt.command = "(" + attempt.spec.origin + ")"; // there is no command to show
     }
+    end_unstarted(attempt, exit_code);
+}
+
+// A job that never started ends: its slot is free again, and it is recorded.
+void Scheduler::end_unstarted(Attempt& attempt, int exit_code)
+{
+    m_free_slots.push(attempt.slot);
     JobRecord record = take_record(attempt, nullptr);
     record.exit_code = exit_code;
     record.started = false;

@@ -30,6 +30,7 @@ struct JobControl {
     std::size_t max_jobs = 1;       // with a jobserver: the most it may ever run
     Jobserver* jobserver = nullptr; // each job past the first needs one of its tokens
     bool verbose = false;
+    bool dry_run = false; // --dry-run: a job that skip() kept from running is shown too, as GNU's
     TimeoutSpec timeout;
     TermSeq termseq;
     std::size_t retries = 0; // --retries: the attempts a failing job gets in all (0 and 1 alike)
@@ -115,6 +116,7 @@ private:
     void tell_attempt_started(const Attempt& attempt);
     bool requeue_on_shortage(Attempt& attempt, Shortage shortage);
     void fail_to_start(Attempt& attempt, const std::string& message, int exit_code);
+    void end_unstarted(Attempt& attempt, int exit_code);
     void finish(JobRecord record);
     void report_delivered();
     void check_halt(int exit_code);

@@ -24,7 +24,7 @@ declare -A accepted=(
     [-I]=differential [-i]=differential [--replace]=differential [--er]=differential [--extensionreplace]=differential [--bnr]=differential
     [--basenamereplace]=differential [--dnr]=differential [--dirnamereplace]=differential
     [--bner]=differential [--basenameextensionreplace]=differential [--seqreplace]=differential
-    [--slotreplace]=differential [-n]=differential [--max-args]=differential [-N]=differential [-L]=differential [-l]=differential [--max-lines]=differential
+    [--slotreplace]=differential [--rpl]=perl [-n]=differential [--max-args]=differential [-N]=differential [-L]=differential [-l]=differential [--max-lines]=differential
     [--max-replace-args]=differential [-X]=differential [-m]=differential [--xargs]=differential [-s]=differential [--max-chars]=differential
     [-q]=differential [--quote]=differential [--plus]=differential
     [-j]=differential [-P]=differential [--jobs]=differential [--max-procs]=differential
@@ -50,6 +50,7 @@ declare -A accepted=(
     ['{}']=differential ['{.}']=differential ['{/}']=differential ['{//}']=differential
     ['{/.}']=differential ['{#}']=differential ['{%}']=differential ['{n}']=differential
     ['{n.}']=differential ['{n/}']=differential ['{n//}']=differential ['{n/.}']=differential
+    ['{= s:a:b: =}']=perl ['{=n  s:a:b: =}']=perl
     [':::']=differential ['::::']=differential [':::+']=differential ['::::+']=differential
 )
 
@@ -89,7 +90,6 @@ if [[ -r $GNU_MAN ]] && have parallel; then
     for form in "${forms[@]}"; do
         [[ -n ${accepted[$form]:-} ]] && continue
         case $form in
-        {=*) refused "perl expressions" -k touch "$T/ran" "$form" ::: a ;;
         *) fail "a GNU form neither accepted nor refused by this test: $form" ;;
         esac
     done
@@ -101,8 +101,7 @@ fi
 refused "--fifo" --fifo touch "$T/ran" ::: x
 refused "-v" -kv touch "$T/ran" ::: x
 refused "--nice" --nice=5 touch "$T/ran" ::: x
-refused "perl expressions" -k touch "$T/ran" '{=2' 's/a/b/' '=}' ::: a ::: b
-refused "perl expressions" -k --tagstring '{= $_ =}' touch "$T/ran" ::: a
+refused "--parens" --parens '[[]]' touch "$T/ran" ::: x
 refused ":::+" -a /dev/null -k touch "$T/ran" ::: a :::+ b
 # --plus strings built on ssh hosts, and positional forms of its counters (GNU replaces
 # {2##} with argument 21's value).

@@ -191,6 +191,8 @@ run "$FANOUT" --semaphore echo ::: a
 assert_usage_error "':::'" "reads no arguments"
 run "$FANOUT" --semaphore --tag echo
 assert_usage_error "an option that means nothing for a semaphore" "--tag cannot be used with --semaphore"
+run "$FANOUT" --semaphore --fg echo '{= $_ = "x" =}'
+assert_usage_error "a perl expression" "{= =} perl expressions cannot be used with --semaphore"
 run "$FANOUT" --semaphore -j 0 echo
 assert_usage_error "-j 0" "a semaphore takes 1 to 4096 slots"
 run "$FANOUT" --wait -j 2

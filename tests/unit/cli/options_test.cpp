@@ -244,8 +244,21 @@ TEST_CASE("options: what fanout does not take is refused by name")
           "unknown option '--fifo': fanout does not support it; nearest: --pipe "
           "(each block on the job's stdin)");
     CHECK(refusal({"--nice=3", "true"}).starts_with("unknown option '--nice'"));
-    CHECK(refusal({"echo", "{=", "$_", "=}", ":::", "a"}) ==
-          "the command: perl expressions {= =} are not supported");
+    CHECK(refusal({"--parens", "{==}", "echo"}) ==
+          "unknown option '--parens': fanout does not support it; nearest: {= =} (perl expressions have no "
+          "other delimiters)");
+    CHECK(refusal({"--rpl", "{..}", "echo"}) == "--rpl '{..}': expected 'TAG perl-expression'");
+}
+
+TEST_CASE("options: --rpl adds tags, each 'TAG perl' split at the first space")
+{
+    fanout::Options options = parse({"--rpl", "{..} s/a/b/; s/c d//", "--rpl=%\tuq()", "echo"});
+    const auto& rpl = options.command.syntax.names.rpl;
+    REQUIRE(rpl.size() == 2);
+    CHECK(rpl[0].tag == "{..}");
+    CHECK(rpl[0].code == "s/a/b/; s/c d//");
+    CHECK(rpl[1].tag == "%");
+    CHECK(rpl[1].code == "uq()");
 }
 
 TEST_CASE("options: -e and --eof take only an attached value, as in xargs")

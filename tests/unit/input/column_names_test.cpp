@@ -48,3 +48,11 @@ TEST_CASE("Column names: hostile names mean themselves, in one pass")
         CHECK(name_columns(c.text, c.names) == c.rewritten);
     }
 }
+
+TEST_CASE("Column names: the code of a {= perl =} expression is not rewritten")
+{
+    Names names{"a", "b"};
+    CHECK(name_columns("{a} {= $_ .= \"{a}\" =} {b}", names) == "{1} {= $_ .= \"{a}\" =} {2}");
+    CHECK(name_columns("{=2 s/{b}// =}{b}", names) == "{=2 s/{b}// =}{2}");
+    CHECK(name_columns("{= unterminated {a}", names) == "{= unterminated {a}");
+}
