@@ -11,6 +11,7 @@
 #     --only colsep        only the --colsep row (a few minutes; its report to stdout)
 #     --only perl          only the {= perl =} row (a few minutes; its report to stdout)
 #     --only plus          only the --plus row (a few minutes; its report to stdout)
+#     --only transform     {}, {+..} and {= s/a/b/ =} interleaved, fanout and GNU parallel
 #   FANOUT=/path/to/fanout   use that binary instead of building build-bench/ (Release)
 #   FANOUT_OLD=/path/to/fanout   the colsep row also runs that binary (e.g. the std::regex one)
 #
@@ -36,8 +37,8 @@ while [[ $# -gt 0 ]]; do
         ;;
     --only)
         only=${2:?--only needs a row name}
-        if [[ $only != long-record && $only != colsep && $only != perl && $only != plus ]]; then
-            echo "run.sh: --only: unknown row '$only' (known: long-record, colsep, perl, plus)" >&2
+        if [[ $only != long-record && $only != colsep && $only != perl && $only != plus && $only != transform ]]; then
+            echo "run.sh: --only: unknown row '$only' (known: long-record, colsep, perl, plus, transform)" >&2
             exit 2
         fi
         shift
@@ -388,6 +389,65 @@ if [[ $only == plus ]]; then
     out "fanout $fanout (commit $rev), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end."
     out ""
     plus_report
+    cat "$report"
+    exit 0
+fi
+
+# ---------------------------------------------------------------- transforms side by side
+# One job's cost with {}, a --plus string ({+..}) and a perl expression ({= s/a/b/ =}),
+# for fanout and GNU parallel, all six interleaved in each round: the three figures
+# the transform issue asks for, from one run.
+declare -A X_ARG=([brace]='{}' [plus]='{+..}' [perl]='{= s/a/b/ =}')
+transform_kinds=(brace plus perl)
+transform_jobs=$((quick == 1 ? 1000 : 3000))
+transform_gnu_jobs=$((quick == 1 ? 200 : 500))
+transform_row() {
+    local r name kind runner n
+    awk -v n="$transform_jobs" 'BEGIN { for (i = 1; i <= n; i++) printf "dir%d/file%d.tar.gz\n", i % 97, i }' >"$tmp/x_jobs.txt"
+    head -n "$transform_gnu_jobs" "$tmp/x_jobs.txt" >"$tmp/x_gnu.txt"
+    local names=()
+    for kind in "${transform_kinds[@]}"; do names+=("fanout:$kind" "parallel:$kind"); done
+    for ((r = 1; r <= rounds; r++)); do
+        for name in $(rotate "$r" "${names[@]}"); do
+            runner=${name%%:*} kind=${name#*:}
+            log "transform: round $r/$rounds: $name"
+            case $runner in
+            fanout) n=$transform_jobs && run_measured "cat $(q "$tmp/x_jobs.txt")" "$F --plus -j2 echo $(q "${X_ARG[$kind]}")" "$tmp/x_out.txt" -s ;;
+            parallel) n=$transform_gnu_jobs && run_measured "cat $(q "$tmp/x_gnu.txt")" "parallel --will-cite --plus -j2 echo $(q "${X_ARG[$kind]}")" "$tmp/x_out.txt" -s ;;
+            esac
+            [[ $(wc -l <"$tmp/x_out.txt") == "$n" ]] || die "transform $name: not one line per job"
+            add "x_us_$name" "$(calc '%.3f' "$wall * 1000000 / $n")"
+            add "x_self_$name" "$(calc '%.3f' "$self_cpu * 1000000 / $n")"
+        done
+        for runner in fanout parallel; do
+            for kind in plus perl; do
+                add "x_ratio_${runner}_$kind" "$(calc '%.4f' "$(echo ${V[x_us_$runner:$kind]} | awk '{ print $NF }') / $(echo ${V[x_us_$runner:brace]} | awk '{ print $NF }')")"
+            done
+        done
+    done
+}
+transform_report() {
+    local runner label
+    out "## Transforms: a job's cost with \`{}\`, \`{+..}\` and \`{= s/a/b/ =}\`"
+    out ""
+    out "\`X --plus -j2 echo STR\` over lines like dir5/file42.tar.gz: $transform_jobs jobs for fanout,"
+    out "$transform_gnu_jobs for GNU parallel; $rounds round(s), all six commands interleaved. Microseconds per job"
+    out "(medians); each ratio is the median of the per-round ratios to the same runner's \`{}\`."
+    out ""
+    out "| runner | {} us/job | {+..} us/job | ratio | {= s/a/b/ =} us/job | ratio | own CPU us/job ({} / {+..} / perl) |"
+    out "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+    for runner in fanout parallel; do
+        label="fanout -j2"
+        [[ $runner == parallel ]] && label="GNU parallel -j2"
+        out "| $label | $(med x_us_$runner:brace) | $(med x_us_$runner:plus) | $(med x_ratio_${runner}_plus) | $(med x_us_$runner:perl) | $(med x_ratio_${runner}_perl) | $(med x_self_$runner:brace) / $(med x_self_$runner:plus) / $(med x_self_$runner:perl) |"
+    done
+    out ""
+}
+if [[ $only == transform ]]; then
+    transform_row
+    out "fanout $fanout (commit $rev), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end."
+    out ""
+    transform_report
     cat "$report"
     exit 0
 fi
