@@ -69,10 +69,15 @@ assert_eq "words are joined for the shell, as GNU sem does" "a b" "$OUT"
 run "$FANOUT" --fg --id fg 'echo $FANOUT_SEQ $FANOUT_SLOT $PARALLEL_SEQ $PARALLEL_JOBSLOT {#} {%}'
 assert_eq "the job's variables and replacement strings: job 1, slot 1" "1 1 1 1 1 1" "$OUT"
 
+# For wait_until, which runs its command anew each time (a "$(leftover)" in its words
+# would be read once): at least N long commands hold slots. They sleep 300 s, longer
+# than any scaled wait, and kill_leftovers ends them.
+holders_at_least() { [ "$(leftover | wc -w)" -ge "$1" ]; }
+
 # --- SIGKILL of the holder frees its slot at once ---------------------------------------
 fresh_dir kill
-start_fanout --semaphore --fg --id "kill$MARK" "sleep 30.$MARK"
-wait_until 10 test -n "$(leftover)"
+start_fanout --semaphore --fg --id "kill$MARK" "sleep 300.$MARK"
+wait_until 10 holders_at_least 1
 kill -KILL "$FANOUT_PID"
 wait_exit 5
 start=${EPOCHREALTIME/[.,]/}
@@ -80,8 +85,8 @@ run "$FANOUT" --fg --id "kill$MARK" --st -10 echo ran
 assert_eq "after SIGKILL of fanout --fg, its slot is free" ran "$OUT"
 assert_le "... at once" "$(scaled_ms 1 10)" "$(ms_since "$start")"
 kill_leftovers
-"$FANOUT" --semaphore --id "bgkill$MARK" "sleep 30.$MARK" >/dev/null 2>&1
-wait_until 10 test -n "$(leftover)"
+"$FANOUT" --semaphore --id "bgkill$MARK" "sleep 300.$MARK" >/dev/null 2>&1
+wait_until 10 holders_at_least 1
 holder=$(pid_of "^$FANOUT --semaphore --id bgkill$MARK")
 assert_ne "a --bg holder outlives the call" "" "$holder"
 start=${EPOCHREALTIME/[.,]/}
@@ -96,8 +101,8 @@ kill_leftovers
 
 # --- --semaphoretimeout both ways --------------------------------------------------------
 fresh_dir timeout
-start_fanout --fg --id st "sleep 30.$MARK"
-wait_until 10 test -n "$(leftover)"
+start_fanout --fg --id st "sleep 300.$MARK"
+wait_until 10 holders_at_least 1
 start=${EPOCHREALTIME/[.,]/}
 run "$FANOUT" --fg --id st --st -1 echo ran
 assert_status "--st -1: gives up with 1" 1
@@ -125,8 +130,8 @@ assert_eq "--semaphore-name and --semaphore-timeout: the same semaphore" ok "$OU
 run "$FANOUT" --fg --id '../../escape' echo ok
 assert_true "'..' stays inside" test -d "$SEMS/%2E%2E%2F%2E%2E%2Fescape"
 assert_eq "nothing made outside the semaphore directory" "fanout-semaphores" "$(ls "$XDG_RUNTIME_DIR")"
-start_fanout --fg --id 'a/b' "sleep 30.$MARK"
-wait_until 10 test -n "$(leftover)"
+start_fanout --fg --id 'a/b' "sleep 300.$MARK"
+wait_until 10 holders_at_least 1
 run "$FANOUT" --fg --id 'a/b c' --st -5 echo free
 assert_eq "'a/b' and 'a/b c' are different semaphores" free "$OUT"
 kill_leftovers
@@ -136,9 +141,9 @@ assert_usage_error "an empty name" "--semaphorename: the name is empty"
 
 # --- two -j values on one name share its first slots ---------------------------------------
 fresh_dir mixed
-"$FANOUT" --sem -j 3 --id mixed "sleep 30.$MARK" >/dev/null 2>&1
-"$FANOUT" --sem -j 3 --id mixed "sleep 30.$MARK" >/dev/null 2>&1
-wait_until 10 test "$(leftover | wc -w)" -eq 2
+"$FANOUT" --sem -j 3 --id mixed "sleep 300.$MARK" >/dev/null 2>&1
+"$FANOUT" --sem -j 3 --id mixed "sleep 300.$MARK" >/dev/null 2>&1
+wait_until 10 holders_at_least 2
 run "$FANOUT" --fg -j 1 --id mixed --st -0.5 echo ran
 assert_status "-j 1 waits for slot 1, taken by a -j 3 caller" 1
 run "$FANOUT" --fg -j 2 --id mixed --st -0.5 echo ran
