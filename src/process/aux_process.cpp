@@ -14,6 +14,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -46,6 +47,10 @@ struct ChildSetup : bp::extend::handler {
                 ::sigaction(signal, &deflt, nullptr);
             }
         }
+        // A helper never outlives fanout, even one killed by SIGKILL: a perl co-process
+        // stuck in a user's endless loop would run on. (A helper that forks, such as
+        // ssh -f's master, leaves this behind in its parent.)
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         bool ok = ::setpgid(0, 0) == 0;
         for (int fd = 0; ok && fd < 3; ++fd) {
             // dup2 onto itself would leave close-on-exec set.
@@ -75,6 +80,17 @@ struct ChildSetup : bp::extend::handler {
     }
 };
 
+int exit_code_of(int status)
+{
+    if (WIFEXITED(status)) {
+        return WEXITSTATUS(status);
+    }
+    // Not exited: reaped by someone else, which fanout never does.
+    return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 255;
+}
+
+} // namespace
+
 // The signals that stop a run (Scheduler::on_signal), as a signalfd that is readable
 // while one is pending. Reading the inbox's signals from a second signalfd works because
 // both take them from the same pending set; those fanout does not block (an ignored
@@ -90,17 +106,6 @@ Fd stop_signal_fd()
     }
     return Fd(check_os(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK), "signalfd"));
 }
-
-int exit_code_of(int status)
-{
-    if (WIFEXITED(status)) {
-        return WEXITSTATUS(status);
-    }
-    // Not exited: reaped by someone else, which fanout never does.
-    return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 255;
-}
-
-} // namespace
 
 AuxProcess::AuxProcess(const std::vector<std::string>& argv, const AuxIo& io)
 {

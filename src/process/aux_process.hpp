@@ -89,7 +89,12 @@ struct AuxWaitResult {
 AuxWaitResult wait_for_all(const std::vector<AuxProcess*>& helpers, AuxProcess::Clock::time_point deadline,
                            bool interruptible);
 
-// fanout was asked to stop by `signal` before its run began; main() dies by it.
+// A signalfd, readable while one of the signals that stop a run (those of
+// wait_for_all) is pending: for a blocking wait on a helper to poll beside its own fd.
+Fd stop_signal_fd();
+
+// fanout was asked to stop by `signal` while it waited for a helper (before its run
+// began, or for the perl co-process); main() dies by it.
 class Interrupted : public std::exception {
 public:
     explicit Interrupted(int signal) : m_signal(signal) {}

@@ -2,9 +2,12 @@
 
 #include "error.hpp"
 
+#include <poll.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <chrono>
 
@@ -56,12 +59,30 @@ bool send_all(int fd, std::string_view bytes)
     return true;
 }
 
-bool receive_exact(int fd, std::string& out, std::size_t length)
+// An expression may run for ever (`1 while 1`): the wait for its answer ends, as every
+// wait of fanout's does, on a signal that stops the run.
+void wait_readable(int fd, int stops)
+{
+    std::array<pollfd, 2> fds{pollfd{fd, POLLIN, 0}, pollfd{stops, POLLIN, 0}};
+    if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) {
+        throw Error(os_error("poll"));
+    }
+    signalfd_siginfo info{};
+    if (::read(stops, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+        throw Interrupted(static_cast<int>(info.ssi_signo));
+    }
+}
+
+bool receive_exact(int fd, int stops, std::string& out, std::size_t length)
 {
     out.resize(length);
     std::size_t have = 0;
     while (have < length) {
-        ssize_t got = ::read(fd, out.data() + have, length - have);
+        wait_readable(fd, stops);
+        ssize_t got = ::recv(fd, out.data() + have, length - have, MSG_DONTWAIT);
+        if (got < 0 && errno == EAGAIN) {
+            continue;
+        }
         if (got < 0 && errno == EINTR) {
             continue;
         }
@@ -130,7 +151,8 @@ AuxProcess start_perl(const std::string& perl, Fd& theirs)
 } // namespace
 
 PerlCoprocess::PerlCoprocess(const std::vector<std::string>& codes, const std::string& perl)
-    : m_codes(codes), m_channel(make_channel(m_perl_end)), m_perl(start_perl(perl, m_perl_end))
+    : m_codes(codes), m_channel(make_channel(m_perl_end)), m_perl(start_perl(perl, m_perl_end)),
+      m_stops(stop_signal_fd())
 {
     if (!send_all(m_channel.get(), encode_frame({k_perl_program}))) {
         perl_gone();
@@ -151,8 +173,9 @@ std::vector<std::string> PerlCoprocess::exchange(const std::vector<std::string>&
 {
     std::string head;
     std::string payload;
-    if (!send_all(m_channel.get(), encode_frame(request)) || !receive_exact(m_channel.get(), head, 4) ||
-        !receive_exact(m_channel.get(), payload, read_length(head))) {
+    if (!send_all(m_channel.get(), encode_frame(request)) ||
+        !receive_exact(m_channel.get(), m_stops.get(), head, 4) ||
+        !receive_exact(m_channel.get(), m_stops.get(), payload, read_length(head))) {
         perl_gone();
     }
     auto fields = decode_fields(payload);

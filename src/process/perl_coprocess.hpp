@@ -43,6 +43,7 @@ private:
     Fd m_perl_end; // perl's end of the channel, until perl has it
     Fd m_channel;
     AuxProcess m_perl;
+    Fd m_stops; // stop_signal_fd(): a wait for perl's answer ends on Ctrl-C
 };
 
 } // namespace fanout

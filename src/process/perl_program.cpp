@@ -12,20 +12,28 @@ namespace fanout {
 // The helper functions are GNU parallel 20221122's (package Arg, where its expressions
 // are compiled), written again here. The user's code runs as GNU parallel's: no strict,
 // no warnings, $_ the argument, @arg the job's arguments from $arg[1], $job the job.
+// The loader reads the program with sysread(), unbuffered: what follows it stays in the
+// socket for the program's own handle on it.
 const char* const k_perl_loader =
-    "binmode STDIN; read(STDIN, $h, 8) == 8 or exit 3; read(STDIN, $p, unpack('x4 N', $h)) or exit 3; "
-    "eval $p; die $@ if $@;";
+    "sub r { my $b = ''; while (length($b) < $_[0]) { sysread(STDIN, $b, $_[0] - length($b), length($b)) "
+    "or exit 3 } $b } $h = r(8); $p = r(unpack('x4 N', $h)); eval $p; die $@ if $@;";
 
-// Reads with STDIN's buffer, which may already hold what came after the program.
+// The channel moves off fd 0, which becomes /dev/null: an expression that reads STDIN
+// gets end of file instead of eating the requests (and hanging both sides). STDOUT
+// (fanout's stderr) is unbuffered, so what an expression prints is never lost.
 const char* const k_perl_program = R"PERL(
 use strict;
 use warnings;
-open(my $channel, '>&=', 0) or die "fanout perl: fd 0: $!";
+open(my $in, '<&', \*STDIN) or die "fanout perl: fd 0: $!";
+open(my $channel, '>&', \*STDIN) or die "fanout perl: fd 0: $!";
+open(STDIN, '<', '/dev/null') or die "fanout perl: /dev/null: $!";
+binmode $in;
 binmode $channel;
+$| = 1;
 
 sub read_exact {
     my ($length) = @_;
-    my $got = read(STDIN, my $buffer, $length);
+    my $got = read($in, my $buffer, $length);
     return defined $got && $got == $length ? $buffer : undef;
 }
 

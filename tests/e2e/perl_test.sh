@@ -101,4 +101,27 @@ assert_eq "perl killed: one line says so" \
 assert_true "perl killed: every job that ran had its value" [ -z "$(grep -v '^x[0-9]*$' out.txt)" ]
 assert_true "perl killed: not every job ran" [ "$(wc -l <out.txt)" -lt 50 ]
 
+# An expression that reads STDIN gets end of file (the requests are not on it): no hang.
+run "$FANOUT" -k echo '{= $_ = <STDIN> =}' ::: a b
+assert_status "an expression reading STDIN: exit 0" 0
+assert_eq "an expression reading STDIN: two empty lines, as GNU's with </dev/null" 2 "$(wc -c <"$OUT_FILE")"
+# What an expression prints is not lost: it goes to stderr, at once.
+run "$FANOUT" -k echo '{= print "HI" =}' ::: a b
+assert_eq "an expression's print: the jobs' output" "$(printf 'a\nb')" "$OUT"
+assert_eq "an expression's print: on stderr" "HIHI" "$ERR"
+# An endless expression: SIGTERM still ends fanout, and SIGKILL of fanout its perl.
+start_fanout -k echo '{= 1 while 1 =}' ::: a
+wait_until 10 bash -c "pgrep -P $FANOUT_PID -x perl >/dev/null"
+perl_pid=$(pgrep -P "$FANOUT_PID" -x perl)
+kill -TERM "$FANOUT_PID"
+wait_exit 10
+assert_eq "an endless expression: SIGTERM ends fanout by it" 143 "$STATUS"
+assert_true "... and its perl" wait_until 5 bash -c "! kill -0 $perl_pid 2>/dev/null"
+start_fanout -k echo '{= 1 while 1 =}' ::: a
+wait_until 10 bash -c "pgrep -P $FANOUT_PID -x perl >/dev/null"
+perl_pid=$(pgrep -P "$FANOUT_PID" -x perl)
+kill -KILL "$FANOUT_PID"
+wait_exit 10
+assert_true "fanout SIGKILLed: its perl does not run on" wait_until 5 bash -c "! kill -0 $perl_pid 2>/dev/null"
+
 end_of_tests
