@@ -9,7 +9,6 @@
 #     --rounds N rounds for the interleaved rows (default 5)
 #     --only long-record   only the long-record row (a minute; its report to stdout)
 #     --only colsep        only the --colsep row (a few minutes; its report to stdout)
-#     --only perl          only the {= perl =} row (a few minutes; its report to stdout)
 #     --only plus          only the --plus row (a few minutes; its report to stdout)
 #     --only transform     {}, {+..} and {= s/a/b/ =} interleaved, fanout and GNU parallel
 #   FANOUT=/path/to/fanout   use that binary instead of building build-bench/ (Release)
@@ -37,8 +36,8 @@ while [[ $# -gt 0 ]]; do
         ;;
     --only)
         only=${2:?--only needs a row name}
-        if [[ $only != long-record && $only != colsep && $only != perl && $only != plus && $only != transform ]]; then
-            echo "run.sh: --only: unknown row '$only' (known: long-record, colsep, perl, plus, transform)" >&2
+        if [[ $only != long-record && $only != colsep && $only != plus && $only != transform ]]; then
+            echo "run.sh: --only: unknown row '$only' (known: long-record, colsep, plus, transform)" >&2
             exit 2
         fi
         shift
@@ -273,61 +272,6 @@ if [[ $only == colsep ]]; then
     exit 0
 fi
 
-# ---------------------------------------------------------------- {= perl =}
-# What a perl expression costs per job: `echo {= s/a/b/ =}` against `echo {}`, in fanout
-# (one perl co-process, one round trip per job) and in GNU parallel (perl in-process),
-# interleaved. The per-job overhead is the difference of wall time (and of the runner's
-# own CPU) per job between the two commands of a runner.
-declare -A E_CMD=([fanout]="$F -j2 echo {}" [fanout-perl]="$F -j2 echo '{= s/a/b/ =}'"
-    [parallel]="parallel --will-cite -j2 echo {}" [parallel-perl]="parallel --will-cite -j2 echo '{= s/a/b/ =}'")
-perl_names=(fanout fanout-perl parallel parallel-perl)
-n_perl=$((quick == 1 ? 500 : 2000))
-n_perl_parallel=$((quick == 1 ? 200 : 500))
-perl_row() {
-    local r name n
-    for ((r = 1; r <= rounds; r++)); do
-        for name in $(rotate "$r" "${perl_names[@]}"); do
-            n=$n_perl
-            [[ $name == parallel* ]] && n=$n_perl_parallel
-            log "perl: round $r/$rounds: $name ($n jobs)"
-            run_measured "seq -f a%g $n" "${E_CMD[$name]}" "$tmp/perl_out.txt" -s
-            [[ $(wc -l <"$tmp/perl_out.txt") == "$n" ]] || die "perl $name: not one line per job"
-            if [[ $name == *-perl ]]; then
-                sort -V "$tmp/perl_out.txt" | cmp -s - <(seq -f b%g "$n") || die "perl $name: wrong values"
-            fi
-            add "e_wall_$name" "$(calc '%.6f' "$wall * 1000 / $n")"
-            add "e_self_$name" "$(calc '%.1f' "$self_cpu * 1000000 / $n")"
-        done
-        for name in fanout parallel; do
-            add "e_extra_$name" "$(calc '%.4f' "$(echo ${V[e_wall_$name-perl]} | awk '{ print $NF }') - $(echo ${V[e_wall_$name]} | awk '{ print $NF }')")"
-            add "e_extraself_$name" "$(calc '%.1f' "$(echo ${V[e_self_$name-perl]} | awk '{ print $NF }') - $(echo ${V[e_self_$name]} | awk '{ print $NF }')")"
-        done
-    done
-}
-perl_report() {
-    local name
-    out "## {= perl =}: \`X -j2 echo '{= s/a/b/ =}'\` against \`X -j2 echo {}\`"
-    out ""
-    out "$rounds round(s), the four runs of a round back to back in a rotating order; fanout ran $n_perl jobs,"
-    out "GNU parallel $n_perl_parallel. Wall ms and the runner's own CPU (µs, its jobs and fanout's perl"
-    out "excluded) per job, medians over rounds; the overhead is the per-round difference."
-    out ""
-    out "| runner | wall ms/job \`{}\` | wall ms/job \`{= =}\` | overhead ms/job | own CPU µs/job \`{}\` | own CPU µs/job \`{= =}\` | overhead µs/job |"
-    out "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
-    for name in fanout parallel; do
-        out "| $name | $(med e_wall_$name) | $(med e_wall_$name-perl) | $(med e_extra_$name) | $(med e_self_$name) | $(med e_self_$name-perl) | $(med e_extraself_$name) |"
-    done
-    out ""
-}
-if [[ $only == perl ]]; then
-    perl_row
-    out "fanout $fanout (commit $rev), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end."
-    out ""
-    perl_report
-    cat "$report"
-    exit 0
-fi
-
 # ---------------------------------------------------------------- --plus
 # A job's cost with {} and with --plus strings: {+..} (two fixed substitutions) and
 # {//[0-9]/x} (a user regex, every match). Real jobs at -j2, interleaved, and --dry-run
@@ -416,6 +360,9 @@ transform_row() {
             parallel) n=$transform_gnu_jobs && run_measured "cat $(q "$tmp/x_gnu.txt")" "parallel --will-cite --plus -j2 echo $(q "${X_ARG[$kind]}")" "$tmp/x_out.txt" -s ;;
             esac
             [[ $(wc -l <"$tmp/x_out.txt") == "$n" ]] || die "transform $name: not one line per job"
+            if [[ $kind == perl ]]; then
+                [[ $(grep -c '\.tbr\.gz$' "$tmp/x_out.txt") == "$n" ]] || die "transform $name: wrong values"
+            fi
             add "x_us_$name" "$(calc '%.3f' "$wall * 1000000 / $n")"
             add "x_self_$name" "$(calc '%.3f' "$self_cpu * 1000000 / $n")"
         done
@@ -740,7 +687,7 @@ done
 
 long_record_row
 colsep_row
-perl_row
+transform_row
 
 # ---------------------------------------------------------------- Boost.Process vs posix_spawn
 log "spawn_compare: $n_spawn spawns x 4 modes x $rounds rounds"
@@ -912,7 +859,7 @@ out "Peak RSS comes from one extra, untimed run in round 1, as in the output row
 out ""
 long_record_report
 colsep_report
-perl_report
+transform_report
 out "## Boost.Process v1 (fork launcher) vs posix_spawn: /bin/true, $n_spawn spawns"
 out ""
 out '```'
