@@ -177,10 +177,13 @@ std::string JobCommand::tag(const JobSpec& job, std::size_t slot) const
     }
     if (m_tagstring) {
         JobValues values = values_of(job, slot);
-        std::vector<PerlCall> calls;
-        perl_calls_plain(*m_tagstring, m_names, job.args.size(), calls);
-        PerlResults perl = evaluate_perl(values, calls, false);
-        values.perl = &perl;
+        PerlResults perl;
+        if (!m_names.perl->empty()) { // else a second parse of the tag per job for nothing
+            std::vector<PerlCall> calls;
+            perl_calls_plain(*m_tagstring, m_names, job.args.size(), calls);
+            perl = evaluate_perl(values, calls, false);
+            values.perl = &perl;
+        }
         return expand_plain(*m_tagstring, values, m_names) + "\t";
     }
     if (!m_tag) {
