@@ -78,12 +78,8 @@ JobLog::JobLog(const std::string& spec, bool append, bool with_ids) : m_with_ids
 
 std::string joblog_line(const JobRecord& job, bool with_id)
 {
-    // A job killed by a signal logs Exitval 0 and the signal, as GNU parallel does;
-    // one that never started logs its 126/127.
-    int exit_value = job.signal != 0 ? 0 : job.exit_code;
-    if (job.timed_out) {
-        exit_value = -1;
-    }
+    // One that never started logs its 126/127.
+    int exit_value = job.gnu_exit_value();
     double start = std::chrono::duration<double>(job.start.time_since_epoch()).count();
     char numbers[96];
     std::snprintf(numbers, sizeof numbers, "%.3f\t%10.3f\t%llu\t%llu\t%d\t%d\t", start, job.runtime.count(),

@@ -38,6 +38,9 @@ struct JobRecord {
     bool output_truncated[2] = {false, false};
 
     [[nodiscard]] bool failed() const { return exit_code != 0 || signal != 0; }
+    // GNU parallel's Exitval, as in its joblog and --results tables: 0 beside the
+    // signal for a job killed by one, -1 for a timed-out one.
+    [[nodiscard]] int gnu_exit_value() const { return timed_out ? -1 : signal != 0 ? 0 : exit_code; }
 };
 
 // How far the run is, for progress displays.

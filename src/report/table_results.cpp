@@ -12,13 +12,6 @@ namespace fanout {
 
 namespace {
 
-// GNU parallel's numbers, as in its joblog: a job killed by a signal has Exitval 0
-// beside the signal, a timed-out one -1.
-int exit_value(const JobRecord& job)
-{
-    return job.timed_out ? -1 : job.signal != 0 ? 0 : job.exit_code;
-}
-
 std::string number(const char* format, double value)
 {
     char text[64];
@@ -35,7 +28,7 @@ std::string csv_row(const JobRecord& job, char sep)
                                        number("%.3f", job.runtime.count()),
                                        std::to_string(job.sent),
                                        std::to_string(job.bytes[0]),
-                                       std::to_string(exit_value(job)),
+                                       std::to_string(job.gnu_exit_value()),
                                        std::to_string(job.signal),
                                        job.command};
     fields.insert(fields.end(), job.args.begin(), job.args.end());
@@ -59,7 +52,7 @@ std::string json_row(const JobRecord& job)
            "\", \"Starttime\": " + number("%.3f", start) +
            ", \"JobRuntime\": " + number("%.3f", job.runtime.count()) +
            ", \"Send\": " + std::to_string(job.sent) + ", \"Receive\": " + std::to_string(job.bytes[0]) +
-           ", \"Exitval\": " + std::to_string(exit_value(job)) +
+           ", \"Exitval\": " + std::to_string(job.gnu_exit_value()) +
            ", \"Signal\": " + std::to_string(job.signal) + ", \"Command\": \"" + gnu_json_text(job.command) +
            "\", \"V\": [ " + values + " ], \"Stdout\": \"" + gnu_json_text(job.output[0]) +
            "\", \"Stderr\": \"" + gnu_json_text(job.output[1]) + "\" }\n";
