@@ -535,7 +535,7 @@ same gnu "--results DIR with -X -j2" --post "$TREE" -- -k -X -j2 --results out '
 same gnu "--results DIR with --header: named levels, in GNU's order" --post "$TREE" \
     -- -k --header : --results out 'echo {b}' ::: b I II ::: a III ::: 10 x
 same gnu "--results out/{a}/ with --header: a column's name in the template" --post "$TREE" \
-    -- -k --header : --results 'out/{a}/' 'echo {b}' ::: b I II ::: a III
+    -- -k -j1 --header : --results 'out/{a}/' 'echo {b}' ::: b I II ::: a III
 same gnu "--results x.csv with --header: the columns' names" --post "$UNTIME_CSV out.csv" \
     -- -j1 --header : --results out.csv 'echo {b}' ::: b I ::: a III
 same gnu "--results name{}: a file per job, .err and .seq beside it" --post "$TREE" \
