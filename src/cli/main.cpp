@@ -30,9 +30,11 @@
 #include "semaphore_mode.hpp"
 #include "signals.hpp"
 #include "size.hpp"
+#include "slurm_runner.hpp"
 #include "system_gate.hpp"
 #include "table_results.hpp"
 #include "task_list.hpp"
+#include "worker.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -41,6 +43,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <new>
@@ -297,6 +300,19 @@ private:
     JobSource* m_active = nullptr;
 };
 
+// --slurm: the workers are this very fanout, which the nodes see at the same path.
+SlurmSetup slurm_setup(const Options& options)
+{
+    SlurmSetup setup;
+    setup.cpus_per_task = options.cpus_per_task;
+    std::error_code error;
+    setup.worker_program = std::filesystem::read_symlink("/proc/self/exe", error).string();
+    if (error) {
+        throw Error("--slurm: cannot tell where this fanout is (/proc/self/exe: " + error.message() + ")");
+    }
+    return setup;
+}
+
 // Runs the jobs: here, on the -S hosts, or nowhere (--dry-run). With hosts, their
 // slots replace -j's.
 std::unique_ptr<Runner> make_runner(const Options& options, Output& output, JobControl& control,
@@ -309,6 +325,12 @@ std::unique_ptr<Runner> make_runner(const Options& options, Output& output, JobC
         });
     if (options.dry_run) {
         return std::make_unique<DryRunRunner>();
+    }
+    if (options.slurm) {
+        auto runner =
+            std::make_unique<SlurmRunner>(read_allocation(), slurm_setup(options), options.jobs, output);
+        control.max_jobs = runner->slots();
+        return runner;
     }
     if (options.sshlogins.empty()) {
         auto runner = std::make_unique<LocalRunner>(capture);
@@ -424,11 +446,18 @@ void open_missing_standard_fds()
 int run(int argc, const char* const* argv)
 {
     open_missing_standard_fds();
+    if (argc == 2 && std::string_view(argv[1]) == "--slurm-worker") {
+        return run_slurm_worker(); // started by --slurm's srun on a node: no parse, no start-up
+    }
     ParseResult parsed = parse_command_line(argc, argv);
     if (!parsed.options) {
         return parsed.exit_code;
     }
     const Options& options = *parsed.options;
+    if (options.slurm_worker) {
+        throw Error(
+            "--slurm-worker is what --slurm starts on each node: it takes no other option or command");
+    }
     if (options.tmpdir) {
         check_os(::setenv("TMPDIR", options.tmpdir->c_str(), 1), "setenv TMPDIR"); // as GNU parallel
     }

@@ -594,6 +594,24 @@ void add_remote_options(CLI::App& app, ParsedOptions& parsed)
     parsed.host_options.assign(added.begin() + static_cast<std::ptrdiff_t>(first), added.end());
 }
 
+void add_slurm_options(CLI::App& app, ParsedOptions& parsed)
+{
+    Options& options = parsed.options;
+    const char* group = "Slurm";
+    app.add_flag("--slurm", options.slurm,
+                 "Run the jobs on the nodes of the Slurm allocation we are in (salloc, sbatch): one "
+                 "worker step per node, slots = the allocation's CPUs")
+        ->group(group);
+    add_value(app, "--cpus-per-task", "N", "With --slurm: count each job for N CPUs of its node (default 1)",
+              [&parsed](const std::string& text) {
+                  parsed.cpus_per_task = parse_count(text, "--cpus-per-task", 1);
+              })
+        ->group(group);
+    app.add_flag("--slurm-worker", options.slurm_worker,
+                 "Internal: the worker --slurm starts on each node (speaks to fanout on stdin/stdout)")
+        ->group(group);
+}
+
 void add_semaphore_options(CLI::App& app, ParsedOptions& parsed)
 {
     SemaphoreSettings& settings = parsed.semaphore_settings;
@@ -688,6 +706,7 @@ constexpr OptionGroup k_groups[] = {
     {"-S --sshlogin --sshloginfile --slf --ssh --env --workdir --wd --transferfile --tf --transfer --return "
      "--cleanup --trc",
      add_remote_options},
+    {"--slurm --cpus-per-task --slurm-worker", add_slurm_options},
     {"--semaphore --sem --semaphorename --semaphore-name --id --fg --bg --wait --semaphoretimeout "
      "--semaphore-timeout --st",
      add_semaphore_options},

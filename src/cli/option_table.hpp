@@ -32,6 +32,7 @@ struct ParsedOptions {
     std::optional<std::string> empty_loginfile; // an --sshloginfile with no host
     std::vector<std::string> env_names;         // --env, for remote jobs
     std::optional<std::string> workdir;         // --workdir, as given
+    std::optional<std::size_t> cpus_per_task;   // --cpus-per-task, as given
     bool keep_order = false;                    // -k, --line-buffer and -u make one output mode
     bool line_buffer = false;
     bool ungroup = false;

@@ -229,6 +229,33 @@ void set_remote(ParsedOptions& parsed)
     options.remote.cleanup = options.remote.cleanup || !parsed.trc.empty();
 }
 
+// --slurm: what cannot reach the nodes of an allocation is refused here.
+void set_slurm(ParsedOptions& parsed)
+{
+    Options& options = parsed.options;
+    if (parsed.cpus_per_task) {
+        if (!options.slurm) {
+            throw Error("--cpus-per-task needs --slurm (here, -j says how many jobs run at once)");
+        }
+        options.cpus_per_task = *parsed.cpus_per_task;
+    }
+    if (!options.slurm) {
+        return;
+    }
+    if (!options.sshlogins.empty()) {
+        throw Error("--slurm and -S/--sshlogin: the jobs run either on ssh hosts or in a Slurm allocation");
+    }
+    if (options.pipe) {
+        throw Error("--pipe cannot send blocks to the nodes of a Slurm allocation (--slurm) yet");
+    }
+    if (options.semaphore) {
+        throw Error("--semaphore runs its command here: not with --slurm");
+    }
+    if (options.serve_jobserver) {
+        throw Error("--serve-jobserver: jobs on other nodes cannot reach its pipe; not with --slurm");
+    }
+}
+
 // --header with --pipe, as GNU parallel: the first N records (':' is one) go before every block.
 void set_pipe_header(ParsedOptions& parsed, const std::string& value)
 {
@@ -377,6 +404,7 @@ Options finish_options(ParsedOptions parsed, std::vector<std::string> rest)
     set_batching(parsed);
     check_results(parsed);
     set_remote(parsed);
+    set_slurm(parsed);
     options.output_mode = output_mode(parsed);
     if (options.control.termseq.empty()) {
         options.control.termseq = parse_termseq(k_default_termseq);

@@ -69,6 +69,12 @@ struct Options {
     std::vector<SshLogin> sshlogins;
     RemoteSetup remote;
 
+    // --slurm: the jobs run on the nodes of the Slurm allocation fanout is in, each
+    // counted for cpus_per_task of a node's CPUs.
+    bool slurm = false;
+    std::size_t cpus_per_task = 1;
+    bool slurm_worker = false; // --slurm-worker: be the worker --slurm starts on a node
+
     std::optional<std::string> tmpdir; // --tmpdir: temp files there, and TMPDIR for the jobs
 
     // --semaphore (or --fg, --bg, --wait, --id, --st): run the command once, under a

@@ -1,6 +1,7 @@
 #include "perl_coprocess.hpp"
 
 #include "error.hpp"
+#include "frame.hpp"
 
 #include <poll.h>
 #include <sys/signalfd.h>
@@ -14,25 +15,6 @@
 namespace fanout {
 
 namespace {
-
-void append_length(std::string& out, std::size_t length)
-{
-    if (length > 0xffffffffU) {
-        throw Error("a value for the perl co-process is larger than 4 GiB");
-    }
-    for (int shift = 24; shift >= 0; shift -= 8) {
-        out += static_cast<char>((length >> shift) & 0xffU);
-    }
-}
-
-std::size_t read_length(std::string_view bytes)
-{
-    std::size_t length = 0;
-    for (std::size_t i = 0; i < 4; ++i) {
-        length = (length << 8) | static_cast<unsigned char>(bytes[i]);
-    }
-    return length;
-}
 
 // A socket pair: returns our end; `theirs` becomes perl's stdin.
 int make_channel(Fd& theirs)
@@ -101,36 +83,6 @@ std::string shown(const std::string& code)
 
 } // namespace
 
-std::string encode_frame(const std::vector<std::string>& fields)
-{
-    std::string payload;
-    for (const auto& field : fields) {
-        append_length(payload, field.size());
-        payload += field;
-    }
-    std::string frame;
-    append_length(frame, payload.size());
-    return frame + payload;
-}
-
-std::optional<std::vector<std::string>> decode_fields(std::string_view payload)
-{
-    std::vector<std::string> fields;
-    while (!payload.empty()) {
-        if (payload.size() < 4) {
-            return std::nullopt;
-        }
-        std::size_t length = read_length(payload);
-        payload.remove_prefix(4);
-        if (length > payload.size()) {
-            return std::nullopt;
-        }
-        fields.emplace_back(payload.substr(0, length));
-        payload.remove_prefix(length);
-    }
-    return fields;
-}
-
 namespace {
 
 AuxProcess start_perl(const std::string& perl, Fd& theirs)
@@ -175,7 +127,7 @@ std::vector<std::string> PerlCoprocess::exchange(const std::vector<std::string>&
     std::string payload;
     if (!send_all(m_channel.get(), encode_frame(request)) ||
         !receive_exact(m_channel.get(), m_stops.get(), head, 4) ||
-        !receive_exact(m_channel.get(), m_stops.get(), payload, read_length(head))) {
+        !receive_exact(m_channel.get(), m_stops.get(), payload, frame_length(head))) {
         perl_gone();
     }
     auto fields = decode_fields(payload);

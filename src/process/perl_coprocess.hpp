@@ -4,6 +4,7 @@
 
 #include "aux_process.hpp"
 #include "fd.hpp"
+#include "frame.hpp"
 #include "perl_expressions.hpp"
 
 #include <optional>
@@ -17,12 +18,6 @@ namespace fanout {
 // it as the first frame (a field) and runs it.
 extern const char* const k_perl_program;
 extern const char* const k_perl_loader;
-
-// A frame: its payload's length (32 bits, big-endian), then the payload: each field's
-// length (32 bits, big-endian) and its bytes.
-std::string encode_frame(const std::vector<std::string>& fields);
-// The fields of a payload, or nothing when it is cut short.
-std::optional<std::vector<std::string>> decode_fields(std::string_view payload);
 
 class PerlCoprocess : public PerlEvaluator {
 public:

@@ -87,24 +87,15 @@ std::size_t RemoteRunner::slots_by_cpus(std::size_t host, const std::optional<Jo
     return jobs ? jobs->slots(cpus.value_or(1), unlimited_job_count()) : cpus.value_or(1);
 }
 
-std::optional<std::size_t> RemoteRunner::host_index(std::size_t slot) const
-{
-    auto it = std::upper_bound(m_first_slot.begin(), m_first_slot.end(), slot);
-    if (slot == 0 || it == m_first_slot.begin() || it == m_first_slot.end()) {
-        return std::nullopt;
-    }
-    return static_cast<std::size_t>(it - m_first_slot.begin()) - 1;
-}
-
 std::string RemoteRunner::host_of(std::size_t slot) const
 {
-    auto host = host_index(slot);
+    auto host = slot_owner(m_first_slot, slot);
     return host ? m_logins[*host].name : ":";
 }
 
 StartResult RemoteRunner::start(std::uint64_t seq, const Command& command, std::size_t slot)
 {
-    auto host = host_index(slot);
+    auto host = slot_owner(m_first_slot, slot);
     if (!host || !m_masters->up(*host)) {
         return StartResult::failed(StartResult::Kind::host_gone);
     }

@@ -54,7 +54,6 @@ private:
         Clock::time_point next_check;
     };
 
-    [[nodiscard]] std::optional<std::size_t> host_index(std::size_t slot) const;
     std::size_t slots_by_cpus(std::size_t host, const std::optional<JobCount>& jobs);
     [[nodiscard]] bool may_be_lost(std::size_t host, int exit_code) const;
     void decide(ProcessEvents& events);

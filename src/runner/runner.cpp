@@ -2,6 +2,8 @@
 
 #include "exit_codes.hpp"
 
+#include <algorithm>
+
 namespace fanout {
 
 std::string not_started_message(std::uint64_t seq, const Command& command, const StartResult& result)
@@ -31,6 +33,15 @@ std::string not_started_message(std::uint64_t seq, const Command& command, const
 int not_started_exit_code(const StartResult& result)
 {
     return result.kind == StartResult::Kind::not_found ? k_exit_command_not_found : k_exit_cannot_run;
+}
+
+std::optional<std::size_t> slot_owner(const std::vector<std::size_t>& first_slots, std::size_t slot)
+{
+    auto it = std::upper_bound(first_slots.begin(), first_slots.end(), slot);
+    if (slot == 0 || it == first_slots.begin() || it == first_slots.end()) {
+        return std::nullopt;
+    }
+    return static_cast<std::size_t>(it - first_slots.begin()) - 1;
 }
 
 } // namespace fanout

@@ -17,6 +17,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace fanout {
 
@@ -51,6 +52,11 @@ struct StartResult {
 [[nodiscard]] std::string not_started_message(std::uint64_t seq, const Command& command,
                                               const StartResult& result);
 [[nodiscard]] int not_started_exit_code(const StartResult& result);
+
+// Slots shared out among hosts (or nodes) in order: `first_slots` holds each host's
+// first slot (1-based), then one past the last. The host that owns `slot`, if any.
+[[nodiscard]] std::optional<std::size_t> slot_owner(const std::vector<std::size_t>& first_slots,
+                                                    std::size_t slot);
 
 // How a job ended: its exit code, the signal that killed it, and what it used.
 struct JobExit {

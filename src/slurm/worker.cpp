@@ -1,0 +1,179 @@
+#include "worker.hpp"
+
+#include "frame_link.hpp"
+#include "local_runner.hpp"
+#include "worker_protocol.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <deque>
+#include <unordered_set>
+
+namespace fanout {
+
+namespace {
+
+// A job that could not start for want of processes or descriptors waits this long, or
+// until another job ends, before it tries again.
+constexpr Millis k_retry_gap(50);
+
+std::string environment(const char* name)
+{
+    const char* value = std::getenv(name);
+    return value ? value : "";
+}
+
+class Worker : public ProcessEvents {
+public:
+    Worker() : m_link(STDIN_FILENO, STDOUT_FILENO) {}
+
+    int run()
+    {
+        WorkerReport hello;
+        hello.kind = WorkerReport::Kind::hello;
+        hello.protocol = k_worker_protocol;
+        hello.node = environment("SLURMD_NODENAME");
+        hello.step = environment("SLURM_JOB_ID") + "." + environment("SLURM_STEP_ID");
+        m_link.send(encode(hello));
+        while (true) {
+            while (auto fields = m_link.next()) {
+                handle(decode_request(*fields));
+            }
+            if (m_link.ended() && !m_stopping) {
+                stop(0, parse_termseq(k_default_termseq)); // fanout is gone: so are its jobs
+            }
+            if (m_stopping && m_running.empty() && m_waiting.empty() && !m_local.terminating()) {
+                break;
+            }
+            retry_waiting();
+            Waitable* also[] = {&m_link};
+            std::optional<Millis> timeout;
+            if (!m_waiting.empty()) {
+                timeout = k_retry_gap;
+            }
+            m_local.wait(*this, also, timeout);
+        }
+        m_link.flush_all(); // the last exits, which fanout waits for
+        return 0;
+    }
+
+    void on_output(std::uint64_t id, Stream stream, std::string_view data) override
+    {
+        WorkerReport report;
+        report.kind = WorkerReport::Kind::output;
+        report.seq = id;
+        report.stream = stream;
+        report.data = data;
+        m_link.send(encode(report));
+    }
+    void on_exit(std::uint64_t id, const JobExit& exit) override
+    {
+        m_running.erase(id);
+        send_exit(id, exit);
+    }
+    void on_lost(std::uint64_t id) override { on_exit(id, JobExit::exited(255)); }
+    void on_signal(int signal) override
+    {
+        if (signal != SIGCHLD && signal != SIGTSTP && signal != SIGCONT && signal != SIGUSR1 &&
+            signal != SIGWINCH) {
+            stop(signal, parse_termseq(k_default_termseq)); // scancel, or the step's end
+        }
+    }
+
+private:
+    struct Waiting {
+        std::uint64_t seq;
+        std::size_t slot;
+        Command command;
+    };
+
+    void handle(const WorkerRequest& request)
+    {
+        using Kind = WorkerRequest::Kind;
+        switch (request.kind) {
+        case Kind::run:
+            if (m_stopping) {
+                send_exit(request.seq, JobExit::exited(255));
+            } else {
+                start(request.seq, request.slot, request.command);
+            }
+            break;
+        case Kind::terminate:
+            if (std::erase_if(m_waiting, [&](const Waiting& w) { return w.seq == request.seq; }) > 0) {
+                send_exit(request.seq, JobExit::killed(request.termseq.empty() ? SIGTERM
+                                                                               : request.termseq.front().signal));
+            } else {
+                m_local.terminate(request.seq, request.termseq);
+            }
+            break;
+        case Kind::stop:
+            stop(request.signal, request.termseq);
+            break;
+        case Kind::kill:
+            m_local.kill_all();
+            break;
+        case Kind::signal:
+            m_local.signal_all(request.signal);
+            break;
+        }
+    }
+
+    void start(std::uint64_t seq, std::size_t slot, const Command& command)
+    {
+        StartResult result = m_local.start(seq, command, slot);
+        if (result.started()) {
+            m_running.insert(seq);
+        } else if (result.kind == StartResult::Kind::out_of_resources) {
+            m_waiting.push_back({seq, slot, command});
+        } else {
+            on_output(seq, Stream::err, not_started_message(seq, command, result) + "\n");
+            send_exit(seq, JobExit::exited(not_started_exit_code(result)));
+        }
+    }
+
+    void retry_waiting()
+    {
+        std::size_t count = m_waiting.size();
+        for (std::size_t i = 0; i < count && !m_stopping; ++i) {
+            Waiting waiting = std::move(m_waiting.front());
+            m_waiting.pop_front();
+            start(waiting.seq, waiting.slot, waiting.command);
+        }
+    }
+
+    void stop(int first, const TermSeq& termseq)
+    {
+        m_stopping = true;
+        for (const Waiting& waiting : m_waiting) {
+            send_exit(waiting.seq, JobExit::exited(255));
+        }
+        m_waiting.clear();
+        m_local.stop(first, termseq);
+    }
+
+    void send_exit(std::uint64_t seq, const JobExit& exit)
+    {
+        WorkerReport report;
+        report.kind = WorkerReport::Kind::exit;
+        report.seq = seq;
+        report.exit = exit;
+        m_link.send(encode(report));
+    }
+
+    LocalRunner m_local{true}; // first: its signal inbox covers all that follows
+    FrameLink m_link;
+    std::unordered_set<std::uint64_t> m_running;
+    std::deque<Waiting> m_waiting;
+    bool m_stopping = false;
+};
+
+} // namespace
+
+int run_slurm_worker()
+{
+    Worker worker;
+    return worker.run();
+}
+
+} // namespace fanout

@@ -1,0 +1,51 @@
+// What fanout says to the worker it starts on each Slurm node (`fanout --slurm-worker`,
+// one long-lived job step per node), and what the worker says back: frames (frame.hpp)
+// each followed by a newline, since slurmstepd passes a step's output on line by line.
+#pragma once
+
+#include "command_template.hpp"
+#include "duration.hpp"
+#include "runner.hpp"
+#include "stream.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace fanout {
+
+// Changes whenever a message changes: a worker from another fanout is refused.
+inline constexpr std::string_view k_worker_protocol = "fanout-slurm-worker 1";
+inline constexpr char k_frame_end = '\n';
+
+// To the worker.
+struct WorkerRequest {
+    enum class Kind { run, terminate, stop, kill, signal };
+    Kind kind = Kind::run;
+    std::uint64_t seq = 0;
+    std::size_t slot = 0;
+    Command command; // run: what runs (argv, shell, env, directory)
+    int signal = 0;  // stop: the first signal (0: none); signal: the signal
+    TermSeq termseq; // terminate, stop
+};
+
+// From the worker.
+struct WorkerReport {
+    enum class Kind { hello, output, exit };
+    Kind kind = Kind::hello;
+    std::string protocol; // hello: k_worker_protocol
+    std::string node;     // hello: SLURMD_NODENAME
+    std::string step;     // hello: SLURM_JOB_ID.SLURM_STEP_ID, for scancel
+    std::uint64_t seq = 0;
+    Stream stream = Stream::out;
+    std::string data;
+    JobExit exit;
+};
+
+std::string encode(const WorkerRequest& request);
+std::string encode(const WorkerReport& report);
+// Throw Error for a message that is not one.
+WorkerRequest decode_request(const std::vector<std::string>& fields);
+WorkerReport decode_report(const std::vector<std::string>& fields);
+
+} // namespace fanout

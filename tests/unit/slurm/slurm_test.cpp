@@ -1,0 +1,270 @@
+#include "allocation.hpp"
+#include "error.hpp"
+#include "frame.hpp"
+#include "output.hpp"
+#include "slurm_runner.hpp"
+#include "support/test_support.hpp"
+#include "worker_protocol.hpp"
+
+#include <doctest/doctest.h>
+
+#include <csignal>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+using namespace fanout;
+using fanout::test::scaled;
+
+namespace {
+
+std::string with_nul(std::string text)
+{
+    text += '\0';
+    return text + "after\nnul";
+}
+
+struct Recorder : ProcessEvents {
+    void on_output(std::uint64_t id, Stream stream, std::string_view data) override
+    {
+        (stream == Stream::out ? out : err)[id] += data;
+    }
+    void on_exit(std::uint64_t id, const JobExit& exit) override { exits[id] = exit; }
+    void on_lost(std::uint64_t id) override { lost.insert(id); }
+    void on_signal(int signal) override { signals.push_back(signal); }
+
+    std::map<std::uint64_t, std::string> out;
+    std::map<std::uint64_t, std::string> err;
+    std::map<std::uint64_t, JobExit> exits;
+    std::set<std::uint64_t> lost;
+    std::vector<int> signals;
+};
+
+Command shell_command(const std::string& script)
+{
+    Command command;
+    command.argv = {"/bin/sh", "-c", script};
+    command.display = script;
+    return command;
+}
+
+SlurmSetup fake_setup()
+{
+    SlurmSetup setup;
+    setup.worker_program = FANOUT_BINARY;
+    setup.srun = std::string(FANOUT_TEST_DATA) + "/fake_srun.sh";
+    return setup;
+}
+
+SlurmAllocation two_nodes()
+{
+    return {"7", {{"n1", 2}, {"n2", 3}}};
+}
+
+// Waits until `done` holds, handing what happens to `events`.
+template <typename Done> void wait_until(Runner& runner, Recorder& events, Done done)
+{
+    auto deadline = std::chrono::steady_clock::now() + scaled(std::chrono::seconds(20));
+    while (!done()) {
+        REQUIRE(std::chrono::steady_clock::now() < deadline);
+        runner.wait(events, {}, Millis(100));
+    }
+}
+
+} // namespace
+
+TEST_CASE("slurm: SLURM_JOB_CPUS_PER_NODE gives one count per node")
+{
+    CHECK(parse_cpus_per_node("4") == std::vector<std::size_t>{4});
+    CHECK(parse_cpus_per_node("72(x2),36") == std::vector<std::size_t>{72, 72, 36});
+    CHECK(parse_cpus_per_node("2,1(x3)") == std::vector<std::size_t>{2, 1, 1, 1});
+    for (const char* bad : {"", "x", "2(x)", "2(x0)", "0", "2,", "2(x3", "-1", "2(y3)"}) {
+        CAPTURE(bad);
+        CHECK_THROWS_AS(parse_cpus_per_node(bad), Error);
+    }
+}
+
+TEST_CASE("slurm: the worker's messages come back as they were sent, whatever bytes they hold")
+{
+    WorkerRequest run;
+    run.seq = 12;
+    run.slot = 3;
+    run.command.argv = {"printf", with_nul("a b\n'c'"), ""};
+    run.command.env = {"X=1\n2"};
+    run.command.cwd = "dir with space";
+    run.command.make_cwd = true;
+    run.command.via_shell = true;
+    run.command.display = "shown";
+    FrameReader reader('\n');
+    std::string wire = encode(run);
+    for (char byte : wire) { // as a stream may cut it: byte by byte
+        CHECK_FALSE(reader.next());
+        reader.append(std::string(1, byte));
+    }
+    auto fields = reader.next();
+    REQUIRE(fields);
+    WorkerRequest back = decode_request(*fields);
+    CHECK(back.seq == 12);
+    CHECK(back.slot == 3);
+    CHECK(back.command.argv == run.command.argv);
+    CHECK(back.command.env == run.command.env);
+    CHECK(back.command.cwd == run.command.cwd);
+    CHECK(back.command.make_cwd);
+    CHECK(back.command.via_shell);
+    CHECK(back.command.display == "shown");
+
+    WorkerRequest stop;
+    stop.kind = WorkerRequest::Kind::stop;
+    stop.signal = SIGINT;
+    stop.termseq = parse_termseq("TERM,200,KILL,25");
+    reader.append(encode(stop));
+    WorkerRequest stop_back = decode_request(*reader.next());
+    CHECK(stop_back.kind == WorkerRequest::Kind::stop);
+    CHECK(stop_back.signal == SIGINT);
+    REQUIRE(stop_back.termseq.size() == 2);
+    CHECK(stop_back.termseq[1].signal == SIGKILL);
+    CHECK(stop_back.termseq[0].wait == Millis(200));
+
+    WorkerReport output;
+    output.kind = WorkerReport::Kind::output;
+    output.seq = 5;
+    output.stream = Stream::err;
+    output.data = with_nul("\n\n");
+    WorkerReport exit;
+    exit.kind = WorkerReport::Kind::exit;
+    exit.seq = 5;
+    exit.exit = JobExit::killed(SIGTERM);
+    exit.exit.usage.max_rss_kib = 1234;
+    reader.append(encode(output) + encode(exit));
+    WorkerReport output_back = decode_report(*reader.next());
+    CHECK(output_back.stream == Stream::err);
+    CHECK(output_back.data == output.data);
+    WorkerReport exit_back = decode_report(*reader.next());
+    CHECK(exit_back.exit.exit_code == 128 + SIGTERM);
+    CHECK(exit_back.exit.signal == SIGTERM);
+    CHECK(exit_back.exit.usage.max_rss_kib == 1234);
+    CHECK_FALSE(reader.next());
+}
+
+TEST_CASE("slurm: a malformed message is an error, not a guess")
+{
+    FrameReader reader('\n');
+    std::string frame = encode_frame({"out", "1", "1", "x"});
+    reader.append(frame + "X"); // no end mark
+    CHECK_THROWS_AS(reader.next(), Error);
+    CHECK_THROWS_AS(decode_report({"out", "1"}), Error);
+    CHECK_THROWS_AS(decode_report({"exit", "x", "0", "0", "0", "0", "0"}), Error);
+    CHECK_THROWS_AS(decode_request({"run", "1", "1", "0", "0", "", "", "5", "a"}), Error);
+    CHECK_THROWS_AS(decode_request({"launch"}), Error);
+}
+
+TEST_CASE("slurm: jobs run through a worker per node, which sends back their output and exits")
+{
+    test::TempDir dir;
+    Output output(OutputMode::group, 1, 2);
+    SlurmRunner runner(two_nodes(), fake_setup(), std::nullopt, output);
+    CHECK(runner.slots() == 5);
+    CHECK(runner.host_of(1) == "n1");
+    CHECK(runner.host_of(2) == "n1");
+    CHECK(runner.host_of(3) == "n2");
+    CHECK(runner.host_of(5) == "n2");
+    Recorder events;
+    for (std::uint64_t seq = 1; seq <= 5; ++seq) {
+        auto result =
+            runner.start(seq, shell_command("echo $SLURMD_NODENAME $FANOUT_SEQ; echo err >&2; exit " +
+                                            std::to_string(seq)),
+                         seq);
+        REQUIRE(result.started());
+    }
+    Command hostile;
+    hostile.argv = {"printf", "%s|", "a b", "'q'", "new\nline", ""};
+    hostile.display = "printf";
+    REQUIRE(runner.start(6, hostile, 1).started());
+    Command missing;
+    missing.argv = {"no-such-program-here"};
+    missing.display = "no-such-program-here";
+    REQUIRE(runner.start(7, missing, 2).started());
+    wait_until(runner, events, [&] { return events.exits.size() == 7; });
+    CHECK(events.out[1] == "n1 1\n");
+    CHECK(events.out[3] == "n2 3\n");
+    CHECK(events.err[4] == "err\n");
+    CHECK(events.exits[5].exit_code == 5);
+    CHECK(events.out[6] == "a b|'q'|new\nline||");
+    CHECK(events.exits[7].exit_code == 127);
+    CHECK(events.err[7].find("no-such-program-here") != std::string::npos);
+    CHECK(events.lost.empty());
+}
+
+TEST_CASE("slurm: a job with input to send cannot run on a node")
+{
+    Output output(OutputMode::group, 1, 2);
+    SlurmRunner runner(two_nodes(), fake_setup(), std::nullopt, output);
+    Command command = shell_command("cat");
+    command.input = std::make_shared<const std::string>("x");
+    CHECK(runner.start(1, command, 1).kind == StartResult::Kind::no_remote_stdin);
+}
+
+TEST_CASE("slurm: -j and --cpus-per-task share out each node's CPUs")
+{
+    Output output(OutputMode::group, 1, 2);
+    SlurmSetup setup = fake_setup();
+    setup.cpus_per_task = 2;
+    SlurmRunner halves(two_nodes(), setup, std::nullopt, output);
+    CHECK(halves.slots() == 2); // 2/2 on n1, 3/2 on n2
+    CHECK(halves.host_of(2) == "n2");
+    SlurmRunner fixed(two_nodes(), fake_setup(), JobCount("4"), output);
+    CHECK(fixed.slots() == 8);
+    setup.cpus_per_task = 4;
+    CHECK_THROWS_AS(SlurmRunner(two_nodes(), setup, std::nullopt, output), Error);
+}
+
+TEST_CASE("slurm: a termination sequence reaches the job on its node; stop() ends them all")
+{
+    Output output(OutputMode::group, 1, 2);
+    SlurmRunner runner(two_nodes(), fake_setup(), std::nullopt, output);
+    Recorder events;
+    REQUIRE(runner.start(1, shell_command("exec sleep 30"), 1).started());
+    REQUIRE(runner.start(2, shell_command("exec sleep 30"), 3).started());
+    REQUIRE(runner.start(3, shell_command("exec sleep 30"), 4).started());
+    runner.wait(events, {}, Millis(200));
+    runner.terminate(1, parse_termseq("TERM,1000"));
+    wait_until(runner, events, [&] { return events.exits.count(1) == 1; });
+    CHECK(events.exits[1].signal == SIGTERM);
+    CHECK(events.exits.size() == 1);
+    runner.stop(SIGINT, parse_termseq("TERM,1000"));
+    wait_until(runner, events, [&] { return events.exits.size() == 3; });
+    CHECK(events.exits[2].signal == SIGINT);
+    CHECK(events.lost.empty());
+}
+
+TEST_CASE("slurm: a node whose step ends loses its running jobs, and takes no more")
+{
+    test::TempDir dir;
+    std::string log = (dir.path() / "sruns").string();
+    ::setenv("FAKE_SRUN_LOG", log.c_str(), 1);
+    Output output(OutputMode::group, 1, 2);
+    SlurmRunner runner(two_nodes(), fake_setup(), std::nullopt, output);
+    ::unsetenv("FAKE_SRUN_LOG");
+    Recorder events;
+    REQUIRE(runner.start(1, shell_command("exec sleep 5"), 1).started()); // left behind: no slurmstepd here
+    REQUIRE(runner.start(2, shell_command("echo $SLURMD_NODENAME; exec sleep 1"), 3).started());
+    std::map<std::string, pid_t> workers;
+    auto deadline = std::chrono::steady_clock::now() + scaled(std::chrono::seconds(20));
+    while (workers.size() < 2) {
+        REQUIRE(std::chrono::steady_clock::now() < deadline);
+        runner.wait(events, {}, Millis(50));
+        std::ifstream in(log);
+        std::string node;
+        pid_t pid = 0;
+        while (in >> node >> pid) {
+            workers[node] = pid;
+        }
+    }
+    ::kill(workers["n1"], SIGKILL); // the worker, as a node that went down
+    wait_until(runner, events, [&] { return events.lost.count(1) == 1 && events.exits.count(2) == 1; });
+    CHECK(events.exits.count(1) == 0);
+    CHECK(events.out[2] == "n2\n");
+    CHECK(runner.start(3, shell_command("true"), 1).kind == StartResult::Kind::host_gone);
+    CHECK(runner.start(4, shell_command("true"), 4).started());
+}
