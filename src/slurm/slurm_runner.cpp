@@ -59,7 +59,8 @@ SlurmRunner::~SlurmRunner()
     std::vector<AuxProcess*> waits;
     for (Worker& worker : m_workers) {
         if (worker.srun && !worker.srun->done() && !worker.step.empty()) {
-            cancels.push_back(std::make_unique<AuxProcess>(std::vector<std::string>{"scancel", "--quiet", worker.step}));
+            cancels.push_back(
+                std::make_unique<AuxProcess>(std::vector<std::string>{"scancel", "--quiet", worker.step}));
             waits.push_back(cancels.back().get());
         }
     }
@@ -154,6 +155,9 @@ void SlurmRunner::hear(Worker& worker, ProcessEvents& events)
             case WorkerReport::Kind::output:
                 events.on_output(report.seq, report.stream, report.data);
                 break;
+            case WorkerReport::Kind::leaving:
+                lose(worker, events, "Slurm ends its step with SIG" + signal_name(report.signal));
+                return;
             case WorkerReport::Kind::exit:
                 if (worker.running.erase(report.seq) > 0) {
                     m_job_node.erase(report.seq);

@@ -77,7 +77,13 @@ public:
     {
         if (signal != SIGCHLD && signal != SIGTSTP && signal != SIGCONT && signal != SIGUSR1 &&
             signal != SIGWINCH) {
-            stop(signal, parse_termseq(k_default_termseq)); // scancel, or the step's end
+            // scancel, the allocation's end, a node going down: fanout must hear it
+            // first, or it would take the stopped jobs' exits for their own.
+            WorkerReport leaving;
+            leaving.kind = WorkerReport::Kind::leaving;
+            leaving.signal = signal;
+            m_link.send(encode(leaving));
+            stop(signal, parse_termseq(k_default_termseq));
         }
     }
 
@@ -101,8 +107,9 @@ private:
             break;
         case Kind::terminate:
             if (std::erase_if(m_waiting, [&](const Waiting& w) { return w.seq == request.seq; }) > 0) {
-                send_exit(request.seq, JobExit::killed(request.termseq.empty() ? SIGTERM
-                                                                               : request.termseq.front().signal));
+                send_exit(
+                    request.seq,
+                    JobExit::killed(request.termseq.empty() ? SIGTERM : request.termseq.front().signal));
             } else {
                 m_local.terminate(request.seq, request.termseq);
             }

@@ -61,7 +61,8 @@ std::string termseq_text(const TermSeq& termseq)
 {
     std::string text;
     for (const TermStep& step : termseq) {
-        text += (text.empty() ? "" : ",") + std::to_string(step.signal) + "," + std::to_string(step.wait.count());
+        text +=
+            (text.empty() ? "" : ",") + std::to_string(step.signal) + "," + std::to_string(step.wait.count());
     }
     return text;
 }
@@ -109,12 +110,16 @@ std::string encode(const WorkerReport& report)
     case Kind::hello:
         return framed({"hello", report.protocol, report.node, report.step});
     case Kind::output:
-        return framed({"out", std::to_string(report.seq), report.stream == Stream::out ? "1" : "2", report.data});
+        return framed(
+            {"out", std::to_string(report.seq), report.stream == Stream::out ? "1" : "2", report.data});
+    case Kind::leaving:
+        return framed({"leaving", std::to_string(report.signal)});
     case Kind::exit: {
         const JobExit& exit = report.exit;
         return framed({"exit", std::to_string(report.seq), std::to_string(exit.exit_code),
                        std::to_string(exit.signal), std::to_string(exit.usage.user_cpu.count()),
-                       std::to_string(exit.usage.system_cpu.count()), std::to_string(exit.usage.max_rss_kib)});
+                       std::to_string(exit.usage.system_cpu.count()),
+                       std::to_string(exit.usage.max_rss_kib)});
     }
     }
     return {};
@@ -180,6 +185,9 @@ WorkerReport decode_report(const std::vector<std::string>& fields)
         report.exit.usage.user_cpu = std::chrono::microseconds(in.number<long long>());
         report.exit.usage.system_cpu = std::chrono::microseconds(in.number<long long>());
         report.exit.usage.max_rss_kib = in.number<long>();
+    } else if (kind == "leaving") {
+        report.kind = WorkerReport::Kind::leaving;
+        report.signal = in.number<int>();
     } else {
         throw Error(k_malformed);
     }

@@ -31,7 +31,9 @@ struct WorkerRequest {
 
 // From the worker.
 struct WorkerReport {
-    enum class Kind { hello, output, exit };
+    // leaving: Slurm is ending the step (scancel, the allocation's end, a node going
+    // down): its jobs will not finish, whatever they report next.
+    enum class Kind { hello, output, exit, leaving };
     Kind kind = Kind::hello;
     std::string protocol; // hello: k_worker_protocol
     std::string node;     // hello: SLURMD_NODENAME
@@ -40,6 +42,7 @@ struct WorkerReport {
     Stream stream = Stream::out;
     std::string data;
     JobExit exit;
+    int signal = 0; // leaving: the signal Slurm sent
 };
 
 std::string encode(const WorkerRequest& request);

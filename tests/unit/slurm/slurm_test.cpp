@@ -171,10 +171,10 @@ TEST_CASE("slurm: jobs run through a worker per node, which sends back their out
     CHECK(runner.host_of(5) == "n2");
     Recorder events;
     for (std::uint64_t seq = 1; seq <= 5; ++seq) {
-        auto result =
-            runner.start(seq, shell_command("echo $SLURMD_NODENAME $FANOUT_SEQ; echo err >&2; exit " +
-                                            std::to_string(seq)),
-                         seq);
+        auto result = runner.start(
+            seq,
+            shell_command("echo $SLURMD_NODENAME $FANOUT_SEQ; echo err >&2; exit " + std::to_string(seq)),
+            seq);
         REQUIRE(result.started());
     }
     Command hostile;
@@ -238,17 +238,9 @@ TEST_CASE("slurm: a termination sequence reaches the job on its node; stop() end
     CHECK(events.lost.empty());
 }
 
-TEST_CASE("slurm: a node whose step ends loses its running jobs, and takes no more")
+// The pid of each node's worker, as the fake srun logged them (it execs the worker).
+std::map<std::string, pid_t> worker_pids(Runner& runner, Recorder& events, const std::string& log)
 {
-    test::TempDir dir;
-    std::string log = (dir.path() / "sruns").string();
-    ::setenv("FAKE_SRUN_LOG", log.c_str(), 1);
-    Output output(OutputMode::group, 1, 2);
-    SlurmRunner runner(two_nodes(), fake_setup(), std::nullopt, output);
-    ::unsetenv("FAKE_SRUN_LOG");
-    Recorder events;
-    REQUIRE(runner.start(1, shell_command("exec sleep 5"), 1).started()); // left behind: no slurmstepd here
-    REQUIRE(runner.start(2, shell_command("echo $SLURMD_NODENAME; exec sleep 1"), 3).started());
     std::map<std::string, pid_t> workers;
     auto deadline = std::chrono::steady_clock::now() + scaled(std::chrono::seconds(20));
     while (workers.size() < 2) {
@@ -261,10 +253,46 @@ TEST_CASE("slurm: a node whose step ends loses its running jobs, and takes no mo
             workers[node] = pid;
         }
     }
+    return workers;
+}
+
+TEST_CASE("slurm: a node whose step ends loses its running jobs, and takes no more")
+{
+    test::TempDir dir;
+    std::string log = (dir.path() / "sruns").string();
+    ::setenv("FAKE_SRUN_LOG", log.c_str(), 1);
+    Output output(OutputMode::group, 1, 2);
+    SlurmRunner runner(two_nodes(), fake_setup(), std::nullopt, output);
+    ::unsetenv("FAKE_SRUN_LOG");
+    Recorder events;
+    REQUIRE(runner.start(1, shell_command("exec sleep 5"), 1).started()); // left behind: no slurmstepd here
+    REQUIRE(runner.start(2, shell_command("echo $SLURMD_NODENAME; exec sleep 1"), 3).started());
+    auto workers = worker_pids(runner, events, log);
     ::kill(workers["n1"], SIGKILL); // the worker, as a node that went down
     wait_until(runner, events, [&] { return events.lost.count(1) == 1 && events.exits.count(2) == 1; });
     CHECK(events.exits.count(1) == 0);
     CHECK(events.out[2] == "n2\n");
     CHECK(runner.start(3, shell_command("true"), 1).kind == StartResult::Kind::host_gone);
     CHECK(runner.start(4, shell_command("true"), 4).started());
+}
+
+TEST_CASE("slurm: a step Slurm ends (scancel) loses its jobs, though the worker stops them itself")
+{
+    test::TempDir dir;
+    std::string log = (dir.path() / "sruns").string();
+    ::setenv("FAKE_SRUN_LOG", log.c_str(), 1);
+    Output output(OutputMode::group, 1, 2);
+    SlurmRunner runner(two_nodes(), fake_setup(), std::nullopt, output);
+    ::unsetenv("FAKE_SRUN_LOG");
+    Recorder events;
+    REQUIRE(runner.start(1, shell_command("exec sleep 30"), 3).started());
+    REQUIRE(runner.start(2, shell_command("exec sleep 30"), 4).started());
+    auto workers = worker_pids(runner, events, log);
+    runner.wait(events, {}, Millis(200)); // the jobs have started
+    ::kill(workers["n2"], SIGTERM);       // as slurmstepd signals a cancelled step
+    wait_until(runner, events, [&] { return events.lost.size() == 2; });
+    CHECK(events.exits.empty());
+    CHECK(runner.start(3, shell_command("true"), 3).kind == StartResult::Kind::host_gone);
+    runner.wait(events, {}, Millis(500)); // the stopped jobs' exits that follow are not told
+    CHECK(events.exits.empty());
 }
