@@ -173,8 +173,9 @@ void SlurmRunner::hear(Worker& worker, ProcessEvents& events)
     if (worker.link->ended()) {
         worker.srun->poll();
         lose(worker, events,
-             worker.srun->done() ? "its step ended, srun exit " + std::to_string(worker.srun->exit_code())
-                                 : "its step's output ended");
+             worker.srun->done() && worker.srun->exit_code() != 0
+                 ? "its step ended, srun exit " + std::to_string(worker.srun->exit_code())
+                 : "its step ended");
     }
 }
 

@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <deque>
 #include <unordered_set>
@@ -17,6 +18,11 @@ namespace {
 // A job that could not start for want of processes or descriptors waits this long, or
 // until another job ends, before it tries again.
 constexpr Millis k_retry_gap(50);
+// Slurm ends a step by signalling every process in it, the jobs and the worker, in no
+// set order: a job may die of that signal before the worker hears of it. So the end of
+// a job killed by a signal fanout did not send is told only after this long, once the
+// worker would have said that it is leaving (and the job is lost, not failed).
+constexpr Millis k_unasked_signal_grace(200);
 
 std::string environment(const char* name)
 {
@@ -43,6 +49,7 @@ public:
             if (m_link.ended() && !m_stopping) {
                 stop(0, parse_termseq(k_default_termseq)); // fanout is gone: so are its jobs
             }
+            tell_held(false);
             if (m_stopping && m_running.empty() && m_waiting.empty() && !m_local.terminating()) {
                 break;
             }
@@ -52,8 +59,13 @@ public:
             if (!m_waiting.empty()) {
                 timeout = k_retry_gap;
             }
+            if (!m_held.empty()) {
+                auto until = std::chrono::ceil<Millis>(m_held.front().due - Clock::now());
+                timeout = std::min(timeout.value_or(until), std::max(until, Millis(0)));
+            }
             m_local.wait(*this, also, timeout);
         }
+        tell_held(true);
         m_link.flush_all(); // the last exits, which fanout waits for
         return 0;
     }
@@ -70,6 +82,11 @@ public:
     void on_exit(std::uint64_t id, const JobExit& exit) override
     {
         m_running.erase(id);
+        if (exit.signal != 0 && !m_stopping && m_asked.count(id) == 0) {
+            m_held.push_back({id, exit, Clock::now() + k_unasked_signal_grace});
+            return;
+        }
+        m_asked.erase(id);
         send_exit(id, exit);
     }
     void on_lost(std::uint64_t id) override { on_exit(id, JobExit::exited(255)); }
@@ -88,6 +105,23 @@ public:
     }
 
 private:
+    using Clock = std::chrono::steady_clock;
+    struct Held {
+        std::uint64_t seq;
+        JobExit exit;
+        Clock::time_point due;
+    };
+
+    // Tells the held exits that are due (all of them when `all`).
+    void tell_held(bool all)
+    {
+        auto now = Clock::now();
+        while (!m_held.empty() && (all || m_held.front().due <= now)) {
+            send_exit(m_held.front().seq, m_held.front().exit);
+            m_held.pop_front();
+        }
+    }
+
     struct Waiting {
         std::uint64_t seq;
         std::size_t slot;
@@ -111,6 +145,7 @@ private:
                     request.seq,
                     JobExit::killed(request.termseq.empty() ? SIGTERM : request.termseq.front().signal));
             } else {
+                m_asked.insert(request.seq);
                 m_local.terminate(request.seq, request.termseq);
             }
             break;
@@ -171,6 +206,8 @@ private:
     LocalRunner m_local{true}; // first: its signal inbox covers all that follows
     FrameLink m_link;
     std::unordered_set<std::uint64_t> m_running;
+    std::unordered_set<std::uint64_t> m_asked; // jobs fanout asked to terminate
+    std::deque<Held> m_held;                   // exits by a signal nobody here sent
     std::deque<Waiting> m_waiting;
     bool m_stopping = false;
 };

@@ -1,0 +1,200 @@
+# --slurm on a real Slurm cluster on loopback (slurm_lib.sh: munged, slurmctld and three
+# slurmd on this machine): inside an allocation the jobs run on its nodes, one worker
+# step per node, with the same output as a local run; slots per node and --cpus-per-task
+# are respected; hostile arguments survive; the joblog names the node; --timeout,
+# --retries, --halt, --tasks and --results work there; a worker step killed, cancelled or
+# a node gone mid-run loses no job; Ctrl-C and scancel leave no step and no process.
+# shellcheck source=lib.sh disable=SC2016 # unexpanded $ is the point
+source "$(dirname "$0")/lib.sh"
+# shellcheck source=slurm_lib.sh
+source "$FANOUT_SRC/tests/e2e/slurm_lib.sh"
+
+export LC_ALL=C
+RUN_TIMEOUT=120
+
+# --- usage errors need no cluster ----------------------------------------------------------
+(
+    unset SLURM_JOB_ID SLURM_JOB_NODELIST SLURM_JOB_CPUS_PER_NODE
+    run "$FANOUT" --slurm echo ::: a
+    assert_usage_error "--slurm outside an allocation" "not one"
+)
+run "$FANOUT" --cpus-per-task 2 echo ::: a
+assert_usage_error "--cpus-per-task without --slurm" "--slurm"
+run "$FANOUT" --cpus-per-task 0 --slurm echo ::: a
+assert_usage_error "--cpus-per-task 0" "--cpus-per-task"
+run "$FANOUT" --slurm -S host1 echo ::: a
+assert_usage_error "--slurm with -S" "-S"
+run "$FANOUT" --slurm --pipe cat
+assert_usage_error "--slurm with --pipe" "--pipe"
+run "$FANOUT" --slurm --serve-jobserver echo ::: a
+assert_usage_error "--slurm with --serve-jobserver" "--serve-jobserver"
+run "$FANOUT" --slurm-worker echo ::: a
+assert_usage_error "--slurm-worker with a command" "--slurm-worker"
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "SKIP: the Slurm cluster of these tests needs root (slurmd runs jobs as their user)"
+    end_of_tests
+fi
+if ! slurm_available; then
+    fail "Slurm and munge are needed (scripts/dev.sh installs slurmctld, slurmd, slurm-client, munge)"
+    end_of_tests
+fi
+if ! slurm_setup 3; then
+    fail "slurm_setup 3: the loopback cluster did not start"
+    end_of_tests
+fi
+HANG_REPORT_EXTRA="squeue -s; ps -eo pid,ppid,stat,etime,args --forest | grep -B2 -A8 -e slurmstepd -e 'fanout --slurm' | cut -c1-200 | head -n 80"
+
+# The allocation the tests use: three nodes, two CPUs each.
+ALLOC=(salloc --quiet --nodes=3 --ntasks-per-node=2 --time=10)
+
+# For wait_until, which must evaluate its condition anew each time.
+lines_at_least() { [ "$(wc -l <"$1" 2>/dev/null || echo 0)" -ge "$2" ]; }
+running_at_least() { [ "$(pgrep -fc "$1")" -ge "$2" ]; }
+none_running() { ! pgrep -f "$1" >/dev/null; }
+no_steps() { [ -z "$(slurm_steps)" ]; }
+no_jobs() { [ -z "$(squeue -h)" ]; }
+
+# The most jobs of each node at once, from "node start|end" lines in time order:
+# "n1 2 n2 2 n3 2".
+most_at_once() {
+    awk '{ if ($2 == "start") { now[$1]++; if (now[$1] > most[$1]) most[$1] = now[$1] } else now[$1]-- }
+         END { for (n in most) printf "%s %d\n", n, most[n] }' "$1" | sort | xargs
+}
+
+# --- the same output as a local run ------------------------------------------------------
+seq 300 >300.txt
+run "$FANOUT" -k 'echo {} $(({} * 7))' :::: 300.txt
+local_out=$OUT
+run "${ALLOC[@]}" "$FANOUT" --slurm -k --joblog jl.tsv 'echo {} $(({} * 7))' :::: 300.txt
+assert_status "300 jobs over 3 nodes: exit 0" 0
+assert_eq "300 jobs over 3 nodes: the output of a local run, in order" "$local_out" "$OUT"
+assert_eq "300 jobs over 3 nodes: nothing on stderr" "" "$ERR"
+assert_eq "the joblog's Host is the node: each of the three ran jobs" "n1 n2 n3" \
+    "$(tail -n +2 jl.tsv | cut -f2 | sort -u | xargs)"
+assert_eq "the joblog has 300 jobs" 300 "$(tail -n +2 jl.tsv | wc -l)"
+assert_eq "no step is left after the run" "" "$(slurm_steps)"
+
+run "${ALLOC[@]}" "$FANOUT" --slurm --tag 'echo $SLURMD_NODENAME $FANOUT_SLOT $PARALLEL_SEQ; echo err {} >&2' ::: a
+assert_match "a job runs inside a node's step, with its slot and sequence number" "^a	n[123] [1-6] 1$" "$OUT"
+assert_eq "a job's stderr comes back as stderr" "a	err a" "$ERR"
+
+# --- hostile arguments survive byte for byte ---------------------------------------------
+args=('a b' "q'uote" '"dq"' '$(touch pwned)' '`x`' $'new\nline' '*' '\' ' lead' 'trail ' $'tab\there' '-n' 'é')
+run "$FANOUT" -k printf '[%s]\n' ::: "${args[@]}"
+local_out=$OUT
+run "${ALLOC[@]}" "$FANOUT" --slurm -k printf '[%s]\n' ::: "${args[@]}"
+assert_eq "hostile arguments, run directly: byte for byte" "$local_out" "$OUT"
+run "${ALLOC[@]}" "$FANOUT" --slurm -k 'printf "[%s]\n" {}' ::: "${args[@]}"
+assert_eq "hostile arguments, through the shell: byte for byte" "$local_out" "$OUT"
+assert_no_file "no argument was run as a command" pwned
+head -c 100000 /dev/urandom >binary.bin
+run "${ALLOC[@]}" "$FANOUT" --slurm cat ::: binary.bin
+assert_true "binary output (100 kB, every byte value) comes back unchanged" cmp -s binary.bin "$OUT_FILE"
+
+# --- slots per node, -j and --cpus-per-task --------------------------------------------
+job='echo $SLURMD_NODENAME start >>times.log; sleep 0.3; echo $SLURMD_NODENAME end >>times.log'
+: >times.log
+run "${ALLOC[@]}" "$FANOUT" --slurm "$job" ::: $(seq 18)
+assert_status "18 jobs of 0.3 s: exit 0" 0
+assert_eq "two CPUs a node: two jobs at once on each node, never more" "n1 2 n2 2 n3 2" "$(most_at_once times.log)"
+: >times.log
+run "${ALLOC[@]}" "$FANOUT" --slurm --cpus-per-task 2 "$job" ::: $(seq 9)
+assert_eq "--cpus-per-task 2: one job at a time on each node" "n1 1 n2 1 n3 1" "$(most_at_once times.log)"
+: >times.log
+run "${ALLOC[@]}" "$FANOUT" --slurm -j 1 "$job" ::: $(seq 9)
+assert_eq "-j 1: one job at a time on each node" "n1 1 n2 1 n3 1" "$(most_at_once times.log)"
+run "${ALLOC[@]}" "$FANOUT" --slurm --cpus-per-task 3 true ::: a
+assert_usage_error "--cpus-per-task more than a node has" "no node"
+run salloc --quiet --nodes=2 sh -c 'echo $SLURM_JOB_CPUS_PER_NODE'
+assert_eq "salloc -N2 gives one CPU a node here" "1(x2)" "$OUT"
+
+# --- what the rest of fanout offers works the same -----------------------------------------
+run "${ALLOC[@]}" "$FANOUT" --slurm --timeout 1 "sleep 20.$MARK" ::: a
+assert_status "--timeout ends a job on its node: 1 failed" 1
+assert_true "--timeout: the job is gone" wait_until 10 none_running "^sleep 20.$MARK"
+run "${ALLOC[@]}" "$FANOUT" --slurm --retries 3 --joblog retries.tsv 'echo try >>tries.txt; exit 3' ::: a
+assert_status "--retries 3 of a failing job: 1 failed" 1
+assert_eq "--retries 3: three attempts, on the nodes" 3 "$(wc -l <tries.txt)"
+run "${ALLOC[@]}" "$FANOUT" --slurm -j1 --halt now,fail=1 'sleep 0.{}; exit {}' ::: 0 1 9 9 9 9 9 9 9
+assert_status "--halt now,fail=1: the failing job's status" 1
+run "${ALLOC[@]}" "$FANOUT" --slurm --results res -k 'echo out {}; echo err {} >&2' ::: x y
+assert_eq "--results DIR: the tree holds each job's stdout" "out x" "$(cat res/1/x/stdout)"
+assert_eq "--results DIR: and its stderr" "err y" "$(cat res/1/y/stderr)"
+printf '%s\n' '{"id": "one", "cmd": "echo task one on $SLURMD_NODENAME"}' '{"id": "two", "argv": ["echo", "two"]}' >tasks.jsonl
+run "${ALLOC[@]}" "$FANOUT" --slurm -k --tasks tasks.jsonl
+assert_match "--tasks: a JSON task list runs on the nodes" "^task one on n[123].two$" "$(echo "$OUT" | xargs | tr ' ' .)"
+run "${ALLOC[@]}" "$FANOUT" --slurm 'no-such-command-{}' ::: x
+assert_status "a command not found on the node: exit 1" 1
+assert_contains "a command not found on the node: said on stderr" "no-such-command-x" "$ERR"
+f() { echo "f:$1"; }
+export -f f
+run "${ALLOC[@]}" "$FANOUT" --slurm f ::: a
+assert_eq "an exported bash function runs on a node" "f:a" "$OUT"
+unset -f f
+
+# --- a worker step cancelled mid-run loses no job ------------------------------------------
+seq 40 >40.txt
+"${ALLOC[@]}" "$FANOUT" --slurm --joblog cancel.tsv "sleep 0.5$MARK; echo {}" <40.txt >cancel.out 2>cancel.err &
+pid=$!
+kill_at_exit "$pid"
+wait_until 60 lines_at_least cancel.out 6
+step=$(squeue -s -h -o '%i %j %N' | awk '$2 == "fanout-worker" && $3 == "n2" { print $1 }')
+assert_match "the worker step of n2 is found" "^[0-9]+\.[0-9]+$" "$step"
+scancel "$step"
+timeout "$(scaled 120)" tail --pid="$pid" -f /dev/null
+wait "$pid"
+status=$?
+assert_eq "n2's step cancelled mid-run: exit 0" 0 "$status"
+assert_eq "n2's step cancelled mid-run: every job's output exactly once" "$(seq 40)" "$(sort -n cancel.out)"
+assert_eq "n2's step cancelled mid-run: one warning about n2" 1 "$(grep -c 'node n2 is lost' cancel.err)"
+assert_eq "n2's step cancelled mid-run: the joblog has 40 jobs, all done" "40 0" \
+    "$(tail -n +2 cancel.tsv | awk '{ n++; if ($7 != 0) bad++ } END { print n, bad + 0 }')"
+
+# --- a node that goes down mid-run loses no job ------------------------------------------
+"${ALLOC[@]}" "$FANOUT" --slurm --joblog down.tsv "sleep 0.5$MARK; echo {}" <40.txt >down.out 2>down.err &
+pid=$!
+kill_at_exit "$pid"
+wait_until 60 lines_at_least down.out 6
+slurm_kill_node 3 down
+timeout "$(scaled 180)" tail --pid="$pid" -f /dev/null
+wait "$pid"
+status=$?
+assert_eq "n3 down mid-run: exit 0" 0 "$status"
+assert_eq "n3 down mid-run: every job's output exactly once" "$(seq 40)" "$(sort -n down.out)"
+assert_eq "n3 down mid-run: one warning about n3" 1 "$(grep -c 'node n3 is lost' down.err)"
+assert_eq "n3 down mid-run: no job on n3 finished after it went" "" \
+    "$(tail -n +2 down.tsv | awk '$2 == "n3" && $7 != 0')"
+slurm_revive_node 3
+
+# --- Ctrl-C and scancel leave nothing -----------------------------------------------------
+cat >inner.sh <<INNER
+env --default-signal=INT "$FANOUT" --slurm "sleep 30.$MARK; echo not reached" ::: 1 2 3 4 5 6 >int.out 2>int.err &
+pid=\$!
+for i in \$(seq 600); do [ "\$(pgrep -fc '^sleep 30.$MARK')" -ge 6 ] && break; sleep 0.1; done
+pgrep -fc '^sleep 30.$MARK' >int.running
+kill -INT \$pid
+wait \$pid
+echo \$? >int.status
+for i in \$(seq 100); do [ -z "\$(squeue -s -h -j \$SLURM_JOB_ID)" ] && break; sleep 0.1; done
+squeue -s -h -j \$SLURM_JOB_ID >int.steps
+INNER
+run "${ALLOC[@]}" bash inner.sh
+assert_eq "Ctrl-C: six jobs were running on the nodes" 6 "$(cat int.running)"
+assert_eq "Ctrl-C: fanout dies by SIGINT" 130 "$(cat int.status)"
+assert_eq "Ctrl-C: no step is left in the allocation" "" "$(cat int.steps)"
+assert_eq "Ctrl-C: no job went on to its end" "" "$(cat int.out)"
+assert_true "Ctrl-C: no job process is left" wait_until 10 none_running "^sleep 30.$MARK"
+
+"${ALLOC[@]}" "$FANOUT" --slurm "sleep 31.$MARK" ::: 1 2 3 4 5 6 >scancel.out 2>scancel.err &
+pid=$!
+kill_at_exit "$pid"
+wait_until 60 running_at_least "^sleep 31.$MARK" 6
+scancel "$(squeue -h -o %i | head -n 1)"
+timeout "$(scaled 60)" tail --pid="$pid" -f /dev/null
+assert_true "scancel of the allocation: salloc and fanout end" wait_until 30 none_running "^salloc.*sleep 31.$MARK"
+assert_true "scancel of the allocation: no job process is left" wait_until 30 none_running "^sleep 31.$MARK"
+assert_true "scancel of the allocation: no worker is left" wait_until 30 none_running "slurm-worker"
+assert_true "scancel of the allocation: no step and no job is left" wait_until 30 no_jobs
+
+end_of_tests
