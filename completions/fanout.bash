@@ -10,7 +10,7 @@ _fanout_opts_with_arg='-a --arg-file -d --delimiter -C --colsep --trim -E -L -I 
     --retries --delay --halt --halt-on-error --joblog --jl --results --res --junit --load --memfree
     --color --colour --block --block-size --recend --recstart --header --tasks
     -S --sshlogin --sshloginfile --slf --ssh --env --workdir --wd --transferfile --tf
-    --return --trc --tmpdir --tempdir
+    --return --trc --cpus-per-task --tmpdir --tempdir
     --semaphorename --semaphore-name --id --semaphoretimeout --semaphore-timeout --st'
 
 _fanout_opts='-a --arg-file -0 --null -d --delimiter -C --colsep --csv --trim --link --xapply
@@ -23,7 +23,7 @@ _fanout_opts='-a --arg-file -0 --null -d --delimiter -C --colsep --csv --trim --
     --results-output --files --output-as-files --outputasfiles --junit --progress --bar --eta --pipe --spreadstdin --block
     --block-size --recend --recstart --regexp --regex --header --round-robin --roundrobin --round --tasks
     -S --sshlogin --sshloginfile --slf --ssh --env --workdir --wd --transferfile --tf
-    --transfer --return --cleanup --trc -h --help -V --version --will-cite --no-notice --tmpdir --tempdir
+    --transfer --return --cleanup --trc --slurm --cpus-per-task --slurm-worker -h --help -V --version --will-cite --no-notice --tmpdir --tempdir
     --semaphore --sem --semaphorename --semaphore-name --id --fg --bg --wait --semaphoretimeout
     --semaphore-timeout --st'
 
@@ -114,6 +114,9 @@ _fanout_option_value()
             ;;
         --retries)
             COMPREPLY=($(compgen -W '1 2 3 5' -- "$2"))
+            ;;
+        --cpus-per-task)
+            COMPREPLY=($(compgen -W '1 2 4 8 16' -- "$2"))
             ;;
         --halt | --halt-on-error)
             COMPREPLY=($(compgen -W 'never now,fail=1 soon,fail=1 now,success=1 soon,success=1

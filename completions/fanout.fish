@@ -12,7 +12,7 @@ function __fanout_in_options
         --retries --delay --halt --halt-on-error --joblog --jl --results --res --junit --load --memfree \
         --color --colour --block --block-size --recend --recstart --header --tasks \
         -S --sshlogin --sshloginfile --slf --ssh --env --workdir --wd --transferfile --tf \
-        --return --trc --tmpdir --tempdir \
+        --return --trc --cpus-per-task --tmpdir --tempdir \
         --semaphorename --semaphore-name --id --semaphoretimeout --semaphore-timeout --st
     set -l skip 0
     for t in $tokens
@@ -46,7 +46,7 @@ function __fanout_at_command
         --retries --delay --halt --halt-on-error --joblog --jl --results --res --junit --load --memfree \
         --color --colour --block --block-size --recend --recstart --header --tasks \
         -S --sshlogin --sshloginfile --slf --ssh --env --workdir --wd --transferfile --tf \
-        --return --trc --tmpdir --tempdir \
+        --return --trc --cpus-per-task --tmpdir --tempdir \
         --semaphorename --semaphore-name --id --semaphoretimeout --semaphore-timeout --st
     set -l skip 0
     for t in $tokens
@@ -227,6 +227,11 @@ complete -c fanout -n $opt -l transfer -d 'Send the input file {} to the host fi
 complete -c fanout -n $opt -l return -r -F -d 'Fetch FILE (replacement strings allowed) back after the job'
 complete -c fanout -n $opt -l cleanup -d 'Remove sent and fetched files from the host after the job'
 complete -c fanout -n $opt -l trc -r -F -d 'Shorthand for --transfer --return FILE --cleanup'
+
+# Slurm
+complete -c fanout -n $opt -l slurm -d 'Run the jobs on the nodes of the Slurm allocation we are in (salloc, sbatch)'
+complete -c fanout -n $opt -l cpus-per-task -x -a '1 2 4 8 16' -d 'With --slurm: count each job for N CPUs of its node (default 1)'
+complete -c fanout -n $opt -l slurm-worker -d 'Internal: the worker --slurm starts on each node'
 
 # Semaphore (GNU sem)
 complete -c fanout -n $opt -l semaphore -d 'Run the command once, holding one of -j slots of a named semaphore'

@@ -177,6 +177,9 @@ add_cases() {
     # may be offered.
     add_case "'fanout --halt=now,success=<TAB>' completes a value with '=' after '='" \
         'fanout --halt=now,success=' Tab command_line_is 'fanout --halt=now,success=1'
+    # --cpus-per-task takes a value: what follows it is a number, not the command.
+    add_case "'fanout --slurm --cpus-per-task <TAB><TAB>' lists CPU counts" \
+        'fanout --slurm --cpus-per-task ' 'Tab Tab' listed '1 2 4 8'
     add_case "'fanout echo :::: args-al<TAB>' completes a file name" 'fanout echo :::: args-al' Tab \
         command_line_is 'fanout echo :::: args-alpha.txt'
     # zsh and fish list descriptions too (bash has none): -S's, whose brackets zsh needs
