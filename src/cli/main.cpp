@@ -315,8 +315,9 @@ SlurmSetup slurm_setup(const Options& options)
 
 // Runs the jobs: here, on the -S hosts, or nowhere (--dry-run). With hosts, their
 // slots replace -j's.
-std::unique_ptr<Runner> make_runner(const Options& options, Output& output, JobControl& control,
-                                    const Jobservers& jobservers, const Reports& reports)
+std::unique_ptr<Runner> make_runner(const Options& options, std::optional<SlurmAllocation> allocation,
+                                    Output& output, JobControl& control, const Jobservers& jobservers,
+                                    const Reports& reports)
 {
     // Jobs' output comes through pipes when it is held, tagged, or kept by a report.
     bool capture =
@@ -326,9 +327,9 @@ std::unique_ptr<Runner> make_runner(const Options& options, Output& output, JobC
     if (options.dry_run) {
         return std::make_unique<DryRunRunner>();
     }
-    if (options.slurm) {
+    if (allocation) {
         auto runner =
-            std::make_unique<SlurmRunner>(read_allocation(), slurm_setup(options), options.jobs, output);
+            std::make_unique<SlurmRunner>(std::move(*allocation), slurm_setup(options), options.jobs, output);
         control.max_jobs = runner->slots();
         return runner;
     }
@@ -464,6 +465,11 @@ int run(int argc, const char* const* argv)
     if (options.semaphore) {
         return run_semaphore(options);
     }
+    // Before anything is written (a joblog, --results): outside an allocation nothing is.
+    std::optional<SlurmAllocation> allocation;
+    if (options.slurm && !options.dry_run) {
+        allocation = read_allocation();
+    }
     Output output(options.output_mode);
     Jobservers jobservers = set_up_jobservers(options, output);
     JobControl control = job_control(options, jobservers.client());
@@ -478,7 +484,7 @@ int run(int argc, const char* const* argv)
                       options.tasks);                                     // a task may have a tag
     output.set_hold_oldest(options.control.retries > 1 || options.tasks); // a task may have retries
     Reports reports = make_reports(options, output, sources.column_names());
-    std::unique_ptr<Runner> runner = make_runner(options, output, control, jobservers, reports);
+    std::unique_ptr<Runner> runner = make_runner(options, std::move(allocation), output, control, jobservers, reports);
     fit_process_limit(options, commands, control, output);
     // Under make's jobserver without -j the slots are unbounded: -X spreads over the CPUs,
     // as GNU parallel's default -j, rather than into one argument per job ({0%} pads to them).

@@ -86,6 +86,7 @@ void SlurmRunner::start_worker(Worker& worker)
                                   "--nodelist=" + worker.node.name,
                                   "--cpus-per-task=" + std::to_string(worker.node.cpus),
                                   "--job-name=fanout-worker",
+                                  "--export=ALL", // the jobs get our environment, whatever SLURM_EXPORT_ENV says
                                   "--quiet",
                                   "--",
                                   m_setup.worker_program,

@@ -15,8 +15,10 @@ RUN_TIMEOUT=120
 # --- usage errors need no cluster ----------------------------------------------------------
 (
     unset SLURM_JOB_ID SLURM_JOB_NODELIST SLURM_JOB_CPUS_PER_NODE
-    run "$FANOUT" --slurm echo ::: a
+    run "$FANOUT" --slurm --joblog outside.tsv --results outside echo ::: a
     assert_usage_error "--slurm outside an allocation" "not one"
+    assert_no_file "--slurm outside an allocation: no joblog is written" outside.tsv
+    assert_no_file "--slurm outside an allocation: no --results tree is made" outside
 )
 run "$FANOUT" --cpus-per-task 2 echo ::: a
 assert_usage_error "--cpus-per-task without --slurm" "--slurm"
@@ -81,11 +83,12 @@ assert_eq "a job's stderr comes back as stderr" "a	err a" "$ERR"
 
 # --- hostile arguments survive byte for byte ---------------------------------------------
 args=('a b' "q'uote" '"dq"' '$(touch pwned)' '`x`' $'new\nline' '*' '\' ' lead' 'trail ' $'tab\there' '-n' 'é')
-run "$FANOUT" -k printf '[%s]\n' ::: "${args[@]}"
+run "$FANOUT" -k printf '[%s]' ::: "${args[@]}"
 local_out=$OUT
-run "${ALLOC[@]}" "$FANOUT" --slurm -k printf '[%s]\n' ::: "${args[@]}"
+assert_eq "hostile arguments: the local run as expected" "[a b][q'uote][\"dq\"]" "${local_out:0:19}"
+run "${ALLOC[@]}" "$FANOUT" --slurm -k printf '[%s]' ::: "${args[@]}"
 assert_eq "hostile arguments, run directly: byte for byte" "$local_out" "$OUT"
-run "${ALLOC[@]}" "$FANOUT" --slurm -k 'printf "[%s]\n" {}' ::: "${args[@]}"
+run "${ALLOC[@]}" "$FANOUT" --slurm -k 'printf "[%s]" {}' ::: "${args[@]}"
 assert_eq "hostile arguments, through the shell: byte for byte" "$local_out" "$OUT"
 assert_no_file "no argument was run as a command" pwned
 head -c 100000 /dev/urandom >binary.bin
@@ -121,9 +124,9 @@ assert_status "--halt now,fail=1: the failing job's status" 1
 run "${ALLOC[@]}" "$FANOUT" --slurm --results res -k 'echo out {}; echo err {} >&2' ::: x y
 assert_eq "--results DIR: the tree holds each job's stdout" "out x" "$(cat res/1/x/stdout)"
 assert_eq "--results DIR: and its stderr" "err y" "$(cat res/1/y/stderr)"
-printf '%s\n' '{"id": "one", "cmd": "echo task one on $SLURMD_NODENAME"}' '{"id": "two", "argv": ["echo", "two"]}' >tasks.jsonl
+printf '%s\n' '{"id": "one", "cmd": "echo task one on $SLURMD_NODENAME"}' '{"id": "two", "cmd": "echo two"}' >tasks.jsonl
 run "${ALLOC[@]}" "$FANOUT" --slurm -k --tasks tasks.jsonl
-assert_match "--tasks: a JSON task list runs on the nodes" "^task one on n[123].two$" "$(echo "$OUT" | xargs | tr ' ' .)"
+assert_match "--tasks: a JSON task list runs on the nodes" "^task\.one\.on\.n[123]\.two$" "$(echo "$OUT" | xargs | tr ' ' .)"
 run "${ALLOC[@]}" "$FANOUT" --slurm 'no-such-command-{}' ::: x
 assert_status "a command not found on the node: exit 1" 1
 assert_contains "a command not found on the node: said on stderr" "no-such-command-x" "$ERR"
@@ -152,7 +155,9 @@ assert_eq "n2's step cancelled mid-run: the joblog has 40 jobs, all done" "40 0"
     "$(tail -n +2 cancel.tsv | awk '{ n++; if ($7 != 0) bad++ } END { print n, bad + 0 }')"
 
 # --- a node that goes down mid-run loses no job ------------------------------------------
-"${ALLOC[@]}" "$FANOUT" --slurm --joblog down.tsv "sleep 0.5$MARK; echo {}" <40.txt >down.out 2>down.err &
+# Slurm ends the whole allocation when one of its nodes fails, unless it was made with
+# --no-kill: then the allocation goes on without the node, and so does fanout.
+"${ALLOC[@]}" --no-kill "$FANOUT" --slurm --joblog down.tsv "sleep 0.5$MARK; echo {}" <40.txt >down.out 2>down.err &
 pid=$!
 kill_at_exit "$pid"
 wait_until 60 lines_at_least down.out 6
