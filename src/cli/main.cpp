@@ -484,7 +484,8 @@ int run(int argc, const char* const* argv)
                       options.tasks);                                     // a task may have a tag
     output.set_hold_oldest(options.control.retries > 1 || options.tasks); // a task may have retries
     Reports reports = make_reports(options, output, sources.column_names());
-    std::unique_ptr<Runner> runner = make_runner(options, std::move(allocation), output, control, jobservers, reports);
+    std::unique_ptr<Runner> runner =
+        make_runner(options, std::move(allocation), output, control, jobservers, reports);
     fit_process_limit(options, commands, control, output);
     // Under make's jobserver without -j the slots are unbounded: -X spreads over the CPUs,
     // as GNU parallel's default -j, rather than into one argument per job ({0%} pads to them).

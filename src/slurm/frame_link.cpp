@@ -35,8 +35,10 @@ void FrameLink::send(const std::string& bytes)
     if (m_broken || m_close_sending) {
         return;
     }
+    // Written at the next poll, together with whatever else is sent until then: the
+    // step's output reaches fanout over TCP, where two small writes in a row wait for
+    // an ACK that comes late (Nagle's algorithm against delayed ACKs, 40 ms).
     m_outbox += bytes;
-    flush();
 }
 
 void FrameLink::close_sending()

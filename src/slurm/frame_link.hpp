@@ -19,6 +19,7 @@ public:
     // `owned` is closed with the link (the descriptors may be ours, or 0 and 1).
     FrameLink(int in, int out, Fd owned = {});
 
+    // Queues `bytes`: they are written when poll() says the other end can take them.
     void send(const std::string& bytes);
     // The next whole frame that arrived; nothing until one has. Throws Error for a
     // malformed one.

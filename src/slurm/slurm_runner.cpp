@@ -79,18 +79,19 @@ void SlurmRunner::start_worker(Worker& worker)
     io.stderr_fd = STDERR_FILENO; // srun's own errors say best why a node failed
     // The step takes all of the allocation's CPUs on the node (--overlap: beside the
     // step fanout itself may run in), so that a cgroup set up by Slurm fits every slot.
-    std::vector<std::string> argv{m_setup.srun,
-                                  "--overlap",
-                                  "--nodes=1",
-                                  "--ntasks=1",
-                                  "--nodelist=" + worker.node.name,
-                                  "--cpus-per-task=" + std::to_string(worker.node.cpus),
-                                  "--job-name=fanout-worker",
-                                  "--export=ALL", // the jobs get our environment, whatever SLURM_EXPORT_ENV says
-                                  "--quiet",
-                                  "--",
-                                  m_setup.worker_program,
-                                  "--slurm-worker"};
+    std::vector<std::string> argv{
+        m_setup.srun,
+        "--overlap",
+        "--nodes=1",
+        "--ntasks=1",
+        "--nodelist=" + worker.node.name,
+        "--cpus-per-task=" + std::to_string(worker.node.cpus),
+        "--job-name=fanout-worker",
+        "--export=ALL", // the jobs get our environment, whatever SLURM_EXPORT_ENV says
+        "--quiet",
+        "--",
+        m_setup.worker_program,
+        "--slurm-worker"};
     worker.srun = std::make_unique<AuxProcess>(argv, io);
     int fd = ours.get();
     worker.link = std::make_unique<FrameLink>(fd, fd, std::move(ours));
@@ -142,9 +143,11 @@ void SlurmRunner::wait(ProcessEvents& events, std::span<Waitable* const> also, s
 // Passes on what the worker said; a worker that went, or speaks nonsense, is lost.
 void SlurmRunner::hear(Worker& worker, ProcessEvents& events)
 {
+    bool heard = false;
     try {
         while (auto fields = worker.link->next()) {
             WorkerReport report = decode_report(*fields);
+            heard = true;
             switch (report.kind) {
             case WorkerReport::Kind::hello:
                 if (report.protocol != k_worker_protocol) {
@@ -170,6 +173,11 @@ void SlurmRunner::hear(Worker& worker, ProcessEvents& events)
     } catch (const Error& error) {
         lose(worker, events, error.what());
         return;
+    }
+    if (heard) { // worker_protocol.hpp says why every message is answered
+        WorkerRequest ack;
+        ack.kind = WorkerRequest::Kind::ack;
+        worker.link->send(encode(ack));
     }
     if (worker.link->ended()) {
         worker.srun->poll();

@@ -132,6 +132,8 @@ private:
     {
         using Kind = WorkerRequest::Kind;
         switch (request.kind) {
+        case Kind::ack:
+            break;
         case Kind::run:
             if (m_stopping) {
                 send_exit(request.seq, JobExit::exited(255));

@@ -99,6 +99,8 @@ std::string encode(const WorkerRequest& request)
         return framed({"kill"});
     case Kind::signal:
         return framed({"signal", std::to_string(request.signal)});
+    case Kind::ack:
+        return framed({"ack"});
     }
     return {};
 }
@@ -156,6 +158,8 @@ WorkerRequest decode_request(const std::vector<std::string>& fields)
     } else if (kind == "signal") {
         request.kind = WorkerRequest::Kind::signal;
         request.signal = in.number<int>();
+    } else if (kind == "ack") {
+        request.kind = WorkerRequest::Kind::ack;
     } else {
         throw Error(k_malformed);
     }

@@ -18,9 +18,17 @@ namespace fanout {
 inline constexpr std::string_view k_worker_protocol = "fanout-slurm-worker 1";
 inline constexpr char k_frame_end = '\n';
 
+// fanout answers whatever a worker says with an `ack`, which the worker ignores. The
+// step's stdout crosses TCP from slurmstepd to srun, where a small write that follows
+// another waits for the first one's ACK, which the receiver delays up to 40 ms unless
+// data going back carries it: with the answer, a job's output and exit, written a moment
+// apart, arrive a moment apart. (The worker need not answer: what fanout sends is
+// answered by the job's output or exit anyway.)
+
 // To the worker.
 struct WorkerRequest {
-    enum class Kind { run, terminate, stop, kill, signal };
+    // ack: see k_ack's comment.
+    enum class Kind { run, terminate, stop, kill, signal, ack };
     Kind kind = Kind::run;
     std::uint64_t seq = 0;
     std::size_t slot = 0;
