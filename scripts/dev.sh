@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 packages=(g++ cmake make libcli11-dev nlohmann-json3-dev libboost1.81-dev doctest-dev libpcre2-dev
           parallel libtext-csv-perl groff-base man-db procps bash-completion zsh fish
           jq libxml2-utils bsdutils tmux openssh-server openssh-client rsync clang-format clang-tidy
-          gdb)
+          gdb slurmctld slurmd slurm-client munge)
 
 install_missing() {
   local missing=()
