@@ -26,8 +26,10 @@
 #                         the process tree) are SIGKILLed. With "down", the node is then also
 #                         marked DOWN (scontrol update nodename=nI state=down reason=test), so
 #                         slurmctld ends the jobs on it at once rather than after SlurmdTimeout.
-#   slurm_revive_node I   starts node I's slurmd again and waits until the node is idle
-#                         (ReturnToService=2 returns a DOWN node when it registers).
+#   slurm_revive_node I   starts node I's slurmd again (if it does not run) and waits until it
+#                         has started and the node is up (idle, mix or alloc: the steps of
+#                         a slurmd killed alone still run); ReturnToService=2 returns a DOWN
+#                         node when it registers.
 #   slurm_steps           prints the running steps (squeue -s -h), for "nothing left" checks.
 #   slurm_teardown        scancels every job, kills every process of the cluster (slurmctld,
 #                         each slurmd, each slurmstepd and its tasks, every srun/salloc and
@@ -77,14 +79,16 @@
 # come from it.
 
 SLURM__LIB="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
-if ! declare -F sshd__descendants >/dev/null; then
+# Sourced unless the script did already (sourcing again would forget its sshd_setup); an
+# older sshd_lib.sh without the shared trap and watchdog helpers is replaced by ours.
+if ! declare -F sshd__chain_exit_trap >/dev/null || ! declare -F sshd__spawn_watchdog >/dev/null; then
     # shellcheck source=sshd_lib.sh
     source "$(dirname "$SLURM__LIB")/sshd_lib.sh"
 fi
 SLURM_DIR="" # a setup belongs to the shell that made it, never to an inherited variable
 SLURM__N=0
+# shellcheck disable=SC2034 # set through its name by sshd__chain_exit_trap
 SLURM__TRAP_SET=0
-SLURM__PREV_EXIT_TRAP=""
 
 slurm_available() {
     local cmd
@@ -305,10 +309,6 @@ slurm__nodes_idle() {
     [ "$up" -eq "$SLURM__N" ]
 }
 
-slurm__node_idle() { # I
-    [ "$(sinfo -h -n "n$1" -N -o '%t' 2>/dev/null)" = idle ]
-}
-
 slurm__wait_ready() {
     local limit
     limit=$(sshd__scaled "${SLURM_READY_TIMEOUT:-30}")
@@ -326,49 +326,16 @@ slurm__wait_ready() {
 
 # --- teardown, the EXIT trap and the watchdog -------------------------------------------
 
-slurm__install_trap() {
-    [ "$SLURM__TRAP_SET" = 1 ] && return 0
-    local prev words
-    prev=$(trap -p EXIT)
-    if [ -n "$prev" ]; then
-        # trap -p prints: trap -- 'COMMAND' EXIT
-        eval "words=(${prev#trap -- })"
-        SLURM__PREV_EXIT_TRAP=${words[0]}
-    fi
-    trap slurm__at_exit EXIT
-    SLURM__TRAP_SET=1
-}
-
-slurm__at_exit() {
-    local rc=$?
-    slurm_teardown
-    if [ -n "$SLURM__PREV_EXIT_TRAP" ]; then
-        (exit "$rc")
-        eval "$SLURM__PREV_EXIT_TRAP"
-    fi
-    exit "$rc"
-}
-
 slurm__start_watchdog() {
-    local start
-    start=$(sshd__starttime $$) || return 0
-    mkfifo "$SLURM_DIR/watchdog.fifo" || return 0
     # Without SLURM_CONF: teardown kills what has our SLURM_CONF in its environment.
-    (SLURM__WATCH_DIR=$SLURM_DIR SLURM__WATCH_PID=$$ SLURM__WATCH_START=$start \
-        SLURM__WATCH_N=$SLURM__N setsid env -u SLURM_CONF bash "$SLURM__LIB" --slurm-lib-watchdog \
-        </dev/null >/dev/null 2>&1 &)
+    sshd__spawn_watchdog "$SLURM_DIR" env -u SLURM_CONF SLURM__WATCH_DIR="$SLURM_DIR" \
+        SLURM__WATCH_N="$SLURM__N" bash "$SLURM__LIB" --slurm-lib-watchdog
 }
 
 slurm__watchdog_main() {
     SLURM_DIR=$SLURM__WATCH_DIR
     SLURM__N=$SLURM__WATCH_N
-    echo "$BASHPID" >"$SLURM_DIR/watchdog.pid"
-    exec 3<>"$SLURM_DIR/watchdog.fifo" # read -t on it: a sleep without a child
-    while [ -d "$SLURM_DIR" ] &&
-        [ "$(sshd__starttime "$SLURM__WATCH_PID")" = "$SLURM__WATCH_START" ]; do
-        read -r -t 1 -u 3 _
-    done
-    [ -d "$SLURM_DIR" ] && slurm__teardown_dir
+    sshd__watch "$SLURM_DIR" slurm__teardown_dir
 }
 
 # slurm__scancel_all: cancels every job while slurmctld still runs (a courtesy: the kills
@@ -431,7 +398,7 @@ slurm_setup() {
     chmod 0711 "$SLURM_DIR"
     export SLURM_DIR
     SLURM__N=$n
-    slurm__install_trap
+    sshd__chain_exit_trap SLURM__TRAP_SET slurm_teardown
     slurm__start_watchdog
     export SLURM_CONF="$SLURM_DIR/slurm.conf"
     mkdir -p "$SLURM_DIR/state"
@@ -476,11 +443,21 @@ slurm_kill_node() {
 
 slurm_revive_node() {
     slurm__check_node slurm_revive_node "${1:-}" || return 1
-    slurm__slurmd_pid "$1" >/dev/null || slurm__start_slurmd "$1" || return 1
-    if ! sshd__until "${SLURM_READY_TIMEOUT:-30}" slurm__node_idle "$1"; then
-        slurm__err "slurm_revive_node $1: n$1 is not idle: $(sinfo -h -n "n$1" -N -o '%t %E')"
+    local i=$1 log="$SLURM_DIR/slurmd_n$1.log" starts
+    slurm__slurmd_pid "$i" >/dev/null && return 0
+    starts=$(grep -c 'slurmd started on' "$log" 2>/dev/null)
+    slurm__start_slurmd "$i" || return 1
+    # Up: the new slurmd has started (and then registers) and slurmctld has the node up.
+    if ! sshd__until "${SLURM_READY_TIMEOUT:-30}" slurm__node_restarted "$i" "${starts:-0}"; then
+        slurm__err "slurm_revive_node $i: n$i is not up: $(sinfo -h -n "n$i" -N -o '%t %E')"
+        slurm__tail_logs >&2
         return 1
     fi
+}
+
+slurm__node_restarted() { # I STARTS_BEFORE
+    [ "$(grep -c 'slurmd started on' "$SLURM_DIR/slurmd_n$1.log" 2>/dev/null)" -gt "$2" ] &&
+        [[ $(sinfo -h -n "n$1" -N -o '%t' 2>/dev/null) =~ ^(idle|mix|alloc)$ ]]
 }
 
 slurm_steps() {

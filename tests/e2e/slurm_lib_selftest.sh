@@ -16,17 +16,17 @@ if ! slurm_available; then
     end_of_tests
 fi
 
-now_ms() {
-    local t=${EPOCHREALTIME/./}
-    echo $((t / 1000))
+# ms_since START: the milliseconds since START, an $EPOCHREALTIME.
+ms_since() {
+    local now=${EPOCHREALTIME/./} start=${1/./}
+    echo $(((now - start) / 1000))
 }
 
-alive() {
-    sshd__alive "$1"
-}
-
-gone() {
-    ! sshd__alive "$1"
+all_alive() {
+    local pid
+    for pid in "$@"; do
+        sshd__alive "$pid" || return 1
+    done
 }
 
 all_gone() {
@@ -52,7 +52,7 @@ no_cluster_process() {
     for pid in $(grep -lsaF -e "$1" /proc/[0-9]*/cmdline | cut -d/ -f3) \
         $(grep -lsazxF -e "SLURM_CONF=$1/slurm.conf" /proc/[0-9]*/environ | cut -d/ -f3); do
         [ "$pid" = "$$" ] || [ "$pid" = "$BASHPID" ] && continue
-        alive "$pid" && return 1
+        sshd__alive "$pid" && return 1
     done
     return 0
 }
@@ -62,10 +62,10 @@ median() {
 }
 
 # --- setup -------------------------------------------------------------------------------
-start=$(now_ms)
+start=$EPOCHREALTIME
 assert_true "slurm_setup 3 succeeds" slurm_setup 3
 [ -n "$SLURM_DIR" ] || end_of_tests
-echo "NOTE: slurm_setup 3 took $(($(now_ms) - start)) ms"
+echo "NOTE: slurm_setup 3 took $(ms_since "$start") ms"
 assert_eq "SLURM_NODES" "n1 n2 n3" "$SLURM_NODES"
 assert_eq "SLURM_CONF is exported" "$SLURM_DIR/slurm.conf" "$(bash -c 'echo $SLURM_CONF')"
 assert_eq "SLURM_DIR's mode" 711 "$(stat -c %a "$SLURM_DIR")"
@@ -79,7 +79,7 @@ slurmd_pids=()
 for i in 1 2 3; do
     slurmd_pids+=("$(slurm__slurmd_pid "$i")")
 done
-assert_true "slurmctld, munged and the slurmd run" alive "$ctld_pid" "$munged_pid" "${slurmd_pids[@]}"
+assert_true "slurmctld, munged and the slurmd run" all_alive "$ctld_pid" "$munged_pid" "${slurmd_pids[@]}"
 
 # --- a job on every node ------------------------------------------------------------------
 run salloc -N3 srun -N3 sh -c 'echo $SLURMD_NODENAME $SLURM_PROCID'
@@ -98,6 +98,16 @@ run salloc -N3 sh -c 'srun --exact -N1 -n1 -c1 -w n1 sh -c "echo \$SLURMD_NODENA
 assert_status "srun --exact -N1 -n1 -c1 -w n1 inside salloc" 0
 assert_eq "...runs on n1" n1 "$OUT"
 
+# A step that holds the allocation's CPUs blocks a second step unless it has --overlap
+# (salloc -N3 gives one CPU a node): srun waits as a pending step.
+run salloc -N3 sh -c 'srun -N3 sleep 5 & sleep 1
+    timeout 2 srun -N1 -n1 -w n2 true; echo "plain $?"
+    srun --overlap -N1 -n1 -w n2 true; echo "overlap $?"
+    kill $!; wait'
+assert_eq "a second step waits for CPUs, an --overlap step runs at once" \
+    $'plain 124\noverlap 0' "$OUT"
+assert_contains "...the plain one as a pending step" "Cancelled pending job step" "$ERR"
+
 run salloc -N3 sh -c 'srun -N1 -n1 -w n3 false'
 assert_status "a failing step's status comes back through salloc" 1
 
@@ -115,9 +125,9 @@ assert_not_contains "20 srun --exact steps succeed" FAILED "$OUT"
 step_ms=$(median <<<"$OUT")
 salloc_ms=()
 for _ in 1 2 3 4 5; do
-    t0=$(now_ms)
+    t0=$EPOCHREALTIME
     salloc -N3 true 2>/dev/null
-    salloc_ms+=($(($(now_ms) - t0)))
+    salloc_ms+=("$(ms_since "$t0")")
 done
 assert_true "salloc -N3 true succeeds" salloc -N3 true
 echo "NOTE: 'srun --exact -N1 -n1 true' in an allocation: median $step_ms ms of 20;" \
@@ -131,19 +141,19 @@ salloc_pid=$!
 kill_at_exit "$salloc_pid"
 assert_true "the three tasks start" wait_until 20 test -s "$T/task.n1" -a -s "$T/task.n2" -a -s "$T/task.n3"
 tasks=("$(cat "$T/task.n1")" "$(cat "$T/task.n2")" "$(cat "$T/task.n3")")
-assert_true "the tasks run" alive "${tasks[@]}"
+assert_true "the tasks run" all_alive "${tasks[@]}"
 assert_match "slurm_steps shows the step" '^ *[0-9]+\.0 +sh +test ' "$(slurm_steps)"
 stepds=$(slurm__stepds "$SLURM_DIR"/slurmd_n{1,2,3}.log | tr '\n' ' ')
 assert_eq "one slurmstepd a node (found by its open log)" 3 "$(wc -w <<<"$stepds")"
 job=$(squeue -h -o %i)
-t0=$(now_ms)
+t0=$EPOCHREALTIME
 run scancel "$job"
 assert_status "scancel $job" 0
 assert_true "no step is left" wait_until 15 no_steps
 # shellcheck disable=SC2086 # a list of numbers
 assert_true "the tasks and slurmstepds are gone" wait_until 15 all_gone "${tasks[@]}" $stepds
-assert_true "salloc ends" wait_until 15 gone "$salloc_pid"
-echo "NOTE: scancel to no step and no process: $(($(now_ms) - t0)) ms"
+assert_true "salloc ends" wait_until 15 all_gone "$salloc_pid"
+echo "NOTE: scancel to no step and no process: $(ms_since "$t0") ms"
 assert_true "the nodes are idle again" wait_until 20 slurm__nodes_idle
 
 # --- slurm_kill_node 2: a crashed node -----------------------------------------------------
@@ -158,21 +168,21 @@ assert_true "the three tasks start" wait_until 20 test -s "$T/task.n1" -a -s "$T
 tasks=("$(cat "$T/task.n1")" "$(cat "$T/task.n2")" "$(cat "$T/task.n3")")
 orphan=$(cat "$T/orphan")
 stepd2=$(slurm__stepds "$SLURM_DIR/slurmd_n2.log")
-assert_true "n2's slurmstepd, task and orphan run" alive "$stepd2" "${tasks[1]}" "$orphan"
-t0=$(now_ms)
+assert_true "n2's slurmstepd, task and orphan run" all_alive "$stepd2" "${tasks[1]}" "$orphan"
+t0=$EPOCHREALTIME
 assert_true "slurm_kill_node 2" slurm_kill_node 2
-echo "NOTE: slurm_kill_node 2 took $(($(now_ms) - t0)) ms"
-assert_true "n2's slurmd is gone" gone "${slurmd_pids[1]}"
-assert_true "n2's slurmstepd is gone" gone "$stepd2"
-assert_true "n2's task is gone" gone "${tasks[1]}"
-assert_true "n2's orphan (out of the step's tree) is gone" gone "$orphan"
-assert_true "the tasks on n1 and n3 still run" alive "${tasks[0]}" "${tasks[2]}"
-assert_true "slurmd n1 and n3 still run" alive "${slurmd_pids[0]}" "${slurmd_pids[2]}"
+echo "NOTE: slurm_kill_node 2 took $(ms_since "$t0") ms"
+assert_true "n2's slurmd is gone" all_gone "${slurmd_pids[1]}"
+assert_true "n2's slurmstepd is gone" all_gone "$stepd2"
+assert_true "n2's task is gone" all_gone "${tasks[1]}"
+assert_true "n2's orphan (out of the step's tree) is gone" all_gone "$orphan"
+assert_true "the tasks on n1 and n3 still run" all_alive "${tasks[0]}" "${tasks[2]}"
+assert_true "slurmd n1 and n3 still run" all_alive "${slurmd_pids[0]}" "${slurmd_pids[2]}"
 # What srun makes of it: SlurmdTimeout=10 s, then slurmctld marks n2 down and ends the job.
-assert_true "salloc ends once slurmctld notices (SlurmdTimeout=10)" wait_until 60 gone "$salloc_pid"
+assert_true "salloc ends once slurmctld notices (SlurmdTimeout=10)" wait_until 60 all_gone "$salloc_pid"
 wait "$salloc_pid"
 salloc_status=$?
-echo "NOTE: after slurm_kill_node 2, salloc ended after $(($(now_ms) - t0)) ms with status" \
+echo "NOTE: after slurm_kill_node 2, salloc ended after $(ms_since "$t0") ms with status" \
     "$salloc_status; srun said: $(grep -v '^salloc: \(Granted\|Relinquishing\)' "$T/kill.err" | head -n 4 | tr '\n' '|')"
 assert_ne "...with a failure status" 0 "$salloc_status"
 assert_true "the tasks on n1 and n3 end with the job" wait_until 20 all_gone "${tasks[0]}" "${tasks[2]}"
@@ -180,9 +190,9 @@ run sinfo -h -n n2 -N -o '%t'
 assert_match "sinfo shows n2 down" '^down' "$OUT"
 
 # --- slurm_revive_node 2 -------------------------------------------------------------------
-t0=$(now_ms)
+t0=$EPOCHREALTIME
 assert_true "slurm_revive_node 2" slurm_revive_node 2
-echo "NOTE: slurm_revive_node 2 took $(($(now_ms) - t0)) ms"
+echo "NOTE: slurm_revive_node 2 took $(ms_since "$t0") ms"
 run salloc -N3 srun -N3 sh -c 'echo $SLURMD_NODENAME'
 assert_eq "a job runs on the three nodes again" $'n1\nn2\nn3' "$(sort <<<"$OUT")"
 
@@ -192,16 +202,33 @@ salloc_pid=$!
 kill_at_exit "$salloc_pid"
 assert_true "a step runs" wait_until 20 has_steps
 sleep 1
-t0=$(now_ms)
+t0=$EPOCHREALTIME
 assert_true "slurm_kill_node 3 down" slurm_kill_node 3 down
-assert_true "salloc ends soon after" wait_until 20 gone "$salloc_pid"
-echo "NOTE: after slurm_kill_node 3 down, salloc ended in $(($(now_ms) - t0)) ms"
+assert_true "salloc ends soon after" wait_until 20 all_gone "$salloc_pid"
+echo "NOTE: after slurm_kill_node 3 down, salloc ended in $(ms_since "$t0") ms"
 run sinfo -h -n n3 -N -o '%t %E'
 assert_eq "n3 is down for the reason given" "down test" "$OUT"
 assert_true "slurm_revive_node 3" slurm_revive_node 3
 slurm_kill_node 4 2>"$T/kill4.err"
 assert_eq "slurm_kill_node 4 is refused (no such node)" 1 "$?"
 assert_eq "...saying why" "slurm_lib: slurm_kill_node: no node '4' (slurm_setup made 3 nodes)" "$(cat "$T/kill4.err")"
+
+# A SIGKILL of slurmd alone leaves its slurmstepds and tasks running: they are not its
+# children, and slurm_kill_node has to find them.
+salloc -N3 srun -N3 sh -c 'echo $$ >'"$T"'/alone.$SLURMD_NODENAME; exec sleep 300' \
+    </dev/null >/dev/null 2>&1 &
+salloc_pid=$!
+kill_at_exit "$salloc_pid"
+assert_true "a job runs" wait_until 20 test -s "$T/alone.n1"
+stepd1=$(slurm__stepds "$SLURM_DIR/slurmd_n1.log")
+kill -KILL "$(slurm__slurmd_pid 1)"
+sleep 1
+assert_true "after kill -KILL of slurmd n1 alone, its slurmstepd and task still run" \
+    all_alive "$stepd1" "$(cat "$T/alone.n1")"
+assert_true "slurm_revive_node 1 (a new slurmd beside the old step)" slurm_revive_node 1
+run scancel "$(squeue -h -o %i)"
+assert_true "scancel ends the old step through the new slurmd" \
+    wait_until 15 all_gone "$stepd1" "$(cat "$T/alone.n1")" "$salloc_pid"
 
 # --- slurm_teardown ------------------------------------------------------------------------
 dir=$SLURM_DIR
@@ -216,7 +243,7 @@ for i in 1 2 3; do
     daemons+=("$(slurm__slurmd_pid "$i")")
 done
 stepds=$(slurm__stepds "$dir"/slurmd_n{1,2,3}.log | tr '\n' ' ')
-assert_true "the watchdog runs" alive "$watchdog"
+assert_true "the watchdog runs" all_alive "$watchdog"
 assert_true "slurm_teardown" slurm_teardown
 assert_eq "SLURM_DIR is cleared" "" "$SLURM_DIR"
 assert_eq "SLURM_CONF is unset" unset "${SLURM_CONF-unset}"
@@ -229,12 +256,14 @@ assert_true "no process names the directory or its slurm.conf" wait_until 10 no_
 assert_true "slurm_teardown again is a no-op" slurm_teardown
 assert_true "the logs were kept in \$T/slurm-logs" test -s "$T/slurm-logs/slurmd_n2.log" -a -s "$T/slurm-logs/slurm.conf"
 
-# --- a second setup in the same script, and the EXIT trap chain ------------------------------
+# --- a second setup in the same script, and the EXIT trap chain (with sshd_lib's) -----------
 cat >"$T/child.sh" <<EOF
 trap 'echo "previous EXIT trap ran, status \$?"' EXIT
 source $(printf '%q' "$FANOUT_SRC/tests/e2e/slurm_lib.sh")
+sshd_setup 1 || exit 98
 SLURM_CPUS=1 slurm_setup 1 || exit 99
 echo "\$SLURM_DIR" >"$T/child.dir"
+echo "\$SSHD_DIR" >"$T/child.sshd_dir"
 srun sh -c 'echo child ok \$SLURMD_NODENAME \$SLURM_CPUS_ON_NODE'
 salloc -N1 sleep 300 </dev/null >/dev/null 2>&1 &
 sleep 1
@@ -247,6 +276,7 @@ assert_eq "EXIT trap chain: the job ran, then the previous trap" \
 child_dir=$(cat "$T/child.dir")
 assert_no_file "EXIT trap chain: the directory is removed" "$child_dir"
 assert_true "EXIT trap chain: no process is left" wait_until 10 no_cluster_process "$child_dir"
+assert_no_file "EXIT trap chain: sshd_lib's directory too (both chained)" "$(cat "$T/child.sshd_dir")"
 
 # --- the watchdog: a script killed by SIGKILL ----------------------------------------------
 cat >"$T/killed.sh" <<EOF
