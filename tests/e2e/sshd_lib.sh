@@ -88,8 +88,8 @@ SSHD_BIN=${SSHD_BIN:-/usr/sbin/sshd}
 SSHD__LIB="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
 SSHD_DIR="" # a setup belongs to the shell that made it, never to an inherited variable
 SSHD__N=0
+# shellcheck disable=SC2034 # set through its name by sshd__chain_exit_trap
 SSHD__TRAP_SET=0
-SSHD__PREV_EXIT_TRAP=""
 
 sshd_available() {
     [ -x "$SSHD_BIN" ] && command -v ssh >/dev/null 2>&1 &&
@@ -515,46 +515,69 @@ sshd__wait_login() {
 # --- teardown, the EXIT trap and the watchdog -------------------------------------------
 
 sshd__install_trap() {
-    [ "$SSHD__TRAP_SET" = 1 ] && return 0
-    local prev words
+    sshd__chain_exit_trap SSHD__TRAP_SET sshd_teardown
+}
+
+# sshd__chain_exit_trap FLAG_VAR TEARDOWN: once per FLAG_VAR (set to 1 here), makes the
+# EXIT trap run the function TEARDOWN, then the EXIT trap set before it, which still sees
+# the script's exit status. Shared with slurm_lib.sh.
+sshd__chain_exit_trap() {
+    [ "${!1:-0}" = 1 ] && return 0
+    local prev words previous=""
     prev=$(trap -p EXIT)
     if [ -n "$prev" ]; then
         # trap -p prints: trap -- 'COMMAND' EXIT
         eval "words=(${prev#trap -- })"
-        SSHD__PREV_EXIT_TRAP=${words[0]}
+        previous=${words[0]}
     fi
-    trap sshd__at_exit EXIT
-    SSHD__TRAP_SET=1
+    # shellcheck disable=SC2064 # the trap is made now, with these values
+    trap "sshd__run_exit_chain $2 $(sshd__quote "$previous")" EXIT
+    printf -v "$1" 1
 }
 
-sshd__at_exit() {
+sshd__run_exit_chain() { # TEARDOWN PREVIOUS_TRAP
     local rc=$?
-    sshd_teardown
-    if [ -n "$SSHD__PREV_EXIT_TRAP" ]; then
+    "$1"
+    if [ -n "$2" ]; then
         (exit "$rc")
-        eval "$SSHD__PREV_EXIT_TRAP"
+        eval "$2"
     fi
     exit "$rc"
 }
 
 sshd__start_watchdog() {
-    local start
-    start=$(sshd__starttime $$) || return 0
-    mkfifo "$SSHD_DIR/watchdog.fifo" || return 0
-    (SSHD__WATCH_DIR=$SSHD_DIR SSHD__WATCH_PID=$$ SSHD__WATCH_START=$start SSHD__WATCH_N=$SSHD__N \
-        setsid bash "$SSHD__LIB" --sshd-lib-watchdog </dev/null >/dev/null 2>&1 &)
+    sshd__spawn_watchdog "$SSHD_DIR" env SSHD__WATCH_DIR="$SSHD_DIR" SSHD__WATCH_N="$SSHD__N" \
+        bash "$SSHD__LIB" --sshd-lib-watchdog
 }
 
 sshd__watchdog_main() {
     SSHD_DIR=$SSHD__WATCH_DIR
     SSHD__N=$SSHD__WATCH_N
-    echo "$BASHPID" >"$SSHD_DIR/watchdog.pid"
-    exec 3<>"$SSHD_DIR/watchdog.fifo" # read -t on it: a sleep without a child
-    while [ -d "$SSHD_DIR" ] &&
+    sshd__watch "$SSHD_DIR" sshd__teardown_dir
+}
+
+# sshd__spawn_watchdog DIR COMMAND...: starts COMMAND detached (a new session, not a child
+# of this shell) with SSHD__WATCH_PID and SSHD__WATCH_START naming this script; COMMAND
+# then calls sshd__watch. Shared with slurm_lib.sh.
+sshd__spawn_watchdog() {
+    local dir=$1 start
+    shift
+    start=$(sshd__starttime $$) || return 0
+    mkfifo "$dir/watchdog.fifo" || return 0
+    (SSHD__WATCH_PID=$$ SSHD__WATCH_START=$start setsid "$@" </dev/null >/dev/null 2>&1 &)
+}
+
+# sshd__watch DIR TEARDOWN: the watchdog's loop: once a second, until DIR is gone or the
+# script that started it ended (its pid has another start time); then TEARDOWN if DIR is
+# still there. Its pid goes to DIR/watchdog.pid, for the teardown to end it.
+sshd__watch() {
+    echo "$BASHPID" >"$1/watchdog.pid"
+    exec 3<>"$1/watchdog.fifo" # read -t on it: a sleep without a child
+    while [ -d "$1" ] &&
         [ "$(sshd__starttime "$SSHD__WATCH_PID")" = "$SSHD__WATCH_START" ]; do
         read -r -t 1 -u 3 _
     done
-    [ -d "$SSHD_DIR" ] && sshd__teardown_dir
+    [ -d "$1" ] && "$2"
 }
 
 # sshd__teardown_dir: kills the watchdog, every host, every process left whose command
