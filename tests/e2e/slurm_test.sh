@@ -130,6 +130,16 @@ assert_match "--tasks: a JSON task list runs on the nodes" "^task\.one\.on\.n[12
 run "${ALLOC[@]}" "$FANOUT" --slurm 'no-such-command-{}' ::: x
 assert_status "a command not found on the node: exit 1" 1
 assert_contains "a command not found on the node: said on stderr" "no-such-command-x" "$ERR"
+run "${ALLOC[@]}" "$FANOUT" --slurm --junit junit.xml -k 'echo {}; exit {}' ::: 0 3
+assert_status "--junit: one failed" 1
+assert_eq "--junit: two test cases, one failure" "2 1" \
+    "$(xmllint --xpath 'concat(count(//testcase), " ", count(//testcase/failure))' junit.xml)"
+run "$FANOUT" --line-buffer --tag 'for i in 1 2 3; do echo {}$i; sleep 0.0{}; done' ::: 1 2 3
+local_out=$(sort <<<"$OUT")
+run "${ALLOC[@]}" "$FANOUT" --slurm --line-buffer --tag 'for i in 1 2 3; do echo {}$i; sleep 0.0{}; done' ::: 1 2 3
+assert_eq "--line-buffer --tag: every line whole and tagged" "$local_out" "$(sort <<<"$OUT")"
+run "${ALLOC[@]}" "$FANOUT" --slurm -u 'printf "%s\n" {}' ::: a b c
+assert_eq "-u: the output as it comes" "a b c" "$(sort <<<"$OUT" | xargs)"
 f() { echo "f:$1"; }
 export -f f
 run "${ALLOC[@]}" "$FANOUT" --slurm f ::: a
