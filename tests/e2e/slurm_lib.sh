@@ -309,18 +309,70 @@ slurm__nodes_idle() {
     [ "$up" -eq "$SLURM__N" ]
 }
 
+# slurm__daemons_up: slurmctld and every slurmd still run.
+slurm__daemons_up() {
+    local i
+    slurm__pidfile_pid "$SLURM_DIR/slurmctld.launch.pid" >/dev/null || return 1
+    for i in $(seq 1 "$SLURM__N"); do
+        slurm__slurmd_pid "$i" >/dev/null || return 1
+    done
+}
+
+# slurm__wait_ready: 0 once the nodes are idle; 1 when a daemon died or at the deadline
+# (2 when a port was taken meanwhile: another attempt with other ports may work).
 slurm__wait_ready() {
-    local limit
+    local limit deadline
     limit=$(sshd__scaled "${SLURM_READY_TIMEOUT:-30}")
-    if sshd__until "$limit" slurm__nodes_idle; then
-        return 0
+    deadline=$((SECONDS + limit))
+    # The daemons first: sinfo retries for seconds when slurmctld is gone.
+    while slurm__daemons_up && ! slurm__nodes_idle; do
+        [ "$SECONDS" -ge "$deadline" ] && break
+        sshd__nap 0.05
+    done
+    slurm__daemons_up && slurm__nodes_idle && return 0
+    if cat "$SLURM_DIR"/slurm*.out 2>/dev/null | grep -q 'Address already in use'; then
+        return 2
     fi
     {
-        slurm__err "slurm_setup: the $SLURM__N nodes were not idle within $limit s; sinfo says:"
-        sinfo -N 2>&1 | sed 's/^/    /'
-        slurm__pidfile_pid "$SLURM_DIR/slurmctld.launch.pid" >/dev/null || echo "  slurmctld is not running"
+        if slurm__daemons_up; then
+            slurm__err "slurm_setup: the $SLURM__N nodes were not idle within $limit s; sinfo says:"
+            timeout 10 sinfo -N 2>&1 | sed 's/^/    /'
+        else
+            slurm__err "slurm_setup: slurmctld or a slurmd died (see the logs below)"
+        fi
         slurm__tail_logs
     } >&2
+    return 1
+}
+
+# slurm__start_cluster: slurmctld and the slurmd on free ports, until the nodes are idle;
+# 1 with the reason on stderr otherwise. Another pair of ports when one was taken.
+slurm__start_cluster() {
+    local attempt ports port_list=() i rc f
+    for attempt in 1 2 3; do
+        if ! ports=$(slurm__pick_ports $((SLURM__N + 1))) || ! mapfile -t port_list <<<"$ports" ||
+            ! slurm__write_conf "${port_list[@]}" >"$SLURM_CONF"; then
+            slurm__err "slurm_setup: found no $((SLURM__N + 1)) free ports"
+            return 1
+        fi
+        slurm__launch slurmctld slurmctld -D -f "$SLURM_CONF"
+        for i in $(seq 1 "$SLURM__N"); do
+            slurm__start_slurmd "$i"
+        done
+        slurm__wait_ready
+        rc=$?
+        [ "$rc" -ne 2 ] && return "$rc"
+        # A port was taken between the pick and the bind: all again, with new ports.
+        for f in "$SLURM_DIR"/slurm*.launch.pid; do
+            slurm__kill_set "$(slurm__pidfile_pid "$f")"
+            rm -f "$f"
+        done
+        for f in "$SLURM_DIR"/slurm*.out; do
+            mv "$f" "$f.attempt$attempt"
+        done
+    done
+    slurm__err "slurm_setup: the ports were taken in 3 attempts"
+    slurm__tail_logs >&2
     return 1
 }
 
@@ -382,7 +434,7 @@ slurm__teardown_dir() {
 # --- the public functions ---------------------------------------------------------------
 
 slurm_setup() {
-    local n=${1:-} i ports port_list=()
+    local n=${1:-} i
     case $n in '' | *[!0-9]*) n=0 ;; esac
     if [ "$n" -lt 1 ] || [ "$n" -gt 64 ]; then
         slurm__err "slurm_setup: want a number of nodes from 1 to 64, got '${1:-}'"
@@ -405,23 +457,13 @@ slurm_setup() {
     for i in $(seq 1 "$n"); do
         mkdir -p "$SLURM_DIR/spool/n$i"
     done
-    if ! ports=$(slurm__pick_ports $((n + 1))) || ! mapfile -t port_list <<<"$ports" ||
-        ! slurm__write_conf "${port_list[@]}" >"$SLURM_CONF"; then
-        slurm__err "slurm_setup: found no $((n + 1)) free ports"
-        slurm_teardown
-        return 1
-    fi
     if ! slurm__start_munged; then
         slurm__err "slurm_setup: munged failed to start"
         slurm__tail_logs >&2
         slurm_teardown
         return 1
     fi
-    slurm__launch slurmctld slurmctld -D -f "$SLURM_CONF"
-    for i in $(seq 1 "$n"); do
-        slurm__start_slurmd "$i"
-    done
-    if ! slurm__wait_ready; then
+    if ! slurm__start_cluster; then
         slurm_teardown
         return 1
     fi

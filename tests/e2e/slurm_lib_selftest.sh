@@ -293,6 +293,23 @@ killed_dir=$(cat "$T/killed.dir")
 assert_true "watchdog: the directory is removed" wait_until 15 test ! -e "$killed_dir"
 assert_true "watchdog: no process is left" wait_until 10 no_cluster_process "$killed_dir"
 
+# --- a failed setup: the reason, the logs, and nothing left --------------------------------
+cat >"$T/bad.sh" <<EOF
+source $(printf '%q' "$FANOUT_SRC/tests/e2e/slurm_lib.sh")
+SLURM_EXTRA_CONFIG="SelectType=select/nonexistent" slurm_setup 2
+echo "status \$? dir '\$SLURM_DIR'"
+EOF
+start=$EPOCHREALTIME
+run bash "$T/bad.sh"
+assert_eq "slurm_setup with a bad slurm.conf fails and clears SLURM_DIR" "status 1 dir ''" "$OUT"
+assert_le "...at once, not at the deadline (ms)" "$(scaled_ms 10)" "$(ms_since "$start")"
+assert_contains "...saying a daemon died" "slurmctld or a slurmd died" "$ERR"
+assert_contains "...with the log that says why" "select/nonexistent" "$ERR"
+bad_dir=$(grep -o '/[^ ]*/fanout-slurm\.[A-Za-z0-9]*' <<<"$ERR" | head -n 1)
+assert_match "...naming its directory" 'fanout-slurm\.' "$bad_dir"
+assert_no_file "...and removes its directory" "$bad_dir"
+assert_true "...and leaves no process" wait_until 10 no_cluster_process "$bad_dir"
+
 # --- a fresh setup after a teardown, left to the EXIT trap ----------------------------------
 assert_true "slurm_setup 2 after slurm_teardown" slurm_setup 2
 run srun -N2 sh -c 'echo $SLURMD_NODENAME'
