@@ -59,15 +59,31 @@
 #   which AuthInfo=socket=... gives to every daemon and client of the cluster.
 # - No cgroups: ProctrackType=proctrack/linuxproc (steps are found by parent pid, so a task
 #   that daemonizes escapes Slurm: teardown finds it by its environment) and TaskPlugin=
-#   task/none. slurmd logs harmless "mpi/pmix: can not load PMIx library" errors at start.
+#   task/none. slurmd logs harmless "mpi/pmix: can not load PMIx library" errors at start,
+#   slurmctld "Could not open ... state file" ones at its first start.
 # - slurmstepd is not a child of slurmd (it double forks) and survives a SIGKILL of slurmd:
 #   slurm_kill_node finds it by its open SlurmdLogFile (slurmstepd overwrites its environ
 #   with its title, so an environment tag cannot find it).
+# - slurmd keeps running steps across its own death: a new slurmd (slurm_revive_node) finds
+#   them in its spool directory, and scancel still ends them.
+# - Clients take the cluster from SLURM_CONF only (srun and salloc have no -f); the daemons
+#   get -f. Tasks inherit SLURM_CONF from srun's environment, so an srun inside a task
+#   reaches this cluster too.
+# - Node loss: after slurm_kill_node I, slurmctld notices at its next ping of the node, 15 to
+#   20 s later (SlurmdTimeout=10; 5 is hardly faster), marks it down, and srun/salloc end
+#   with "Node failure on nI" (salloc: status 143); with "down" that takes ~0.3 s.
+# - Timing quirks to allow for in tests: a job's nodes stay COMPLETING briefly after it
+#   ends, so an salloc right after another may print "queued and waiting for resources" and
+#   wait up to ~1 s; a step's CPUs are freed asynchronously too, so back-to-back steps in one
+#   allocation may print "step creation temporarily disabled, retrying (Requested nodes are
+#   busy)" and wait. A step that wants CPUs another step holds waits (a pending step) unless
+#   it has --overlap.
 # - Killed daemons may stay zombies for a while (pid 1 of some containers reaps late): a
 #   zombie counts as gone here.
 #
 # Options (environment, read by slurm_setup):
-#   SLURM_EXTRA_CONFIG    lines appended to slurm.conf (before the nodes).
+#   SLURM_EXTRA_CONFIG    lines appended to slurm.conf (before the nodes); the last value
+#                         of a keyword wins, so these override the defaults.
 #   SLURM_CPUS            CPUs of each node (default 2).
 #   SLURM_READY_TIMEOUT   seconds to wait for the nodes to be idle (default 30, scaled as
 #                         every deadline is: lib.sh's `scaled`).
@@ -247,6 +263,7 @@ MessageTimeout=5
 InactiveLimit=0
 KillWait=2
 MinJobAge=2
+MailProg=/bin/true
 ${SLURM_EXTRA_CONFIG:-}
 EOF
     for port in "$@"; do
