@@ -31,6 +31,11 @@
 #                         a slurmd killed alone still run); ReturnToService=2 returns a DOWN
 #                         node when it registers.
 #   slurm_steps           prints the running steps (squeue -s -h), for "nothing left" checks.
+#   slurm_processes [ERE] prints the pids of the live processes of this cluster's clients and
+#                         jobs (their environment holds our SLURM_CONF: srun, salloc, the
+#                         tasks and what they start) whose command line matches ERE, for
+#                         "nothing left" checks that other clusters on the machine (other
+#                         tests running at the same time) do not disturb. Not the daemons.
 #   slurm_teardown        scancels every job, kills every process of the cluster (slurmctld,
 #                         each slurmd, each slurmstepd and its tasks, every srun/salloc and
 #                         process whose environment names our SLURM_CONF, munged), copies the
@@ -288,11 +293,12 @@ slurm__pick_ports() {
 # slurm__launch NAME COMMAND...: starts COMMAND in a new session (no signal for the test's
 # process group reaches it), not a child of this shell (a bare `wait` in a test must not
 # wait for it), stdout and stderr to $SLURM_DIR/NAME.out, its pid in NAME.launch.pid.
+# Without SLURM_CONF (the daemons get -f): that variable marks the clients and the jobs.
 slurm__launch() {
     local name=$1
     shift
     # shellcheck disable=SC2016 # expanded by the inner sh
-    (setsid sh -c 'echo $$ >"$0"; exec "$@"' "$SLURM_DIR/$name.launch.pid" "$@" \
+    (setsid env -u SLURM_CONF sh -c 'echo $$ >"$0"; exec "$@"' "$SLURM_DIR/$name.launch.pid" "$@" \
         </dev/null >>"$SLURM_DIR/$name.out" 2>&1 &)
     sshd__until 5 test -s "$SLURM_DIR/$name.launch.pid"
 }
@@ -517,6 +523,21 @@ slurm_revive_node() {
 slurm__node_restarted() { # I STARTS_BEFORE
     [ "$(grep -c 'slurmd started on' "$SLURM_DIR/slurmd_n$1.log" 2>/dev/null)" -gt "$2" ] &&
         [[ $(sinfo -h -n "n$1" -N -o '%t' 2>/dev/null) =~ ^(idle|mix|alloc)$ ]]
+}
+
+slurm_processes() {
+    [ -n "$SLURM_DIR" ] || return 0
+    local pid cmd
+    for pid in $(slurm__tagged_env "SLURM_CONF=$SLURM_DIR/slurm.conf"); do
+        [ "$pid" = "$$" ] || [ "$pid" = "$BASHPID" ] && continue
+        sshd__alive "$pid" || continue
+        if [ $# -gt 0 ]; then
+            cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || continue
+            [[ $cmd =~ $1 ]] || continue
+        fi
+        echo "$pid"
+    done
+    return 0
 }
 
 slurm_steps() {

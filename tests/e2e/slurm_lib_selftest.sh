@@ -142,6 +142,9 @@ kill_at_exit "$salloc_pid"
 assert_true "the three tasks start" wait_until 20 test -s "$T/task.n1" -a -s "$T/task.n2" -a -s "$T/task.n3"
 tasks=("$(cat "$T/task.n1")" "$(cat "$T/task.n2")" "$(cat "$T/task.n3")")
 assert_true "the tasks run" all_alive "${tasks[@]}"
+assert_eq "slurm_processes 'sleep 300' finds the three tasks" \
+    "$(printf '%s\n' "${tasks[@]}" | sort -n)" "$(slurm_processes '^sleep 300' | sort -n)"
+assert_contains "slurm_processes finds salloc" "$salloc_pid" "$(slurm_processes '^salloc ')"
 assert_match "slurm_steps shows the step" '^ *[0-9]+\.0 +sh +test ' "$(slurm_steps)"
 stepds=$(slurm__stepds "$SLURM_DIR"/slurmd_n{1,2,3}.log | tr '\n' ' ')
 assert_eq "one slurmstepd a node (found by its open log)" 3 "$(wc -w <<<"$stepds")"
@@ -153,6 +156,7 @@ assert_true "no step is left" wait_until 15 no_steps
 # shellcheck disable=SC2086 # a list of numbers
 assert_true "the tasks and slurmstepds are gone" wait_until 15 all_gone "${tasks[@]}" $stepds
 assert_true "salloc ends" wait_until 15 all_gone "$salloc_pid"
+assert_eq "slurm_processes finds nothing left" "" "$(slurm_processes)"
 echo "NOTE: scancel to no step and no process: $(ms_since "$t0") ms"
 assert_true "the nodes are idle again" wait_until 20 slurm__nodes_idle
 
