@@ -31,6 +31,11 @@
 #                         a slurmd killed alone still run); ReturnToService=2 returns a DOWN
 #                         node when it registers.
 #   slurm_steps           prints the running steps (squeue -s -h), for "nothing left" checks.
+#   slurm_processes [ERE] prints the pids of the live processes of this cluster's clients and
+#                         jobs (their environment holds our SLURM_CONF: srun, salloc, the
+#                         tasks and what they start) whose command line matches ERE, for
+#                         "nothing left" checks that other clusters on the machine (other
+#                         tests running at the same time) do not disturb. Not the daemons.
 #   slurm_teardown        scancels every job, kills every process of the cluster (slurmctld,
 #                         each slurmd, each slurmstepd and its tasks, every srun/salloc and
 #                         process whose environment names our SLURM_CONF, munged), copies the
@@ -59,15 +64,31 @@
 #   which AuthInfo=socket=... gives to every daemon and client of the cluster.
 # - No cgroups: ProctrackType=proctrack/linuxproc (steps are found by parent pid, so a task
 #   that daemonizes escapes Slurm: teardown finds it by its environment) and TaskPlugin=
-#   task/none. slurmd logs harmless "mpi/pmix: can not load PMIx library" errors at start.
+#   task/none. slurmd logs harmless "mpi/pmix: can not load PMIx library" errors at start,
+#   slurmctld "Could not open ... state file" ones at its first start.
 # - slurmstepd is not a child of slurmd (it double forks) and survives a SIGKILL of slurmd:
 #   slurm_kill_node finds it by its open SlurmdLogFile (slurmstepd overwrites its environ
 #   with its title, so an environment tag cannot find it).
+# - slurmd keeps running steps across its own death: a new slurmd (slurm_revive_node) finds
+#   them in its spool directory, and scancel still ends them.
+# - Clients take the cluster from SLURM_CONF only (srun and salloc have no -f); the daemons
+#   get -f. Tasks inherit SLURM_CONF from srun's environment, so an srun inside a task
+#   reaches this cluster too.
+# - Node loss: after slurm_kill_node I, slurmctld notices at its next ping of the node, 15 to
+#   20 s later (SlurmdTimeout=10; 5 is hardly faster), marks it down, and srun/salloc end
+#   with "Node failure on nI" (salloc: status 143); with "down" that takes ~0.3 s.
+# - Timing quirks to allow for in tests: a job's nodes stay COMPLETING briefly after it
+#   ends, so an salloc right after another may print "queued and waiting for resources" and
+#   wait up to ~1 s; a step's CPUs are freed asynchronously too, so back-to-back steps in one
+#   allocation may print "step creation temporarily disabled, retrying (Requested nodes are
+#   busy)" and wait. A step that wants CPUs another step holds waits (a pending step) unless
+#   it has --overlap.
 # - Killed daemons may stay zombies for a while (pid 1 of some containers reaps late): a
 #   zombie counts as gone here.
 #
 # Options (environment, read by slurm_setup):
-#   SLURM_EXTRA_CONFIG    lines appended to slurm.conf (before the nodes).
+#   SLURM_EXTRA_CONFIG    lines appended to slurm.conf (before the nodes); the last value
+#                         of a keyword wins, so these override the defaults.
 #   SLURM_CPUS            CPUs of each node (default 2).
 #   SLURM_READY_TIMEOUT   seconds to wait for the nodes to be idle (default 30, scaled as
 #                         every deadline is: lib.sh's `scaled`).
@@ -247,6 +268,7 @@ MessageTimeout=5
 InactiveLimit=0
 KillWait=2
 MinJobAge=2
+MailProg=/bin/true
 ${SLURM_EXTRA_CONFIG:-}
 EOF
     for port in "$@"; do
@@ -271,11 +293,12 @@ slurm__pick_ports() {
 # slurm__launch NAME COMMAND...: starts COMMAND in a new session (no signal for the test's
 # process group reaches it), not a child of this shell (a bare `wait` in a test must not
 # wait for it), stdout and stderr to $SLURM_DIR/NAME.out, its pid in NAME.launch.pid.
+# Without SLURM_CONF (the daemons get -f): that variable marks the clients and the jobs.
 slurm__launch() {
     local name=$1
     shift
     # shellcheck disable=SC2016 # expanded by the inner sh
-    (setsid sh -c 'echo $$ >"$0"; exec "$@"' "$SLURM_DIR/$name.launch.pid" "$@" \
+    (setsid env -u SLURM_CONF sh -c 'echo $$ >"$0"; exec "$@"' "$SLURM_DIR/$name.launch.pid" "$@" \
         </dev/null >>"$SLURM_DIR/$name.out" 2>&1 &)
     sshd__until 5 test -s "$SLURM_DIR/$name.launch.pid"
 }
@@ -309,18 +332,70 @@ slurm__nodes_idle() {
     [ "$up" -eq "$SLURM__N" ]
 }
 
+# slurm__daemons_up: slurmctld and every slurmd still run.
+slurm__daemons_up() {
+    local i
+    slurm__pidfile_pid "$SLURM_DIR/slurmctld.launch.pid" >/dev/null || return 1
+    for i in $(seq 1 "$SLURM__N"); do
+        slurm__slurmd_pid "$i" >/dev/null || return 1
+    done
+}
+
+# slurm__wait_ready: 0 once the nodes are idle; 1 when a daemon died or at the deadline
+# (2 when a port was taken meanwhile: another attempt with other ports may work).
 slurm__wait_ready() {
-    local limit
+    local limit deadline
     limit=$(sshd__scaled "${SLURM_READY_TIMEOUT:-30}")
-    if sshd__until "$limit" slurm__nodes_idle; then
-        return 0
+    deadline=$((SECONDS + limit))
+    # The daemons first: sinfo retries for seconds when slurmctld is gone.
+    while slurm__daemons_up && ! slurm__nodes_idle; do
+        [ "$SECONDS" -ge "$deadline" ] && break
+        sshd__nap 0.05
+    done
+    slurm__daemons_up && slurm__nodes_idle && return 0
+    if cat "$SLURM_DIR"/slurm*.out 2>/dev/null | grep -q 'Address already in use'; then
+        return 2
     fi
     {
-        slurm__err "slurm_setup: the $SLURM__N nodes were not idle within $limit s; sinfo says:"
-        sinfo -N 2>&1 | sed 's/^/    /'
-        slurm__pidfile_pid "$SLURM_DIR/slurmctld.launch.pid" >/dev/null || echo "  slurmctld is not running"
+        if slurm__daemons_up; then
+            slurm__err "slurm_setup: the $SLURM__N nodes were not idle within $limit s; sinfo says:"
+            timeout 10 sinfo -N 2>&1 | sed 's/^/    /'
+        else
+            slurm__err "slurm_setup: slurmctld or a slurmd died (see the logs below)"
+        fi
         slurm__tail_logs
     } >&2
+    return 1
+}
+
+# slurm__start_cluster: slurmctld and the slurmd on free ports, until the nodes are idle;
+# 1 with the reason on stderr otherwise. Another pair of ports when one was taken.
+slurm__start_cluster() {
+    local attempt ports port_list=() i rc f
+    for attempt in 1 2 3; do
+        if ! ports=$(slurm__pick_ports $((SLURM__N + 1))) || ! mapfile -t port_list <<<"$ports" ||
+            ! slurm__write_conf "${port_list[@]}" >"$SLURM_CONF"; then
+            slurm__err "slurm_setup: found no $((SLURM__N + 1)) free ports"
+            return 1
+        fi
+        slurm__launch slurmctld slurmctld -D -f "$SLURM_CONF"
+        for i in $(seq 1 "$SLURM__N"); do
+            slurm__start_slurmd "$i"
+        done
+        slurm__wait_ready
+        rc=$?
+        [ "$rc" -ne 2 ] && return "$rc"
+        # A port was taken between the pick and the bind: all again, with new ports.
+        for f in "$SLURM_DIR"/slurm*.launch.pid; do
+            slurm__kill_set "$(slurm__pidfile_pid "$f")"
+            rm -f "$f"
+        done
+        for f in "$SLURM_DIR"/slurm*.out; do
+            mv "$f" "$f.attempt$attempt"
+        done
+    done
+    slurm__err "slurm_setup: the ports were taken in 3 attempts"
+    slurm__tail_logs >&2
     return 1
 }
 
@@ -382,7 +457,7 @@ slurm__teardown_dir() {
 # --- the public functions ---------------------------------------------------------------
 
 slurm_setup() {
-    local n=${1:-} i ports port_list=()
+    local n=${1:-} i
     case $n in '' | *[!0-9]*) n=0 ;; esac
     if [ "$n" -lt 1 ] || [ "$n" -gt 64 ]; then
         slurm__err "slurm_setup: want a number of nodes from 1 to 64, got '${1:-}'"
@@ -405,23 +480,13 @@ slurm_setup() {
     for i in $(seq 1 "$n"); do
         mkdir -p "$SLURM_DIR/spool/n$i"
     done
-    if ! ports=$(slurm__pick_ports $((n + 1))) || ! mapfile -t port_list <<<"$ports" ||
-        ! slurm__write_conf "${port_list[@]}" >"$SLURM_CONF"; then
-        slurm__err "slurm_setup: found no $((n + 1)) free ports"
-        slurm_teardown
-        return 1
-    fi
     if ! slurm__start_munged; then
         slurm__err "slurm_setup: munged failed to start"
         slurm__tail_logs >&2
         slurm_teardown
         return 1
     fi
-    slurm__launch slurmctld slurmctld -D -f "$SLURM_CONF"
-    for i in $(seq 1 "$n"); do
-        slurm__start_slurmd "$i"
-    done
-    if ! slurm__wait_ready; then
+    if ! slurm__start_cluster; then
         slurm_teardown
         return 1
     fi
@@ -458,6 +523,21 @@ slurm_revive_node() {
 slurm__node_restarted() { # I STARTS_BEFORE
     [ "$(grep -c 'slurmd started on' "$SLURM_DIR/slurmd_n$1.log" 2>/dev/null)" -gt "$2" ] &&
         [[ $(sinfo -h -n "n$1" -N -o '%t' 2>/dev/null) =~ ^(idle|mix|alloc)$ ]]
+}
+
+slurm_processes() {
+    [ -n "$SLURM_DIR" ] || return 0
+    local pid cmd
+    for pid in $(slurm__tagged_env "SLURM_CONF=$SLURM_DIR/slurm.conf"); do
+        [ "$pid" = "$$" ] || [ "$pid" = "$BASHPID" ] && continue
+        sshd__alive "$pid" || continue
+        if [ $# -gt 0 ]; then
+            cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || continue
+            [[ $cmd =~ $1 ]] || continue
+        fi
+        echo "$pid"
+    done
+    return 0
 }
 
 slurm_steps() {

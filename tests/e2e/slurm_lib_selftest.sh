@@ -142,6 +142,9 @@ kill_at_exit "$salloc_pid"
 assert_true "the three tasks start" wait_until 20 test -s "$T/task.n1" -a -s "$T/task.n2" -a -s "$T/task.n3"
 tasks=("$(cat "$T/task.n1")" "$(cat "$T/task.n2")" "$(cat "$T/task.n3")")
 assert_true "the tasks run" all_alive "${tasks[@]}"
+assert_eq "slurm_processes 'sleep 300' finds the three tasks" \
+    "$(printf '%s\n' "${tasks[@]}" | sort -n)" "$(slurm_processes '^sleep 300' | sort -n)"
+assert_contains "slurm_processes finds salloc" "$salloc_pid" "$(slurm_processes '^salloc ')"
 assert_match "slurm_steps shows the step" '^ *[0-9]+\.0 +sh +test ' "$(slurm_steps)"
 stepds=$(slurm__stepds "$SLURM_DIR"/slurmd_n{1,2,3}.log | tr '\n' ' ')
 assert_eq "one slurmstepd a node (found by its open log)" 3 "$(wc -w <<<"$stepds")"
@@ -153,6 +156,7 @@ assert_true "no step is left" wait_until 15 no_steps
 # shellcheck disable=SC2086 # a list of numbers
 assert_true "the tasks and slurmstepds are gone" wait_until 15 all_gone "${tasks[@]}" $stepds
 assert_true "salloc ends" wait_until 15 all_gone "$salloc_pid"
+assert_eq "slurm_processes finds nothing left" "" "$(slurm_processes)"
 echo "NOTE: scancel to no step and no process: $(ms_since "$t0") ms"
 assert_true "the nodes are idle again" wait_until 20 slurm__nodes_idle
 
@@ -292,6 +296,23 @@ assert_eq "watchdog: the script died of SIGKILL" "status 137" "$OUT"
 killed_dir=$(cat "$T/killed.dir")
 assert_true "watchdog: the directory is removed" wait_until 15 test ! -e "$killed_dir"
 assert_true "watchdog: no process is left" wait_until 10 no_cluster_process "$killed_dir"
+
+# --- a failed setup: the reason, the logs, and nothing left --------------------------------
+cat >"$T/bad.sh" <<EOF
+source $(printf '%q' "$FANOUT_SRC/tests/e2e/slurm_lib.sh")
+SLURM_EXTRA_CONFIG="SelectType=select/nonexistent" slurm_setup 2
+echo "status \$? dir '\$SLURM_DIR'"
+EOF
+start=$EPOCHREALTIME
+run bash "$T/bad.sh"
+assert_eq "slurm_setup with a bad slurm.conf fails and clears SLURM_DIR" "status 1 dir ''" "$OUT"
+assert_le "...at once, not at the deadline (ms)" "$(scaled_ms 10)" "$(ms_since "$start")"
+assert_contains "...saying a daemon died" "slurmctld or a slurmd died" "$ERR"
+assert_contains "...with the log that says why" "select/nonexistent" "$ERR"
+bad_dir=$(grep -o '/[^ ]*/fanout-slurm\.[A-Za-z0-9]*' <<<"$ERR" | head -n 1)
+assert_match "...naming its directory" 'fanout-slurm\.' "$bad_dir"
+assert_no_file "...and removes its directory" "$bad_dir"
+assert_true "...and leaves no process" wait_until 10 no_cluster_process "$bad_dir"
 
 # --- a fresh setup after a teardown, left to the EXIT trap ----------------------------------
 assert_true "slurm_setup 2 after slurm_teardown" slurm_setup 2
