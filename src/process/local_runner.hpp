@@ -43,6 +43,7 @@ public:
         stop_self();
     }
     [[nodiscard]] bool terminating() const override { return m_processes.terminating(); }
+    void read_output(bool on) { m_processes.read_output(on); }
 
 private:
     const std::string& resolve(const std::string& name);

@@ -9,10 +9,12 @@
 #include <doctest/doctest.h>
 
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
+#include <thread>
 
 using namespace fanout;
 using fanout::test::scaled;
@@ -295,4 +297,26 @@ TEST_CASE("slurm: a step Slurm ends (scancel) loses its jobs, though the worker 
     CHECK(runner.start(3, shell_command("true"), 3).kind == StartResult::Kind::host_gone);
     runner.wait(events, {}, Millis(500)); // the stopped jobs' exits that follow are not told
     CHECK(events.exits.empty());
+}
+
+TEST_CASE("slurm: a job that writes faster than fanout takes it waits, rather than fill the worker's memory")
+{
+    test::TempDir dir;
+    std::string marker = (dir.path() / "written").string();
+    Output output(OutputMode::group, 1, 2);
+    SlurmRunner runner(two_nodes(), fake_setup(), std::nullopt, output);
+    Recorder events;
+    constexpr std::size_t size = 64 << 20;
+    REQUIRE(
+        runner.start(1, shell_command("head -c " + std::to_string(size) + " /dev/zero; touch " + marker), 1)
+            .started());
+    // Once the job writes, fanout stops reading: the worker holds a few MiB for it, and
+    // the job waits.
+    wait_until(runner, events, [&] { return !events.out[1].empty(); });
+    std::this_thread::sleep_for(scaled(std::chrono::seconds(2)));
+    CHECK_FALSE(std::filesystem::exists(marker));
+    wait_until(runner, events, [&] { return events.exits.count(1) == 1; });
+    CHECK(std::filesystem::exists(marker));
+    CHECK(events.out[1].size() == size);
+    CHECK(events.exits[1].exit_code == 0);
 }
