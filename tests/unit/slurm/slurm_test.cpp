@@ -320,3 +320,25 @@ TEST_CASE("slurm: a job that writes faster than fanout takes it waits, rather th
     CHECK(events.out[1].size() == size);
     CHECK(events.exits[1].exit_code == 0);
 }
+
+TEST_CASE("slurm: a job starts in our directory, or fails, even where the worker started elsewhere")
+{
+    test::TempDir dir;
+    std::filesystem::path ours = std::filesystem::current_path();
+    // slurmstepd starts the step in /tmp where our directory is missing on the node.
+    ::setenv("FAKE_SRUN_CWD", dir.path().c_str(), 1);
+    Output output(OutputMode::group, 1, 2);
+    SlurmRunner runner(two_nodes(), fake_setup(), std::nullopt, output);
+    ::unsetenv("FAKE_SRUN_CWD");
+    Recorder events;
+    REQUIRE(runner.start(1, shell_command("pwd"), 1).started());
+    Command relative = shell_command("pwd");
+    relative.cwd = "sub";
+    relative.make_cwd = true; // --workdir sub: made in our directory, not the worker's
+    REQUIRE(runner.start(2, relative, 3).started());
+    wait_until(runner, events, [&] { return events.exits.size() == 2; });
+    CHECK(std::filesystem::path(events.out[1].substr(0, events.out[1].size() - 1)) == ours);
+    CHECK(events.out[2] == (ours / "sub").string() + "\n");
+    CHECK_FALSE(std::filesystem::exists(dir.path() / "sub"));
+    std::filesystem::remove(ours / "sub");
+}
