@@ -72,6 +72,15 @@ public:
         }
         tell_held(true);
         m_link.flush_all(); // the last exits, which fanout waits for
+        // The step ends with us, and slurmstepd may then drop what it has not yet passed
+        // on to srun (a flood of output before the stop): fanout must have it all, so
+        // the worker stays until fanout hangs up.
+        while (!m_link.ended()) {
+            Waitable* also[] = {&m_link};
+            m_local.wait(*this, also, std::nullopt);
+            while (m_link.next()) {
+            }
+        }
         return 0;
     }
 
