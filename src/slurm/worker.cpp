@@ -36,7 +36,7 @@ std::string environment(const char* name)
 
 class Worker : public ProcessEvents {
 public:
-    Worker() : m_link(STDIN_FILENO, STDOUT_FILENO) {}
+    Worker() : m_link(STDIN_FILENO, STDOUT_FILENO) { m_local.kill_jobs_when_we_die(); }
 
     int run()
     {
