@@ -115,6 +115,7 @@ StartResult LocalRunner::start(std::uint64_t seq, const Command& command, std::s
     request.feed_stdin = command.input != nullptr || command.stream_input;
     request.cwd = &command.cwd;
     request.inherit = &m_inherited;
+    request.die_with_us = m_die_with_us;
     if (int error = m_processes.start(seq, request); error != 0) {
         struct stat st {};
         if (error == EACCES && ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {

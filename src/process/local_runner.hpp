@@ -20,6 +20,9 @@ public:
     // Descriptors every job inherits (a jobserver pool's pair); close-on-exec in fanout,
     // so that no other child (ssh, a shell we ask) holds them.
     void set_inherited_fds(std::vector<int> fds) { m_inherited = std::move(fds); }
+    // Each job gets SIGKILL if we die (the --slurm worker: fanout runs the jobs of a worker
+    // that died again elsewhere, so they must not go on here).
+    void kill_jobs_when_we_die() { m_die_with_us = true; }
 
     StartResult start(std::uint64_t seq, const Command& command, std::size_t slot) override;
     void wait(ProcessEvents& events, std::span<Waitable* const> also, std::optional<Millis> timeout) override
@@ -43,6 +46,7 @@ public:
         stop_self();
     }
     [[nodiscard]] bool terminating() const override { return m_processes.terminating(); }
+    void read_output(bool on) { m_processes.read_output(on); }
 
 private:
     const std::string& resolve(const std::string& name);
@@ -52,6 +56,7 @@ private:
     std::vector<const char*> m_base_env; // our environment less the job variables
     std::vector<const char*> m_envp;
     std::vector<int> m_inherited;
+    bool m_die_with_us = false;
     std::unordered_map<std::string, std::string> m_paths; // PATH lookups, done once per name
 };
 

@@ -3,6 +3,7 @@
 #include "signals.hpp"
 
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,7 +39,8 @@ struct ChildPlan {
     int fds[3] = {-1, -1, -1}; // dup2'ed onto 0, 1, 2; -1 keeps ours
     const char* cwd = nullptr;
     const std::vector<int>* inherit = nullptr; // descriptors the child keeps across exec
-    const sigset_t* defaults = nullptr;        // signals reset to SIG_DFL
+    bool die_with_us = false;
+    const sigset_t* defaults = nullptr; // signals reset to SIG_DFL
 };
 
 // Makes `from` the child's descriptor `to`. dup2 onto itself is a no-op that would leave
@@ -63,6 +65,7 @@ bool install_fd(int from, int to)
         }
     }
     bool ok = ::setpgid(0, 0) == 0;
+    ok = ok && (!plan.die_with_us || ::prctl(PR_SET_PDEATHSIG, SIGKILL) == 0);
     for (int fd = 0; ok && fd < 3; ++fd) {
         ok = plan.fds[fd] < 0 || install_fd(plan.fds[fd], fd);
     }
@@ -151,6 +154,7 @@ int Process::spawn(const SpawnRequest& request)
     plan.envp = const_cast<char* const*>(request.envp->data());
     plan.cwd = request.cwd != nullptr && !request.cwd->empty() ? request.cwd->c_str() : nullptr;
     plan.inherit = request.inherit;
+    plan.die_with_us = request.die_with_us;
     plan.defaults = &SignalInbox::defaults_for_children();
     if (int rc = vfork_exec(plan, m_pid); rc != 0) {
         m_pid = -1;

@@ -24,6 +24,7 @@ struct SpawnRequest {
     bool capture = true;                            // false: inherit our stdout/stderr
     const std::string* cwd = nullptr;               // where it starts (null: our directory)
     const std::vector<int>* inherit = nullptr;      // close-on-exec here, open in the child
+    bool die_with_us = false;                       // SIGKILL when we die (prctl PDEATHSIG)
 };
 
 class Process {

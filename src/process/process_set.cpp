@@ -208,7 +208,7 @@ void ProcessSet::wait(ProcessEvents& events, std::span<Waitable* const> also, st
     for (std::size_t index = 0; index < m_children.size(); ++index) {
         Child& child = m_children[index];
         for (Stream stream : {Stream::out, Stream::err}) {
-            if (child.process.pipe(stream)) {
+            if (m_reading && child.process.pipe(stream)) {
                 fds.push_back({child.process.pipe(stream).get(), POLLIN, 0});
                 m_polled.emplace_back(index, static_cast<int>(stream));
             }

@@ -60,6 +60,11 @@ public:
 
     [[nodiscard]] std::size_t running() const { return m_children.size(); }
 
+    // Whether wait() reads the children's output (on by default). Off, a job that writes
+    // blocks once its pipe is full: the --slurm worker holds its jobs so while fanout has
+    // not yet taken what they wrote, rather than keep it all in memory.
+    void read_output(bool on) { m_reading = on; }
+
     // Whether some group is still going through its termination sequence, a running
     // child's or one whose child has exited; wait() takes its steps.
     [[nodiscard]] bool terminating() const;
@@ -107,6 +112,7 @@ private:
     std::vector<std::pair<std::size_t, int>> m_polled; // per polled pipe: child index, which
     std::optional<TermSeq> m_stopping;                 // set once fanout is stopping
     std::vector<Termination> m_lingering;              // groups whose leader has exited
+    bool m_reading = true;
 };
 
 } // namespace fanout

@@ -29,6 +29,8 @@ public:
     [[nodiscard]] bool ended() const { return m_ended; }
     // Everything sent has been written, or can no longer be.
     [[nodiscard]] bool flushed() const { return m_outbox.empty() || m_broken; }
+    // The bytes sent that the other end has not taken yet.
+    [[nodiscard]] std::size_t queued() const { return m_outbox.size() - m_sent; }
     // Stops sending: the other end reads end-of-file once the queue is written.
     void close_sending();
 

@@ -31,6 +31,8 @@ SlurmRunner::SlurmRunner(SlurmAllocation allocation, SlurmSetup setup, const std
         m_workers.push_back({std::move(node), nullptr, nullptr, {}, slots > 0, {}});
     }
     m_first_slot.push_back(next);
+    std::error_code error;
+    m_cwd = std::filesystem::current_path(error); // empty on error: the jobs keep srun's
     if (slots() == 0) {
         throw Error("--cpus-per-task " + std::to_string(m_setup.cpus_per_task) +
                     ": no node of the allocation has that many CPUs");
@@ -118,6 +120,10 @@ StartResult SlurmRunner::start(std::uint64_t seq, const Command& command, std::s
     request.seq = seq;
     request.slot = slot;
     request.command = command;
+    // Where our directory is missing on the node, slurmstepd starts the worker in /tmp
+    // with no more than a warning: named, the directory fails the job instead, and a
+    // relative --workdir stays relative to ours.
+    request.command.cwd = command.cwd.empty() ? m_cwd.string() : (m_cwd / command.cwd).string();
     worker.link->send(encode(request));
     worker.running.insert(seq);
     m_job_node[seq] = *node;

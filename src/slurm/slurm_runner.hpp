@@ -12,6 +12,7 @@
 #include "local_runner.hpp"
 #include "output.hpp"
 
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <unordered_map>
@@ -65,7 +66,8 @@ private:
     Output& m_output;
     SlurmSetup m_setup;
     std::string m_job_id;
-    LocalRunner m_local{false}; // runs nothing: its wait() watches the signals and `also`
+    std::filesystem::path m_cwd; // ours, where the jobs start (empty: unknown)
+    LocalRunner m_local{false};  // runs nothing: its wait() watches the signals and `also`
     std::vector<Worker> m_workers;
     std::vector<std::size_t> m_first_slot; // per node: its first slot (1-based), then the end
     std::unordered_map<std::uint64_t, std::size_t> m_job_node;

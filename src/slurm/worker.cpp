@@ -23,6 +23,10 @@ constexpr Millis k_retry_gap(50);
 // a job killed by a signal fanout did not send is told only after this long, once the
 // worker would have said that it is leaving (and the job is lost, not failed).
 constexpr Millis k_unasked_signal_grace(200);
+// The jobs' output waiting for fanout to take it, past which the worker stops reading
+// the jobs (they block on their next write): fanout takes it only as fast as srun passes
+// it on, and a job writing gigabytes would otherwise have them all in the worker's memory.
+constexpr std::size_t k_outbox_limit = std::size_t{4} << 20;
 
 std::string environment(const char* name)
 {
@@ -32,7 +36,7 @@ std::string environment(const char* name)
 
 class Worker : public ProcessEvents {
 public:
-    Worker() : m_link(STDIN_FILENO, STDOUT_FILENO) {}
+    Worker() : m_link(STDIN_FILENO, STDOUT_FILENO) { m_local.kill_jobs_when_we_die(); }
 
     int run()
     {
@@ -54,6 +58,7 @@ public:
                 break;
             }
             retry_waiting();
+            m_local.read_output(m_link.queued() < k_outbox_limit);
             Waitable* also[] = {&m_link};
             std::optional<Millis> timeout;
             if (!m_waiting.empty()) {
@@ -67,6 +72,15 @@ public:
         }
         tell_held(true);
         m_link.flush_all(); // the last exits, which fanout waits for
+        // The step ends with us, and slurmstepd may then drop what it has not yet passed
+        // on to srun (a flood of output before the stop): fanout must have it all, so
+        // the worker stays until fanout hangs up.
+        while (!m_link.ended()) {
+            Waitable* also[] = {&m_link};
+            m_local.wait(*this, also, std::nullopt);
+            while (m_link.next()) {
+            }
+        }
         return 0;
     }
 

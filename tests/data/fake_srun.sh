@@ -11,4 +11,6 @@ while [ $# -gt 0 ]; do
     shift
 done
 echo "$node $$" >>"${FAKE_SRUN_LOG:-/dev/null}"
+# As slurmstepd does where the caller's directory is missing on the node.
+[ -z "${FAKE_SRUN_CWD:-}" ] || cd "$FAKE_SRUN_CWD" || exit 1
 SLURMD_NODENAME=$node SLURM_JOB_ID=7 SLURM_STEP_ID=0 exec "$@"

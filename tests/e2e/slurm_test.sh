@@ -184,6 +184,17 @@ assert_eq "n3 down mid-run: no job on n3 finished after it went" "" \
     "$(tail -n +2 down.tsv | awk '$2 == "n3" && $7 != 0')"
 slurm_revive_node 3
 
+# --- a run halted amid a flood of output hears every job's end -----------------------------
+# The workers' steps end only once fanout has what they sent: slurmstepd dropped the
+# rest of a flood (srun: "io error with slurmstepd"), so the stopped jobs were lost.
+timeout "$(scaled 120)" "${ALLOC[@]}" "$FANOUT" --slurm --halt now,fail=1 --joblog flood.tsv \
+    "if [ {} = 3 ]; then sleep 1; exit 3; fi; yes flood$MARK" ::: 1 2 3 4 5 6 >/dev/null 2>flood.err
+assert_eq "--halt now amid a flood of output: exit 3" 3 "$?"
+assert_eq "--halt now amid a flood of output: one job failed, the five others were stopped by SIGTERM" \
+    "1 5 0" "$(tail -n +2 flood.tsv | awk '{ if ($7 == 3) f++; else if ($8 == 15) t++; else o++ } END { print f + 0, t + 0, o + 0 }')"
+assert_eq "--halt now amid a flood of output: srun lost nothing" 0 "$(grep -c 'io error' flood.err)"
+assert_eq "--halt now amid a flood of output: no step is left" "" "$(slurm_steps)"
+
 # --- Ctrl-C and scancel leave nothing -----------------------------------------------------
 cat >inner.sh <<INNER
 env --default-signal=INT "$FANOUT" --slurm "sleep 30.$MARK; echo not reached" ::: 1 2 3 4 5 6 >int.out 2>int.err &

@@ -9,10 +9,13 @@
 #include <doctest/doctest.h>
 
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <set>
 #include <sstream>
+#include <thread>
 
 using namespace fanout;
 using fanout::test::scaled;
@@ -239,6 +242,15 @@ TEST_CASE("slurm: a termination sequence reaches the job on its node; stop() end
 }
 
 // The pid of each node's worker, as the fake srun logged them (it execs the worker).
+// A runner whose fake sruns write "NODE PID" to `log`, for worker_pids().
+std::unique_ptr<SlurmRunner> logged_runner(Output& output, const std::string& log)
+{
+    ::setenv("FAKE_SRUN_LOG", log.c_str(), 1);
+    auto runner = std::make_unique<SlurmRunner>(two_nodes(), fake_setup(), std::nullopt, output);
+    ::unsetenv("FAKE_SRUN_LOG");
+    return runner;
+}
+
 std::map<std::string, pid_t> worker_pids(Runner& runner, Recorder& events, const std::string& log)
 {
     std::map<std::string, pid_t> workers;
@@ -260,10 +272,9 @@ TEST_CASE("slurm: a node whose step ends loses its running jobs, and takes no mo
 {
     test::TempDir dir;
     std::string log = (dir.path() / "sruns").string();
-    ::setenv("FAKE_SRUN_LOG", log.c_str(), 1);
     Output output(OutputMode::group, 1, 2);
-    SlurmRunner runner(two_nodes(), fake_setup(), std::nullopt, output);
-    ::unsetenv("FAKE_SRUN_LOG");
+    auto logged = logged_runner(output, log);
+    SlurmRunner& runner = *logged;
     Recorder events;
     REQUIRE(runner.start(1, shell_command("exec sleep 5"), 1).started()); // left behind: no slurmstepd here
     REQUIRE(runner.start(2, shell_command("echo $SLURMD_NODENAME; exec sleep 1"), 3).started());
@@ -280,10 +291,9 @@ TEST_CASE("slurm: a step Slurm ends (scancel) loses its jobs, though the worker 
 {
     test::TempDir dir;
     std::string log = (dir.path() / "sruns").string();
-    ::setenv("FAKE_SRUN_LOG", log.c_str(), 1);
     Output output(OutputMode::group, 1, 2);
-    SlurmRunner runner(two_nodes(), fake_setup(), std::nullopt, output);
-    ::unsetenv("FAKE_SRUN_LOG");
+    auto logged = logged_runner(output, log);
+    SlurmRunner& runner = *logged;
     Recorder events;
     REQUIRE(runner.start(1, shell_command("exec sleep 30"), 3).started());
     REQUIRE(runner.start(2, shell_command("exec sleep 30"), 4).started());
@@ -295,4 +305,66 @@ TEST_CASE("slurm: a step Slurm ends (scancel) loses its jobs, though the worker 
     CHECK(runner.start(3, shell_command("true"), 3).kind == StartResult::Kind::host_gone);
     runner.wait(events, {}, Millis(500)); // the stopped jobs' exits that follow are not told
     CHECK(events.exits.empty());
+}
+
+TEST_CASE("slurm: a job that writes faster than fanout takes it waits, rather than fill the worker's memory")
+{
+    test::TempDir dir;
+    std::string marker = (dir.path() / "written").string();
+    Output output(OutputMode::group, 1, 2);
+    SlurmRunner runner(two_nodes(), fake_setup(), std::nullopt, output);
+    Recorder events;
+    constexpr std::size_t size = 64 << 20;
+    REQUIRE(
+        runner.start(1, shell_command("head -c " + std::to_string(size) + " /dev/zero; touch " + marker), 1)
+            .started());
+    // Once the job writes, fanout stops reading: the worker holds a few MiB for it, and
+    // the job waits.
+    wait_until(runner, events, [&] { return !events.out[1].empty(); });
+    std::this_thread::sleep_for(scaled(std::chrono::seconds(2)));
+    CHECK_FALSE(std::filesystem::exists(marker));
+    wait_until(runner, events, [&] { return events.exits.count(1) == 1; });
+    CHECK(std::filesystem::exists(marker));
+    CHECK(events.out[1].size() == size);
+    CHECK(events.exits[1].exit_code == 0);
+}
+
+TEST_CASE("slurm: a job starts in our directory, or fails, even where the worker started elsewhere")
+{
+    test::TempDir dir;
+    std::filesystem::path ours = std::filesystem::current_path();
+    // slurmstepd starts the step in /tmp where our directory is missing on the node.
+    ::setenv("FAKE_SRUN_CWD", dir.path().c_str(), 1);
+    Output output(OutputMode::group, 1, 2);
+    SlurmRunner runner(two_nodes(), fake_setup(), std::nullopt, output);
+    ::unsetenv("FAKE_SRUN_CWD");
+    Recorder events;
+    REQUIRE(runner.start(1, shell_command("pwd"), 1).started());
+    Command relative = shell_command("pwd");
+    relative.cwd = "sub";
+    relative.make_cwd = true; // --workdir sub: made in our directory, not the worker's
+    REQUIRE(runner.start(2, relative, 3).started());
+    wait_until(runner, events, [&] { return events.exits.size() == 2; });
+    CHECK(std::filesystem::path(events.out[1].substr(0, events.out[1].size() - 1)) == ours);
+    CHECK(events.out[2] == (ours / "sub").string() + "\n");
+    CHECK_FALSE(std::filesystem::exists(dir.path() / "sub"));
+    std::filesystem::remove(ours / "sub");
+}
+
+TEST_CASE("slurm: the jobs of a worker that dies die with it, since they run again elsewhere")
+{
+    test::TempDir dir;
+    std::string log = (dir.path() / "sruns").string();
+    std::string marker = (dir.path() / "went-on").string();
+    Output output(OutputMode::group, 1, 2);
+    auto logged = logged_runner(output, log);
+    SlurmRunner& runner = *logged;
+    Recorder events;
+    REQUIRE(runner.start(1, shell_command("echo started; sleep 1; touch " + marker), 1).started());
+    auto workers = worker_pids(runner, events, log);
+    wait_until(runner, events, [&] { return !events.out[1].empty(); });
+    ::kill(workers["n1"], SIGKILL); // the OOM killer, say
+    wait_until(runner, events, [&] { return events.lost.count(1) == 1; });
+    std::this_thread::sleep_for(scaled(std::chrono::milliseconds(1500)));
+    CHECK_FALSE(std::filesystem::exists(marker));
 }
