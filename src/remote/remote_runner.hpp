@@ -38,6 +38,7 @@ public:
     }
     void kill_all() override { m_local.kill_all(); }
     void signal_all(int signal) override { m_local.signal_all(signal); }
+    void suspend() override { m_local.suspend(); } // the ssh clients, then fanout itself
     [[nodiscard]] bool terminating() const override { return m_local.terminating(); }
     [[nodiscard]] std::string host_of(std::size_t slot) const override;
 

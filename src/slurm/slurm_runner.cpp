@@ -1,6 +1,7 @@
 #include "slurm_runner.hpp"
 
 #include "error.hpp"
+#include "signals.hpp"
 #include "worker_protocol.hpp"
 
 #include <sys/socket.h>
@@ -261,6 +262,17 @@ void SlurmRunner::signal_all(int signal)
     request.kind = WorkerRequest::Kind::signal;
     request.signal = signal;
     send_all(encode(request));
+}
+
+void SlurmRunner::suspend()
+{
+    signal_all(SIGTSTP);
+    for (Worker& worker : m_workers) {
+        if (worker.up && worker.link) {
+            worker.link->flush(); // before we stop: queued, it would wait for our return
+        }
+    }
+    stop_self();
 }
 
 } // namespace fanout

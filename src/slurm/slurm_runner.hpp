@@ -46,6 +46,8 @@ public:
     void stop(int first, const TermSeq& termseq) override;
     void kill_all() override;
     void signal_all(int signal) override;
+    // Ctrl-Z: the jobs on the nodes stop, then fanout itself, as a local run does.
+    void suspend() override;
     [[nodiscard]] std::string host_of(std::size_t slot) const override;
 
 private:

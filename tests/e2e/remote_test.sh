@@ -211,6 +211,16 @@ assert_eq "host2 killed mid-run: the joblog has 60 jobs" 60 "$(tail -n +2 kill.t
 assert_eq "host2 killed mid-run: no job left on host2" "" "$(pgrep -f "^sleep 0\.5$MARK")"
 sshd_revive 2
 
+# --- Ctrl-Z stops fanout itself, as a local run does ------------------------------------------
+start_fanout --ssh "$SSH" -S 1/host1 "sleep 1.$MARK; echo {}" ::: z
+wait_until 30 running_at_least "^sleep 1.$MARK" 1
+kill -TSTP "$FANOUT_PID"
+is_stopped() { [ "$(proc_state "$1")" == T ]; }
+assert_true "SIGTSTP with -S: fanout stops itself" wait_until 5 is_stopped "$FANOUT_PID"
+kill -CONT "$FANOUT_PID"
+wait_exit 60
+assert_eq "SIGCONT with -S: the run finishes normally" "0 z" "$STATUS $(cat out.txt)"
+
 # --- Ctrl-C stops the remote jobs -----------------------------------------------------------
 env --default-signal=INT "$FANOUT" --ssh "$SSH" -S 2/host1,2/host3 "sleep 3$MARK; echo not reached" ::: 1 2 3 4 5 6 \
     >int.out 2>int.err &

@@ -148,6 +148,27 @@ run "${ALLOC[@]}" "$FANOUT" --slurm f ::: a
 assert_eq "an exported bash function runs on a node" "f:a" "$OUT"
 unset -f f
 
+# --- Ctrl-Z stops the jobs on the nodes, and fanout itself ---------------------------------
+cat >inner_tstp.sh <<INNER
+"$FANOUT" --slurm -j1 "echo \\\$\\\$ > pid.{}; exec sleep 1.$MARK" ::: a b >tstp.out 2>tstp.err &
+pid=\$!
+for i in \$(seq 600); do [ -s pid.a ] && [ -s pid.b ] && break; sleep 0.1; done
+kill -TSTP \$pid
+sleep 0.5
+state() { awk '{ print \$3 }' /proc/\$1/stat 2>/dev/null; }
+echo "\$(state \$pid) \$(state \$(cat pid.a)) \$(state \$(cat pid.b))" >tstp.states
+sleep 1.5
+echo "\$(state \$(cat pid.a))" >tstp.later
+kill -CONT \$pid
+wait \$pid
+echo \$? >tstp.status
+INNER
+run "${ALLOC[@]}" bash inner_tstp.sh
+assert_eq "SIGTSTP: fanout and the jobs on the nodes are stopped" "T T T" "$(cat tstp.states)"
+assert_eq "SIGTSTP: a stopped job does not end while stopped" "T" "$(cat tstp.later)"
+assert_eq "SIGCONT: the run finishes normally" 0 "$(cat tstp.status)"
+assert_eq "SIGCONT: nothing on stderr" "" "$(cat tstp.err)"
+
 # --- a worker step cancelled mid-run loses no job ------------------------------------------
 seq 40 >40.txt
 "${ALLOC[@]}" "$FANOUT" --slurm --joblog cancel.tsv "sleep 0.5$MARK; echo {}" <40.txt >cancel.out 2>cancel.err &
