@@ -517,7 +517,8 @@ int run(int argc, const char* const* argv)
         die_by_signal(result.signal);
     }
     if (result.hosts_gone) {
-        throw Error("every host is down: the jobs not yet run did not run");
+        throw Error(std::string(options.slurm ? "every node of the allocation" : "every host") +
+                    " is down: the jobs not yet run did not run");
     }
     return result.halt_exit ? *result.halt_exit
                             : unhalted_exit_code(options.control.halt, {result.failed, result.succeeded, {}});

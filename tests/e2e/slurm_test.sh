@@ -187,6 +187,20 @@ assert_eq "n2's step cancelled mid-run: one warning about n2" 1 "$(grep -c 'node
 assert_eq "n2's step cancelled mid-run: the joblog has 40 jobs, all done" "40 0" \
     "$(tail -n +2 cancel.tsv | awk '{ n++; if ($7 != 0) bad++ } END { print n, bad + 0 }')"
 
+# --- every worker step cancelled: the jobs not yet run are not run ------------------------
+"${ALLOC[@]}" "$FANOUT" --slurm --joblog allgone.tsv "sleep 0.5$MARK; echo {}" <40.txt >allgone.out 2>allgone.err &
+pid=$!
+kill_at_exit "$pid"
+wait_until 60 lines_at_least allgone.out 6
+scancel $(squeue -s -h -o '%i %j' | awk '$2 == "fanout-worker" { print $1 }')
+timeout "$(scaled 120)" tail --pid="$pid" -f /dev/null
+wait "$pid"
+status=$?
+assert_eq "every worker step cancelled: exit 255" 255 "$status"
+assert_contains "every worker step cancelled: said in one line" "every node of the allocation is down" "$(cat allgone.err)"
+assert_eq "every worker step cancelled: no job recorded twice, none failed" "" \
+    "$(tail -n +2 allgone.tsv | awk '{ if (seen[$1]++ || $7 != 0) print }')"
+
 # --- a node that goes down mid-run loses no job ------------------------------------------
 # Slurm ends the whole allocation when one of its nodes fails, unless it was made with
 # --no-kill: then the allocation goes on without the node, and so does fanout.
