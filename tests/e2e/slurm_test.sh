@@ -51,7 +51,7 @@ HANG_REPORT_EXTRA="squeue -s; ps -eo pid,ppid,stat,etime,args --forest | grep -B
 ALLOC=(salloc --quiet --nodes=3 --ntasks-per-node=2 --time=10)
 
 # For wait_until, which must evaluate its condition anew each time.
-lines_at_least() { [ "$(wc -l <"$1" 2>/dev/null || echo 0)" -ge "$2" ]; }
+lines_at_least() { [ "$(wc -l 2>/dev/null <"$1" || echo 0)" -ge "$2" ]; }
 running_at_least() { [ "$(pgrep -fc "$1")" -ge "$2" ]; }
 none_running() { ! pgrep -f "$1" >/dev/null; }
 # Of this test's cluster only: other tests may run workers of their own at the same time.
@@ -82,6 +82,20 @@ assert_eq "no step is left after the run" "" "$(slurm_steps)"
 run "${ALLOC[@]}" "$FANOUT" --slurm --tag 'echo $SLURMD_NODENAME $FANOUT_SLOT $PARALLEL_SEQ; echo err {} >&2' ::: a
 assert_match "a job runs inside a node's step, with its slot and sequence number" "^a	n[123] [1-6] 1$" "$OUT"
 assert_eq "a job's stderr comes back as stderr" "a	err a" "$ERR"
+
+# An sbatch script, as the README shows one: fanout runs in the batch step.
+cat >job.sbatch <<JOB
+#!/bin/bash
+#SBATCH --nodes=3
+#SBATCH --exclusive
+#SBATCH --output=$T/batch.out
+"$FANOUT" --slurm --cpus-per-task 2 --joblog $T/batch.tsv -k 'echo {} \$SLURMD_NODENAME' ::: 1 2 3 4 5 6
+JOB
+run sbatch --wait --quiet job.sbatch
+assert_status "sbatch --wait of a script running fanout --slurm: exit 0" 0
+assert_match "sbatch: the jobs' output, in order, from the nodes" "^1 n[123].2 n[123].3 n[123].4 n[123].5 n[123].6 n[123]$" \
+    "$(tr '\n' . <batch.out | sed 's/\.$//')"
+assert_eq "sbatch: the joblog has 6 jobs" 6 "$(tail -n +2 batch.tsv | wc -l)"
 
 # --- hostile arguments survive byte for byte ---------------------------------------------
 args=('a b' "q'uote" '"dq"' '$(touch pwned)' '`x`' $'new\nline' '*' '\' ' lead' 'trail ' $'tab\there' '-n' 'é')
