@@ -39,7 +39,10 @@ std::vector<std::string> expand_nodelist(const std::string& nodelist)
     io.capture = true;
     io.stderr_fd = 2; // scontrol's own complaint says best what went wrong
     AuxProcess scontrol({"scontrol", "show", "hostnames", nodelist}, io);
-    wait_for_all({&scontrol}, AuxProcess::Clock::now() + k_scontrol_deadline, true);
+    AuxWaitResult waited = wait_for_all({&scontrol}, AuxProcess::Clock::now() + k_scontrol_deadline, true);
+    if (waited.end == AuxWaitEnd::interrupted) {
+        throw Interrupted(waited.signal); // Ctrl-C while slurmctld is slow to answer
+    }
     if (!scontrol.done()) {
         throw Error("--slurm: `scontrol show hostnames` did not answer within a minute");
     }
