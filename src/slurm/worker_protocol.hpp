@@ -27,7 +27,7 @@ inline constexpr char k_frame_end = '\n';
 
 // To the worker.
 struct WorkerRequest {
-    // ack: see k_ack's comment.
+    // ack: the answer to whatever the worker said (see above for why).
     enum class Kind { run, terminate, stop, kill, signal, ack };
     Kind kind = Kind::run;
     std::uint64_t seq = 0;

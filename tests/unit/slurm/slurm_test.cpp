@@ -160,6 +160,14 @@ TEST_CASE("slurm: a malformed message is an error, not a guess")
     CHECK_THROWS_AS(decode_report({"exit", "x", "0", "0", "0", "0", "0"}), Error);
     CHECK_THROWS_AS(decode_request({"run", "1", "1", "0", "0", "", "", "5", "a"}), Error);
     CHECK_THROWS_AS(decode_request({"launch"}), Error);
+    CHECK_THROWS_AS(decode_report({"out", "1", "3", "x"}), Error); // no such stream
+    CHECK_THROWS_AS(decode_request({"run", "1", "1", "yes", "0", "", "", "1", "a", "0"}), Error);
+    CHECK_THROWS_AS(decode_report({"leaving", "15", "extra"}), Error); // a field too many
+    CHECK_THROWS_AS(decode_request({"kill", "now"}), Error);
+    CHECK(decode_request({"run", "1", "1", "1", "0", "", "", "1", "a", "0"}).command.via_shell);
+    // Whatever else a later version says, its hello names its protocol, for fanout to refuse.
+    CHECK(decode_report({"hello", "fanout-slurm-worker 2", "n1", "7.0", "more"}).protocol ==
+          "fanout-slurm-worker 2");
 }
 
 TEST_CASE("slurm: jobs run through a worker per node, which sends back their output and exits")
