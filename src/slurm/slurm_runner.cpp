@@ -164,7 +164,9 @@ void SlurmRunner::hear(Worker& worker, ProcessEvents& events)
                 worker.step = report.step;
                 break;
             case WorkerReport::Kind::output:
-                events.on_output(report.seq, report.stream, report.data);
+                if (worker.running.count(report.seq) > 0) { // not another node's job, nor an ended one
+                    events.on_output(report.seq, report.stream, report.data);
+                }
                 break;
             case WorkerReport::Kind::leaving:
                 lose(worker, events, "Slurm ends its step with SIG" + signal_name(report.signal));

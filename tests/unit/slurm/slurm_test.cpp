@@ -376,3 +376,46 @@ TEST_CASE("slurm: the jobs of a worker that dies die with it, since they run aga
     std::this_thread::sleep_for(scaled(std::chrono::milliseconds(1500)));
     CHECK_FALSE(std::filesystem::exists(marker));
 }
+
+TEST_CASE("slurm: a worker's output for a job it does not run is not taken for that job's")
+{
+    test::TempDir dir;
+    std::filesystem::path said = dir.path() / "said";
+    {
+        std::ofstream out(said, std::ios::binary);
+        WorkerReport report;
+        report.kind = WorkerReport::Kind::hello;
+        report.protocol = k_worker_protocol;
+        out << encode(report);
+        report.kind = WorkerReport::Kind::output;
+        report.seq = 1;
+        report.data = "mine\n";
+        out << encode(report);
+        report.seq = 2; // started on the other node
+        report.data = "stray\n";
+        out << encode(report);
+        report.kind = WorkerReport::Kind::exit;
+        report.seq = 1;
+        out << encode(report);
+    }
+    std::filesystem::path worker = dir.path() / "worker";
+    {
+        // On n1, says its piece whatever it is sent; then waits for fanout to hang up.
+        std::ofstream out(worker);
+        out << "#!/bin/sh\n[ \"$SLURMD_NODENAME\" != n1 ] || cat '" << said.string()
+            << "'\nexec cat >/dev/null\n";
+    }
+    std::filesystem::permissions(worker, std::filesystem::perms::owner_all);
+    SlurmSetup setup = fake_setup();
+    setup.worker_program = worker.string();
+    Output output(OutputMode::group, 1, 2);
+    SlurmRunner runner({"7", {{"n1", 1}, {"n2", 1}}}, setup, std::nullopt, output);
+    Recorder events;
+    REQUIRE(runner.start(1, shell_command("true"), 1).started());
+    REQUIRE(runner.start(2, shell_command("true"), 2).started());
+    // The stray output came before the exit, in the same stream.
+    wait_until(runner, events, [&] { return events.exits.count(1) == 1; });
+    CHECK(events.out[1] == "mine\n");
+    CHECK(events.out.count(2) == 0);
+    CHECK(events.lost.empty());
+}
