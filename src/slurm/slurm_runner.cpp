@@ -21,7 +21,7 @@ constexpr auto k_step_end_deadline = std::chrono::seconds(10);
 
 SlurmRunner::SlurmRunner(SlurmAllocation allocation, SlurmSetup setup, const std::optional<JobCount>& jobs,
                          Output& output)
-    : m_output(output), m_setup(std::move(setup)), m_job_id(std::move(allocation.job_id))
+    : m_output(output), m_setup(std::move(setup))
 {
     std::size_t next = 1;
     for (SlurmNode& node : allocation.nodes) {
