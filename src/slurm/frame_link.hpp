@@ -31,8 +31,6 @@ public:
     [[nodiscard]] bool flushed() const { return m_outbox.empty() || m_broken; }
     // The bytes sent that the other end has not taken yet.
     [[nodiscard]] std::size_t queued() const { return m_outbox.size() - m_sent; }
-    // Stops sending: the other end reads end-of-file once the queue is written.
-    void close_sending();
 
     void add_watches(std::vector<pollfd>& fds) const override;
     void on_polled(std::span<const pollfd> polled) override;
@@ -53,7 +51,6 @@ private:
     std::size_t m_sent = 0; // of m_outbox
     bool m_ended = false;
     bool m_broken = false; // writing failed: the other end is gone
-    bool m_close_sending = false;
 };
 
 } // namespace fanout
