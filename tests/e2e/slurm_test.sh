@@ -30,7 +30,7 @@ SLURM_JOB_ID=1 SLURM_JOB_NODELIST=n1 SLURM_JOB_CPUS_PER_NODE=1 PATH="$PWD/hangin
     env --default-signal=INT --block-signal=INT "$FANOUT" --slurm echo ::: a >scontrol_int.out 2>&1 &
 pid=$!
 kill_at_exit "$pid"
-wait_until 10 pgrep -f "^sleep 30$$"
+wait_until 10 pkill -0 -f "^sleep 30$$" # signal 0: a test that prints nothing
 kill -INT "$pid"
 timeout "$(scaled 10)" tail --pid="$pid" -f /dev/null
 wait "$pid"
