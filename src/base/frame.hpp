@@ -17,7 +17,7 @@ namespace fanout {
 std::string encode_frame(const std::vector<std::string>& fields);
 // The fields of a payload, or nothing when it is cut short.
 std::optional<std::vector<std::string>> decode_fields(std::string_view payload);
-// The length a frame's first 4 bytes give.
+// The length a frame's first 4 bytes give (`head` holds at least 4).
 std::size_t frame_length(std::string_view head);
 
 // Collects bytes as they arrive and gives back the whole frames among them. With a

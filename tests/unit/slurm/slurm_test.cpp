@@ -284,7 +284,7 @@ TEST_CASE("slurm: a node whose step ends loses its running jobs, and takes no mo
     auto logged = logged_runner(output, log);
     SlurmRunner& runner = *logged;
     Recorder events;
-    REQUIRE(runner.start(1, shell_command("exec sleep 5"), 1).started()); // left behind: no slurmstepd here
+    REQUIRE(runner.start(1, shell_command("exec sleep 5"), 1).started()); // dies with its worker
     REQUIRE(runner.start(2, shell_command("echo $SLURMD_NODENAME; exec sleep 1"), 3).started());
     auto workers = worker_pids(runner, events, log);
     ::kill(workers["n1"], SIGKILL); // the worker, as a node that went down
