@@ -21,7 +21,8 @@ void make_non_blocking(int fd)
 
 } // namespace
 
-FrameLink::FrameLink(int in, int out, Fd owned) : m_in(in), m_out(out), m_owned(std::move(owned))
+FrameLink::FrameLink(int in, int out, Fd owned, std::size_t max_frame)
+    : m_in(in), m_out(out), m_owned(std::move(owned)), m_reader('\n', max_frame)
 {
     make_non_blocking(m_in);
     if (m_out != m_in) {

@@ -97,7 +97,7 @@ void SlurmRunner::start_worker(Worker& worker)
         "--slurm-worker"};
     worker.srun = std::make_unique<AuxProcess>(argv, io);
     int fd = ours.get();
-    worker.link = std::make_unique<FrameLink>(fd, fd, std::move(ours));
+    worker.link = std::make_unique<FrameLink>(fd, fd, std::move(ours), k_max_report);
 }
 
 std::string SlurmRunner::host_of(std::size_t slot) const

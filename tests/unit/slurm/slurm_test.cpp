@@ -160,6 +160,12 @@ TEST_CASE("slurm: a malformed message is an error, not a guess")
     CHECK_THROWS_AS(decode_report({"exit", "x", "0", "0", "0", "0", "0"}), Error);
     CHECK_THROWS_AS(decode_request({"run", "1", "1", "0", "0", "", "", "5", "a"}), Error);
     CHECK_THROWS_AS(decode_request({"launch"}), Error);
+    FrameReader capped('\n', 16);
+    capped.append("garbage!"); // read as a length of 1.6 GB
+    CHECK_THROWS_AS(capped.next(), Error);
+    FrameReader fits('\n', frame.size() - 4);
+    fits.append(frame + "\n");
+    CHECK(fits.next());
     CHECK_THROWS_AS(decode_report({"out", "1", "3", "x"}), Error); // no such stream
     CHECK_THROWS_AS(decode_request({"run", "1", "1", "yes", "0", "", "", "1", "a", "0"}), Error);
     CHECK_THROWS_AS(decode_report({"leaving", "15", "extra"}), Error); // a field too many
@@ -418,4 +424,24 @@ TEST_CASE("slurm: a worker's output for a job it does not run is not taken for t
     CHECK(events.out[1] == "mine\n");
     CHECK(events.out.count(2) == 0);
     CHECK(events.lost.empty());
+}
+
+TEST_CASE("slurm: a worker whose stdout is not frames is lost at once, not waited for")
+{
+    test::TempDir dir;
+    std::filesystem::path worker = dir.path() / "worker";
+    {
+        // On n1, bytes that read as a frame of 1.6 GB; then it waits for fanout to hang up.
+        std::ofstream out(worker);
+        out << "#!/bin/sh\n[ \"$SLURMD_NODENAME\" != n1 ] || echo 'garbage!'\nexec cat >/dev/null\n";
+    }
+    std::filesystem::permissions(worker, std::filesystem::perms::owner_all);
+    SlurmSetup setup = fake_setup();
+    setup.worker_program = worker.string();
+    Output output(OutputMode::group, 1, 2);
+    SlurmRunner runner({"7", {{"n1", 1}, {"n2", 1}}}, setup, std::nullopt, output);
+    Recorder events;
+    REQUIRE(runner.start(1, shell_command("true"), 1).started());
+    wait_until(runner, events, [&] { return events.lost.count(1) == 1; });
+    CHECK(runner.start(2, shell_command("true"), 1).kind == StartResult::Kind::host_gone);
 }
