@@ -383,6 +383,21 @@ TEST_CASE("slurm: the jobs of a worker that dies die with it, since they run aga
     CHECK_FALSE(std::filesystem::exists(marker));
 }
 
+// A stand-in for the worker that, on n1, runs `n1_says` (whatever it is sent), then
+// waits for fanout to hang up; on the other nodes it only waits.
+SlurmSetup scripted_worker(const test::TempDir& dir, const std::string& n1_says)
+{
+    std::filesystem::path worker = dir.path() / "worker";
+    {
+        std::ofstream out(worker);
+        out << "#!/bin/sh\n[ \"$SLURMD_NODENAME\" != n1 ] || " << n1_says << "\nexec cat >/dev/null\n";
+    }
+    std::filesystem::permissions(worker, std::filesystem::perms::owner_all);
+    SlurmSetup setup = fake_setup();
+    setup.worker_program = worker.string();
+    return setup;
+}
+
 TEST_CASE("slurm: a worker's output for a job it does not run is not taken for that job's")
 {
     test::TempDir dir;
@@ -404,18 +419,9 @@ TEST_CASE("slurm: a worker's output for a job it does not run is not taken for t
         report.seq = 1;
         out << encode(report);
     }
-    std::filesystem::path worker = dir.path() / "worker";
-    {
-        // On n1, says its piece whatever it is sent; then waits for fanout to hang up.
-        std::ofstream out(worker);
-        out << "#!/bin/sh\n[ \"$SLURMD_NODENAME\" != n1 ] || cat '" << said.string()
-            << "'\nexec cat >/dev/null\n";
-    }
-    std::filesystem::permissions(worker, std::filesystem::perms::owner_all);
-    SlurmSetup setup = fake_setup();
-    setup.worker_program = worker.string();
     Output output(OutputMode::group, 1, 2);
-    SlurmRunner runner({"7", {{"n1", 1}, {"n2", 1}}}, setup, std::nullopt, output);
+    SlurmRunner runner({"7", {{"n1", 1}, {"n2", 1}}}, scripted_worker(dir, "cat '" + said.string() + "'"),
+                       std::nullopt, output);
     Recorder events;
     REQUIRE(runner.start(1, shell_command("true"), 1).started());
     REQUIRE(runner.start(2, shell_command("true"), 2).started());
@@ -429,17 +435,10 @@ TEST_CASE("slurm: a worker's output for a job it does not run is not taken for t
 TEST_CASE("slurm: a worker whose stdout is not frames is lost at once, not waited for")
 {
     test::TempDir dir;
-    std::filesystem::path worker = dir.path() / "worker";
-    {
-        // On n1, bytes that read as a frame of 1.6 GB; then it waits for fanout to hang up.
-        std::ofstream out(worker);
-        out << "#!/bin/sh\n[ \"$SLURMD_NODENAME\" != n1 ] || echo 'garbage!'\nexec cat >/dev/null\n";
-    }
-    std::filesystem::permissions(worker, std::filesystem::perms::owner_all);
-    SlurmSetup setup = fake_setup();
-    setup.worker_program = worker.string();
     Output output(OutputMode::group, 1, 2);
-    SlurmRunner runner({"7", {{"n1", 1}, {"n2", 1}}}, setup, std::nullopt, output);
+    // Bytes that read as a frame of 1.7 GB.
+    SlurmRunner runner({"7", {{"n1", 1}, {"n2", 1}}}, scripted_worker(dir, "echo 'garbage!'"), std::nullopt,
+                       output);
     Recorder events;
     REQUIRE(runner.start(1, shell_command("true"), 1).started());
     wait_until(runner, events, [&] { return events.lost.count(1) == 1; });
