@@ -38,8 +38,6 @@ public:
     // The next whole frame's fields; nothing until one has arrived. Throws Error for a
     // malformed one.
     std::optional<std::vector<std::string>> next();
-    // Bytes of a frame that has not fully arrived.
-    [[nodiscard]] bool partial() const { return m_start < m_buffer.size(); }
 
 private:
     std::optional<char> m_terminator;

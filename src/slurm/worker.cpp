@@ -170,7 +170,7 @@ private:
                 send_exit(
                     request.seq,
                     JobExit::killed(request.termseq.empty() ? SIGTERM : request.termseq.front().signal));
-            } else {
+            } else if (m_running.count(request.seq) > 0) { // not one that ended meanwhile
                 m_asked.insert(request.seq);
                 m_local.terminate(request.seq, request.termseq);
             }
