@@ -63,6 +63,10 @@ std::optional<std::vector<std::string>> FrameReader::next()
 {
     std::string_view rest = std::string_view(m_buffer).substr(m_start);
     std::size_t tail = m_terminator ? 1 : 0;
+    if (rest.size() >= k_head && frame_length(rest) > m_max_length) {
+        throw Error("a malformed message (a frame of " + std::to_string(frame_length(rest)) +
+                    " bytes, more than " + std::to_string(m_max_length) + ")");
+    }
     if (rest.size() < k_head || rest.size() < k_head + frame_length(rest) + tail) {
         if (m_start > 0 && m_start * 2 >= m_buffer.size()) { // keep the buffer from growing
             m_buffer.erase(0, m_start);

@@ -40,6 +40,7 @@ struct ChildPlan {
     const char* cwd = nullptr;
     const std::vector<int>* inherit = nullptr; // descriptors the child keeps across exec
     bool die_with_us = false;
+    pid_t parent = -1;                  // with die_with_us: who we must die with
     const sigset_t* defaults = nullptr; // signals reset to SIG_DFL
 };
 
@@ -65,7 +66,8 @@ bool install_fd(int from, int to)
         }
     }
     bool ok = ::setpgid(0, 0) == 0;
-    ok = ok && (!plan.die_with_us || ::prctl(PR_SET_PDEATHSIG, SIGKILL) == 0);
+    // A parent that died before prctl() sends no signal: the child must not outlive it.
+    ok = ok && (!plan.die_with_us || (::prctl(PR_SET_PDEATHSIG, SIGKILL) == 0 && ::getppid() == plan.parent));
     for (int fd = 0; ok && fd < 3; ++fd) {
         ok = plan.fds[fd] < 0 || install_fd(plan.fds[fd], fd);
     }
@@ -155,6 +157,7 @@ int Process::spawn(const SpawnRequest& request)
     plan.cwd = request.cwd != nullptr && !request.cwd->empty() ? request.cwd->c_str() : nullptr;
     plan.inherit = request.inherit;
     plan.die_with_us = request.die_with_us;
+    plan.parent = ::getpid();
     plan.defaults = &SignalInbox::defaults_for_children();
     if (int rc = vfork_exec(plan, m_pid); rc != 0) {
         m_pid = -1;

@@ -27,19 +27,16 @@ std::size_t parse_count(std::string_view text, std::string_view whole)
     return value;
 }
 
-std::string environment(const char* name)
-{
-    const char* value = std::getenv(name);
-    return value ? value : "";
-}
-
 std::vector<std::string> expand_nodelist(const std::string& nodelist)
 {
     AuxIo io;
     io.capture = true;
     io.stderr_fd = 2; // scontrol's own complaint says best what went wrong
     AuxProcess scontrol({"scontrol", "show", "hostnames", nodelist}, io);
-    wait_for_all({&scontrol}, AuxProcess::Clock::now() + k_scontrol_deadline, true);
+    AuxWaitResult waited = wait_for_all({&scontrol}, AuxProcess::Clock::now() + k_scontrol_deadline, true);
+    if (waited.end == AuxWaitEnd::interrupted) {
+        throw Interrupted(waited.signal); // Ctrl-C while slurmctld is slow to answer
+    }
     if (!scontrol.done()) {
         throw Error("--slurm: `scontrol show hostnames` did not answer within a minute");
     }
@@ -61,6 +58,12 @@ std::vector<std::string> expand_nodelist(const std::string& nodelist)
 }
 
 } // namespace
+
+std::string slurm_variable(const char* name)
+{
+    const char* value = std::getenv(name);
+    return value ? value : "";
+}
 
 std::vector<std::size_t> parse_cpus_per_node(std::string_view text)
 {
@@ -89,9 +92,9 @@ std::vector<std::size_t> parse_cpus_per_node(std::string_view text)
 SlurmAllocation read_allocation()
 {
     SlurmAllocation allocation;
-    allocation.job_id = environment("SLURM_JOB_ID");
-    std::string nodelist = environment("SLURM_JOB_NODELIST");
-    std::string cpus = environment("SLURM_JOB_CPUS_PER_NODE");
+    allocation.job_id = slurm_variable("SLURM_JOB_ID");
+    std::string nodelist = slurm_variable("SLURM_JOB_NODELIST");
+    std::string cpus = slurm_variable("SLURM_JOB_CPUS_PER_NODE");
     if (allocation.job_id.empty() || nodelist.empty() || cpus.empty()) {
         throw Error("--slurm runs inside a Slurm allocation, and this is not one (SLURM_JOB_ID, "
                     "SLURM_JOB_NODELIST or SLURM_JOB_CPUS_PER_NODE is not set): run fanout under "

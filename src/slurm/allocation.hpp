@@ -19,6 +19,9 @@ struct SlurmAllocation {
     std::vector<SlurmNode> nodes;
 };
 
+// The Slurm variable `name` (SLURM_JOB_ID...) of our environment, empty when unset.
+std::string slurm_variable(const char* name);
+
 // SLURM_JOB_CPUS_PER_NODE ("72(x2),36": 72 on the first two nodes, 36 on the third)
 // as one count per node. Throws Error naming the variable for anything else.
 std::vector<std::size_t> parse_cpus_per_node(std::string_view text);

@@ -4,7 +4,6 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <array>
@@ -22,7 +21,8 @@ void make_non_blocking(int fd)
 
 } // namespace
 
-FrameLink::FrameLink(int in, int out, Fd owned) : m_in(in), m_out(out), m_owned(std::move(owned))
+FrameLink::FrameLink(int in, int out, Fd owned, std::size_t max_frame)
+    : m_in(in), m_out(out), m_owned(std::move(owned)), m_reader('\n', max_frame)
 {
     make_non_blocking(m_in);
     if (m_out != m_in) {
@@ -32,19 +32,13 @@ FrameLink::FrameLink(int in, int out, Fd owned) : m_in(in), m_out(out), m_owned(
 
 void FrameLink::send(const std::string& bytes)
 {
-    if (m_broken || m_close_sending) {
+    if (m_broken) {
         return;
     }
     // Written at the next poll, together with whatever else is sent until then: the
     // step's output reaches fanout over TCP, where two small writes in a row wait for
     // an ACK that comes late (Nagle's algorithm against delayed ACKs, 40 ms).
     m_outbox += bytes;
-}
-
-void FrameLink::close_sending()
-{
-    m_close_sending = true;
-    flush();
 }
 
 void FrameLink::add_watches(std::vector<pollfd>& fds) const
@@ -116,14 +110,6 @@ void FrameLink::flush()
     } else if (m_sent > 1 << 20 && m_sent * 2 > m_outbox.size()) {
         m_outbox.erase(0, m_sent);
         m_sent = 0;
-    }
-    if (m_close_sending && m_outbox.empty() && !m_broken) {
-        if (m_in == m_out) {
-            ::shutdown(m_out, SHUT_WR);
-        } else {
-            ::close(m_out); // the worker's stdout: nothing more will come from it
-        }
-        m_broken = true;
     }
 }
 

@@ -7,6 +7,7 @@
 #include "frame.hpp"
 #include "waitable.hpp"
 
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,8 +17,10 @@ namespace fanout {
 class FrameLink : public Waitable {
 public:
     // Reads `in` and writes `out` (the same descriptor for a socket); made non-blocking.
-    // `owned` is closed with the link (the descriptors may be ours, or 0 and 1).
-    FrameLink(int in, int out, Fd owned = {});
+    // `owned` is closed with the link (the descriptors may be ours, or 0 and 1). A frame
+    // that says it is longer than `max_frame` is malformed.
+    FrameLink(int in, int out, Fd owned = {},
+              std::size_t max_frame = std::numeric_limits<std::size_t>::max());
 
     // Queues `bytes`: they are written when poll() says the other end can take them.
     void send(const std::string& bytes);
@@ -31,8 +34,6 @@ public:
     [[nodiscard]] bool flushed() const { return m_outbox.empty() || m_broken; }
     // The bytes sent that the other end has not taken yet.
     [[nodiscard]] std::size_t queued() const { return m_outbox.size() - m_sent; }
-    // Stops sending: the other end reads end-of-file once the queue is written.
-    void close_sending();
 
     void add_watches(std::vector<pollfd>& fds) const override;
     void on_polled(std::span<const pollfd> polled) override;
@@ -48,12 +49,11 @@ private:
     int m_in;
     int m_out;
     Fd m_owned;
-    FrameReader m_reader{'\n'};
+    FrameReader m_reader;
     std::string m_outbox;
     std::size_t m_sent = 0; // of m_outbox
     bool m_ended = false;
     bool m_broken = false; // writing failed: the other end is gone
-    bool m_close_sending = false;
 };
 
 } // namespace fanout

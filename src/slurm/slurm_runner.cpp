@@ -21,7 +21,7 @@ constexpr auto k_step_end_deadline = std::chrono::seconds(10);
 
 SlurmRunner::SlurmRunner(SlurmAllocation allocation, SlurmSetup setup, const std::optional<JobCount>& jobs,
                          Output& output)
-    : m_output(output), m_setup(std::move(setup)), m_job_id(std::move(allocation.job_id))
+    : m_output(output), m_setup(std::move(setup))
 {
     std::size_t next = 1;
     for (SlurmNode& node : allocation.nodes) {
@@ -97,7 +97,7 @@ void SlurmRunner::start_worker(Worker& worker)
         "--slurm-worker"};
     worker.srun = std::make_unique<AuxProcess>(argv, io);
     int fd = ours.get();
-    worker.link = std::make_unique<FrameLink>(fd, fd, std::move(ours));
+    worker.link = std::make_unique<FrameLink>(fd, fd, std::move(ours), k_max_report);
 }
 
 std::string SlurmRunner::host_of(std::size_t slot) const
@@ -164,7 +164,9 @@ void SlurmRunner::hear(Worker& worker, ProcessEvents& events)
                 worker.step = report.step;
                 break;
             case WorkerReport::Kind::output:
-                events.on_output(report.seq, report.stream, report.data);
+                if (worker.running.count(report.seq) > 0) { // not another node's job, nor an ended one
+                    events.on_output(report.seq, report.stream, report.data);
+                }
                 break;
             case WorkerReport::Kind::leaving:
                 lose(worker, events, "Slurm ends its step with SIG" + signal_name(report.signal));

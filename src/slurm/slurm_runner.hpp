@@ -67,7 +67,6 @@ private:
 
     Output& m_output;
     SlurmSetup m_setup;
-    std::string m_job_id;
     std::filesystem::path m_cwd; // ours, where the jobs start (empty: unknown)
     LocalRunner m_local{false};  // runs nothing: its wait() watches the signals and `also`
     std::vector<Worker> m_workers;

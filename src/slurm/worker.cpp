@@ -1,5 +1,6 @@
 #include "worker.hpp"
 
+#include "allocation.hpp"
 #include "frame_link.hpp"
 #include "local_runner.hpp"
 #include "worker_protocol.hpp"
@@ -7,7 +8,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <deque>
 #include <unordered_set>
 
@@ -28,24 +28,13 @@ constexpr Millis k_unasked_signal_grace(200);
 // it on, and a job writing gigabytes would otherwise have them all in the worker's memory.
 constexpr std::size_t k_outbox_limit = std::size_t{4} << 20;
 
-std::string environment(const char* name)
-{
-    const char* value = std::getenv(name);
-    return value ? value : "";
-}
-
 class Worker : public ProcessEvents {
 public:
     Worker() : m_link(STDIN_FILENO, STDOUT_FILENO) { m_local.kill_jobs_when_we_die(); }
 
     int run()
     {
-        WorkerReport hello;
-        hello.kind = WorkerReport::Kind::hello;
-        hello.protocol = k_worker_protocol;
-        hello.node = environment("SLURMD_NODENAME");
-        hello.step = environment("SLURM_JOB_ID") + "." + environment("SLURM_STEP_ID");
-        m_link.send(encode(hello));
+        say_hello();
         while (true) {
             while (auto fields = m_link.next()) {
                 handle(decode_request(*fields));
@@ -60,27 +49,11 @@ public:
             retry_waiting();
             m_local.read_output(m_link.queued() < k_outbox_limit);
             Waitable* also[] = {&m_link};
-            std::optional<Millis> timeout;
-            if (!m_waiting.empty()) {
-                timeout = k_retry_gap;
-            }
-            if (!m_held.empty()) {
-                auto until = std::chrono::ceil<Millis>(m_held.front().due - Clock::now());
-                timeout = std::min(timeout.value_or(until), std::max(until, Millis(0)));
-            }
-            m_local.wait(*this, also, timeout);
+            m_local.wait(*this, also, next_timeout());
         }
         tell_held(true);
         m_link.flush_all(); // the last exits, which fanout waits for
-        // The step ends with us, and slurmstepd may then drop what it has not yet passed
-        // on to srun (a flood of output before the stop): fanout must have it all, so
-        // the worker stays until fanout hangs up.
-        while (!m_link.ended()) {
-            Waitable* also[] = {&m_link};
-            m_local.wait(*this, also, std::nullopt);
-            while (m_link.next()) {
-            }
-        }
+        stay_until_hung_up();
         return 0;
     }
 
@@ -126,6 +99,43 @@ private:
         Clock::time_point due;
     };
 
+    void say_hello()
+    {
+        WorkerReport hello;
+        hello.kind = WorkerReport::Kind::hello;
+        hello.protocol = k_worker_protocol;
+        hello.node = slurm_variable("SLURMD_NODENAME");
+        hello.step = slurm_variable("SLURM_JOB_ID") + "." + slurm_variable("SLURM_STEP_ID");
+        m_link.send(encode(hello));
+    }
+
+    // Until a waiting job may try again, or a held exit is due; none: until something happens.
+    std::optional<Millis> next_timeout() const
+    {
+        std::optional<Millis> timeout;
+        if (!m_waiting.empty()) {
+            timeout = k_retry_gap;
+        }
+        if (!m_held.empty()) {
+            auto until = std::chrono::ceil<Millis>(m_held.front().due - Clock::now());
+            timeout = std::min(timeout.value_or(until), std::max(until, Millis(0)));
+        }
+        return timeout;
+    }
+
+    // The step ends with us, and slurmstepd may then drop what it has not yet passed on
+    // to srun (a flood of output before the stop): fanout must have it all, so the
+    // worker stays until fanout hangs up.
+    void stay_until_hung_up()
+    {
+        while (!m_link.ended()) {
+            Waitable* also[] = {&m_link};
+            m_local.wait(*this, also, std::nullopt);
+            while (m_link.next()) {
+            }
+        }
+    }
+
     // Tells the held exits that are due (all of them when `all`).
     void tell_held(bool all)
     {
@@ -160,7 +170,7 @@ private:
                 send_exit(
                     request.seq,
                     JobExit::killed(request.termseq.empty() ? SIGTERM : request.termseq.front().signal));
-            } else {
+            } else if (m_running.count(request.seq) > 0) { // not one that ended meanwhile
                 m_asked.insert(request.seq);
                 m_local.terminate(request.seq, request.termseq);
             }

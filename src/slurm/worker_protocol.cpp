@@ -4,6 +4,8 @@
 #include "frame.hpp"
 
 #include <charconv>
+#include <initializer_list>
+#include <string_view>
 
 namespace fanout {
 
@@ -43,6 +45,26 @@ public:
                                        m_fields.begin() + static_cast<std::ptrdiff_t>(m_next + count));
         m_next += count;
         return items;
+    }
+    // The field is one of `choices`: its index among them.
+    std::size_t choice(std::initializer_list<std::string_view> choices)
+    {
+        const std::string& field = text();
+        std::size_t index = 0;
+        for (std::string_view choice : choices) {
+            if (field == choice) {
+                return index;
+            }
+            ++index;
+        }
+        throw Error(k_malformed);
+    }
+    // Nothing follows: a message with more fields than its kind has is not that message.
+    void end() const
+    {
+        if (m_next != m_fields.size()) {
+            throw Error(k_malformed);
+        }
     }
 
 private:
@@ -136,8 +158,8 @@ WorkerRequest decode_request(const std::vector<std::string>& fields)
         request.kind = WorkerRequest::Kind::run;
         request.seq = in.number<std::uint64_t>();
         request.slot = in.number<std::size_t>();
-        request.command.via_shell = in.text() == "1";
-        request.command.make_cwd = in.text() == "1";
+        request.command.via_shell = in.choice({"0", "1"}) == 1;
+        request.command.make_cwd = in.choice({"0", "1"}) == 1;
         request.command.cwd = in.text();
         request.command.display = in.text();
         request.command.argv = in.list();
@@ -163,6 +185,7 @@ WorkerRequest decode_request(const std::vector<std::string>& fields)
     } else {
         throw Error(k_malformed);
     }
+    in.end();
     return request;
 }
 
@@ -179,7 +202,7 @@ WorkerReport decode_report(const std::vector<std::string>& fields)
     } else if (kind == "out") {
         report.kind = WorkerReport::Kind::output;
         report.seq = in.number<std::uint64_t>();
-        report.stream = in.text() == "2" ? Stream::err : Stream::out;
+        report.stream = in.choice({"1", "2"}) == 1 ? Stream::err : Stream::out;
         report.data = in.text();
     } else if (kind == "exit") {
         report.kind = WorkerReport::Kind::exit;
@@ -194,6 +217,9 @@ WorkerReport decode_report(const std::vector<std::string>& fields)
         report.signal = in.number<int>();
     } else {
         throw Error(k_malformed);
+    }
+    if (report.kind != WorkerReport::Kind::hello) { // another version's hello may say more
+        in.end();
     }
     return report;
 }

@@ -17,6 +17,9 @@ namespace fanout {
 // Changes whenever a message changes: a worker from another fanout is refused.
 inline constexpr std::string_view k_worker_protocol = "fanout-slurm-worker 1";
 inline constexpr char k_frame_end = '\n';
+// A report carries at most what one read of a job's pipe gave (64 KiB): a frame that says
+// it is far longer is something else on the step's stdout, not a report to wait for.
+inline constexpr std::size_t k_max_report = std::size_t{16} << 20;
 
 // fanout answers whatever a worker says with an `ack`, which the worker ignores. The
 // step's stdout crosses TCP from slurmstepd to srun, where a small write that follows
@@ -27,7 +30,7 @@ inline constexpr char k_frame_end = '\n';
 
 // To the worker.
 struct WorkerRequest {
-    // ack: see k_ack's comment.
+    // ack: the answer to whatever the worker said (see above for why).
     enum class Kind { run, terminate, stop, kill, signal, ack };
     Kind kind = Kind::run;
     std::uint64_t seq = 0;

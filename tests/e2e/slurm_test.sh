@@ -20,6 +20,22 @@ RUN_TIMEOUT=120
     assert_no_file "--slurm outside an allocation: no joblog is written" outside.tsv
     assert_no_file "--slurm outside an allocation: no --results tree is made" outside
 )
+# Ctrl-C while scontrol waits for a slurmctld that does not answer ends fanout at once,
+# by the signal, not as if scontrol had timed out (SIGINT blocked, as a launcher may hand
+# it over, so that fanout takes it from its pending set).
+mkdir -p hanging_bin
+printf '#!/bin/sh\nexec sleep 30%s\n' "$$" >hanging_bin/scontrol
+chmod +x hanging_bin/scontrol
+SLURM_JOB_ID=1 SLURM_JOB_NODELIST=n1 SLURM_JOB_CPUS_PER_NODE=1 PATH="$PWD/hanging_bin:$PATH" \
+    env --default-signal=INT --block-signal=INT "$FANOUT" --slurm echo ::: a >scontrol_int.out 2>&1 &
+pid=$!
+kill_at_exit "$pid"
+wait_until 10 pkill -0 -f "^sleep 30$$" # signal 0: a test that prints nothing
+kill -INT "$pid"
+timeout "$(scaled 10)" tail --pid="$pid" -f /dev/null
+wait "$pid"
+assert_eq "Ctrl-C while scontrol hangs: fanout dies by SIGINT" 130 "$?"
+assert_eq "Ctrl-C while scontrol hangs: no message" "" "$(cat scontrol_int.out)"
 run "$FANOUT" --cpus-per-task 2 echo ::: a
 assert_usage_error "--cpus-per-task without --slurm" "--slurm"
 run "$FANOUT" --cpus-per-task 0 --slurm echo ::: a

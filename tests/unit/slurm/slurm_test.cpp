@@ -160,6 +160,20 @@ TEST_CASE("slurm: a malformed message is an error, not a guess")
     CHECK_THROWS_AS(decode_report({"exit", "x", "0", "0", "0", "0", "0"}), Error);
     CHECK_THROWS_AS(decode_request({"run", "1", "1", "0", "0", "", "", "5", "a"}), Error);
     CHECK_THROWS_AS(decode_request({"launch"}), Error);
+    FrameReader capped('\n', 16);
+    capped.append("garbage!"); // read as a length of 1.6 GB
+    CHECK_THROWS_AS(capped.next(), Error);
+    FrameReader fits('\n', frame.size() - 4);
+    fits.append(frame + "\n");
+    CHECK(fits.next());
+    CHECK_THROWS_AS(decode_report({"out", "1", "3", "x"}), Error); // no such stream
+    CHECK_THROWS_AS(decode_request({"run", "1", "1", "yes", "0", "", "", "1", "a", "0"}), Error);
+    CHECK_THROWS_AS(decode_report({"leaving", "15", "extra"}), Error); // a field too many
+    CHECK_THROWS_AS(decode_request({"kill", "now"}), Error);
+    CHECK(decode_request({"run", "1", "1", "1", "0", "", "", "1", "a", "0"}).command.via_shell);
+    // Whatever else a later version says, its hello names its protocol, for fanout to refuse.
+    CHECK(decode_report({"hello", "fanout-slurm-worker 2", "n1", "7.0", "more"}).protocol ==
+          "fanout-slurm-worker 2");
 }
 
 TEST_CASE("slurm: jobs run through a worker per node, which sends back their output and exits")
@@ -276,7 +290,7 @@ TEST_CASE("slurm: a node whose step ends loses its running jobs, and takes no mo
     auto logged = logged_runner(output, log);
     SlurmRunner& runner = *logged;
     Recorder events;
-    REQUIRE(runner.start(1, shell_command("exec sleep 5"), 1).started()); // left behind: no slurmstepd here
+    REQUIRE(runner.start(1, shell_command("exec sleep 5"), 1).started()); // dies with its worker
     REQUIRE(runner.start(2, shell_command("echo $SLURMD_NODENAME; exec sleep 1"), 3).started());
     auto workers = worker_pids(runner, events, log);
     ::kill(workers["n1"], SIGKILL); // the worker, as a node that went down
@@ -367,4 +381,66 @@ TEST_CASE("slurm: the jobs of a worker that dies die with it, since they run aga
     wait_until(runner, events, [&] { return events.lost.count(1) == 1; });
     std::this_thread::sleep_for(scaled(std::chrono::milliseconds(1500)));
     CHECK_FALSE(std::filesystem::exists(marker));
+}
+
+// A stand-in for the worker that, on n1, runs `n1_says` (whatever it is sent), then
+// waits for fanout to hang up; on the other nodes it only waits.
+SlurmSetup scripted_worker(const test::TempDir& dir, const std::string& n1_says)
+{
+    std::filesystem::path worker = dir.path() / "worker";
+    {
+        std::ofstream out(worker);
+        out << "#!/bin/sh\n[ \"$SLURMD_NODENAME\" != n1 ] || " << n1_says << "\nexec cat >/dev/null\n";
+    }
+    std::filesystem::permissions(worker, std::filesystem::perms::owner_all);
+    SlurmSetup setup = fake_setup();
+    setup.worker_program = worker.string();
+    return setup;
+}
+
+TEST_CASE("slurm: a worker's output for a job it does not run is not taken for that job's")
+{
+    test::TempDir dir;
+    std::filesystem::path said = dir.path() / "said";
+    {
+        std::ofstream out(said, std::ios::binary);
+        WorkerReport report;
+        report.kind = WorkerReport::Kind::hello;
+        report.protocol = k_worker_protocol;
+        out << encode(report);
+        report.kind = WorkerReport::Kind::output;
+        report.seq = 1;
+        report.data = "mine\n";
+        out << encode(report);
+        report.seq = 2; // started on the other node
+        report.data = "stray\n";
+        out << encode(report);
+        report.kind = WorkerReport::Kind::exit;
+        report.seq = 1;
+        out << encode(report);
+    }
+    Output output(OutputMode::group, 1, 2);
+    SlurmRunner runner({"7", {{"n1", 1}, {"n2", 1}}}, scripted_worker(dir, "cat '" + said.string() + "'"),
+                       std::nullopt, output);
+    Recorder events;
+    REQUIRE(runner.start(1, shell_command("true"), 1).started());
+    REQUIRE(runner.start(2, shell_command("true"), 2).started());
+    // The stray output came before the exit, in the same stream.
+    wait_until(runner, events, [&] { return events.exits.count(1) == 1; });
+    CHECK(events.out[1] == "mine\n");
+    CHECK(events.out.count(2) == 0);
+    CHECK(events.lost.empty());
+}
+
+TEST_CASE("slurm: a worker whose stdout is not frames is lost at once, not waited for")
+{
+    test::TempDir dir;
+    Output output(OutputMode::group, 1, 2);
+    // Bytes that read as a frame of 1.7 GB.
+    SlurmRunner runner({"7", {{"n1", 1}, {"n2", 1}}}, scripted_worker(dir, "echo 'garbage!'"), std::nullopt,
+                       output);
+    Recorder events;
+    REQUIRE(runner.start(1, shell_command("true"), 1).started());
+    wait_until(runner, events, [&] { return events.lost.count(1) == 1; });
+    CHECK(runner.start(2, shell_command("true"), 1).kind == StartResult::Kind::host_gone);
 }
