@@ -157,7 +157,7 @@ int Process::spawn(const SpawnRequest& request)
     plan.cwd = request.cwd != nullptr && !request.cwd->empty() ? request.cwd->c_str() : nullptr;
     plan.inherit = request.inherit;
     plan.die_with_us = request.die_with_us;
-    plan.parent = ::getpid();
+    plan.parent = request.die_with_us ? ::getpid() : -1; // no system call on the usual path
     plan.defaults = &SignalInbox::defaults_for_children();
     if (int rc = vfork_exec(plan, m_pid); rc != 0) {
         m_pid = -1;
