@@ -128,10 +128,11 @@ run "${ALLOC[@]}" "$FANOUT" --slurm cat ::: binary.bin
 assert_true "binary output (100 kB, every byte value) comes back unchanged" cmp -s binary.bin "$OUT_FILE"
 
 # --- slots per node, -j and --cpus-per-task --------------------------------------------
-job='echo $SLURMD_NODENAME start >>times.log; sleep 0.3; echo $SLURMD_NODENAME end >>times.log'
+# Jobs of a second: long enough that the two of a node overlap on a loaded machine too.
+job='echo $SLURMD_NODENAME start >>times.log; sleep 1; echo $SLURMD_NODENAME end >>times.log'
 : >times.log
-run "${ALLOC[@]}" "$FANOUT" --slurm "$job" ::: $(seq 18)
-assert_status "18 jobs of 0.3 s: exit 0" 0
+run "${ALLOC[@]}" "$FANOUT" --slurm "$job" ::: $(seq 12)
+assert_status "12 jobs of 1 s: exit 0" 0
 assert_eq "two CPUs a node: two jobs at once on each node, never more" "n1 2 n2 2 n3 2" "$(most_at_once times.log)"
 : >times.log
 run "${ALLOC[@]}" "$FANOUT" --slurm --cpus-per-task 2 "$job" ::: $(seq 9)
@@ -180,14 +181,15 @@ unset -f f
 
 # --- Ctrl-Z stops the jobs on the nodes, and fanout itself ---------------------------------
 cat >inner_tstp.sh <<INNER
-"$FANOUT" --slurm -j1 "echo \\\$\\\$ > pid.{}; exec sleep 1.$MARK" ::: a b >tstp.out 2>tstp.err &
+"$FANOUT" --slurm -j1 "echo \\\$\\\$ > pid.{}; exec sleep 2.$MARK" ::: a b >tstp.out 2>tstp.err &
 pid=\$!
 for i in \$(seq 600); do [ -s pid.a ] && [ -s pid.b ] && break; sleep 0.1; done
 kill -TSTP \$pid
-sleep 0.5
 state() { awk '{ print \$3 }' /proc/\$1/stat 2>/dev/null; }
-echo "\$(state \$pid) \$(state \$(cat pid.a)) \$(state \$(cat pid.b))" >tstp.states
-sleep 1.5
+states() { echo "\$(state \$pid) \$(state \$(cat pid.a)) \$(state \$(cat pid.b))"; }
+for i in \$(seq 200); do [ "\$(states)" = "T T T" ] && break; sleep 0.1; done
+states >tstp.states
+sleep 2.5 # longer than the jobs' own 2.x s: a stopped job does not end
 echo "\$(state \$(cat pid.a))" >tstp.later
 kill -CONT \$pid
 wait \$pid
