@@ -428,9 +428,8 @@ slurm__scancel_all() {
 # slurm__teardown_dir: kills the watchdog and every process of the cluster, then removes
 # SLURM_DIR.
 slurm__teardown_dir() {
-    local pid roots="" f logs=() i leftovers=()
-    { read -r pid <"$SLURM_DIR/watchdog.pid"; } 2>/dev/null &&
-        [ "$pid" != "$BASHPID" ] && [ "$pid" != "$$" ] && kill -TERM "$pid" 2>/dev/null
+    local pid roots="" f logs=() i
+    sshd__stop_watchdog "$SLURM_DIR"
     slurm__scancel_all
     for f in "$SLURM_DIR"/*.launch.pid "$SLURM_DIR"/munge/*.launch.pid; do
         pid=$(slurm__pidfile_pid "$f") && roots+=" $pid"
@@ -442,16 +441,7 @@ slurm__teardown_dir() {
     # The clients (srun, salloc and their shells) and the tasks carry our SLURM_CONF.
     slurm__kill_set "$roots" "SLURM_CONF=$SLURM_DIR/slurm.conf"
     # Last, whatever names the directory on its command line (munged, if it forked away).
-    # shellcheck disable=SC2013 # one pid a line
-    for pid in $(grep -lsaF -f <(printf '%s\n' "$SLURM_DIR") /proc/[0-9]*/cmdline 2>/dev/null |
-        sed -n 's|^/proc/\([0-9][0-9]*\)/cmdline$|\1|p'); do
-        [ "$pid" = "$$" ] || [ "$pid" = "$BASHPID" ] || leftovers+=("$pid")
-    done
-    if [ ${#leftovers[@]} -gt 0 ]; then
-        kill -KILL "${leftovers[@]}" 2>/dev/null
-        sshd__wait_gone 10 "${leftovers[@]}"
-    fi
-    rm -rf "$SLURM_DIR"
+    sshd__remove_dir "$SLURM_DIR"
 }
 
 # --- the public functions ---------------------------------------------------------------

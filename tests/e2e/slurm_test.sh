@@ -203,16 +203,29 @@ assert_eq "SIGCONT: nothing on stderr" "" "$(cat tstp.err)"
 
 # --- a worker step cancelled mid-run loses no job ------------------------------------------
 seq 40 >40.txt
-"${ALLOC[@]}" "$FANOUT" --slurm --joblog cancel.tsv "sleep 0.5$MARK; echo {}" <40.txt >cancel.out 2>cancel.err &
-pid=$!
-kill_at_exit "$pid"
-wait_until 60 lines_at_least cancel.out 6
+# forty_started NAME [SALLOC_OPTION...]: 40 jobs of half a second in the background,
+# output in NAME.out, NAME.err and NAME.tsv (the joblog); returns once 6 have ended.
+forty_started() {
+    local name=$1
+    shift
+    "${ALLOC[@]}" "$@" "$FANOUT" --slurm --joblog "$name.tsv" "sleep 0.5$MARK; echo {}" <40.txt \
+        >"$name.out" 2>"$name.err" &
+    pid=$!
+    kill_at_exit "$pid"
+    wait_until 60 lines_at_least "$name.out" 6
+}
+# forty_ended: waits for the run forty_started began; sets status.
+forty_ended() {
+    timeout "$(scaled 180)" tail --pid="$pid" -f /dev/null
+    wait "$pid"
+    status=$?
+}
+
+forty_started cancel
 step=$(squeue -s -h -o '%i %j %N' | awk '$2 == "fanout-worker" && $3 == "n2" { print $1 }')
 assert_match "the worker step of n2 is found" "^[0-9]+\.[0-9]+$" "$step"
 scancel "$step"
-timeout "$(scaled 120)" tail --pid="$pid" -f /dev/null
-wait "$pid"
-status=$?
+forty_ended
 assert_eq "n2's step cancelled mid-run: exit 0" 0 "$status"
 assert_eq "n2's step cancelled mid-run: every job's output exactly once" "$(seq 40)" "$(sort -n cancel.out)"
 assert_eq "n2's step cancelled mid-run: one warning about n2" 1 "$(grep -c 'node n2 is lost' cancel.err)"
@@ -220,14 +233,9 @@ assert_eq "n2's step cancelled mid-run: the joblog has 40 jobs, all done" "40 0"
     "$(tail -n +2 cancel.tsv | awk '{ n++; if ($7 != 0) bad++ } END { print n, bad + 0 }')"
 
 # --- every worker step cancelled: the jobs not yet run are not run ------------------------
-"${ALLOC[@]}" "$FANOUT" --slurm --joblog allgone.tsv "sleep 0.5$MARK; echo {}" <40.txt >allgone.out 2>allgone.err &
-pid=$!
-kill_at_exit "$pid"
-wait_until 60 lines_at_least allgone.out 6
+forty_started allgone
 scancel $(squeue -s -h -o '%i %j' | awk '$2 == "fanout-worker" { print $1 }')
-timeout "$(scaled 120)" tail --pid="$pid" -f /dev/null
-wait "$pid"
-status=$?
+forty_ended
 assert_eq "every worker step cancelled: exit 255" 255 "$status"
 assert_contains "every worker step cancelled: said in one line" "every node of the allocation is down" "$(cat allgone.err)"
 assert_eq "every worker step cancelled: no job recorded twice, none failed" "" \
@@ -236,14 +244,9 @@ assert_eq "every worker step cancelled: no job recorded twice, none failed" "" \
 # --- a node that goes down mid-run loses no job ------------------------------------------
 # Slurm ends the whole allocation when one of its nodes fails, unless it was made with
 # --no-kill: then the allocation goes on without the node, and so does fanout.
-"${ALLOC[@]}" --no-kill "$FANOUT" --slurm --joblog down.tsv "sleep 0.5$MARK; echo {}" <40.txt >down.out 2>down.err &
-pid=$!
-kill_at_exit "$pid"
-wait_until 60 lines_at_least down.out 6
+forty_started down --no-kill
 slurm_kill_node 3 down
-timeout "$(scaled 180)" tail --pid="$pid" -f /dev/null
-wait "$pid"
-status=$?
+forty_ended
 assert_eq "n3 down mid-run: exit 0" 0 "$status"
 assert_eq "n3 down mid-run: every job's output exactly once" "$(seq 40)" "$(sort -n down.out)"
 assert_eq "n3 down mid-run: one warning about n3" 1 "$(grep -c 'node n3 is lost' down.err)"

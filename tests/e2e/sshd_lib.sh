@@ -580,18 +580,20 @@ sshd__watch() {
     [ -d "$1" ] && "$2"
 }
 
-# sshd__teardown_dir: kills the watchdog, every host, every process left whose command
-# line names SSHD_DIR (ssh clients through the wrapper), and removes SSHD_DIR.
-sshd__teardown_dir() {
-    local pid leftovers=() hosts=() i
-    { read -r pid <"$SSHD_DIR/watchdog.pid"; } 2>/dev/null &&
+# sshd__stop_watchdog DIR: ends the watchdog sshd__watch runs for DIR (not this shell).
+# Shared with slurm_lib.sh.
+sshd__stop_watchdog() {
+    local pid
+    { read -r pid <"$1/watchdog.pid"; } 2>/dev/null &&
         [ "$pid" != "$BASHPID" ] && [ "$pid" != "$$" ] && kill -TERM "$pid" 2>/dev/null
-    for i in $(seq 1 "$SSHD__N"); do
-        hosts+=("$i")
-    done
-    [ ${#hosts[@]} -gt 0 ] && sshd__signal_hosts KILL "${hosts[@]}"
+}
+
+# sshd__remove_dir DIR: SIGKILLs every process left whose command line names DIR (but
+# this shell), waits until they are gone, and removes DIR. Shared with slurm_lib.sh.
+sshd__remove_dir() {
+    local pid leftovers=()
     # shellcheck disable=SC2013 # one pid a line
-    for pid in $(grep -lsaF -f <(printf '%s\n' "$SSHD_DIR") /proc/[0-9]*/cmdline 2>/dev/null |
+    for pid in $(grep -lsaF -f <(printf '%s\n' "$1") /proc/[0-9]*/cmdline 2>/dev/null |
         sed -n 's|^/proc/\([0-9][0-9]*\)/cmdline$|\1|p'); do
         [ "$pid" = "$$" ] || [ "$pid" = "$BASHPID" ] || leftovers+=("$pid")
     done
@@ -599,7 +601,19 @@ sshd__teardown_dir() {
         kill -KILL "${leftovers[@]}" 2>/dev/null
         sshd__wait_gone 10 "${leftovers[@]}"
     fi
-    rm -rf "$SSHD_DIR"
+    rm -rf "$1"
+}
+
+# sshd__teardown_dir: kills the watchdog, every host, every process left whose command
+# line names SSHD_DIR (ssh clients through the wrapper), and removes SSHD_DIR.
+sshd__teardown_dir() {
+    local hosts=() i
+    sshd__stop_watchdog "$SSHD_DIR"
+    for i in $(seq 1 "$SSHD__N"); do
+        hosts+=("$i")
+    done
+    [ ${#hosts[@]} -gt 0 ] && sshd__signal_hosts KILL "${hosts[@]}"
+    sshd__remove_dir "$SSHD_DIR"
 }
 
 # --- the public functions ---------------------------------------------------------------
