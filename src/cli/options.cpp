@@ -609,6 +609,21 @@ char parse_delimiter(const std::string& spec)
     throw Error("-d/--delimiter: '" + spec + "' is not one byte (use \\n, \\t, \\0 or one character)");
 }
 
+namespace {
+
+// Throws for an option fanout does not take, when one came before the command: it is
+// named before any other error, which may only follow from it (GNU's --pipe-part gives
+// --block and -a their meaning there).
+void refuse_unknown_option(const CLI::App& app)
+{
+    std::vector<std::string> rest = app.remaining();
+    if (!rest.empty() && rest.front() != "--" && rest.front().size() > 1 && rest.front()[0] == '-') {
+        throw Error(unsupported_option_message(rest.front()));
+    }
+}
+
+} // namespace
+
 ParseResult parse_command_line(int argc, const char* const* argv)
 {
     CLI::App app;
@@ -626,7 +641,11 @@ ParseResult parse_command_line(int argc, const char* const* argv)
         std::cout << full.help();
         return {std::nullopt, k_exit_success};
     } catch (const CLI::ParseError& e) {
+        refuse_unknown_option(app);
         throw Error(parse_error_message(app, e));
+    } catch (const Error&) { // a value's own check (a size, a count)
+        refuse_unknown_option(app);
+        throw;
     }
     if (parsed.version) {
         std::cout << "fanout " << FANOUT_VERSION << "\n";

@@ -103,6 +103,11 @@ refused "-v" -kv touch "$T/ran" ::: x
 refused "--nice" --nice=5 touch "$T/ran" ::: x
 refused "--parens" --parens '[[]]' touch "$T/ran" ::: x
 refused ":::+" -a /dev/null -k touch "$T/ran" ::: a :::+ b
+# An option fanout does not take is named first, whatever else on the line is wrong
+# without it (GNU's examples: --block and -a belong to --pipe-part there).
+refused "--pipe-part" --pipe-part --block 100M -a /dev/null touch "$T/ran"
+refused "--pipe-part" --pipe-part -a /dev/null --block -1 touch "$T/ran"
+refused "--shuf" --shuf --joblog-format x touch "$T/ran" ::: a
 # --plus strings built on ssh hosts, and positional forms of its counters (GNU replaces
 # {2##} with argument 21's value).
 for form in '{host}' '{sshlogin}' '{hgrp}' '{agrp}' '{2##}' '{30#}' '{-1slot}'; do
