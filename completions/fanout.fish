@@ -180,7 +180,7 @@ complete -c fanout -n $opt -s u -l ungroup -d 'Pass output straight through (may
 complete -c fanout -n $opt -l color -x -a 'auto always never' -d 'Colour --tag prefixes and the failure summary'
 complete -c fanout -n $opt -l colour -x -a 'auto always never' -d 'Same as --color'
 complete -c fanout -n $opt -l tag -d "Prefix each output line with the job's arguments and a tab"
-complete -c fanout -n $opt -l tagstring -r -f -d 'Prefix each output line with STR (replacement strings allowed)'
+complete -c fanout -n $opt -l tagstring -r -f -d 'Prefix each output line with STR (replacement strings and octal or tab escapes allowed)'
 
 # Reports
 complete -c fanout -n $opt -l joblog -r -F -d "Log each finished job to FILE (GNU parallel's format; +FILE appends)"

@@ -4,6 +4,7 @@
 #include "duration.hpp"
 #include "error.hpp"
 #include "halt.hpp"
+#include "printf_escapes.hpp"
 #include "size.hpp"
 #include "system_gate.hpp"
 
@@ -335,9 +336,13 @@ void add_output_options(CLI::App& app, ParsedOptions& parsed)
         ->group(group);
     app.add_flag("--tag", options.command.tag, "Prefix each output line with the job's arguments and a tab")
         ->group(group);
-    add_value(app, "--tagstring", "STR",
-              "Prefix each output line with STR and a tab (replacement strings allowed)",
-              [&options](const std::string& text) { options.command.tagstring = text; })
+    add_value(
+        app, "--tagstring", "STR",
+        "Prefix each output line with STR and a tab (replacement strings, and the escapes \\t \\n \\r \\NNN)",
+        [&options](const std::string& text) {
+            // GNU parallel reads \t, \n, \r and octal escapes in it.
+            options.command.tagstring = unquote_printf(text, "--tagstring");
+        })
         ->group(group);
 }
 
