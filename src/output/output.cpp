@@ -50,7 +50,8 @@ std::string Output::tagged(JobOutput& job, Stream stream, std::string_view data)
         if (job.at_line_start[s]) {
             out += job.tag;
         }
-        std::size_t newline = data.find('\n');
+        // A CR ends a line too, as in GNU parallel: each redraw of a progress line is tagged.
+        std::size_t newline = data.find_first_of("\r\n");
         std::size_t length = newline == std::string_view::npos ? data.size() : newline + 1;
         out.append(data.substr(0, length));
         job.at_line_start[s] = newline != std::string_view::npos;
@@ -70,7 +71,7 @@ void Output::emit(Stream stream, std::string_view data)
 void Output::emit_lines(JobOutput& job, Stream stream, std::string_view data)
 {
     OutputBuffer& partial = job.partial[static_cast<int>(stream)];
-    std::size_t last_newline = data.rfind('\n');
+    std::size_t last_newline = data.find_last_of("\r\n"); // a CR ends a line, as in tagged()
     if (last_newline == std::string_view::npos) {
         partial.append(data);
         return;

@@ -458,6 +458,7 @@ same gnu "--tag on output without a final newline" -- -k --tag printf '%s' ::: a
 same gnu "--tagstring with replacement strings" -- -k --tagstring '{#}:{}' echo x ::: a b
 same gnu "--tagstring: \\t \\n \\r and octal escapes, as GNU's unquote_printf" -- \
     -k --tagstring '\033[1m{}\t\101\0\999\089\r\n|' echo x ::: a b
+same gnu "--tag: a CR ends a line too (progress lines)" -- -k --tag 'printf "a\r\nb\rc\r"' ::: x y
 same gnu "--line-buffer -k" -- -k --line-buffer 'echo 1{}; echo 2{}' ::: a b
 same gnu "--lb with --tag, -j1" -- -j1 --lb --tag echo ::: a b
 same gnu "-u with -j1" --err -- -j1 -u 'echo o{}; echo e{} >&2' ::: a b

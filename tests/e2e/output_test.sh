@@ -120,6 +120,8 @@ run "$FANOUT" -k --tag -j4 'sleep {}; echo {}' ::: 0.3 0.1
 assert_eq "--tag with -k" $'0.3\t0.3\n0.1\t0.1' "$OUT"
 run "$FANOUT" --line-buffer --tag 'echo {}' ::: a
 assert_eq "--tag with --line-buffer" $'a\ta' "$OUT"
+run "$FANOUT" --line-buffer --tag 'printf "1\r2\r\n3"; : {}' ::: a
+assert_eq "--tag with --line-buffer: a CR ends a line too, as in GNU parallel" $'a\t1\ra\t2\ra\t\na\t3' "$OUT"
 
 # --- large outputs arrive whole -----------------------------------------------------------------------
 head -c 104857600 /dev/urandom >big
