@@ -47,8 +47,8 @@ std::optional<std::size_t> parse_digits(std::string_view text)
     return value;
 }
 
-// cpus * percent / 100 rounded down. Computed on the decimal digits rather than in floating
-// point, so "10%" of 10 CPUs is exactly 1 and never 0.999...
+// cpus * percent / 100 rounded up. Computed on the decimal digits rather than in floating
+// point, so "10%" of 10 CPUs is exactly 1 and never 1.0000001 rounded up to 2.
 std::optional<std::size_t> percent_of(std::string_view percent, std::size_t cpus)
 {
     std::size_t dot = percent.find('.');
@@ -71,7 +71,8 @@ std::optional<std::size_t> percent_of(std::string_view percent, std::size_t cpus
     for (std::size_t i = 0; i < fraction.size(); ++i) {
         denominator *= 10;
     }
-    return cpus * *numerator / denominator;
+    std::size_t product = cpus * *numerator;
+    return product / denominator + (product % denominator != 0 ? 1 : 0); // up, as GNU parallel
 }
 
 // The job count before the at-least-one rule; nullopt when `spec` is not valid.

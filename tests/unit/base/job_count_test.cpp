@@ -83,13 +83,13 @@ TEST_CASE("parse_job_count: -N subtracts from the CPU count, leaving at least 1"
     CHECK(parse_job_count("-99999999999", 4, k_unlimited) == 1);
 }
 
-TEST_CASE("parse_job_count: N% is a share of the CPUs, rounded down, at least 1")
+TEST_CASE("parse_job_count: N% is a share of the CPUs, rounded up as GNU parallel does, at least 1")
 {
     CHECK(parse_job_count("50%", 4, k_unlimited) == 2);
     CHECK(parse_job_count("100%", 3, k_unlimited) == 3);
     CHECK(parse_job_count("150%", 4, k_unlimited) == 6);
-    CHECK(parse_job_count("50%", 3, k_unlimited) == 1);
-    CHECK(parse_job_count("75%", 3, k_unlimited) == 2);
+    CHECK(parse_job_count("50%", 3, k_unlimited) == 2);
+    CHECK(parse_job_count("75%", 3, k_unlimited) == 3);
     CHECK(parse_job_count("0%", 8, k_unlimited) == 1);
     CHECK(parse_job_count("1%", 8, k_unlimited) == 1);
 }
@@ -98,17 +98,17 @@ TEST_CASE("parse_job_count: fractional percentages are exact")
 {
     CHECK(parse_job_count("12.5%", 16, k_unlimited) == 2);
     CHECK(parse_job_count("12.5%", 4, k_unlimited) == 1);
-    CHECK(parse_job_count("50.0%", 3, k_unlimited) == 1);
+    CHECK(parse_job_count("50.0%", 3, k_unlimited) == 2);
     CHECK(parse_job_count("0.5%", 1000, k_unlimited) == 5);
     CHECK(parse_job_count("0.7%", 1000, k_unlimited) == 7);
     CHECK(parse_job_count("10%", 10, k_unlimited) == 1);
-    // Each exactly an integer; computed in doubles they come out just below it, one short.
+    // Each exactly an integer; computed in doubles some come out just past it, one too many.
     CHECK(parse_job_count("58%", 50, k_unlimited) == 29);
     CHECK(parse_job_count("129.2%", 250, k_unlimited) == 323);
     CHECK(parse_job_count("258.4%", 125, k_unlimited) == 323);
-    // 6 * 33.3333334% = 2.000000004: dropping digits past the sixth would give 1.
-    CHECK(parse_job_count("33.3333334%", 6, k_unlimited) == 2);
-    CHECK(parse_job_count("33.3333333%", 6, k_unlimited) == 1);
+    // 6 * 33.3333334% = 2.000000004: dropping digits past the sixth would give 2.
+    CHECK(parse_job_count("33.3333334%", 6, k_unlimited) == 3);
+    CHECK(parse_job_count("33.3333333%", 6, k_unlimited) == 2);
     CHECK(parse_job_count("250.000000000000000000%", 2, k_unlimited) == 5);
 }
 
