@@ -198,7 +198,7 @@ Reports make_reports(const Options& options, Output& output, const std::vector<s
         // First: its files are closed, and may fail, before the joblog says the job is done.
         reports.push_back(make_results(options, column_names));
     }
-    if (asked.joblog) {
+    if (asked.joblog && !options.dry_run) { // GNU parallel writes no joblog for a dry run
         reports.push_back(std::make_unique<JobLog>(*asked.joblog, asked.resume || asked.resume_failed,
                                                    options.tasks.has_value()));
     }

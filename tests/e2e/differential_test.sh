@@ -517,6 +517,8 @@ same gnu "--joblog: header and the Seq, Exitval, Signal, Command columns" \
 same gnu "--joblog: a job killed by a signal" \
     --post "tail -n +2 log | cut -f 1,7,8" -- -j1 --joblog log 'kill -15 $$' ::: a
 same gnu "--jl (--joblog)" --post "tail -n +2 log | cut -f 1,7" -- -j1 --jl log 'exit {}' ::: 0 1
+same gnu "--dry-run writes no joblog" --post 'test -e jl && echo written || echo none' -- \
+    -k --dry-run --joblog jl echo ::: a
 
 # --- --results: GNU parallel's tree, CSV, TSV and JSON; --files ---------------------------
 # Each file of a tree, its name and its bytes; the tables without their times. (The
