@@ -147,10 +147,16 @@ std::variant<Command, CannotRun, Skipped> JobCommand::build(const JobSpec& job, 
     } else if (m_template) {
         command = m_template->expand(values);
     } else {
+        // Each record is a command; with -q each value is one word of it, quoted, as GNU
+        // parallel quotes it (so "echo a" names a program).
         std::string line;
         for (const auto& arg : job.args) {
             line += line.empty() ? "" : " ";
-            line += arg;
+            if (m_syntax.quote_command) {
+                append_shell_quoted(line, arg);
+            } else {
+                line += arg;
+            }
         }
         command = command_from_line(line, m_syntax);
     }

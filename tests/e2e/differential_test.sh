@@ -467,6 +467,7 @@ same gnu "--dry-run (arguments that need no quoting)" -- -k --dry-run echo {} x 
 same gnu "-t prints the command on stderr" --err -- -k -j1 -t echo ::: a b
 same gnu "-q: the command's words as they are" -- -k -q printf '%s|%s\n' 'a;b' ::: 'x y'
 same gnu "-q with sh -c" -- -k -q sh -c 'echo "[$1]"' sh {} ::: 'a b' 'c'
+same gnu "-q without a command: each value is one quoted word" -- -k -q ::: 'echo a' echo
 same gnu "-j 0" -- -k -j 0 echo ::: a b
 same gnu "-j 50.5%: rounded up, as GNU (never a whole number of CPUs)" -- -k -j 50.5% -X echo ::: 1 2 3 4 5 6 7 8
 same gnu "--max-procs 1 (-j's xargs name)" -- -k --max-procs 1 echo ::: a b
