@@ -111,7 +111,7 @@ void add_input_options(CLI::App& app, ParsedOptions& parsed)
                "-0,--null", [&input] { input.delimiter = '\0'; }, "Records end with NUL, not newline")
             ->group(group);
     add_value(app, "-d,--delimiter", "DELIM",
-              "Records end with DELIM (one byte; \\n, \\t, \\0, \\\\ allowed)",
+              "Records end with DELIM (one byte; \\n \\t \\r \\0, octal \\NNN and \\\\ allowed)",
               [&input](const std::string& spec) { input.delimiter = parse_delimiter(spec); })
         ->excludes(null)
         ->group(group);
@@ -304,6 +304,21 @@ void add_run_options(CLI::App& app, ParsedOptions& parsed)
         ->group(group);
 }
 
+// --tagstring's value as GNU parallel reads it: its escapes (\t, \NNN...) undone, and an
+// empty one no tag string at all (perl's false). "0", also false there, would be no tag
+// in GNU parallel and a "0" tag here: refused rather than either.
+std::optional<std::string> parse_tagstring(const std::string& text)
+{
+    if (text.empty()) {
+        return std::nullopt;
+    }
+    if (text == "0") {
+        throw Error(
+            "--tagstring 0: GNU parallel ignores a tag string of 0 (false in perl), so it is refused");
+    }
+    return unquote_printf(text, "--tagstring"); // GNU parallel reads \t, \n, \r and octal escapes
+}
+
 void add_output_options(CLI::App& app, ParsedOptions& parsed)
 {
     Options& options = parsed.options;
@@ -339,10 +354,7 @@ void add_output_options(CLI::App& app, ParsedOptions& parsed)
     add_value(
         app, "--tagstring", "STR",
         "Prefix each output line with STR and a tab (replacement strings, and the escapes \\t \\n \\r \\NNN)",
-        [&options](const std::string& text) {
-            // GNU parallel reads \t, \n, \r and octal escapes in it.
-            options.command.tagstring = unquote_printf(text, "--tagstring");
-        })
+        [&options](const std::string& text) { options.command.tagstring = parse_tagstring(text); })
         ->group(group);
 }
 

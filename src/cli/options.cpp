@@ -4,6 +4,7 @@
 #include "exit_codes.hpp"
 #include "option_table.hpp"
 #include "option_words.hpp"
+#include "printf_escapes.hpp"
 #include "regex.hpp"
 #include "unsupported.hpp"
 
@@ -323,6 +324,11 @@ void set_columns(ParsedOptions& parsed)
 OutputMode output_mode(const ParsedOptions& parsed)
 {
     // CLI11 refused -u with any other mode, and --group with --line-buffer.
+    const CommandSettings& command = parsed.options.command;
+    if (parsed.ungroup && (command.tag || command.tagstring)) {
+        throw Error(std::string(command.tagstring ? "--tagstring" : "--tag") +
+                    " cannot be used with -u/--ungroup (GNU parallel then ignores it)");
+    }
     return parsed.ungroup       ? OutputMode::ungroup
            : parsed.keep_order  ? OutputMode::keep_order
            : parsed.line_buffer ? OutputMode::line_buffer
@@ -591,22 +597,14 @@ std::string parse_escapes(const std::string& text, const char* option)
 
 char parse_delimiter(const std::string& spec)
 {
-    if (spec.size() == 1) {
-        return spec[0];
+    // "\\" is xargs' backslash; GNU parallel, which reads no such escape, would cut at
+    // two backslashes.
+    std::string bytes = spec == "\\\\" ? "\\" : unquote_printf(spec, "-d/--delimiter");
+    if (bytes.size() == 1) {
+        return bytes[0];
     }
-    if (spec == "\\n") {
-        return '\n';
-    }
-    if (spec == "\\t") {
-        return '\t';
-    }
-    if (spec == "\\0") {
-        return '\0';
-    }
-    if (spec == "\\\\") {
-        return '\\';
-    }
-    throw Error("-d/--delimiter: '" + spec + "' is not one byte (use \\n, \\t, \\0 or one character)");
+    throw Error("-d/--delimiter: '" + spec +
+                "' is not one byte (use one character or \\n, \\t, \\r, \\0, \\NNN in octal, \\\\)");
 }
 
 namespace {

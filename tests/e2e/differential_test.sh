@@ -194,6 +194,7 @@ printf '1\n2\n3\n' >"$I/123"
 printf 'a\0b c\0d\ne\0' >"$I/nul"
 printf 'a,b,c\n' >"$I/comma"
 printf 'a\tb\tc\n' >"$I/tab"
+printf 'aAb\rc\r' >"$I/cr_A"
 printf 'k1\tv1\nk2\tv2\n' >"$I/kv"
 printf 'echo one\necho two\n' >"$I/commands"
 printf '1\n2\n3\n4\n5\n6\n7\n' >"$I/seven"
@@ -366,6 +367,8 @@ same gnu "-0" --in "$I/nul" -- -k -0 printf '[%s]\n'
 same gnu "--null with -n 2" --in "$I/nul" -- -k --null -n 2 printf '[%s]'
 same gnu "-d , (the newline stays in the last record)" --in "$I/comma" -- -k -d , printf '[%s]\n'
 same gnu "-d '\\t'" --in "$I/tab" -- -k -d '\t' printf '[%s]\n'
+same gnu "-d '\\r'" --in "$I/cr_A" -- -k -d '\r' echo '[{}]'
+same gnu "-d '\\101': octal, as GNU's unquote_printf" --in "$I/cr_A" -- -k -d '\101' echo '[{}]'
 same gnu "--colsep '\\t'" --in "$I/kv" -- -k --colsep '\t' echo {2} {1}
 same gnu "--colsep with :::: and --tag" -- -k --colsep '\t' --tag echo {2} :::: "$I/kv"
 same gnu "a ::: value with a newline is two values" -- -k printf %s. {#} ::: "$(printf 'a\nb')"
@@ -458,6 +461,8 @@ same gnu "--tag on output without a final newline" -- -k --tag printf '%s' ::: a
 same gnu "--tagstring with replacement strings" -- -k --tagstring '{#}:{}' echo x ::: a b
 same gnu "--tagstring: \\t \\n \\r and octal escapes, as GNU's unquote_printf" -- \
     -k --tagstring '\033[1m{}\t\101\0\999\089\r\n|' echo x ::: a b
+same gnu "--tagstring '': no tag, as perl's false" -- -k --tagstring '' echo x ::: a
+same gnu "--tag --tagstring '': as --tag" -- -k --tag --tagstring '' echo x ::: a
 same gnu "--tag: a CR ends a line too (progress lines)" -- -k --tag 'printf "a\r\nb\rc\r"' ::: x y
 same gnu "--line-buffer -k" -- -k --line-buffer 'echo 1{}; echo 2{}' ::: a b
 same gnu "--lb with --tag, -j1" -- -j1 --lb --tag echo ::: a b

@@ -122,6 +122,14 @@ run "$FANOUT" --line-buffer --tag 'echo {}' ::: a
 assert_eq "--tag with --line-buffer" $'a\ta' "$OUT"
 run "$FANOUT" --line-buffer --tag 'printf "1\r2\r\n3"; : {}' ::: a
 assert_eq "--tag with --line-buffer: a CR ends a line too, as in GNU parallel" $'a\t1\ra\t2\ra\t\na\t3' "$OUT"
+# GNU parallel ignores --tag and --tagstring with -u, and a --tagstring of 0 (false in
+# perl): refused rather than done otherwise.
+run "$FANOUT" -u --tag echo ::: a
+assert_usage_error "-u --tag" "--tag cannot be used with -u/--ungroup"
+run "$FANOUT" -u --tagstring x echo ::: a
+assert_usage_error "-u --tagstring" "--tagstring cannot be used with -u/--ungroup"
+run "$FANOUT" --tagstring 0 echo ::: a
+assert_usage_error "--tagstring 0" "--tagstring 0"
 
 # --- large outputs arrive whole -----------------------------------------------------------------------
 head -c 104857600 /dev/urandom >big
