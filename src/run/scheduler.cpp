@@ -143,6 +143,9 @@ void Scheduler::start_jobs()
     }
     while (may_start_now() && have_capacity()) {
         if (m_last_start && m_control.delay.count() > 0 && Clock::now() < *m_last_start + m_control.delay) {
+            if (no_job_left()) {
+                return; // --delay spaces the starts of jobs, not the last one from the end
+            }
             m_hold = Hold::delay; // next_wakeup() brings us back when it is over
             return;
         }
@@ -210,6 +213,21 @@ bool Scheduler::read_job()
         m_progress.input_complete = true;
     }
     return status == ReadStatus::record;
+}
+
+// Whether no job is left to start: none to retry, none read ahead, and the input has
+// ended (read ahead now, without blocking, to know).
+bool Scheduler::no_job_left()
+{
+    if (!m_retry.empty() || !m_ahead.empty()) {
+        return false;
+    }
+    read_ahead();
+    if (!m_ahead.empty() || !m_progress.input_complete) {
+        return false;
+    }
+    m_intake = Intake::input_ended;
+    return true;
 }
 
 // Reads the jobs the input has ready, ahead of the slots, and counts those that will

@@ -106,6 +106,7 @@ private:
     [[nodiscard]] bool may_start_now();
     bool read_job();
     void read_ahead();
+    bool no_job_left();
     void feed_round_robin();
     bool have_capacity();
     void release_spare_tokens();

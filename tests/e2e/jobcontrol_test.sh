@@ -142,6 +142,11 @@ log_gaps=$(awk -F'\t' 'NR > 1 { print $3 }' log.tsv | sort -n | awk 'NR > 1 { pr
 assert_eq "--delay 0.3: the joblog start times are at least 0.29 s apart" "" "$(echo "$log_gaps" | awk '$1 < 0.29')"
 run "$FANOUT" -j3 --delay 100ms true ::: 1 2 3
 assert_status "--delay 100ms: accepted" 0
+# The delay comes between starts, not after the last one: GNU parallel exits when its
+# last job ends. fanout waited out one more delay before it saw that the input had ended.
+run_timed "$FANOUT" --delay 30 true ::: 1
+assert_status "--delay 30, one job: exit 0" 0
+assert_le "--delay 30, one job: no delay after it (ms)" "$(scaled_ms 10 30)" "$ELAPSED_MS"
 # Once the delay is over, waiting for input is a wait, not a spin: fanout's own CPU time
 # over 2 s of waiting (TIMEFORMAT's %U/%S count the fanout process, not the `sleep`).
 # It spun before: 1.3 s of CPU.
