@@ -373,6 +373,12 @@ void check_results(ParsedOptions& parsed)
         throw Error("--files cannot be used with --results " + reports.results->path +
                     " (only with a --results directory, whose stdout files it names)");
     }
+    if ((reports.files || tree) && parsed.options.dry_run) {
+        // GNU parallel removes each stdout file then: a tree without them, or names of files
+        // that are gone.
+        throw Error(std::string(tree ? "--results " + reports.results->path : "--files") +
+                    " cannot be used with --dry-run (GNU parallel removes the stdout files then)");
+    }
     if (reports.files && parsed.ungroup) {
         throw Error("--files cannot be used with -u/--ungroup (GNU parallel then ignores --files)");
     }

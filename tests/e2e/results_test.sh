@@ -151,6 +151,14 @@ run "$FANOUT" --outputasfiles -u 'touch ran' ::: a
 assert_usage_error "--files with -u" "-u"
 run "$FANOUT" --files --results x.csv 'touch ran' ::: a
 assert_usage_error "--files with a csv" "--files"
+# GNU parallel removes each stdout file in a dry run: refused rather than written.
+TMPDIR=$PWD/tmp run "$FANOUT" --dry-run --files echo ::: a
+assert_usage_error "--files with --dry-run" "--dry-run"
+run "$FANOUT" --dry-run --results dry echo ::: a
+assert_usage_error "--results DIR with --dry-run" "--dry-run"
+assert_no_file "--results DIR with --dry-run: no tree" dry
+run "$FANOUT" --dry-run --results dry.csv echo ::: a
+assert_status "--results FILE.csv with --dry-run: as GNU's" 0
 assert_no_file "--files refusals: no job ran" ran
 
 # --- a full disk ------------------------------------------------------------------------
