@@ -430,6 +430,26 @@ bool is_literal(const Word& word)
                        [](const Piece& p) { return std::holds_alternative<std::string>(p); });
 }
 
+// GNU parallel's rule: a replacement string in the first word, before any blank or '='
+// (so part of the command's name, not an argument or a V={} assignment), makes every
+// value of the command unquoted: the values are command-line text ({} ::: 'ls -l').
+bool replaces_first_word(std::string_view joined, const std::vector<Word>& words)
+{
+    if (words.empty() || joined.empty() || joined.find_first_of(" \t\n") == 0) {
+        return false;
+    }
+    for (const auto& piece : words.front().pieces) {
+        const auto* literal = std::get_if<std::string>(&piece);
+        if (literal == nullptr) {
+            return true;
+        }
+        if (literal->find_first_of(" \t\n=") != std::string::npos) {
+            return false;
+        }
+    }
+    return false;
+}
+
 } // namespace
 
 CommandTemplate::CommandTemplate(const std::vector<std::string>& words, TemplateSyntax syntax)
@@ -453,6 +473,7 @@ CommandTemplate::CommandTemplate(const std::vector<std::string>& words, Template
             word_ends.push_back(joined.size());
         }
         m_words = Parser(m_syntax.names, std::move(word_ends)).parse(joined, true);
+        m_values_unquoted = replaces_first_word(joined, m_words);
         m_needs_shell = m_syntax.force_shell || text_needs_shell(literal_text(m_words));
         // Whether the first word names an exported function is decided here, once, when
         // it is literal; else for each job, and only when there are functions at all.
@@ -489,14 +510,15 @@ CommandTemplate::CommandTemplate(const std::vector<std::string>& words, Template
 
 namespace {
 
-// A perl value in a shell command line: quoted, unless the expression called uq().
-void append_perl_values(std::string& out, const Replacement& r, const JobValues& values)
+// A perl value in a shell command line: quoted, unless the expression called uq() or
+// `quote` is false.
+void append_perl_values(std::string& out, const Replacement& r, const JobValues& values, bool quote)
 {
     bool first = true;
     for (const auto& call : perl_calls_for(r, values.args.size())) {
         const PerlValue& value = perl_value(call, values);
         out += first ? "" : " ";
-        if (value.unquoted) {
+        if (value.unquoted || !quote) {
             out += value.text;
         } else {
             append_shell_quoted(out, value.text);
@@ -507,7 +529,7 @@ void append_perl_values(std::string& out, const Replacement& r, const JobValues&
 
 } // namespace
 
-void CommandTemplate::append_word(std::string& out, const Word& word, const JobValues& values)
+void CommandTemplate::append_word(std::string& out, const Word& word, const JobValues& values, bool quote)
 {
     for (const auto& piece : word.pieces) {
         if (const auto* literal = std::get_if<std::string>(&piece)) {
@@ -516,13 +538,17 @@ void CommandTemplate::append_word(std::string& out, const Word& word, const JobV
         }
         const auto& r = std::get<Replacement>(piece);
         if (r.kind == Replacement::Kind::perl) {
-            append_perl_values(out, r, values);
+            append_perl_values(out, r, values, quote);
             continue;
         }
         bool first = true;
         for (const auto& value : values_of(r, values, false)) {
             out += first ? "" : " ";
-            append_shell_quoted(out, value);
+            if (quote) {
+                append_shell_quoted(out, value);
+            } else {
+                out += value;
+            }
             first = false;
         }
     }
@@ -600,6 +626,14 @@ Command CommandTemplate::expand(const JobValues& values) const
         repeated = context_words(values);
         words = &repeated;
     }
+    if (m_values_unquoted) {
+        std::string line;
+        for (const auto& word : *words) {
+            append_word(line, word, values, false);
+            line += word.separator;
+        }
+        return command_from_line(line, m_syntax);
+    }
     // A value that uq() left unquoted is shell text: the command runs through the shell.
     bool needs_shell =
         m_needs_shell || (!m_syntax.quote_command && values.perl && values.perl->any_unquoted());
@@ -617,7 +651,7 @@ Command CommandTemplate::expand(const JobValues& values) const
         return command;
     }
     for (const auto& word : *words) {
-        append_word(command.display, word, values);
+        append_word(command.display, word, values, true);
         command.display += word.separator;
     }
     command.via_shell = true;

@@ -139,7 +139,8 @@ public:
     [[nodiscard]] Command expand(const JobValues& values) const;
     // Appends the perl evaluations a job with `arg_count` arguments needs, in order.
     void perl_calls(std::size_t arg_count, std::vector<PerlCall>& calls) const;
-    [[nodiscard]] bool needs_shell() const { return m_needs_shell; }
+    // May need: values that are command-line text decide only when filled in.
+    [[nodiscard]] bool needs_shell() const { return m_needs_shell || m_values_unquoted; }
     [[nodiscard]] bool has_perl() const { return m_has_perl; }
     [[nodiscard]] TemplateNeeds needs() const;
 
@@ -150,7 +151,7 @@ public:
     [[nodiscard]] ArgvSize add_arg(ArgvSize size, std::size_t index, std::string_view value) const;
 
 private:
-    static void append_word(std::string& out, const Word& word, const JobValues& values);
+    static void append_word(std::string& out, const Word& word, const JobValues& values, bool quote);
     [[nodiscard]] std::vector<Word> context_words(const JobValues& values) const;
     void expand_direct(const std::vector<Word>& words, std::vector<std::string>& argv,
                        const JobValues& values) const;
@@ -161,6 +162,7 @@ private:
     bool m_has_perl = false;          // holds {= =} or an --rpl tag
     std::string m_shell;              // the shell that runs it, when it needs one
     bool m_first_word_varies = false; // the first word holds a replacement string
+    bool m_values_unquoted = false;   // ...at its start, as GNU reads it: values go in as text
 };
 
 // Expands `text` for --tagstring and similar: values inserted as they are, unquoted.

@@ -246,6 +246,11 @@ same gnu "a brace that starts no replacement string" -- -k echo {x} '{ }' {} :::
 same gnu "values are quoted for the shell" -- -k echo ::: 'a b' "it's" '$HOME' '*' '`id`' 'a;b' '\'
 same gnu "-- ends the options" -- -k -- echo ::: a
 same gnu "a shell command with a pipe" -- -k 'echo {} | tr a-z A-Z' ::: ab cd
+same gnu "a replacement string in the first word: the values are command-line text" -- \
+    -k '{}' ::: 'echo a;echo b' 'echo $((1+2))' 'echo  c'
+same gnu "{1} {2}: the second value is command-line text too" -- -k '{1}' {2} ::: echo ::: 'a;echo b'
+same gnu "a value in the first word, --dry-run" -- -k --dry-run '{1}' {2} ::: echo ::: 'a b'
+same gnu "V={} is no first word: values quoted" -- -k 'X={} sh -c "echo \$X"' ::: 'a;b'
 same gnu "{n} of -N batches, the last one short" -- -k -N2 echo x{2}-{1} ::: a b c d e
 same gnu "{n.} {n/} of -N batches" -- -k -N2 echo {1.} {2/} ::: x/a.b y/c.d
 same gnu "FANOUT_SEQ's GNU twin PARALLEL_SEQ" -- -k 'echo $PARALLEL_SEQ {}' ::: a b

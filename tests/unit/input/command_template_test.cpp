@@ -678,7 +678,7 @@ TEST_CASE("command template: a command that calls an exported function runs thro
     SUBCASE("a first word from the input is looked at for each job")
     {
         CommandTemplate varying({"{1}", "{2}"}, syntax);
-        CHECK_FALSE(varying.needs_shell());
+        CHECK(varying.needs_shell()); // it may: the values decide
         CHECK(expand(varying, {"f", "x"}).argv == Argv{"/usr/bin/bash", "-c", "f x"});
         CHECK(expand(varying, {"echo", "x"}).argv == Argv{"echo", "x"});
     }
@@ -694,6 +694,26 @@ TEST_CASE("command template: a command that calls an exported function runs thro
         CHECK_THROWS_WITH_AS(CommandTemplate({"f", "{}"}, syntax),
                              "f is an exported bash function, but there is no bash on PATH to run it",
                              fanout::Error);
+    }
+}
+
+TEST_CASE("command template: a replacement string in the first word leaves every value unquoted")
+{
+    // GNU parallel: the values are command-line text then (parallel {} ::: 'ls -l').
+    CHECK(expand(CommandTemplate({"{}"}, TemplateSyntax{}), {"echo a;b"}).argv == shell("echo a;b"));
+    CHECK(expand(CommandTemplate({"{}"}, TemplateSyntax{}), {"echo a  b"}).argv == Argv{"echo", "a", "b"});
+    CHECK(expand(CommandTemplate({"ec{1}", "{2}"}, TemplateSyntax{}), {"ho", "a b"}).argv ==
+          Argv{"echo", "a", "b"});
+    CHECK(expand(CommandTemplate({"{1}", "'{2}'"}, TemplateSyntax{}), {"echo", "a b"}).argv ==
+          shell("echo 'a b'"));
+    SUBCASE("not after a blank or '=', nor with -q")
+    {
+        CHECK(expand(CommandTemplate({" {}"}, TemplateSyntax{}), {"echo a"}).argv == Argv{"echo a"});
+        CHECK(expand(CommandTemplate({"X={}", "env"}, TemplateSyntax{}), {"a b"}).argv ==
+              shell("X='a b' env"));
+        TemplateSyntax q;
+        q.quote_command = true;
+        CHECK(expand(CommandTemplate({"{}"}, q), {"echo a"}).argv == Argv{"echo a"});
     }
 }
 
