@@ -146,17 +146,19 @@ std::variant<Command, CannotRun, Skipped> JobCommand::build(const JobSpec& job, 
         command = std::move(std::get<Command>(built));
     } else if (m_template) {
         command = m_template->expand(values);
+    } else if (m_syntax.quote_command) {
+        // -q: each value is one word of the command, as GNU parallel quotes it (so
+        // "echo a" names a program), and no shell runs it, as with a command.
+        command.argv = job.args;
+        for (const auto& arg : job.args) {
+            command.display += command.display.empty() ? "" : " ";
+            append_shell_quoted(command.display, arg);
+        }
     } else {
-        // Each record is a command; with -q each value is one word of it, quoted, as GNU
-        // parallel quotes it (so "echo a" names a program).
-        std::string line;
+        std::string line; // each record is a command line
         for (const auto& arg : job.args) {
             line += line.empty() ? "" : " ";
-            if (m_syntax.quote_command) {
-                append_shell_quoted(line, arg);
-            } else {
-                line += arg;
-            }
+            line += arg;
         }
         command = command_from_line(line, m_syntax);
     }
