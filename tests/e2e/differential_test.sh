@@ -698,6 +698,11 @@ known "PCRE2 refuses a quantifier on ^, perl takes it" gnu "--plus {#*.}" -- --p
 # GNU replaces its longest --plus keys first over the whole word; fanout reads left to
 # right: they differ only when one form's regex holds the start of another.
 known "left to right, not GNU's longest key first" gnu "--plus {%{:-a}" -- --plus -k echo '{%{:-a}' ::: x
+# fanout logs the jobs --halt now ends, with the signal that ended them (so --resume
+# skips them, --resume-failed runs them); GNU writes them to no joblog, and with -k loses
+# the output and log lines of every job after the first one it ended.
+known "fanout logs the jobs --halt now ends; GNU leaves them out" gnu "--halt now: the ended jobs in the joblog" \
+    --post "tail -n +2 log | cut -f 1,7,8 | sort" -- -j3 --halt now,fail=1 --joblog log 'sleep {}; echo {}; exit 1' ::: 3 0.3 3
 # Without --plus GNU reads {0#} and {0%} as the positional forms of {#} and {%}.
 known "{0#} {0%} are literal in fanout" gnu "{0#} without --plus" -- -k echo {0#} {0%} ::: a
 
