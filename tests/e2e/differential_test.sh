@@ -546,6 +546,10 @@ same gnu "--results out/{1}/{2}/: a directory per job" --post "$TREE" \
     -- -k --results 'out/{1}/{2}/' 'echo {1}{2}' ::: a b ::: x
 same gnu "--results out/{1}/{2}: a file per job in made directories" --post "$TREE" \
     -- -k --results 'out/{1}/{2}' 'echo {1}{2}' ::: a b ::: x
+same gnu "--results with a perl expression: one directory per job (tutorial: date -Isec)" --post "$TREE" \
+    -- -k -N0 -j1 --results 'out/{= $_="s".$job->seq() =}/' echo hi ::: a b c
+same gnu "--results with --plus {##} and {0#}: the job count is known" --post "$TREE" \
+    -- -k -j1 --plus --results 'out/{##}-{0#}/' echo {} ::: a b
 same gnu "--files with --results DIR: the stdout files named" --post "$TREE" \
     -- -k --files --results out 'echo {}' ::: a b
 same gnu "--results DIR with --lb: the stdout files named, as --files" --post "$TREE" \
