@@ -778,6 +778,13 @@ bool PlainTemplate::has_replacements() const
     });
 }
 
+bool PlainTemplate::has_perl() const
+{
+    std::vector<PerlCall> calls;
+    perl_calls(1, calls);
+    return !calls.empty();
+}
+
 std::string expand_plain(std::string_view text, const JobValues& values, const ReplacementNames& names)
 {
     return PlainTemplate(std::string(text), names).expand(values);

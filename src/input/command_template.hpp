@@ -177,6 +177,7 @@ public:
     void perl_calls(std::size_t arg_count, std::vector<PerlCall>& calls) const;
     [[nodiscard]] TemplateNeeds needs() const;
     [[nodiscard]] bool has_replacements() const;
+    [[nodiscard]] bool has_perl() const;
     [[nodiscard]] const std::string& text() const { return m_text; }
 
 private:

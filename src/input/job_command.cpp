@@ -41,6 +41,7 @@ JobCommand::JobCommand(const CommandSettings& settings, ArgLimits limits)
     if (m_template) {
         m_needs = m_template->needs();
     }
+    m_tag_per_line = settings.tag_per_line && m_tagstring && m_tagstring->has_perl();
     for (const PlainTemplate* text : plain_templates()) {
         m_needs |= text->needs();
     }
@@ -228,7 +229,8 @@ std::string JobCommand::tag(const JobSpec& job, std::size_t slot) const
         if (!m_names.perl->empty()) { // else no round trip to perl for nothing
             std::vector<PerlCall> calls;
             m_tagstring->perl_calls(job.args.size(), calls);
-            perl = evaluate_perl(values, calls, false);
+            // Per line, no value is kept for the next use: it is evaluated again.
+            perl = evaluate_perl(values, calls, m_tag_per_line);
             values.perl = &perl;
         }
         return m_tagstring->expand(values) + "\t";

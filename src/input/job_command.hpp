@@ -33,6 +33,7 @@ struct CommandSettings {
     std::vector<std::string> return_files;
     std::optional<std::string> workdir; // --workdir of local jobs: a template, made if missing
     std::optional<std::string> results; // --results NAME with replacement strings: each job's files
+    bool tag_per_line = false;          // --line-buffer: a tag's perl expressions run for each line, uncached
 };
 
 class JobCommand {
@@ -42,6 +43,9 @@ public:
 
     [[nodiscard]] std::variant<Command, CannotRun, Skipped> build(const JobSpec& job, std::size_t slot) const;
     [[nodiscard]] std::string tag(const JobSpec& job, std::size_t slot) const;
+    // Whether each line of a job's output needs tag() again: --line-buffer and perl
+    // expressions in --tagstring (GNU parallel evaluates them for each line there).
+    [[nodiscard]] bool tag_per_line() const { return m_tag_per_line; }
     // Where --results NAME puts the files of a job that cannot run (build() gives the
     // others' with their command); empty without a NAME with replacement strings.
     [[nodiscard]] std::string results_path(const JobSpec& job, std::size_t slot) const;
@@ -86,6 +90,7 @@ private:
     TemplateSyntax m_syntax; // how task lines run
     ArgLimits m_limits;
     bool m_tag = false;
+    bool m_tag_per_line = false;
     ReplacementNames m_names;
     std::optional<PlainTemplate> m_tagstring;
     std::vector<PlainTemplate> m_transfer_files; // for remote jobs

@@ -351,7 +351,11 @@ void Scheduler::start_attempt(Attempt attempt)
 {
     attempt.slot = take_slot();
     if (attempt.number == 1) {
-        m_output.job_started(attempt.spec.seq, m_commands.tag(attempt.spec, attempt.slot));
+        Output::Retag retag;
+        if (m_commands.tag_per_line()) {
+            retag = [this, spec = attempt.spec, slot = attempt.slot] { return m_commands.tag(spec, slot); };
+        }
+        m_output.job_started(attempt.spec.seq, m_commands.tag(attempt.spec, attempt.slot), std::move(retag));
     }
     attempt.started = Clock::now();
     attempt.started_wall = std::chrono::system_clock::now();

@@ -456,6 +456,8 @@ same gnu "--tag" --err -- -k --tag 'echo out; echo err >&2' ::: a 'b c'
 same gnu "--tag with two sources" -- -k --tag echo ::: a b ::: 1 2
 same gnu "--tag on output without a final newline" -- -k --tag printf '%s' ::: a b
 same gnu "--tagstring with replacement strings" -- -k --tagstring '{#}:{}' echo x ::: a b
+same gnu "--lb --tagstring with a perl expression: evaluated again for each line" -- \
+    -j1 --lb --tagstring '{#}{=$_=++$::c=}' 'echo a; echo -n c; sleep 0.1; echo d' ::: x y
 same gnu "--tagstring: \\t \\n \\r and octal escapes, as GNU's unquote_printf" -- \
     -k --tagstring '\033[1m{}\t\101\0\999\089\r\n|' echo x ::: a b
 same gnu "--line-buffer -k" -- -k --line-buffer 'echo 1{}; echo 2{}' ::: a b
