@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <iterator>
+#include <optional>
 
 namespace fanout {
 
@@ -589,6 +590,31 @@ std::string parse_escapes(const std::string& text, const char* option)
     return bytes;
 }
 
+namespace {
+
+// An octal escape that xargs and GNU parallel both read as the same one byte: one digit
+// (\1), or three (\101) up to \377. Two digits (\12) are a newline to xargs but \1 and
+// "2" to GNU, so they are refused.
+std::optional<char> octal_delimiter(std::string_view digits)
+{
+    if (digits.size() != 1 && digits.size() != 3) {
+        return std::nullopt;
+    }
+    unsigned value = 0;
+    for (char digit : digits) {
+        if (digit < '0' || digit > '7') {
+            return std::nullopt;
+        }
+        value = value * 8 + static_cast<unsigned>(digit - '0');
+    }
+    if (value > 0377) {
+        return std::nullopt;
+    }
+    return static_cast<char>(value);
+}
+
+} // namespace
+
 char parse_delimiter(const std::string& spec)
 {
     if (spec.size() == 1) {
@@ -600,13 +626,19 @@ char parse_delimiter(const std::string& spec)
     if (spec == "\\t") {
         return '\t';
     }
-    if (spec == "\\0") {
-        return '\0';
+    if (spec == "\\r") {
+        return '\r';
     }
     if (spec == "\\\\") {
         return '\\';
     }
-    throw Error("-d/--delimiter: '" + spec + "' is not one byte (use \\n, \\t, \\0 or one character)");
+    if (spec.starts_with('\\')) {
+        if (auto byte = octal_delimiter(std::string_view(spec).substr(1))) {
+            return *byte;
+        }
+    }
+    throw Error("-d/--delimiter: '" + spec +
+                "' is not one byte (use \\n, \\t, \\r, \\0, an octal \\NNN or one character)");
 }
 
 ParseResult parse_command_line(int argc, const char* const* argv)

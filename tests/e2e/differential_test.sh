@@ -211,6 +211,9 @@ printf 'a\0STOP\0b\0' >"$I/nul_stop"
 printf 'a \nb\nc\nd\ne\n' >"$I/continued"
 printf 'a \n\nb\n  \nc\nd \n' >"$I/continued_blanks"
 printf 'p\nq \nr\ns\nt\n' >"$I/pqrst_continued"
+printf 'a\rb\rc\n' >"$I/cr"
+printf 'aAbAc\n' >"$I/octal"
+printf 'a\001b\001c\n' >"$I/ctrl_a"
 
 # --- replacement strings ---------------------------------------------------------------
 same gnu "{} {.} {/} {//} {/.} on paths" -- -k echo {} {.} {/} {//} {/.} \
@@ -366,6 +369,9 @@ same gnu "-0" --in "$I/nul" -- -k -0 printf '[%s]\n'
 same gnu "--null with -n 2" --in "$I/nul" -- -k --null -n 2 printf '[%s]'
 same gnu "-d , (the newline stays in the last record)" --in "$I/comma" -- -k -d , printf '[%s]\n'
 same gnu "-d '\\t'" --in "$I/tab" -- -k -d '\t' printf '[%s]\n'
+same gnu "-d '\\r'" --in "$I/cr" -- -k -d '\r' printf '[%s]\n'
+same gnu "-d '\\101': three octal digits" --in "$I/octal" -- -k -d '\101' printf '[%s]\n'
+same gnu "-d '\\1': one octal digit" --in "$I/ctrl_a" -- -k -d '\1' printf '[%s]\n'
 same gnu "--colsep '\\t'" --in "$I/kv" -- -k --colsep '\t' echo {2} {1}
 same gnu "--colsep with :::: and --tag" -- -k --colsep '\t' --tag echo {2} :::: "$I/kv"
 same gnu "a ::: value with a newline is two values" -- -k printf %s. {#} ::: "$(printf 'a\nb')"
@@ -614,6 +620,9 @@ same xargs "xargs -n 2" --in "$I/seven" -- -P 1 -n 2 echo
 same xargs "xargs -0 -n 2" --in "$I/nul" -- -P 1 -0 -n 2 printf '[%s]'
 same xargs "xargs -d ," --in "$I/comma" -- -P 1 -d , printf %s.
 same xargs "xargs -d '\\n'" --in "$I/lines" -- -P 1 -d '\n' printf %s.
+same xargs "xargs -d '\\r'" --in "$I/cr" -- -P 1 -d '\r' printf %s.
+same xargs "xargs -d '\\101': three octal digits" --in "$I/octal" -- -P 1 -d '\101' printf %s.
+same xargs "xargs -d '\\1': one octal digit" --in "$I/ctrl_a" -- -P 1 -d '\1' printf %s.
 same xargs "xargs -a FILE -n 3" -- -P 1 -a "$I/seven" -n 3 echo
 same xargs "xargs --arg-file FILE --max-args 2" -- -P 1 --arg-file "$I/123" --max-args 2 echo
 same xargs "xargs -i (as -I {})" --in "$I/lines" -- -P 1 -i echo [{}] {}
