@@ -483,9 +483,23 @@ std::optional<std::string> attached_form(std::string_view word)
     return std::nullopt;
 }
 
+// "--name=" with nothing after the '=': CLI11 would take the next word (the command) as
+// the value. An optional value (--eof=, --replace=, --max-lines=) is then empty, as xargs
+// and GNU read it; GNU refuses the others ("requires an argument"), and so do we.
+std::string empty_value(const CLI::App& app, const std::string& name)
+{
+    if (!attached_form(name)) {
+        const CLI::Option* option = app.get_option_no_throw(name);
+        throw Error(option_label(app, name) + ": no value given after '=' (expected " +
+                    expected_value(option->get_type_name()) + ")");
+    }
+    return name;
+}
+
 // Our words, with a bare -e, --eof, -i, --replace, -l or --max-lines given an empty value ("--eof" ""),
 // as xargs reads them: CLI11 would take the next word as the value (GNU parallel does
-// too: `parallel -i echo x{}` makes "echo" the replacement string). Stops at the command.
+// too: `parallel -i echo x{}` makes "echo" the replacement string). "--name=" becomes
+// "--name" "" for -e, -i and -l, and is refused for the others. Stops at the command.
 std::vector<std::string> attach_optional_values(const CLI::App& app, int argc, const char* const* argv)
 {
     std::vector<std::string> args(argv + 1, argv + argc);
@@ -500,6 +514,10 @@ std::vector<std::string> attach_optional_values(const CLI::App& app, int argc, c
         }
         if (auto form = attached_form(word)) {
             args[i] = *form;
+            args.insert(args.begin() + static_cast<std::ptrdiff_t>(++i), "");
+        } else if (word.starts_with("--") && word.ends_with('=') &&
+                   takes_value(word.substr(0, word.size() - 1))) {
+            args[i] = empty_value(app, word.substr(0, word.size() - 1));
             args.insert(args.begin() + static_cast<std::ptrdiff_t>(++i), "");
         } else if (word.starts_with("--")) {
             i += word.find('=') == std::string::npos && takes_value(word) ? 1 : 0;

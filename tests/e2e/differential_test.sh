@@ -214,6 +214,7 @@ printf 'p\nq \nr\ns\nt\n' >"$I/pqrst_continued"
 printf 'a\rb\rc\n' >"$I/cr"
 printf 'aAbAc\n' >"$I/octal"
 printf 'a\001b\001c\n' >"$I/ctrl_a"
+printf 'b\n%s\nc\n' "$(printf 'a%.0s' $(seq 30))" >"$I/too_long_middle"
 
 # --- replacement strings ---------------------------------------------------------------
 same gnu "{} {.} {/} {//} {/.} on paths" -- -k echo {} {.} {/} {//} {/.} \
@@ -370,6 +371,8 @@ same gnu "--null with -n 2" --in "$I/nul" -- -k --null -n 2 printf '[%s]'
 same gnu "-d , (the newline stays in the last record)" --in "$I/comma" -- -k -d , printf '[%s]\n'
 same gnu "-d '\\t'" --in "$I/tab" -- -k -d '\t' printf '[%s]\n'
 same gnu "-d '\\r'" --in "$I/cr" -- -k -d '\r' printf '[%s]\n'
+same gnu "--eof= --replace= --max-lines=: empty values" --in "$I/pqrs" -- -k --eof= --replace= --max-lines= echo x{}
+same gnu "--tagstring=: no value is a usage error" --status-only -- -k --tagstring= echo x ::: a
 same gnu "-d '\\101': three octal digits" --in "$I/octal" -- -k -d '\101' printf '[%s]\n'
 same gnu "-d '\\1': one octal digit" --in "$I/ctrl_a" -- -k -d '\1' printf '[%s]\n'
 same gnu "--colsep '\\t'" --in "$I/kv" -- -k --colsep '\t' echo {2} {1}
@@ -635,6 +638,7 @@ same xargs "xargs --max-procs 1" --in "$I/seven" -- --max-procs 1 -n 3 echo
 same xargs "xargs -E STR" --in "$I/pqrs" -- -P 1 -n 1 -E r echo
 same xargs "xargs -eSTR, --eof=STR" --in "$I/pqrs" -- -P 1 -n 1 -er --eof=q echo
 same xargs "xargs -e, --eof: no end-of-file string" --in "$I/pqrs" -- -P 1 -n 1 -e --eof echo
+same xargs "xargs --eof=: empty, the next word is the command" --in "$I/pqrs" -- -P 1 -n 1 --eof= echo
 same xargs "xargs -L 2" --in "$I/pqrs" -- -P 1 -L 2 echo
 same xargs "xargs -l: a line ending in a blank goes on" --in "$I/pqrst_continued" -- -P 1 -l echo
 same xargs "xargs --max-lines=2" --in "$I/pqrst_continued" -- -P 1 --max-lines=2 echo
@@ -692,6 +696,12 @@ known "PCRE2 refuses a quantifier on ^, perl takes it" gnu "--plus {#*.}" -- --p
 known "left to right, not GNU's longest key first" gnu "--plus {%{:-a}" -- --plus -k echo '{%{:-a}' ::: x
 # Without --plus GNU reads {0#} and {0%} as the positional forms of {#} and {%}.
 known "{0#} {0%} are literal in fanout" gnu "{0#} without --plus" -- -k echo {0#} {0%} ::: a
+# Deliberate: a record too long for -s (or the kernel) fails as its own job and the
+# others run, as a record holding a NUL does; xargs (exit 1) and GNU (exit 255) stop there.
+known "deliberate: a record too long fails its job, xargs stops the run" xargs "xargs -s: an argument over the limit" \
+    --in "$I/too_long_middle" -- -P 1 -s 20 echo
+known "deliberate: a record too long fails its job, GNU stops the run" gnu "-s: an argument over the limit" \
+    --in "$I/too_long_middle" -- -k -j1 -s 20 echo
 
 wait
 for ((n = 1; n <= CASE_N; n++)); do
