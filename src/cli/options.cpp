@@ -77,7 +77,8 @@ void set_batching(ParsedOptions& parsed)
     bool context_replace = options.command.syntax.context_replace && !parsed.max_lines;
     bool as_many = context_replace || parsed.multiple || parsed.xargs;
     if (options.command.command.empty() && (parsed.max_args || parsed.exact_args || as_many)) {
-        throw Error("-n, -N, -X, -m and --xargs need a command (each input record is a command without one)");
+        throw Error(
+            "-n, -N, -L, -X, -m and --xargs need a command (each input record is a command without one)");
     }
     if (parsed.max_args == 0) {
         parsed.exact_args = 0; // GNU parallel's -n 0: as -N 0
