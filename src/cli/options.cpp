@@ -407,6 +407,9 @@ Options finish_options(ParsedOptions parsed, std::vector<std::string> rest)
     check_results(parsed);
     set_remote(parsed);
     set_slurm(parsed);
+    if (options.process_slot_var && (!options.sshlogins.empty() || options.slurm)) {
+        throw Error("--process-slot-var: only jobs run here get it, not on -S hosts or with --slurm (yet)");
+    }
     options.output_mode = output_mode(parsed);
     if (options.control.termseq.empty()) {
         options.control.termseq = parse_termseq(k_default_termseq);

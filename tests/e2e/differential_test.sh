@@ -214,6 +214,7 @@ printf 'p\nq \nr\ns\nt\n' >"$I/pqrst_continued"
 printf 'a\rb\rc\n' >"$I/cr"
 printf 'aAbAc\n' >"$I/octal"
 printf 'a\001b\001c\n' >"$I/ctrl_a"
+printf '#!/bin/sh\necho "slot var $FANOUT_DIFF_SLOT: $*"\n' >"$I/slot_var" && chmod +x "$I/slot_var"
 printf 'b\n%s\nc\n' "$(printf 'a%.0s' $(seq 30))" >"$I/too_long_middle"
 
 # --- replacement strings ---------------------------------------------------------------
@@ -475,6 +476,7 @@ same gnu "-q: the command's words as they are" -- -k -q printf '%s|%s\n' 'a;b' :
 same gnu "-q with sh -c" -- -k -q sh -c 'echo "[$1]"' sh {} ::: 'a b' 'c'
 same gnu "-j 0" -- -k -j 0 echo ::: a b
 same gnu "--max-procs 1 (-j's xargs name)" -- -k --max-procs 1 echo ::: a b
+same gnu "--process-slot-var" -- -k -j1 --process-slot-var FANOUT_DIFF_SLOT "$I/slot_var" ::: a b
 same gnu "--no-notice (GNU's --will-cite)" -- -k --no-notice echo ::: a
 same gnu "--dryrun" -- -k --dryrun echo {} x ::: a b
 same gnu "--linebuffer" -- -k --linebuffer 'echo 1{}; echo 2{}' ::: a b
@@ -639,6 +641,7 @@ same xargs "xargs -E STR" --in "$I/pqrs" -- -P 1 -n 1 -E r echo
 same xargs "xargs -eSTR, --eof=STR" --in "$I/pqrs" -- -P 1 -n 1 -er --eof=q echo
 same xargs "xargs -e, --eof: no end-of-file string" --in "$I/pqrs" -- -P 1 -n 1 -e --eof echo
 same xargs "xargs --eof=: empty, the next word is the command" --in "$I/pqrs" -- -P 1 -n 1 --eof= echo
+same xargs "xargs --process-slot-var" --in "$I/pqrs" -- -P 1 -n 2 --process-slot-var=FANOUT_DIFF_SLOT "$I/slot_var"
 same xargs "xargs -L 2" --in "$I/pqrs" -- -P 1 -L 2 echo
 same xargs "xargs -l: a line ending in a blank goes on" --in "$I/pqrst_continued" -- -P 1 -l echo
 same xargs "xargs --max-lines=2" --in "$I/pqrst_continued" -- -P 1 --max-lines=2 echo
