@@ -332,6 +332,9 @@ std::unique_ptr<Runner> make_runner(const Options& options, std::optional<SlurmA
     }
     if (options.sshlogins.empty()) {
         auto runner = std::make_unique<LocalRunner>(capture);
+        if (options.process_slot_var) {
+            runner->set_slot_variable(*options.process_slot_var);
+        }
         if (jobservers.served) {
             auto fds = jobservers.served->job_fds();
             runner->set_inherited_fds({fds.begin(), fds.end()});
@@ -475,7 +478,8 @@ int run(int argc, const char* const* argv)
     Output output(options.output_mode);
     Jobservers jobservers = set_up_jobservers(options, output);
     JobControl control = job_control(options, jobservers.client());
-    ArgLimits limits = system_arg_limits(job_environment_size(), options.max_chars);
+    ArgLimits limits =
+        system_arg_limits(job_environment_size(options.process_slot_var.value_or("")), options.max_chars);
     output.set_colors(use_color(options.color, STDOUT_FILENO), use_color(options.color, STDERR_FILENO));
     warn_of_terminal_input(options, output); // before --header reads the first records
     JobSources sources(options);
