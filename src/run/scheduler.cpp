@@ -406,7 +406,6 @@ void Scheduler::start_attempt(Attempt attempt)
     m_progress.running = m_running.size();
 }
 
-// Reports that keep the job's output themselves open its files (afresh for a retry).
 // Where --results NAME puts the job's files: the build filled it in with the command's
 // perl expressions, or, for a job that cannot run, it is filled in alone.
 std::string Scheduler::results_path_of(const std::variant<Command, CannotRun, Skipped>& built,
@@ -421,6 +420,7 @@ std::string Scheduler::results_path_of(const std::variant<Command, CannotRun, Sk
     return m_commands.results_path(attempt.spec, attempt.slot);
 }
 
+// Reports that keep the job's output themselves open its files (afresh for a retry).
 void Scheduler::tell_attempt_started(const Attempt& attempt, std::string results_path)
 {
     JobRecord job;
