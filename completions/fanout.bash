@@ -6,7 +6,7 @@
 # Options that take a value in the next word (or after '=' for long ones).
 _fanout_opts_with_arg='-a --arg-file -d --delimiter -C --colsep --trim -E -L -I --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner --basenameextensionreplace --seqreplace --slotreplace --rpl
     -n --max-args -N
-    --max-replace-args -s --max-chars --shell -j -P --jobs --max-procs --tagstring --timeout --termseq --term-seq
+    --max-replace-args -s --max-chars --shell -j -P --jobs --max-procs --process-slot-var --tagstring --timeout --termseq --term-seq
     --retries --delay --halt --halt-on-error --joblog --jl --results --res --junit --load --memfree
     --color --colour --block --block-size --recend --recstart --header --tasks
     -S --sshlogin --sshloginfile --slf --ssh --env --workdir --wd --transferfile --tf
@@ -16,7 +16,7 @@ _fanout_opts_with_arg='-a --arg-file -d --delimiter -C --colsep --trim -E -L -I 
 _fanout_opts='-a --arg-file -0 --null -d --delimiter -C --colsep --csv --trim --link --xapply
     -E -e --eof -r --no-run-if-empty -I -i --replace --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner --basenameextensionreplace --seqreplace --slotreplace --rpl
     -L -l --max-lines -n --max-args -N --max-replace-args -X -m --xargs -s --max-chars -q --quote --shell --plus
-    -j -P --jobs --max-procs --load --memfree --jobserver --no-jobserver --serve-jobserver --dry-run --dryrun -t --verbose
+    -j -P --jobs --max-procs --process-slot-var --load --memfree --jobserver --no-jobserver --serve-jobserver --dry-run --dryrun -t --verbose
     --timeout --termseq --term-seq --retries --delay --halt --halt-on-error --group
     -k --keep-order --line-buffer --lb --linebuffer -u --ungroup --color --colour --tag
     --tagstring --joblog --jl --resume --resume-failed --results --res

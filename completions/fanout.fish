@@ -8,7 +8,7 @@ function __fanout_in_options
     set -e tokens[1]
     set -l takes_arg -a --arg-file -d --delimiter -C --colsep --trim -E -L -I --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner --basenameextensionreplace --seqreplace --slotreplace --rpl \
         -n --max-args -N \
-        --max-replace-args -s --max-chars --shell -j -P --jobs --max-procs --tagstring --timeout --termseq --term-seq \
+        --max-replace-args -s --max-chars --shell -j -P --jobs --max-procs --process-slot-var --tagstring --timeout --termseq --term-seq \
         --retries --delay --halt --halt-on-error --joblog --jl --results --res --junit --load --memfree \
         --color --colour --block --block-size --recend --recstart --header --tasks \
         -S --sshlogin --sshloginfile --slf --ssh --env --workdir --wd --transferfile --tf \
@@ -42,7 +42,7 @@ function __fanout_at_command
     set -e tokens[1]
     set -l takes_arg -a --arg-file -d --delimiter -C --colsep --trim -E -L -I --er --extensionreplace --bnr --basenamereplace --dnr --dirnamereplace --bner --basenameextensionreplace --seqreplace --slotreplace --rpl \
         -n --max-args -N \
-        --max-replace-args -s --max-chars --shell -j -P --jobs --max-procs --tagstring --timeout --termseq --term-seq \
+        --max-replace-args -s --max-chars --shell -j -P --jobs --max-procs --process-slot-var --tagstring --timeout --termseq --term-seq \
         --retries --delay --halt --halt-on-error --joblog --jl --results --res --junit --load --memfree \
         --color --colour --block --block-size --recend --recstart --header --tasks \
         -S --sshlogin --sshloginfile --slf --ssh --env --workdir --wd --transferfile --tf \
@@ -150,6 +150,7 @@ complete -c fanout -n $opt -l plus -d "Also take GNU parallel's --plus replaceme
 # Running
 complete -c fanout -n $opt -s j -s P -l jobs -r -f -a '(__fanout_jobs)' -d 'Run N jobs at once: N, N%, +N, -N, 0'
 complete -c fanout -n $opt -l max-procs -r -f -a '(__fanout_jobs)' -d 'Same as --jobs'
+complete -c fanout -n $opt -l process-slot-var -x -d "Set NAME to the job's slot number less one (from 0), as xargs does"
 complete -c fanout -n $opt -l load -x -a '1 2 4 8 50% 100%' \
     -d 'Start no job while the load average is above MAX (a number, or N% of the CPUs)'
 complete -c fanout -n $opt -l memfree -x -a '500M 1G 2G 4G' -d 'Start no job while less than SIZE memory is available'

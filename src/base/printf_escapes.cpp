@@ -8,8 +8,14 @@ namespace fanout {
 
 namespace {
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_octal(char c) { return c >= '0' && c <= '7'; }
+bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+bool is_octal(char c)
+{
+    return c >= '0' && c <= '7';
+}
 
 // What perl's "\DIGITS" is: up to three octal digits make one character, and the
 // digits after them stay; a first digit 8 or 9 is no escape, so only the backslash goes.

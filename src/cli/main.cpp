@@ -156,7 +156,9 @@ bool use_color(Options::Color color, int fd)
 }
 
 // --results NAME (other than JSON Lines) and --files.
-std::unique_ptr<Report> make_results(const Options& options, const std::vector<std::string>& column_names)
+// results_vary: the name holds replacement strings (JobCommand fills them in per job).
+std::unique_ptr<Report> make_results(const Options& options, const std::vector<std::string>& column_names,
+                                     bool results_vary)
 {
     const ReportSettings& asked = options.reports;
     using Format = ReportSettings::ResultsFormat;
@@ -175,13 +177,7 @@ std::unique_ptr<Report> make_results(const Options& options, const std::vector<s
     }
     if (asked.results) {
         tree.root = asked.results->path;
-        const ReplacementNames& names = options.command.syntax.names;
-        expand_plain(*tree.root, JobValues{{}, 0, 0}, names); // reject a malformed one now
-        // A name with {column} of --header is a template; one without any stays the root.
-        std::string text = column_names.empty() ? *tree.root : name_columns(*tree.root, column_names);
-        tree.expand = [names, text](const JobRecord& job) {
-            return expand_plain(text, JobValues{job.args, job.seq, job.slot}, names);
-        };
+        tree.templated = results_vary;
         tree.column_names = column_names;
     }
     return std::make_unique<ResultsTree>(std::move(tree));
@@ -189,14 +185,15 @@ std::unique_ptr<Report> make_results(const Options& options, const std::vector<s
 
 // The reports asked for; files are opened now, so a bad path fails before any job.
 // column_names: --header's, for --results.
-Reports make_reports(const Options& options, Output& output, const std::vector<std::string>& column_names)
+Reports make_reports(const Options& options, Output& output, const std::vector<std::string>& column_names,
+                     bool results_vary)
 {
     Reports reports;
     const ReportSettings& asked = options.reports;
     bool json_lines = asked.results && asked.results->format == ReportSettings::ResultsFormat::json_lines;
     if ((asked.results && !json_lines) || asked.files) {
         // First: its files are closed, and may fail, before the joblog says the job is done.
-        reports.push_back(make_results(options, column_names));
+        reports.push_back(make_results(options, column_names, results_vary));
     }
     if (asked.joblog && !options.dry_run) { // GNU parallel writes no joblog for a dry run
         reports.push_back(std::make_unique<JobLog>(*asked.joblog, asked.resume || asked.resume_failed,
@@ -335,6 +332,9 @@ std::unique_ptr<Runner> make_runner(const Options& options, std::optional<SlurmA
     }
     if (options.sshlogins.empty()) {
         auto runner = std::make_unique<LocalRunner>(capture);
+        if (options.process_slot_var) {
+            runner->set_slot_variable(*options.process_slot_var);
+        }
         if (jobservers.served) {
             auto fds = jobservers.served->job_fds();
             runner->set_inherited_fds({fds.begin(), fds.end()});
@@ -355,6 +355,11 @@ std::unique_ptr<Runner> make_runner(const Options& options, std::optional<SlurmA
 CommandSettings local_command_settings(const Options& options)
 {
     CommandSettings settings = options.command;
+    settings.tag_per_line = options.output_mode == OutputMode::line_buffer;
+    const auto& results = options.reports.results;
+    if (results && results->format == ReportSettings::ResultsFormat::tree) {
+        settings.results = results->path; // filled in with the command, perl expressions and all
+    }
     if (!options.sshlogins.empty()) {
         return settings; // a remote host has none of our functions
     }
@@ -388,7 +393,7 @@ CommandSettings with_named_columns(CommandSettings settings, const std::vector<s
     std::for_each(settings.command.begin(), settings.command.end(), rewrite);
     std::for_each(settings.transfer_files.begin(), settings.transfer_files.end(), rewrite);
     std::for_each(settings.return_files.begin(), settings.return_files.end(), rewrite);
-    for (std::optional<std::string>* text : {&settings.tagstring, &settings.workdir}) {
+    for (std::optional<std::string>* text : {&settings.tagstring, &settings.workdir, &settings.results}) {
         if (*text) {
             rewrite(**text);
         }
@@ -473,7 +478,8 @@ int run(int argc, const char* const* argv)
     Output output(options.output_mode);
     Jobservers jobservers = set_up_jobservers(options, output);
     JobControl control = job_control(options, jobservers.client());
-    ArgLimits limits = system_arg_limits(job_environment_size(), options.max_chars);
+    ArgLimits limits =
+        system_arg_limits(job_environment_size(options.process_slot_var.value_or("")), options.max_chars);
     output.set_colors(use_color(options.color, STDOUT_FILENO), use_color(options.color, STDERR_FILENO));
     warn_of_terminal_input(options, output); // before --header reads the first records
     JobSources sources(options);
@@ -483,7 +489,7 @@ int run(int argc, const char* const* argv)
     output.set_tagged(options.command.tag || options.command.tagstring ||
                       options.tasks);                                     // a task may have a tag
     output.set_hold_oldest(options.control.retries > 1 || options.tasks); // a task may have retries
-    Reports reports = make_reports(options, output, sources.column_names());
+    Reports reports = make_reports(options, output, sources.column_names(), commands.results_vary());
     std::unique_ptr<Runner> runner =
         make_runner(options, std::move(allocation), output, control, jobservers, reports);
     fit_process_limit(options, commands, control, output);

@@ -252,6 +252,14 @@ void add_command_options(CLI::App& app, ParsedOptions& parsed)
         ->group(group);
 }
 
+bool is_variable_name(const std::string& name)
+{
+    // [A-Za-z_][A-Za-z0-9_]*, in ASCII whatever the locale.
+    auto is_letter = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; };
+    auto is_word = [&](char c) { return is_letter(c) || (c >= '0' && c <= '9'); };
+    return !name.empty() && is_letter(name[0]) && std::all_of(name.begin(), name.end(), is_word);
+}
+
 void add_run_options(CLI::App& app, ParsedOptions& parsed)
 {
     Options& options = parsed.options;
@@ -260,6 +268,15 @@ void add_run_options(CLI::App& app, ParsedOptions& parsed)
     add_value(app, "-j,-P,--jobs,--max-procs", "N",
               "Run N jobs at once: N, N% or +N/-N of the CPUs, 0 = as many as possible",
               [&options](const std::string& spec) { options.jobs.emplace(spec); })
+        ->group(group);
+    add_value(app, "--process-slot-var", "NAME",
+              "Set NAME to the job's slot number less one (from 0), as xargs does",
+              [&options](const std::string& name) {
+                  if (!is_variable_name(name)) {
+                      throw Error("--process-slot-var: '" + name + "' is not a variable name");
+                  }
+                  options.process_slot_var = name;
+              })
         ->group(group);
     add_value(
         app, "--load", "MAX",
@@ -513,14 +530,6 @@ std::vector<std::string> parse_ssh_words(const std::string& text)
     return words;
 }
 
-bool is_variable_name(const std::string& name)
-{
-    // [A-Za-z_][A-Za-z0-9_]*, in ASCII whatever the locale.
-    auto is_letter = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; };
-    auto is_word = [&](char c) { return is_letter(c) || (c >= '0' && c <= '9'); };
-    return !name.empty() && is_letter(name[0]) && std::all_of(name.begin(), name.end(), is_word);
-}
-
 // --env NAME[,NAME...]: the names, checked; their values are looked up only for -S.
 void add_env_names(std::vector<std::string>& names, const std::string& list)
 {
@@ -706,7 +715,8 @@ constexpr OptionGroup k_groups[] = {
      "--max-replace-args -X -m "
      "--xargs -s --max-chars -q --quote --shell --plus",
      add_command_options},
-    {"-j -P --jobs --max-procs --load --memfree --jobserver --no-jobserver --serve-jobserver --dry-run "
+    {"-j -P --jobs --max-procs --process-slot-var --load --memfree --jobserver --no-jobserver "
+     "--serve-jobserver --dry-run "
      "--dryrun -t --verbose "
      "--timeout --termseq "
      "--term-seq --retries --delay --halt --halt-on-error",

@@ -4,7 +4,6 @@
 #include "exit_codes.hpp"
 #include "option_table.hpp"
 #include "option_words.hpp"
-#include "printf_escapes.hpp"
 #include "regex.hpp"
 #include "unsupported.hpp"
 
@@ -16,6 +15,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <iterator>
+#include <optional>
 
 namespace fanout {
 
@@ -77,7 +77,8 @@ void set_batching(ParsedOptions& parsed)
     bool context_replace = options.command.syntax.context_replace && !parsed.max_lines;
     bool as_many = context_replace || parsed.multiple || parsed.xargs;
     if (options.command.command.empty() && (parsed.max_args || parsed.exact_args || as_many)) {
-        throw Error("-n, -N, -X, -m and --xargs need a command (each input record is a command without one)");
+        throw Error(
+            "-n, -N, -L, -X, -m and --xargs need a command (each input record is a command without one)");
     }
     if (parsed.max_args == 0) {
         parsed.exact_args = 0; // GNU parallel's -n 0: as -N 0
@@ -417,6 +418,9 @@ Options finish_options(ParsedOptions parsed, std::vector<std::string> rest)
     check_results(parsed);
     set_remote(parsed);
     set_slurm(parsed);
+    if (options.process_slot_var && (!options.sshlogins.empty() || options.slurm)) {
+        throw Error("--process-slot-var: only jobs run here get it, not on -S hosts or with --slurm (yet)");
+    }
     options.output_mode = output_mode(parsed);
     if (options.control.termseq.empty()) {
         options.control.termseq = parse_termseq(k_default_termseq);
@@ -494,9 +498,23 @@ std::optional<std::string> attached_form(std::string_view word)
     return std::nullopt;
 }
 
+// "--name=" with nothing after the '=': CLI11 would take the next word (the command) as
+// the value. An optional value (--eof=, --replace=, --max-lines=) is then empty, as xargs
+// and GNU read it; GNU refuses the others ("requires an argument"), and so do we.
+std::string empty_value(const CLI::App& app, const std::string& name)
+{
+    if (!attached_form(name)) {
+        const CLI::Option* option = app.get_option_no_throw(name);
+        throw Error(option_label(app, name) + ": no value given after '=' (expected " +
+                    expected_value(option->get_type_name()) + ")");
+    }
+    return name;
+}
+
 // Our words, with a bare -e, --eof, -i, --replace, -l or --max-lines given an empty value ("--eof" ""),
 // as xargs reads them: CLI11 would take the next word as the value (GNU parallel does
-// too: `parallel -i echo x{}` makes "echo" the replacement string). Stops at the command.
+// too: `parallel -i echo x{}` makes "echo" the replacement string). "--name=" becomes
+// "--name" "" for -e, -i and -l, and is refused for the others. Stops at the command.
 std::vector<std::string> attach_optional_values(const CLI::App& app, int argc, const char* const* argv)
 {
     std::vector<std::string> args(argv + 1, argv + argc);
@@ -511,6 +529,10 @@ std::vector<std::string> attach_optional_values(const CLI::App& app, int argc, c
         }
         if (auto form = attached_form(word)) {
             args[i] = *form;
+            args.insert(args.begin() + static_cast<std::ptrdiff_t>(++i), "");
+        } else if (word.starts_with("--") && word.ends_with('=') &&
+                   takes_value(word.substr(0, word.size() - 1))) {
+            args[i] = empty_value(app, word.substr(0, word.size() - 1));
             args.insert(args.begin() + static_cast<std::ptrdiff_t>(++i), "");
         } else if (word.starts_with("--")) {
             i += word.find('=') == std::string::npos && takes_value(word) ? 1 : 0;
@@ -601,16 +623,55 @@ std::string parse_escapes(const std::string& text, const char* option)
     return bytes;
 }
 
+namespace {
+
+// An octal escape that xargs and GNU parallel both read as the same one byte: one digit
+// (\1), or three (\101) up to \377. Two digits (\12) are a newline to xargs but \1 and
+// "2" to GNU, so they are refused.
+std::optional<char> octal_delimiter(std::string_view digits)
+{
+    if (digits.size() != 1 && digits.size() != 3) {
+        return std::nullopt;
+    }
+    unsigned value = 0;
+    for (char digit : digits) {
+        if (digit < '0' || digit > '7') {
+            return std::nullopt;
+        }
+        value = value * 8 + static_cast<unsigned>(digit - '0');
+    }
+    if (value > 0377) {
+        return std::nullopt;
+    }
+    return static_cast<char>(value);
+}
+
+} // namespace
+
 char parse_delimiter(const std::string& spec)
 {
-    // "\\" is xargs' backslash; GNU parallel, which reads no such escape, would cut at
-    // two backslashes.
-    std::string bytes = spec == "\\\\" ? "\\" : unquote_printf(spec, "-d/--delimiter");
-    if (bytes.size() == 1) {
-        return bytes[0];
+    if (spec.size() == 1) {
+        return spec[0];
+    }
+    if (spec == "\\n") {
+        return '\n';
+    }
+    if (spec == "\\t") {
+        return '\t';
+    }
+    if (spec == "\\r") {
+        return '\r';
+    }
+    if (spec == "\\\\") {
+        return '\\';
+    }
+    if (spec.starts_with('\\')) {
+        if (auto byte = octal_delimiter(std::string_view(spec).substr(1))) {
+            return *byte;
+        }
     }
     throw Error("-d/--delimiter: '" + spec +
-                "' is not one byte (use one character or \\n, \\t, \\r, \\0, \\NNN in octal, \\\\)");
+                "' is not one byte (use \\n, \\t, \\r, \\0, an octal \\NNN or one character)");
 }
 
 namespace {

@@ -49,9 +49,10 @@ struct Options {
     // The run: what main() does not know until it has a jobserver, hosts and a joblog
     // (max_jobs, jobserver, resume_from, expected_jobs) is left at its default here.
     JobControl control;
-    std::optional<JobCount> jobs;  // none: the usable CPUs
-    std::optional<bool> jobserver; // none: use make's when there is one and no -j
-    bool serve_jobserver = false;  // the jobs share our slots through a jobserver (make's, else ours)
+    std::optional<JobCount> jobs;                // none: the usable CPUs
+    std::optional<std::string> process_slot_var; // --process-slot-var: this variable is the slot less one
+    std::optional<bool> jobserver;               // none: use make's when there is one and no -j
+    bool serve_jobserver = false; // the jobs share our slots through a jobserver (make's, else ours)
     bool dry_run = false;
 
     OutputMode output_mode = OutputMode::group;

@@ -664,11 +664,6 @@ TemplateNeeds CommandTemplate::needs() const
     return needs_of_words(m_words);
 }
 
-TemplateNeeds needs_of(std::string_view text, const ReplacementNames& names)
-{
-    return needs_of_words(Parser(names).parse(text, false));
-}
-
 TemplateNeeds& TemplateNeeds::operator|=(const TemplateNeeds& other)
 {
     total_jobs = total_jobs || other.total_jobs;
@@ -774,11 +769,15 @@ ArgvSize measure(const std::vector<std::string>& argv)
     return size;
 }
 
-std::string expand_plain(std::string_view text, const JobValues& values, const ReplacementNames& names)
+PlainTemplate::PlainTemplate(std::string text, const ReplacementNames& names)
+    : m_text(std::move(text)), m_words(Parser(names).parse(m_text, false))
 {
-    Parser parser(names);
+}
+
+std::string PlainTemplate::expand(const JobValues& values) const
+{
     std::string out;
-    for (const auto& word : parser.parse(text, false)) {
+    for (const auto& word : m_words) {
         for (const auto& piece : word.pieces) {
             if (const auto* literal = std::get_if<std::string>(&piece)) {
                 out += *literal;
@@ -795,10 +794,34 @@ std::string expand_plain(std::string_view text, const JobValues& values, const R
     return out;
 }
 
-void perl_calls_plain(std::string_view text, const ReplacementNames& names, std::size_t arg_count,
-                      std::vector<PerlCall>& calls)
+void PlainTemplate::perl_calls(std::size_t arg_count, std::vector<PerlCall>& calls) const
 {
-    add_perl_calls(Parser(names).parse(text, false), arg_count, calls);
+    add_perl_calls(m_words, arg_count, calls);
+}
+
+TemplateNeeds PlainTemplate::needs() const
+{
+    return needs_of_words(m_words);
+}
+
+bool PlainTemplate::has_replacements() const
+{
+    return std::any_of(m_words.begin(), m_words.end(), [](const Word& word) {
+        return std::any_of(word.pieces.begin(), word.pieces.end(),
+                           [](const Piece& piece) { return std::holds_alternative<Replacement>(piece); });
+    });
+}
+
+bool PlainTemplate::has_perl() const
+{
+    std::vector<PerlCall> calls;
+    perl_calls(1, calls);
+    return !calls.empty();
+}
+
+std::string expand_plain(std::string_view text, const JobValues& values, const ReplacementNames& names)
+{
+    return PlainTemplate(std::string(text), names).expand(values);
 }
 
 Command command_from_line(const std::string& line, const TemplateSyntax& syntax)

@@ -80,6 +80,7 @@ struct Command {
     bool stream_input = false;                // stdin stays open for Runner::feed()
     std::vector<std::string> transfer_files;  // --transferfile: sent to a remote host first
     std::vector<std::string> return_files;    // --return: fetched from it afterwards
+    std::string results_path;                 // --results NAME with replacement strings, filled in
 };
 
 // The values one job substitutes.
@@ -165,15 +166,29 @@ private:
     bool m_values_unquoted = false;   // ...at its start, as GNU reads it: values go in as text
 };
 
-// Expands `text` for --tagstring and similar: values inserted as they are, unquoted.
+// A text with replacement strings whose values go in as they are, unquoted
+// (--tagstring, --workdir, --results, --transferfile, --return): parsed once.
+class PlainTemplate {
+public:
+    // Throws Error when it is malformed; its {= =} expressions join names.perl.
+    PlainTemplate(std::string text, const ReplacementNames& names);
+
+    // values.perl must hold the values of perl_calls() for the job.
+    [[nodiscard]] std::string expand(const JobValues& values) const;
+    // Appends the perl evaluations expand() needs for `arg_count` arguments, in order.
+    void perl_calls(std::size_t arg_count, std::vector<PerlCall>& calls) const;
+    [[nodiscard]] TemplateNeeds needs() const;
+    [[nodiscard]] bool has_replacements() const;
+    [[nodiscard]] bool has_perl() const;
+    [[nodiscard]] const std::string& text() const { return m_text; }
+
+private:
+    std::string m_text;
+    std::vector<Word> m_words;
+};
+
+// PlainTemplate(text, names).expand(values), for a text used once.
 std::string expand_plain(std::string_view text, const JobValues& values, const ReplacementNames& names);
-
-// Appends the perl evaluations expand_plain(text, ...) needs for `arg_count` arguments.
-void perl_calls_plain(std::string_view text, const ReplacementNames& names, std::size_t arg_count,
-                      std::vector<PerlCall>& calls);
-
-// What `text` (--tagstring...) needs. Throws Error when it is malformed.
-TemplateNeeds needs_of(std::string_view text, const ReplacementNames& names);
 
 // Applies {.} {/} {//} {/.} to one value.
 std::string apply_modifier(std::string_view value, Modifier modifier);

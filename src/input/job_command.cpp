@@ -8,28 +8,46 @@
 
 namespace fanout {
 
-JobCommand::JobCommand(const CommandSettings& settings, ArgLimits limits)
-    : m_syntax(settings.syntax), m_limits(limits), m_tag(settings.tag), m_tagstring(settings.tagstring),
-      m_names(settings.syntax.names), m_transfer_files(settings.transfer_files),
-      m_return_files(settings.return_files), m_workdir(settings.workdir)
+namespace {
+
+std::optional<PlainTemplate> plain(const std::optional<std::string>& text, const ReplacementNames& names)
 {
-    if (!settings.command.empty()) {
-        m_template.emplace(settings.command, settings.syntax);
+    return text ? std::optional<PlainTemplate>(std::in_place, *text, names) : std::nullopt;
+}
+
+std::vector<PlainTemplate> plain(const std::vector<std::string>& texts, const ReplacementNames& names)
+{
+    std::vector<PlainTemplate> out;
+    out.reserve(texts.size());
+    for (const auto& text : texts) {
+        out.emplace_back(text, names);
+    }
+    return out;
+}
+
+} // namespace
+
+// The command is parsed first: its perl expressions are numbered first.
+JobCommand::JobCommand(const CommandSettings& settings, ArgLimits limits)
+    : m_template(settings.command.empty()
+                     ? std::nullopt
+                     : std::optional<CommandTemplate>(std::in_place, settings.command, settings.syntax)),
+      m_syntax(settings.syntax), m_limits(limits), m_tag(settings.tag), m_names(settings.syntax.names),
+      m_tagstring(plain(settings.tagstring, m_names)),
+      m_transfer_files(plain(settings.transfer_files, m_names)),
+      m_return_files(plain(settings.return_files, m_names)), m_workdir(plain(settings.workdir, m_names)),
+      m_results(plain(settings.results, m_names))
+{
+    if (m_template) {
         m_needs = m_template->needs();
     }
-    std::vector<PerlCall> calls;
-    for (const auto* text : {&m_tagstring, &m_workdir}) {
-        if (*text) {
-            perl_calls_plain(**text, m_names, 0, calls); // reject a bad one now
-            m_needs |= needs_of(**text, m_names);
-        }
+    m_tag_per_line = settings.tag_per_line && m_tagstring && m_tagstring->has_perl();
+    for (const PlainTemplate* text : plain_templates()) {
+        m_needs |= text->needs();
     }
-    for (const auto* files : {&m_transfer_files, &m_return_files}) {
-        for (const auto& file : *files) {
-            m_needs |= needs_of(file, m_names);
-        }
+    if (m_tagstring) {
+        m_needs |= m_tagstring->needs();
     }
-    files_perl_calls(0, calls); // and register their perl expressions
     // An expression that may call total_jobs() reads the input ahead, as {##} does.
     const auto& codes = m_names.perl->codes();
     m_needs.total_jobs = m_needs.total_jobs || std::any_of(codes.begin(), codes.end(), [](const auto& code) {
@@ -37,17 +55,28 @@ JobCommand::JobCommand(const CommandSettings& settings, ArgLimits limits)
                          });
 }
 
-// The perl evaluations --transferfile, --return and --workdir need.
+// The templates filled in with the command: --transferfile, --return, --workdir, and
+// --results last (GNU parallel evaluates its name after the command).
+std::vector<const PlainTemplate*> JobCommand::plain_templates() const
+{
+    std::vector<const PlainTemplate*> out;
+    for (const auto* files : {&m_transfer_files, &m_return_files}) {
+        for (const auto& file : *files) {
+            out.push_back(&file);
+        }
+    }
+    for (const auto* text : {&m_workdir, &m_results}) {
+        if (*text) {
+            out.push_back(&**text);
+        }
+    }
+    return out;
+}
+
 void JobCommand::files_perl_calls(std::size_t arg_count, std::vector<PerlCall>& calls) const
 {
-    for (const auto& file : m_transfer_files) {
-        perl_calls_plain(file, m_names, arg_count, calls);
-    }
-    for (const auto& file : m_return_files) {
-        perl_calls_plain(file, m_names, arg_count, calls);
-    }
-    if (m_workdir) {
-        perl_calls_plain(*m_workdir, m_names, arg_count, calls);
+    for (const PlainTemplate* text : plain_templates()) {
+        text->perl_calls(arg_count, calls);
     }
 }
 
@@ -66,15 +95,34 @@ PerlResults JobCommand::evaluate_perl(const JobValues& values, const std::vector
 void JobCommand::add_files(Command& command, const JobValues& values) const
 {
     for (const auto& file : m_transfer_files) {
-        command.transfer_files.push_back(expand_plain(file, values, m_names));
+        command.transfer_files.push_back(file.expand(values));
     }
     for (const auto& file : m_return_files) {
-        command.return_files.push_back(expand_plain(file, values, m_names));
+        command.return_files.push_back(file.expand(values));
     }
     if (m_workdir && command.cwd.empty()) { // a task's own "cwd" comes first
-        command.cwd = expand_plain(*m_workdir, values, m_names);
+        command.cwd = m_workdir->expand(values);
         command.make_cwd = true;
     }
+    if (m_results) {
+        command.results_path = m_results->expand(values);
+    }
+}
+
+std::string JobCommand::results_path(const JobSpec& job, std::size_t slot) const
+{
+    if (!m_results) {
+        return {};
+    }
+    JobValues values = values_of(job, slot);
+    PerlResults perl;
+    if (!m_names.perl->empty()) {
+        std::vector<PerlCall> calls;
+        m_results->perl_calls(job.args.size(), calls);
+        perl = evaluate_perl(values, calls, false);
+        values.perl = &perl;
+    }
+    return m_results->expand(values);
 }
 
 JobValues JobCommand::values_of(const JobSpec& job, std::size_t slot) const
@@ -164,7 +212,7 @@ std::variant<Command, CannotRun, Skipped> JobCommand::build(const JobSpec& job, 
     }
     // skip() in an expression, or --plus's {choose_k} or {uniq}: GNU parallel's skip().
     if (perl.skip || (!job.task && skips(job))) {
-        return Skipped{command.display};
+        return Skipped{command.display, m_results ? m_results->expand(values) : std::string()};
     }
     ArgvSize size = measure(command.argv);
     if (job.too_long || !m_limits.fits(size)) {
@@ -186,13 +234,14 @@ std::string JobCommand::tag(const JobSpec& job, std::size_t slot) const
     if (m_tagstring) {
         JobValues values = values_of(job, slot);
         PerlResults perl;
-        if (!m_names.perl->empty()) { // else a second parse of the tag per job for nothing
+        if (!m_names.perl->empty()) { // else no round trip to perl for nothing
             std::vector<PerlCall> calls;
-            perl_calls_plain(*m_tagstring, m_names, job.args.size(), calls);
-            perl = evaluate_perl(values, calls, false);
+            m_tagstring->perl_calls(job.args.size(), calls);
+            // Per line, no value is kept for the next use: it is evaluated again.
+            perl = evaluate_perl(values, calls, m_tag_per_line);
             values.perl = &perl;
         }
-        return expand_plain(*m_tagstring, values, m_names) + "\t";
+        return m_tagstring->expand(values) + "\t";
     }
     if (!m_tag) {
         return {};

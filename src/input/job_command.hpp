@@ -20,7 +20,8 @@ struct CannotRun {
 
 // A perl expression of the job called skip(): it is not run, as in GNU parallel.
 struct Skipped {
-    std::string display; // the command it would have run
+    std::string display;      // the command it would have run
+    std::string results_path; // as Command::results_path
 };
 
 struct CommandSettings {
@@ -31,6 +32,8 @@ struct CommandSettings {
     std::vector<std::string> transfer_files; // templates, for remote jobs
     std::vector<std::string> return_files;
     std::optional<std::string> workdir; // --workdir of local jobs: a template, made if missing
+    std::optional<std::string> results; // --results NAME with replacement strings: each job's files
+    bool tag_per_line = false;          // --line-buffer: a tag's perl expressions run for each line, uncached
 };
 
 class JobCommand {
@@ -40,6 +43,12 @@ public:
 
     [[nodiscard]] std::variant<Command, CannotRun, Skipped> build(const JobSpec& job, std::size_t slot) const;
     [[nodiscard]] std::string tag(const JobSpec& job, std::size_t slot) const;
+    // Whether each line of a job's output needs tag() again: --line-buffer and perl
+    // expressions in --tagstring (GNU parallel evaluates them for each line there).
+    [[nodiscard]] bool tag_per_line() const { return m_tag_per_line; }
+    // Where --results NAME puts the files of a job that cannot run (build() gives the
+    // others' with their command); empty without a NAME with replacement strings.
+    [[nodiscard]] std::string results_path(const JobSpec& job, std::size_t slot) const;
 
     // The {= =} expressions of the command and the other templates, and what evaluates
     // them (set before the first job when there are any; not owned).
@@ -57,6 +66,10 @@ public:
         m_slot_count = slot_count;
     }
 
+    // Whether --results NAME holds replacement strings: then each job's Command says
+    // where its files go.
+    [[nodiscard]] bool results_vary() const { return m_results && m_results->has_replacements(); }
+
     // The template, or null in task-list mode (each record is a command).
     [[nodiscard]] const CommandTemplate* command_template() const
     {
@@ -70,17 +83,20 @@ private:
                                             bool last) const;
     void files_perl_calls(std::size_t arg_count, std::vector<PerlCall>& calls) const;
     void add_files(Command& command, const JobValues& values) const;
+    [[nodiscard]] std::vector<const PlainTemplate*> plain_templates() const;
     [[nodiscard]] JobValues values_of(const JobSpec& job, std::size_t slot) const;
 
     std::optional<CommandTemplate> m_template;
     TemplateSyntax m_syntax; // how task lines run
     ArgLimits m_limits;
     bool m_tag = false;
-    std::optional<std::string> m_tagstring;
+    bool m_tag_per_line = false;
     ReplacementNames m_names;
-    std::vector<std::string> m_transfer_files; // templates, for remote jobs
-    std::vector<std::string> m_return_files;
-    std::optional<std::string> m_workdir;
+    std::optional<PlainTemplate> m_tagstring;
+    std::vector<PlainTemplate> m_transfer_files; // for remote jobs
+    std::vector<PlainTemplate> m_return_files;
+    std::optional<PlainTemplate> m_workdir;
+    std::optional<PlainTemplate> m_results;
     PerlEvaluator* m_perl = nullptr;
     TemplateNeeds m_needs;
     std::optional<std::size_t> m_total_jobs;

@@ -29,26 +29,34 @@ Output::Output(OutputMode mode, int out_fd, int err_fd) : m_mode(mode), m_out(ou
     }
 }
 
-void Output::job_started(std::uint64_t seq, std::string tag)
+std::string Output::colored_tag(std::uint64_t seq, std::string tag) const
 {
-    if (m_color_out && !tag.empty()) {
-        // One of six colours by sequence number, so neighbouring jobs differ.
-        std::string colored = "\033[3" + std::to_string(1 + seq % 6) + "m";
-        colored.append(tag, 0, tag.size() - 1);
-        colored += "\033[0m\t";
-        tag = std::move(colored);
+    if (!m_color_out || tag.empty()) {
+        return tag;
     }
-    m_jobs.try_emplace(seq, std::move(tag), m_budget);
+    // One of six colours by sequence number, so neighbouring jobs differ.
+    std::string colored = "\033[3" + std::to_string(1 + seq % 6) + "m";
+    colored.append(tag, 0, tag.size() - 1);
+    colored += "\033[0m\t";
+    return colored;
 }
 
-std::string Output::tagged(JobOutput& job, Stream stream, std::string_view data)
+void Output::job_started(std::uint64_t seq, std::string tag, Retag retag)
+{
+    auto [it, added] = m_jobs.try_emplace(seq, colored_tag(seq, std::move(tag)), m_budget);
+    if (added) {
+        it->second.retag = std::move(retag);
+    }
+}
+
+std::string Output::tagged(std::uint64_t seq, JobOutput& job, Stream stream, std::string_view data)
 {
     int s = static_cast<int>(stream);
     std::string out;
     out.reserve(data.size() + job.tag.size() * 2);
     while (!data.empty()) {
         if (job.at_line_start[s]) {
-            out += job.tag;
+            out += job.retag ? colored_tag(seq, job.retag()) : job.tag;
         }
         // A CR ends a line too, as in GNU parallel: each redraw of a progress line is tagged.
         std::size_t newline = data.find_first_of("\r\n");
@@ -123,7 +131,7 @@ void Output::job_output(std::uint64_t seq, Stream stream, std::string_view data)
     JobOutput& job = m_jobs.at(seq);
     std::string with_tags;
     if (!job.tag.empty()) {
-        with_tags = tagged(job, stream, data);
+        with_tags = tagged(seq, job, stream, data);
         data = with_tags;
     }
     switch (m_mode) {
@@ -182,8 +190,9 @@ void Output::job_discard(std::uint64_t seq)
         return;
     }
     std::string tag = std::move(it->second.tag);
+    Retag retag = std::move(it->second.retag);
     m_jobs.erase(it);
-    m_jobs.try_emplace(seq, std::move(tag), m_budget);
+    m_jobs.try_emplace(seq, std::move(tag), m_budget).first->second.retag = std::move(retag);
 }
 
 // -k: print every finished job from the oldest on; the first unfinished one goes live.

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <span>
@@ -30,8 +31,11 @@ public:
     Output(OutputMode mode, int out_fd = 1, int err_fd = 2);
 
     // Jobs are known by their sequence numbers, which must be 1, 2, 3... with none left
-    // out: -k prints in that order. `tag` prefixes each of the job's lines.
-    void job_started(std::uint64_t seq, std::string tag);
+    // out: -k prints in that order. `tag` prefixes each of the job's lines; `retag`,
+    // when given, makes each line's prefix instead (GNU parallel's --line-buffer
+    // evaluates the perl expressions of a tag again for each line).
+    using Retag = std::function<std::string()>;
+    void job_started(std::uint64_t seq, std::string tag, Retag retag = {});
     void job_output(std::uint64_t seq, Stream stream, std::string_view data);
     // The job wrote its last byte; next_delivered() names it once the reader has it
     // all. `epilogue` (a report's line) goes to stdout right after its output.
@@ -88,6 +92,7 @@ private:
         }
 
         std::string tag;
+        Retag retag;
         OutputBuffer held[2];
         OutputBuffer partial[2]; // --line-buffer: the unfinished last line
         bool at_line_start[2] = {true, true};
@@ -109,7 +114,8 @@ private:
     void delivered_when_written(std::uint64_t seq);
     void advance_keep_order();
     void warn_if_spilling_failed();
-    std::string tagged(JobOutput& job, Stream stream, std::string_view data);
+    std::string tagged(std::uint64_t seq, JobOutput& job, Stream stream, std::string_view data);
+    [[nodiscard]] std::string colored_tag(std::uint64_t seq, std::string tag) const;
 
     OutputMode m_mode;
     bool m_tagged = false;

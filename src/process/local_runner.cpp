@@ -49,9 +49,12 @@ bool set_by(const std::vector<std::string>& variables, std::string_view entry)
 
 } // namespace
 
-std::size_t job_environment_size()
+std::size_t job_environment_size(std::string_view slot_variable)
 {
     std::size_t size = k_job_variables_size;
+    if (!slot_variable.empty()) {
+        size += slot_variable.size() + 1 + 20 + 1 + sizeof(char*);
+    }
     for (char** entry = environ; *entry != nullptr; ++entry) {
         size += std::strlen(*entry) + 1 + sizeof(char*);
     }
@@ -65,6 +68,13 @@ LocalRunner::LocalRunner(bool capture) : m_capture(capture)
             m_base_env.push_back(*entry);
         }
     }
+}
+
+void LocalRunner::set_slot_variable(const std::string& name)
+{
+    m_slot_variable = name + "=";
+    std::erase_if(m_base_env,
+                  [this](const char* entry) { return std::string_view(entry).starts_with(m_slot_variable); });
 }
 
 const std::string& LocalRunner::resolve(const std::string& name)
@@ -102,6 +112,11 @@ StartResult LocalRunner::start(std::uint64_t seq, const Command& command, std::s
     }
     for (const auto& variable : variables) {
         m_envp.push_back(variable.c_str());
+    }
+    std::string slot_variable;
+    if (!m_slot_variable.empty()) {
+        slot_variable = m_slot_variable + std::to_string(slot > 0 ? slot - 1 : 0);
+        m_envp.push_back(slot_variable.c_str());
     }
     for (const auto& variable : command.env) {
         m_envp.push_back(variable.c_str());

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -23,6 +24,9 @@ public:
     // Each job gets SIGKILL if we die (the --slurm worker: fanout runs the jobs of a worker
     // that died again elsewhere, so they must not go on here).
     void kill_jobs_when_we_die() { m_die_with_us = true; }
+    // Each job also gets `name`, set to its slot less one (xargs' --process-slot-var),
+    // in place of any variable of that name in our environment.
+    void set_slot_variable(const std::string& name);
 
     StartResult start(std::uint64_t seq, const Command& command, std::size_t slot) override;
     void wait(ProcessEvents& events, std::span<Waitable* const> also, std::optional<Millis> timeout) override
@@ -57,6 +61,7 @@ private:
     std::vector<const char*> m_envp;
     std::vector<int> m_inherited;
     bool m_die_with_us = false;
+    std::string m_slot_variable;                          // "NAME=", or empty
     std::unordered_map<std::string, std::string> m_paths; // PATH lookups, done once per name
 };
 
@@ -73,7 +78,8 @@ private:
     std::vector<std::pair<std::uint64_t, std::string>> m_shown;
 };
 
-// The bytes a job's environment takes in the kernel's argument space.
-std::size_t job_environment_size();
+// The bytes a job's environment takes in the kernel's argument space, with a slot
+// variable of that name (none if empty).
+std::size_t job_environment_size(std::string_view slot_variable = {});
 
 } // namespace fanout

@@ -24,6 +24,7 @@ struct JobRecord {
     std::string host = ":";
     std::string command; // as a shell would read it
     std::vector<std::string> args;
+    std::string results_path; // --results NAME with replacement strings, filled in for the job
     std::chrono::system_clock::time_point start;
     std::chrono::duration<double> runtime{0};
     int exit_code = 0; // 128+N when killed by signal N; 126/127 when it could not start

@@ -83,9 +83,8 @@ std::size_t parent_steps(std::string_view path)
 
 ResultsTree::ResultsTree(ResultsTreeSettings settings) : m_settings(std::move(settings))
 {
-    // A name whose replacement strings change nothing (none, or none that counts) is
-    // the root of a tree, as in GNU parallel.
-    if (m_settings.root && m_settings.expand(JobRecord{}) == *m_settings.root) {
+    // A name without replacement strings is the root of a tree, as in GNU parallel.
+    if (m_settings.root && !m_settings.templated) {
         make_dirs(*m_settings.root);
         if (!Fd(::open(m_settings.root->c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC))) {
             throw Error(os_error("--results: cannot open directory '" + *m_settings.root + "'"));
@@ -105,9 +104,12 @@ ResultsTree::JobFiles ResultsTree::open_files(const JobRecord& job) const
         files.file[0] = create_kept_temp_file("par", ".par", files.name[0]);
         return files;
     }
-    std::string path = m_settings.expand(job);
+    const std::string& path = m_settings.templated ? job.results_path : *m_settings.root;
     if (path == *m_settings.root) {
         return open_in_tree(job);
+    }
+    if (path.find('\0') != std::string::npos) {
+        throw Error("--results: job " + std::to_string(job.seq) + "'s file name would hold a NUL byte");
     }
     // A value of "..", or one holding "/..", must not take the job's files above where
     // the name says, nor a value starting with '/' anywhere; the name's own ".." are the

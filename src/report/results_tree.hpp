@@ -7,7 +7,6 @@
 #include "report.hpp"
 
 #include <array>
-#include <functional>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -17,8 +16,9 @@ namespace fanout {
 
 struct ResultsTreeSettings {
     std::optional<std::string> root; // --results NAME; none: --files alone
-    // NAME with a job's replacement strings filled in (NAME itself when it has none).
-    std::function<std::string(const JobRecord&)> expand;
+    // NAME holds replacement strings: each job's JobRecord::results_path says where its
+    // files go (a tree under NAME when that is NAME itself, as in GNU parallel).
+    bool templated = false;
     bool print_names = false;              // --files: print the stdout file's name
     std::size_t values_per_record = 0;     // jobs of several records (-n, -X): each one's values; else 0
     std::vector<std::string> column_names; // --header: they name the tree's levels

@@ -369,15 +369,19 @@ void Scheduler::start_attempt(Attempt attempt)
 {
     attempt.slot = take_slot();
     if (attempt.number == 1) {
-        m_output.job_started(attempt.spec.seq, m_commands.tag(attempt.spec, attempt.slot));
-    }
-    if (m_taken[0] || m_taken[1]) {
-        tell_attempt_started(attempt);
+        Output::Retag retag;
+        if (m_commands.tag_per_line()) {
+            retag = [this, spec = attempt.spec, slot = attempt.slot] { return m_commands.tag(spec, slot); };
+        }
+        m_output.job_started(attempt.spec.seq, m_commands.tag(attempt.spec, attempt.slot), std::move(retag));
     }
     attempt.started = Clock::now();
     attempt.started_wall = std::chrono::system_clock::now();
     m_last_start = attempt.started;
     auto built = m_commands.build(attempt.spec, attempt.slot);
+    if (m_taken[0] || m_taken[1]) { // its files are open before anything is said of it
+        tell_attempt_started(attempt, results_path_of(built, attempt));
+    }
     if (auto* why = std::get_if<CannotRun>(&built)) {
         fail_to_start(attempt, why->message, why->exit_code);
         return;
@@ -420,13 +424,28 @@ void Scheduler::start_attempt(Attempt attempt)
     m_progress.running = m_running.size();
 }
 
+// Where --results NAME puts the job's files: the build filled it in with the command's
+// perl expressions, or, for a job that cannot run, it is filled in alone.
+std::string Scheduler::results_path_of(const std::variant<Command, CannotRun, Skipped>& built,
+                                       const Attempt& attempt) const
+{
+    if (const auto* command = std::get_if<Command>(&built)) {
+        return command->results_path;
+    }
+    if (const auto* skipped = std::get_if<Skipped>(&built)) {
+        return skipped->results_path;
+    }
+    return m_commands.results_path(attempt.spec, attempt.slot);
+}
+
 // Reports that keep the job's output themselves open its files (afresh for a retry).
-void Scheduler::tell_attempt_started(const Attempt& attempt)
+void Scheduler::tell_attempt_started(const Attempt& attempt, std::string results_path)
 {
     JobRecord job;
     job.seq = attempt.spec.seq;
     job.slot = attempt.slot;
     job.args = attempt.spec.args;
+    job.results_path = std::move(results_path);
     job.id = attempt.spec.task ? attempt.spec.task->id : std::string();
     for (const auto& report : m_reports) {
         report->attempt_started(job);

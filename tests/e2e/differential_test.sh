@@ -194,7 +194,6 @@ printf '1\n2\n3\n' >"$I/123"
 printf 'a\0b c\0d\ne\0' >"$I/nul"
 printf 'a,b,c\n' >"$I/comma"
 printf 'a\tb\tc\n' >"$I/tab"
-printf 'aAb\rc\r' >"$I/cr_A"
 printf 'k1\tv1\nk2\tv2\n' >"$I/kv"
 printf 'echo one\necho two\n' >"$I/commands"
 printf '1\n2\n3\n4\n5\n6\n7\n' >"$I/seven"
@@ -212,6 +211,11 @@ printf 'a\0STOP\0b\0' >"$I/nul_stop"
 printf 'a \nb\nc\nd\ne\n' >"$I/continued"
 printf 'a \n\nb\n  \nc\nd \n' >"$I/continued_blanks"
 printf 'p\nq \nr\ns\nt\n' >"$I/pqrst_continued"
+printf 'a\rb\rc\n' >"$I/cr"
+printf 'aAbAc\n' >"$I/octal"
+printf 'a\001b\001c\n' >"$I/ctrl_a"
+printf '#!/bin/sh\necho "slot var $FANOUT_DIFF_SLOT: $*"\n' >"$I/slot_var" && chmod +x "$I/slot_var"
+printf 'b\n%s\nc\n' "$(printf 'a%.0s' $(seq 30))" >"$I/too_long_middle"
 
 # --- replacement strings ---------------------------------------------------------------
 same gnu "{} {.} {/} {//} {/.} on paths" -- -k echo {} {.} {/} {//} {/.} \
@@ -372,8 +376,11 @@ same gnu "-0" --in "$I/nul" -- -k -0 printf '[%s]\n'
 same gnu "--null with -n 2" --in "$I/nul" -- -k --null -n 2 printf '[%s]'
 same gnu "-d , (the newline stays in the last record)" --in "$I/comma" -- -k -d , printf '[%s]\n'
 same gnu "-d '\\t'" --in "$I/tab" -- -k -d '\t' printf '[%s]\n'
-same gnu "-d '\\r'" --in "$I/cr_A" -- -k -d '\r' echo '[{}]'
-same gnu "-d '\\101': octal, as GNU's unquote_printf" --in "$I/cr_A" -- -k -d '\101' echo '[{}]'
+same gnu "-d '\\r'" --in "$I/cr" -- -k -d '\r' printf '[%s]\n'
+same gnu "--eof= --replace= --max-lines=: empty values" --in "$I/pqrs" -- -k --eof= --replace= --max-lines= echo x{}
+same gnu "--tagstring=: no value is a usage error" --status-only -- -k --tagstring= echo x ::: a
+same gnu "-d '\\101': three octal digits" --in "$I/octal" -- -k -d '\101' printf '[%s]\n'
+same gnu "-d '\\1': one octal digit" --in "$I/ctrl_a" -- -k -d '\1' printf '[%s]\n'
 same gnu "--colsep '\\t'" --in "$I/kv" -- -k --colsep '\t' echo {2} {1}
 same gnu "--colsep with :::: and --tag" -- -k --colsep '\t' --tag echo {2} :::: "$I/kv"
 same gnu "a ::: value with a newline is two values" -- -k printf %s. {#} ::: "$(printf 'a\nb')"
@@ -464,6 +471,8 @@ same gnu "--tag" --err -- -k --tag 'echo out; echo err >&2' ::: a 'b c'
 same gnu "--tag with two sources" -- -k --tag echo ::: a b ::: 1 2
 same gnu "--tag on output without a final newline" -- -k --tag printf '%s' ::: a b
 same gnu "--tagstring with replacement strings" -- -k --tagstring '{#}:{}' echo x ::: a b
+same gnu "--lb --tagstring with a perl expression: evaluated again for each line" -- \
+    -j1 --lb --tagstring '{#}{=$_=++$::c=}' 'echo a; echo -n c; sleep 0.1; echo d' ::: x y
 same gnu "--tagstring: \\t \\n \\r and octal escapes, as GNU's unquote_printf" -- \
     -k --tagstring '\033[1m{}\t\101\0\999\089\r\n|' echo x ::: a b
 same gnu "--tagstring '': no tag, as perl's false" -- -k --tagstring '' echo x ::: a
@@ -481,6 +490,7 @@ same gnu "-q without a command: each value is one quoted word" -- -k -q ::: 'ech
 same gnu "-j 0" -- -k -j 0 echo ::: a b
 same gnu "-j 50.5%: rounded up, as GNU (never a whole number of CPUs)" -- -k -j 50.5% -X echo ::: 1 2 3 4 5 6 7 8
 same gnu "--max-procs 1 (-j's xargs name)" -- -k --max-procs 1 echo ::: a b
+same gnu "--process-slot-var" -- -k -j1 --process-slot-var FANOUT_DIFF_SLOT "$I/slot_var" ::: a b
 same gnu "--no-notice (GNU's --will-cite)" -- -k --no-notice echo ::: a
 same gnu "--dryrun" -- -k --dryrun echo {} x ::: a b
 same gnu "--linebuffer" -- -k --linebuffer 'echo 1{}; echo 2{}' ::: a b
@@ -561,6 +571,10 @@ same gnu "--results out/{1}/{2}/: a directory per job" --post "$TREE" \
     -- -k --results 'out/{1}/{2}/' 'echo {1}{2}' ::: a b ::: x
 same gnu "--results out/{1}/{2}: a file per job in made directories" --post "$TREE" \
     -- -k --results 'out/{1}/{2}' 'echo {1}{2}' ::: a b ::: x
+same gnu "--results with a perl expression: one directory per job (tutorial: date -Isec)" --post "$TREE" \
+    -- -k -N0 -j1 --results 'out/{= $_="s".$job->seq() =}/' echo hi ::: a b c
+same gnu "--results with --plus {##} and {0#}: the job count is known" --post "$TREE" \
+    -- -k -j1 --plus --results 'out/{##}-{0#}/' echo {} ::: a b
 same gnu "--files with --results DIR: the stdout files named" --post "$TREE" \
     -- -k --files --results out 'echo {}' ::: a b
 same gnu "--results DIR with --lb: the stdout files named, as --files" --post "$TREE" \
@@ -631,6 +645,9 @@ same xargs "xargs -n 2" --in "$I/seven" -- -P 1 -n 2 echo
 same xargs "xargs -0 -n 2" --in "$I/nul" -- -P 1 -0 -n 2 printf '[%s]'
 same xargs "xargs -d ," --in "$I/comma" -- -P 1 -d , printf %s.
 same xargs "xargs -d '\\n'" --in "$I/lines" -- -P 1 -d '\n' printf %s.
+same xargs "xargs -d '\\r'" --in "$I/cr" -- -P 1 -d '\r' printf %s.
+same xargs "xargs -d '\\101': three octal digits" --in "$I/octal" -- -P 1 -d '\101' printf %s.
+same xargs "xargs -d '\\1': one octal digit" --in "$I/ctrl_a" -- -P 1 -d '\1' printf %s.
 same xargs "xargs -a FILE -n 3" -- -P 1 -a "$I/seven" -n 3 echo
 same xargs "xargs --arg-file FILE --max-args 2" -- -P 1 --arg-file "$I/123" --max-args 2 echo
 same xargs "xargs -i (as -I {})" --in "$I/lines" -- -P 1 -i echo [{}] {}
@@ -643,6 +660,8 @@ same xargs "xargs --max-procs 1" --in "$I/seven" -- --max-procs 1 -n 3 echo
 same xargs "xargs -E STR" --in "$I/pqrs" -- -P 1 -n 1 -E r echo
 same xargs "xargs -eSTR, --eof=STR" --in "$I/pqrs" -- -P 1 -n 1 -er --eof=q echo
 same xargs "xargs -e, --eof: no end-of-file string" --in "$I/pqrs" -- -P 1 -n 1 -e --eof echo
+same xargs "xargs --eof=: empty, the next word is the command" --in "$I/pqrs" -- -P 1 -n 1 --eof= echo
+same xargs "xargs --process-slot-var" --in "$I/pqrs" -- -P 1 -n 2 --process-slot-var=FANOUT_DIFF_SLOT "$I/slot_var"
 same xargs "xargs -L 2" --in "$I/pqrs" -- -P 1 -L 2 echo
 same xargs "xargs -l: a line ending in a blank goes on" --in "$I/pqrst_continued" -- -P 1 -l echo
 same xargs "xargs --max-lines=2" --in "$I/pqrst_continued" -- -P 1 --max-lines=2 echo
@@ -705,6 +724,12 @@ known "fanout logs the jobs --halt now ends; GNU leaves them out" gnu "--halt no
     --post "tail -n +2 log | cut -f 1,7,8 | sort" -- -j3 --halt now,fail=1 --joblog log 'sleep {}; echo {}; exit 1' ::: 3 0.3 3
 # Without --plus GNU reads {0#} and {0%} as the positional forms of {#} and {%}.
 known "{0#} {0%} are literal in fanout" gnu "{0#} without --plus" -- -k echo {0#} {0%} ::: a
+# Deliberate: a record too long for -s (or the kernel) fails as its own job and the
+# others run, as a record holding a NUL does; xargs (exit 1) and GNU (exit 255) stop there.
+known "deliberate: a record too long fails its job, xargs stops the run" xargs "xargs -s: an argument over the limit" \
+    --in "$I/too_long_middle" -- -P 1 -s 20 echo
+known "deliberate: a record too long fails its job, GNU stops the run" gnu "-s: an argument over the limit" \
+    --in "$I/too_long_middle" -- -k -j1 -s 20 echo
 
 wait
 for ((n = 1; n <= CASE_N; n++)); do

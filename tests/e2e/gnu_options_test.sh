@@ -27,7 +27,7 @@ declare -A accepted=(
     [--slotreplace]=differential [--rpl]=perl [-n]=differential [--max-args]=differential [-N]=differential [-L]=differential [-l]=differential [--max-lines]=differential
     [--max-replace-args]=differential [-X]=differential [-m]=differential [--xargs]=differential [-s]=differential [--max-chars]=differential
     [-q]=differential [--quote]=differential [--plus]=differential
-    [-j]=differential [-P]=differential [--jobs]=differential [--max-procs]=differential
+    [-j]=differential [-P]=differential [--jobs]=differential [--max-procs]=differential [--process-slot-var]=differential
     [--load]=ci [--memfree]=ci [--dry-run]=differential [-t]=differential
     [--verbose]=differential [--timeout]=differential [--term-seq]=signals
     [--retries]=differential [--delay]=differential [--halt]=differential

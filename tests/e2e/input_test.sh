@@ -111,6 +111,18 @@ run --input $'one two\nthree' "$FANOUT" -k -d ' ' echo x
 assert_eq "-d ' ': newlines are record content" $'x one\nx two\nthree' "$OUT"
 run --input 'a:b' "$FANOUT" -k -d n echo x
 assert_eq "-d n is the letter n, not newline" "x a:b" "$OUT"
+run --input $'a\rb\r' "$FANOUT" -k -d '\r' echo x
+assert_eq "-d '\\r' (escape, as xargs and GNU)" $'x a\nx b' "$OUT"
+run --input 'aAbA' "$FANOUT" -k -d '\101' echo x
+assert_eq "-d '\\101': three octal digits, as xargs and GNU" $'x a\nx b' "$OUT"
+run --input $'a\001b' "$FANOUT" -k -d '\1' echo x
+assert_eq "-d '\\1': one octal digit, as xargs and GNU" $'x a\nx b' "$OUT"
+# xargs and GNU read these differently (xargs: \12 is a newline, \x41 an A; GNU: \12 is
+# two bytes, \x41 four), or at least one of them refuses them: fanout refuses them too.
+for spec in '\12' '\0101' '\400' '\8' '\x41' '\v' '\a' 'xy'; do
+    run --input 'a' "$FANOUT" -d "$spec" echo x
+    assert_usage_error "-d '$spec' is refused" "-d/--delimiter: '$spec'"
+done
 
 # --- --colsep / -C ---------------------------------------------------------------
 run --input $'a:b\nc:d\n' "$FANOUT" -k --colsep : echo {2} {1}

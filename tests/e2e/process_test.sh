@@ -43,6 +43,16 @@ assert_eq "-j3: sequence numbers 1..12" "$(seq 12)" "$(awk '{ print $3 }' "$OUT_
 run "$FANOUT" -k -N0 env ::: a b
 assert_eq "direct execution: FANOUT_SEQ in the environment" $'FANOUT_SEQ=1\nFANOUT_SEQ=2' "$(grep '^FANOUT_SEQ=' "$OUT_FILE")"
 assert_eq "direct execution: PARALLEL_JOBSLOT in the environment" 2 "$(grep -c '^PARALLEL_JOBSLOT=[0-9]' "$OUT_FILE")"
+# --process-slot-var NAME (xargs, GNU parallel): NAME is the slot number less one.
+run "$FANOUT" -j3 --process-slot-var=SLOT0 'sleep 0.1; echo $SLOT0 $PARALLEL_JOBSLOT' ::: $(seq 9)
+assert_eq "--process-slot-var: 9 jobs" 9 "$(line_count "$OUT_FILE")"
+assert_eq "--process-slot-var: one less than the slot" "" "$(awk '$1 != $2 - 1' "$OUT_FILE")"
+run env SLOT0=outer "$FANOUT" -k -j1 --process-slot-var SLOT0 -N0 printenv SLOT0 ::: a b
+assert_eq "--process-slot-var: replaces a variable of that name" $'0\n0' "$OUT"
+run "$FANOUT" --process-slot-var 'a-b' true ::: a
+assert_usage_error "--process-slot-var: not a variable name" "--process-slot-var: 'a-b' is not a variable name"
+run "$FANOUT" -S 1/host --process-slot-var X true ::: a
+assert_usage_error "--process-slot-var with -S" "--process-slot-var"
 run env FANOUT_E2E_MARK=inherited "$FANOUT" -N0 printenv FANOUT_E2E_MARK ::: a
 assert_eq "jobs inherit fanout's environment" inherited "$OUT"
 mkdir -p "$T/here"

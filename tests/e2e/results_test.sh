@@ -115,6 +115,22 @@ run "$FANOUT" -k --results 'd/{#}/' 'echo {}' ::: foo
 assert_eq "template ending in /: a directory per job" "d/1/seq 1
 d/1/stderr ''
 d/1/stdout foo" "$(tree d)"
+run "$FANOUT" -k -s 100 --results 'cannot/{#}/' echo ::: a "$(printf 'x%.0s' {1..300})"
+assert_eq "template: a job that cannot run has its files" 2 "$(cat cannot/2/seq)"
+assert_contains "template: a job that cannot run: the reason on stderr" \
+    "fanout: job 2 (::: arguments record 2): command line too long (306 bytes; the limit is 100)" "$ERR"
+run "$FANOUT" -k -N0 --results 'perl/{= $_ = "s" . $job->seq() =}/' echo hi ::: a b
+assert_eq "template with a perl expression: evaluated per job" "perl/s1/seq 1
+perl/s1/stderr ''
+perl/s1/stdout hi
+perl/s2/seq 2
+perl/s2/stderr ''
+perl/s2/stdout hi" "$(tree perl)"
+printf 'a\0b\nc\n' >nul_record
+run "$FANOUT" -k --results 'nul/{}/' echo :::: nul_record
+assert_status "template with a NUL in a value: an error" 255
+assert_contains "template with a NUL in a value: says so" "would hold a NUL byte" "$ERR"
+assert_no_file "template with a NUL in a value: no cut name" nul/a
 
 # --- tables -----------------------------------------------------------------------------
 fresh_dir tables

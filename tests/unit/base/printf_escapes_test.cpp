@@ -50,8 +50,8 @@ TEST_CASE("printf_escapes: an octal escape above a byte is refused, naming the o
 
 TEST_CASE("printf_escapes: each rule is a pass over the result of the one before")
 {
-    CHECK(unquote_printf("\\\\t") == "\\\t");     // no escape for the backslash itself
-    CHECK(unquote_printf("\\1341") == "\001"s);  // \134 is a backslash, and \1 then chr(1)
+    CHECK(unquote_printf("\\\\t") == "\\\t");   // no escape for the backslash itself
+    CHECK(unquote_printf("\\1341") == "\001"s); // \134 is a backslash, and \1 then chr(1)
     CHECK(unquote_printf("\\") == "\\");
     CHECK(unquote_printf("x\\") == "x\\");
 }

@@ -134,8 +134,9 @@ TEST_CASE("options: a bad value or combination is refused in one line naming the
         {{"-S", "1/host", "--env", "_", "true"}, "--env _: "},
         {{"--env", "A,b-c", "true"}, "--env: 'b-c' is not a variable name"},
         {{"-S", ":,1/host", "--wd", "...", "true"}, "--workdir ...: a fresh directory per job"},
-        {{"-X"}, "-n, -N, -X, -m and --xargs need a command"},
-        {{"-m"}, "-n, -N, -X, -m and --xargs need a command"},
+        {{"-X"}, "-n, -N, -L, -X, -m and --xargs need a command"},
+        {{"-m"}, "-n, -N, -L, -X, -m and --xargs need a command"},
+        {{"-L", "1"}, "-n, -N, -L, -X, -m and --xargs need a command"},
         {{"--pipe", "--halt", "soon,fail=10%", "cat"}, "--halt N%: a share of all jobs"},
         {{"-a", "f", "echo", ":::+", "1"}, "':::+' cannot be used with -a"},
         {{"-a", "f", "echo", "::::", "g", "::::+", "h"}, "'::::+' cannot be used with -a"},
@@ -284,6 +285,23 @@ TEST_CASE("options: -i and --replace are -I with an attached value only, as in x
     CHECK(bare.command.command == std::vector<std::string>{"echo", "x{}"});
     CHECK(parse({"-i", "-I", "XX", "echo"}).command.syntax.names.all == "XX");
     CHECK(refusal({"-I", "XX", "-iYY", "echo"}).starts_with("-i/--replace STR cannot be used with -I"));
+}
+
+TEST_CASE("options: --name= is never the next word: empty for -e, -i and -l, refused elsewhere (as GNU)")
+{
+    // CLI11 alone would take the command's first word as the value of --name=.
+    fanout::Options eof = parse({"--eof=", "echo", "x"});
+    CHECK(eof.input.eof.empty());
+    CHECK(eof.command.command == std::vector<std::string>{"echo", "x"});
+    fanout::Options replace = parse({"--replace=", "echo", "x{}"});
+    CHECK(replace.command.syntax.names.all == "{}");
+    CHECK(replace.command.command == std::vector<std::string>{"echo", "x{}"});
+    fanout::Options lines = parse({"--max-lines=", "echo"});
+    CHECK(lines.batch.max_records == 1);
+    CHECK(lines.command.command == std::vector<std::string>{"echo"});
+    CHECK(refusal({"--tagstring=", "echo", "x"}) == "--tagstring: no value given after '=' (expected STR)");
+    CHECK(refusal({"--max-args=", "echo"}).starts_with("-n/--max-args: no value given after '='"));
+    CHECK(refusal({"--arg-file=", "echo"}).starts_with("-a/--arg-file: no value given after '='"));
 }
 
 TEST_CASE("options: -L N is -N N with -X's context, -l and --max-lines take only an attached N")

@@ -153,6 +153,31 @@ TEST_CASE("perl expressions: JobCommand evaluates once per job, skips, and tags"
     CHECK_THROWS_AS((void)unwired.build(job, 1), fanout::Error);
 }
 
+TEST_CASE("perl expressions: --results NAME is filled in with the command, in the same batch")
+{
+    fanout::CommandSettings settings;
+    settings.command = {"echo", "{=e=}"};
+    settings.results = "out/{=r=}/{#}/";
+    fanout::JobCommand commands(settings, fanout::ArgLimits{1U << 20U, 1U << 17U, std::nullopt});
+    CHECK(commands.results_vary());
+    FakePerl perl(commands.perl_expressions());
+    commands.set_perl(&perl);
+    fanout::JobSpec job;
+    job.seq = 7;
+    job.args = {"a"};
+    auto built = commands.build(job, 1);
+    REQUIRE(std::holds_alternative<fanout::Command>(built));
+    CHECK(std::get<fanout::Command>(built).results_path == "out/r(a)/7/");
+    REQUIRE(perl.batches.size() == 1); // one round trip: the command's expressions, then the name's
+    CHECK(perl.batches[0] == std::vector<PerlCall>{{0, 1}, {1, 1}});
+    // A job that cannot run has its files too (its message goes there).
+    CHECK(commands.results_path(job, 1) == "out/r(a)/7/");
+
+    settings.results = "out";
+    CHECK_FALSE(
+        fanout::JobCommand(settings, fanout::ArgLimits{1U << 20U, 1U << 17U, std::nullopt}).results_vary());
+}
+
 TEST_CASE("perl expressions with --plus: {= =}, --rpl tags and --plus strings side by side")
 {
     TemplateSyntax syntax;

@@ -235,6 +235,21 @@ TEST_CASE("Output: tags prefix every line, however the output was split")
     }
 }
 
+TEST_CASE("Output: a retag makes each line's prefix afresh, a discarded attempt keeps it")
+{
+    Rig rig(OutputMode::line_buffer);
+    int calls = 0;
+    rig.output.job_started(1, "first\t", [&calls] { return std::to_string(++calls) + "\t"; });
+    rig.output.job_output(1, Stream::out, "a\nb");
+    rig.output.job_output(1, Stream::out, "c\n");
+    CHECK(rig.out.text() == "1\ta\n2\tbc\n");
+    rig.output.job_discard(1);
+    rig.output.job_output(1, Stream::out, "d\n");
+    CHECK(rig.out.text() == "1\ta\n2\tbc\n3\td\n");
+    rig.output.job_finished(1);
+    CHECK(calls == 3);
+}
+
 TEST_CASE("Output: say() writes a line of our own on stderr")
 {
     Rig rig(OutputMode::group);
