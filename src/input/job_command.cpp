@@ -171,9 +171,10 @@ std::variant<Command, CannotRun, Skipped> JobCommand::build(const JobSpec& job, 
     }
     JobValues values = values_of(job, slot);
     PerlResults perl;
-    if (!job.task && m_names.perl && !m_names.perl->empty()) {
+    // A task has no template, but its --results, --workdir... may hold expressions too.
+    if (m_names.perl && !m_names.perl->empty()) {
         std::vector<PerlCall> calls;
-        if (m_template) {
+        if (m_template && !job.task) {
             m_template->perl_calls(job.args.size(), calls);
         }
         files_perl_calls(job.args.size(), calls);

@@ -60,6 +60,18 @@ byid/build\\\\_x/seq 1
 byid/build\\\\_x/stderr ''
 byid/build\\\\_x/stdout built" "$(tree byid)"
 
+# A task has no command template, but its --results and --workdir are filled in all the
+# same: perl expressions in them too (they stopped with an internal error).
+printf '{"cmd":"pwd"}\n{"cmd":"pwd"}\n' >pwd_tasks.jsonl
+run "$FANOUT" -j1 --tasks pwd_tasks.jsonl --workdir 'wd/{= $_="w".seq() =}' --results 'byperl/{= $_="t".seq() =}/'
+assert_status "--tasks with perl in --results and --workdir: both jobs ran" 0
+assert_eq "--tasks with perl in --results and --workdir: filled in per task" "byperl/t1/seq 1
+byperl/t1/stderr ''
+byperl/t1/stdout $PWD/wd/w1
+byperl/t2/seq 2
+byperl/t2/stderr ''
+byperl/t2/stdout $PWD/wd/w2" "$(tree byperl)"
+
 echo data >afile
 run "$FANOUT" --results afile 'touch ran' ::: a
 assert_usage_error "--results naming a file that is not a directory" "afile"
