@@ -25,6 +25,27 @@ std::vector<PlainTemplate> plain(const std::vector<std::string>& texts, const Re
     return out;
 }
 
+// GNU parallel's test for evaluating a --line-buffer tag again per line:
+// /\{=.*\S+.*=\}/ on its text (perl's '.' stops at a newline). An --rpl tag alone
+// (or {= =} with only blanks inside) keeps one value per job.
+bool has_perl_braces(std::string_view text)
+{
+    auto blank = [](char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+    };
+    for (std::size_t open = text.find("{="); open != std::string_view::npos;
+         open = text.find("{=", open + 1)) {
+        bool filled = false;
+        for (std::size_t i = open + 2; i < text.size() && text[i] != '\n'; ++i) {
+            if (filled && text.substr(i, 2) == "=}") {
+                return true;
+            }
+            filled = filled || !blank(text[i]);
+        }
+    }
+    return false;
+}
+
 } // namespace
 
 // The command is parsed first: its perl expressions are numbered first.
@@ -41,7 +62,8 @@ JobCommand::JobCommand(const CommandSettings& settings, ArgLimits limits)
     if (m_template) {
         m_needs = m_template->needs();
     }
-    m_tag_per_line = settings.tag_per_line && m_tagstring && m_tagstring->has_perl();
+    m_tag_per_line = settings.tag_per_line && m_tagstring && m_tagstring->has_perl() &&
+                     has_perl_braces(m_tagstring->text());
     for (const PlainTemplate* text : plain_templates()) {
         m_needs |= text->needs();
     }

@@ -214,3 +214,23 @@ TEST_CASE("perl expressions: {choose_k} skips a job as skip() does; total_jobs()
     CHECK(
         fanout::JobCommand(total, fanout::ArgLimits{1U << 20U, 1U << 17U, std::nullopt}).needs_total_jobs());
 }
+
+TEST_CASE("perl expressions: --line-buffer retags each line only for {= =} in --tagstring, as GNU parallel")
+{
+    // GNU stops caching when the tag's text holds "{=", something, "=}"; an --rpl tag
+    // alone keeps one value per job there.
+    auto per_line = [](std::string tagstring) {
+        fanout::CommandSettings settings;
+        settings.command = {"echo"};
+        settings.syntax.names.rpl = {{"{n}", "$_=1"}};
+        settings.tagstring = std::move(tagstring);
+        settings.tag_per_line = true;
+        return fanout::JobCommand(settings, fanout::ArgLimits{1U << 20U, 1U << 17U, std::nullopt})
+            .tag_per_line();
+    };
+    CHECK(per_line("{= $_=1 =}"));
+    CHECK(per_line("{=1 $_ =}"));
+    CHECK(per_line("{n}{= $_=1 =}"));
+    CHECK_FALSE(per_line("{n}"));
+    CHECK_FALSE(per_line("{}"));
+}
