@@ -126,9 +126,12 @@ void JobCommand::add_files(Command& command, const JobValues& values) const
         command.cwd = m_workdir->expand(values);
         command.make_cwd = true;
     }
-    if (m_results) {
-        command.results_path = m_results->expand(values);
-    }
+    command.results_path = results_name(values);
+}
+
+std::string JobCommand::results_name(const JobValues& values) const
+{
+    return m_results ? m_results->expand(values) : std::string();
 }
 
 std::string JobCommand::results_path(const JobSpec& job, std::size_t slot) const
@@ -141,7 +144,7 @@ std::string JobCommand::results_path(const JobSpec& job, std::size_t slot) const
     if (!m_names.perl->empty()) {
         std::vector<PerlCall> calls;
         m_results->perl_calls(job.args.size(), calls);
-        perl = evaluate_perl(values, calls, false);
+        perl = evaluate_perl(values, calls, true); // the job's last use: a retry evaluates again
         values.perl = &perl;
     }
     return m_results->expand(values);
@@ -189,7 +192,7 @@ std::variant<Command, CannotRun> JobCommand::task_command(const Task& task) cons
 std::variant<Command, CannotRun, Skipped> JobCommand::build(const JobSpec& job, std::size_t slot) const
 {
     if (!job.unusable.empty()) {
-        return CannotRun{job.unusable, k_exit_cannot_run};
+        return CannotRun{job.unusable, k_exit_cannot_run, results_path(job, slot)};
     }
     JobValues values = values_of(job, slot);
     PerlResults perl;
@@ -205,13 +208,14 @@ std::variant<Command, CannotRun, Skipped> JobCommand::build(const JobSpec& job, 
         if (perl.any_nul()) { // an argv string would end at it
             return CannotRun{"fanout: job " + std::to_string(job.seq) + " (" + job.origin +
                                  "): a perl expression's value holds a NUL byte",
-                             k_exit_cannot_run};
+                             k_exit_cannot_run, results_name(values)};
         }
     }
     Command command;
     if (job.task) {
         auto built = task_command(*job.task);
         if (auto* why = std::get_if<CannotRun>(&built)) {
+            why->results_path = results_name(values);
             return std::move(*why);
         }
         command = std::move(std::get<Command>(built));
@@ -227,11 +231,13 @@ std::variant<Command, CannotRun, Skipped> JobCommand::build(const JobSpec& job, 
     }
     // skip() in an expression, or --plus's {choose_k} or {uniq}: GNU parallel's skip().
     if (perl.skip || (!job.task && skips(job))) {
-        return Skipped{command.display, m_results ? m_results->expand(values) : std::string()};
+        return Skipped{command.display, results_name(values)};
     }
     ArgvSize size = measure(command.argv);
     if (job.too_long || !m_limits.fits(size)) {
-        return too_long(job, size);
+        CannotRun why = too_long(job, size);
+        why.results_path = results_name(values); // from this batch: not evaluated again
+        return why;
     }
     command.input = job.input;
     add_files(command, values);

@@ -31,6 +31,7 @@ public:
     PerlResults evaluate(const PerlJob& job, const std::vector<PerlCall>& calls) override
     {
         batches.push_back(calls);
+        lasts.push_back(job.last);
         PerlResults results;
         for (const auto& call : calls) {
             const std::string& code = m_expressions.codes().at(call.expression);
@@ -42,6 +43,7 @@ public:
     }
 
     std::vector<std::vector<PerlCall>> batches;
+    std::vector<bool> lasts; // each batch's PerlJob::last
 
 private:
     const fanout::PerlExpressions& m_expressions;
@@ -170,8 +172,6 @@ TEST_CASE("perl expressions: --results NAME is filled in with the command, in th
     CHECK(std::get<fanout::Command>(built).results_path == "out/r(a)/7/");
     REQUIRE(perl.batches.size() == 1); // one round trip: the command's expressions, then the name's
     CHECK(perl.batches[0] == std::vector<PerlCall>{{0, 1}, {1, 1}});
-    // A job that cannot run has its files too (its message goes there).
-    CHECK(commands.results_path(job, 1) == "out/r(a)/7/");
 
     settings.results = "out";
     CHECK_FALSE(
@@ -233,4 +233,29 @@ TEST_CASE("perl expressions: --line-buffer retags each line only for {= =} in --
     CHECK(per_line("{n}{= $_=1 =}"));
     CHECK_FALSE(per_line("{n}"));
     CHECK_FALSE(per_line("{}"));
+}
+
+TEST_CASE("perl expressions: a job that cannot run gets its --results name from its own batch")
+{
+    fanout::CommandSettings settings;
+    settings.command = {"echo", "{=e=}"};
+    settings.results = "out/{=r=}/";
+    fanout::JobCommand commands(settings, fanout::ArgLimits{1U << 20U, 1U << 17U, 5}); // -s 5: too long
+    FakePerl perl(commands.perl_expressions());
+    commands.set_perl(&perl);
+    fanout::JobSpec job;
+    job.seq = 3;
+    job.args = {"a"};
+    auto built = commands.build(job, 1);
+    REQUIRE(std::holds_alternative<fanout::CannotRun>(built));
+    CHECK(std::get<fanout::CannotRun>(built).results_path == "out/r(a)/");
+    CHECK(perl.batches.size() == 1); // not evaluated a second time (a counter would skip one)
+
+    job.unusable = "no record"; // nothing of the command is evaluated: the name alone, the last use
+    built = commands.build(job, 1);
+    REQUIRE(std::holds_alternative<fanout::CannotRun>(built));
+    CHECK(std::get<fanout::CannotRun>(built).results_path == "out/r(a)/");
+    REQUIRE(perl.batches.size() == 2);
+    CHECK(perl.batches[1] == std::vector<PerlCall>{{1, 1}});
+    CHECK(perl.lasts[1]);
 }
