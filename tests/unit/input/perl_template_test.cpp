@@ -240,21 +240,21 @@ TEST_CASE("perl expressions: a job that cannot run gets its --results name from 
     fanout::CommandSettings settings;
     settings.command = {"echo", "{=e=}"};
     settings.results = "out/{=r=}/";
-    fanout::JobCommand commands(settings, fanout::ArgLimits{1U << 20U, 1U << 17U, 5}); // -s 5: too long
-    FakePerl perl(commands.perl_expressions());
-    commands.set_perl(&perl);
+    fanout::JobCommand too_long(settings, fanout::ArgLimits{1U << 20U, 1U << 17U, 5}); // -s 5
+    FakePerl perl(too_long.perl_expressions());
+    too_long.set_perl(&perl);
+    auto cannot_run = [&](const fanout::JobSpec& job) {
+        auto built = too_long.build(job, 1);
+        REQUIRE(std::holds_alternative<fanout::CannotRun>(built));
+        return std::get<fanout::CannotRun>(built).results_path;
+    };
     fanout::JobSpec job;
-    job.seq = 3;
     job.args = {"a"};
-    auto built = commands.build(job, 1);
-    REQUIRE(std::holds_alternative<fanout::CannotRun>(built));
-    CHECK(std::get<fanout::CannotRun>(built).results_path == "out/r(a)/");
+    CHECK(cannot_run(job) == "out/r(a)/");
     CHECK(perl.batches.size() == 1); // not evaluated a second time (a counter would skip one)
 
     job.unusable = "no record"; // nothing of the command is evaluated: the name alone, the last use
-    built = commands.build(job, 1);
-    REQUIRE(std::holds_alternative<fanout::CannotRun>(built));
-    CHECK(std::get<fanout::CannotRun>(built).results_path == "out/r(a)/");
+    CHECK(cannot_run(job) == "out/r(a)/");
     REQUIRE(perl.batches.size() == 2);
     CHECK(perl.batches[1] == std::vector<PerlCall>{{1, 1}});
     CHECK(perl.lasts[1]);
