@@ -123,6 +123,19 @@ my_bar.seq 2
 my_foo foo
 my_foo.err e
 my_foo.seq 1" "$(tree . | sed 's|^\./||')"
+# A value that gives the name back as it is written is a value, not the tree (the run
+# stopped: "cannot open directory 'x{}'"); GNU parallel writes x{} too.
+fresh_dir same_as_name
+run "$FANOUT" -k --results 'x{}' 'echo {}' ::: '{}' a
+assert_status "template giving its own text: both jobs ran" 0
+assert_eq "template giving its own text: a file per job" "./xa a
+./xa.err ''
+./xa.seq 2
+./x\\{\\} \\{\\}
+./x\\{\\}.err ''
+./x\\{\\}.seq 1" "$(tree .)"
+fresh_dir template
+
 run "$FANOUT" -k --results 'd/{#}/' 'echo {}' ::: foo
 assert_eq "template ending in /: a directory per job" "d/1/seq 1
 d/1/stderr ''
