@@ -355,7 +355,6 @@ std::unique_ptr<Runner> make_runner(const Options& options, std::optional<SlurmA
 CommandSettings local_command_settings(const Options& options)
 {
     CommandSettings settings = options.command;
-    settings.tag_per_line = options.output_mode == OutputMode::line_buffer;
     const auto& results = options.reports.results;
     if (results && results->format == ReportSettings::ResultsFormat::tree) {
         settings.results = results->path; // filled in with the command, perl expressions and all

@@ -422,6 +422,8 @@ Options finish_options(ParsedOptions parsed, std::vector<std::string> rest)
         throw Error("--process-slot-var: only jobs run here get it, not on -S hosts or with --slurm (yet)");
     }
     options.output_mode = output_mode(parsed);
+    // --lb: a tag's perl expressions run for each line, with -k too (keep_order above).
+    options.command.tag_per_line = parsed.line_buffer;
     if (options.control.termseq.empty()) {
         options.control.termseq = parse_termseq(k_default_termseq);
     }

@@ -25,6 +25,27 @@ std::vector<PlainTemplate> plain(const std::vector<std::string>& texts, const Re
     return out;
 }
 
+// GNU parallel's test for evaluating a --line-buffer tag again per line:
+// /\{=.*\S+.*=\}/ on its text (perl's '.' stops at a newline). An --rpl tag alone
+// (or {= =} with only blanks inside) keeps one value per job.
+bool has_perl_braces(std::string_view text)
+{
+    auto blank = [](char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+    };
+    for (std::size_t open = text.find("{="); open != std::string_view::npos;
+         open = text.find("{=", open + 1)) {
+        bool filled = false;
+        for (std::size_t i = open + 2; i < text.size() && text[i] != '\n'; ++i) {
+            if (filled && text.substr(i, 2) == "=}") {
+                return true;
+            }
+            filled = filled || !blank(text[i]);
+        }
+    }
+    return false;
+}
+
 } // namespace
 
 // The command is parsed first: its perl expressions are numbered first.
@@ -41,7 +62,8 @@ JobCommand::JobCommand(const CommandSettings& settings, ArgLimits limits)
     if (m_template) {
         m_needs = m_template->needs();
     }
-    m_tag_per_line = settings.tag_per_line && m_tagstring && m_tagstring->has_perl();
+    m_tag_per_line = settings.tag_per_line && m_tagstring && m_tagstring->has_perl() &&
+                     has_perl_braces(m_tagstring->text());
     for (const PlainTemplate* text : plain_templates()) {
         m_needs |= text->needs();
     }
@@ -104,9 +126,12 @@ void JobCommand::add_files(Command& command, const JobValues& values) const
         command.cwd = m_workdir->expand(values);
         command.make_cwd = true;
     }
-    if (m_results) {
-        command.results_path = m_results->expand(values);
-    }
+    command.results_path = results_name(values);
+}
+
+std::string JobCommand::results_name(const JobValues& values) const
+{
+    return m_results ? m_results->expand(values) : std::string();
 }
 
 std::string JobCommand::results_path(const JobSpec& job, std::size_t slot) const
@@ -119,7 +144,7 @@ std::string JobCommand::results_path(const JobSpec& job, std::size_t slot) const
     if (!m_names.perl->empty()) {
         std::vector<PerlCall> calls;
         m_results->perl_calls(job.args.size(), calls);
-        perl = evaluate_perl(values, calls, false);
+        perl = evaluate_perl(values, calls, true); // the job's last use: a retry evaluates again
         values.perl = &perl;
     }
     return m_results->expand(values);
@@ -167,13 +192,14 @@ std::variant<Command, CannotRun> JobCommand::task_command(const Task& task) cons
 std::variant<Command, CannotRun, Skipped> JobCommand::build(const JobSpec& job, std::size_t slot) const
 {
     if (!job.unusable.empty()) {
-        return CannotRun{job.unusable, k_exit_cannot_run};
+        return CannotRun{job.unusable, k_exit_cannot_run, results_path(job, slot)};
     }
     JobValues values = values_of(job, slot);
     PerlResults perl;
-    if (!job.task && m_names.perl && !m_names.perl->empty()) {
+    // A task has no template, but its --results, --workdir... may hold expressions too.
+    if (m_names.perl && !m_names.perl->empty()) {
         std::vector<PerlCall> calls;
-        if (m_template) {
+        if (m_template && !job.task) {
             m_template->perl_calls(job.args.size(), calls);
         }
         files_perl_calls(job.args.size(), calls);
@@ -182,13 +208,14 @@ std::variant<Command, CannotRun, Skipped> JobCommand::build(const JobSpec& job, 
         if (perl.any_nul()) { // an argv string would end at it
             return CannotRun{"fanout: job " + std::to_string(job.seq) + " (" + job.origin +
                                  "): a perl expression's value holds a NUL byte",
-                             k_exit_cannot_run};
+                             k_exit_cannot_run, results_name(values)};
         }
     }
     Command command;
     if (job.task) {
         auto built = task_command(*job.task);
         if (auto* why = std::get_if<CannotRun>(&built)) {
+            why->results_path = results_name(values);
             return std::move(*why);
         }
         command = std::move(std::get<Command>(built));
@@ -212,11 +239,13 @@ std::variant<Command, CannotRun, Skipped> JobCommand::build(const JobSpec& job, 
     }
     // skip() in an expression, or --plus's {choose_k} or {uniq}: GNU parallel's skip().
     if (perl.skip || (!job.task && skips(job))) {
-        return Skipped{command.display, m_results ? m_results->expand(values) : std::string()};
+        return Skipped{command.display, results_name(values)};
     }
     ArgvSize size = measure(command.argv);
     if (job.too_long || !m_limits.fits(size)) {
-        return too_long(job, size);
+        CannotRun why = too_long(job, size);
+        why.results_path = results_name(values); // from this batch: not evaluated again
+        return why;
     }
     command.input = job.input;
     add_files(command, values);

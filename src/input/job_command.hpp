@@ -16,6 +16,7 @@ namespace fanout {
 struct CannotRun {
     std::string message;
     int exit_code;
+    std::string results_path{}; // as Command::results_path (its message goes there)
 };
 
 // A perl expression of the job called skip(): it is not run, as in GNU parallel.
@@ -46,9 +47,6 @@ public:
     // Whether each line of a job's output needs tag() again: --line-buffer and perl
     // expressions in --tagstring (GNU parallel evaluates them for each line there).
     [[nodiscard]] bool tag_per_line() const { return m_tag_per_line; }
-    // Where --results NAME puts the files of a job that cannot run (build() gives the
-    // others' with their command); empty without a NAME with replacement strings.
-    [[nodiscard]] std::string results_path(const JobSpec& job, std::size_t slot) const;
 
     // The {= =} expressions of the command and the other templates, and what evaluates
     // them (set before the first job when there are any; not owned).
@@ -83,6 +81,10 @@ private:
                                             bool last) const;
     void files_perl_calls(std::size_t arg_count, std::vector<PerlCall>& calls) const;
     void add_files(Command& command, const JobValues& values) const;
+    // --results NAME filled in with values (their perl expressions evaluated); empty without one.
+    [[nodiscard]] std::string results_name(const JobValues& values) const;
+    // The same for a job none of whose expressions were evaluated (its record is unusable).
+    [[nodiscard]] std::string results_path(const JobSpec& job, std::size_t slot) const;
     [[nodiscard]] std::vector<const PlainTemplate*> plain_templates() const;
     [[nodiscard]] JobValues values_of(const JobSpec& job, std::size_t slot) const;
 

@@ -104,10 +104,11 @@ ResultsTree::JobFiles ResultsTree::open_files(const JobRecord& job) const
         files.file[0] = create_kept_temp_file("par", ".par", files.name[0]);
         return files;
     }
-    const std::string& path = m_settings.templated ? job.results_path : *m_settings.root;
-    if (path == *m_settings.root) {
+    if (!m_settings.templated) {
         return open_in_tree(job);
     }
+    // A value may give the name's own text back ('x{}' for "{}"): still a file, as GNU's.
+    const std::string& path = job.results_path;
     if (path.find('\0') != std::string::npos) {
         throw Error("--results: job " + std::to_string(job.seq) + "'s file name would hold a NUL byte");
     }

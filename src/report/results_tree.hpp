@@ -17,7 +17,7 @@ namespace fanout {
 struct ResultsTreeSettings {
     std::optional<std::string> root; // --results NAME; none: --files alone
     // NAME holds replacement strings: each job's JobRecord::results_path says where its
-    // files go (a tree under NAME when that is NAME itself, as in GNU parallel).
+    // files go; else NAME is the root of GNU parallel's tree.
     bool templated = false;
     bool print_names = false;              // --files: print the stdout file's name
     std::size_t values_per_record = 0;     // jobs of several records (-n, -X): each one's values; else 0

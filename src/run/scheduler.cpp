@@ -380,7 +380,7 @@ void Scheduler::start_attempt(Attempt attempt)
     m_last_start = attempt.started;
     auto built = m_commands.build(attempt.spec, attempt.slot);
     if (m_taken[0] || m_taken[1]) { // its files are open before anything is said of it
-        tell_attempt_started(attempt, results_path_of(built, attempt));
+        tell_attempt_started(attempt, results_path_of(built));
     }
     if (auto* why = std::get_if<CannotRun>(&built)) {
         fail_to_start(attempt, why->message, why->exit_code);
@@ -425,17 +425,10 @@ void Scheduler::start_attempt(Attempt attempt)
 }
 
 // Where --results NAME puts the job's files: the build filled it in with the command's
-// perl expressions, or, for a job that cannot run, it is filled in alone.
-std::string Scheduler::results_path_of(const std::variant<Command, CannotRun, Skipped>& built,
-                                       const Attempt& attempt) const
+// perl expressions, whether or not the job can run.
+std::string Scheduler::results_path_of(const std::variant<Command, CannotRun, Skipped>& built)
 {
-    if (const auto* command = std::get_if<Command>(&built)) {
-        return command->results_path;
-    }
-    if (const auto* skipped = std::get_if<Skipped>(&built)) {
-        return skipped->results_path;
-    }
-    return m_commands.results_path(attempt.spec, attempt.slot);
+    return std::visit([](const auto& outcome) { return outcome.results_path; }, built);
 }
 
 // Reports that keep the job's output themselves open its files (afresh for a retry).

@@ -114,8 +114,7 @@ private:
     [[nodiscard]] bool may_start_more() const;
     [[nodiscard]] bool skip_job(const JobSpec& job) const;
     void start_attempt(Attempt attempt);
-    [[nodiscard]] std::string results_path_of(const std::variant<Command, CannotRun, Skipped>& built,
-                                              const Attempt& attempt) const;
+    [[nodiscard]] static std::string results_path_of(const std::variant<Command, CannotRun, Skipped>& built);
     void tell_attempt_started(const Attempt& attempt, std::string results_path);
     bool requeue_on_shortage(Attempt& attempt, Shortage shortage);
     void fail_to_start(Attempt& attempt, const std::string& message, int exit_code);

@@ -473,6 +473,8 @@ same gnu "--tag on output without a final newline" -- -k --tag printf '%s' ::: a
 same gnu "--tagstring with replacement strings" -- -k --tagstring '{#}:{}' echo x ::: a b
 same gnu "--lb --tagstring with a perl expression: evaluated again for each line" -- \
     -j1 --lb --tagstring '{#}{=$_=++$::c=}' 'echo a; echo -n c; sleep 0.1; echo d' ::: x y
+same gnu "--lb --tagstring with an --rpl tag alone: one value per job, not per line" -- \
+    -j1 --lb --rpl '{n} $_=++$::n' --tagstring '{n}' 'echo a; echo b' ::: x y
 same gnu "--tagstring: \\t \\n \\r and octal escapes, as GNU's unquote_printf" -- \
     -k --tagstring '\033[1m{}\t\101\0\999\089\r\n|' echo x ::: a b
 same gnu "--tagstring '': no tag, as perl's false" -- -k --tagstring '' echo x ::: a

@@ -24,6 +24,10 @@ run "$FANOUT" -k -j1 -X echo 'x{= s/a/b/ =}y' ::: a aa
 assert_eq "-X repeats the word for each argument" "xby xbay" "$OUT"
 run "$FANOUT" -k --tagstring '[{= s/a/T/ =}]' echo ::: a
 assert_eq "--tagstring" $'[T]\ta' "$OUT"
+# Under --lb a tag's {= =} are evaluated again for each line (after once as the job
+# starts), with -k too, as GNU parallel's.
+run "$FANOUT" -k --lb --tagstring '{= $_=++$::n =}' 'echo a; echo b' ::: x
+assert_eq "--tagstring with -k --lb: evaluated for each line" $'2\ta\n3\tb x' "$OUT"
 run "$FANOUT" -k -q echo '{=' 's/a/b/' '=}' ::: 'a b;'
 assert_eq "-q: an expression given as several words is one" "b b;" "$OUT"
 

@@ -60,6 +60,18 @@ byid/build\\\\_x/seq 1
 byid/build\\\\_x/stderr ''
 byid/build\\\\_x/stdout built" "$(tree byid)"
 
+# A task has no command template, but its --results and --workdir are filled in all the
+# same: perl expressions in them too (they stopped with an internal error).
+printf '{"cmd":"pwd"}\n{"cmd":"pwd"}\n' >pwd_tasks.jsonl
+run "$FANOUT" -j1 --tasks pwd_tasks.jsonl --workdir 'wd/{= $_="w".seq() =}' --results 'byperl/{= $_="t".seq() =}/'
+assert_status "--tasks with perl in --results and --workdir: both jobs ran" 0
+assert_eq "--tasks with perl in --results and --workdir: filled in per task" "byperl/t1/seq 1
+byperl/t1/stderr ''
+byperl/t1/stdout $PWD/wd/w1
+byperl/t2/seq 2
+byperl/t2/stderr ''
+byperl/t2/stdout $PWD/wd/w2" "$(tree byperl)"
+
 echo data >afile
 run "$FANOUT" --results afile 'touch ran' ::: a
 assert_usage_error "--results naming a file that is not a directory" "afile"
@@ -111,6 +123,19 @@ my_bar.seq 2
 my_foo foo
 my_foo.err e
 my_foo.seq 1" "$(tree . | sed 's|^\./||')"
+# A value that gives the name back as it is written is a value, not the tree (the run
+# stopped: "cannot open directory 'x{}'"); GNU parallel writes x{} too.
+fresh_dir same_as_name
+run "$FANOUT" -k --results 'x{}' 'echo {}' ::: '{}' a
+assert_status "template giving its own text: both jobs ran" 0
+assert_eq "template giving its own text: a file per job" "./xa a
+./xa.err ''
+./xa.seq 2
+./x\\{\\} \\{\\}
+./x\\{\\}.err ''
+./x\\{\\}.seq 1" "$(tree .)"
+fresh_dir template
+
 run "$FANOUT" -k --results 'd/{#}/' 'echo {}' ::: foo
 assert_eq "template ending in /: a directory per job" "d/1/seq 1
 d/1/stderr ''

@@ -95,6 +95,10 @@ TEST_CASE("options: pipe settings and batching")
 TEST_CASE("options: output mode and progress take the strongest choice")
 {
     CHECK(parse({"-k", "--lb", "echo"}).output_mode == fanout::OutputMode::keep_order);
+    // GNU parallel evaluates a --tagstring's {= =} again for each line under --lb, -k or not.
+    CHECK(parse({"-k", "--lb", "echo"}).command.tag_per_line);
+    CHECK(parse({"--lb", "echo"}).command.tag_per_line);
+    CHECK_FALSE(parse({"-k", "echo"}).command.tag_per_line);
     CHECK(parse({"-u", "echo"}).output_mode == fanout::OutputMode::ungroup);
     CHECK(parse({"--eta", "--bar", "--progress", "echo"}).reports.progress ==
           fanout::ReportSettings::Progress::bar);

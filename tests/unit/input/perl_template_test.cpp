@@ -31,6 +31,7 @@ public:
     PerlResults evaluate(const PerlJob& job, const std::vector<PerlCall>& calls) override
     {
         batches.push_back(calls);
+        lasts.push_back(job.last);
         PerlResults results;
         for (const auto& call : calls) {
             const std::string& code = m_expressions.codes().at(call.expression);
@@ -42,6 +43,7 @@ public:
     }
 
     std::vector<std::vector<PerlCall>> batches;
+    std::vector<bool> lasts; // each batch's PerlJob::last
 
 private:
     const fanout::PerlExpressions& m_expressions;
@@ -170,8 +172,6 @@ TEST_CASE("perl expressions: --results NAME is filled in with the command, in th
     CHECK(std::get<fanout::Command>(built).results_path == "out/r(a)/7/");
     REQUIRE(perl.batches.size() == 1); // one round trip: the command's expressions, then the name's
     CHECK(perl.batches[0] == std::vector<PerlCall>{{0, 1}, {1, 1}});
-    // A job that cannot run has its files too (its message goes there).
-    CHECK(commands.results_path(job, 1) == "out/r(a)/7/");
 
     settings.results = "out";
     CHECK_FALSE(
@@ -213,4 +213,49 @@ TEST_CASE("perl expressions: {choose_k} skips a job as skip() does; total_jobs()
     total.command = {"echo", "{= $_ = total_jobs() =}"};
     CHECK(
         fanout::JobCommand(total, fanout::ArgLimits{1U << 20U, 1U << 17U, std::nullopt}).needs_total_jobs());
+}
+
+TEST_CASE("perl expressions: --line-buffer retags each line only for {= =} in --tagstring, as GNU parallel")
+{
+    // GNU stops caching when the tag's text holds "{=", something, "=}"; an --rpl tag
+    // alone keeps one value per job there.
+    auto per_line = [](std::string tagstring) {
+        fanout::CommandSettings settings;
+        settings.command = {"echo"};
+        settings.syntax.names.rpl = {{"{n}", "$_=1"}};
+        settings.tagstring = std::move(tagstring);
+        settings.tag_per_line = true;
+        return fanout::JobCommand(settings, fanout::ArgLimits{1U << 20U, 1U << 17U, std::nullopt})
+            .tag_per_line();
+    };
+    CHECK(per_line("{= $_=1 =}"));
+    CHECK(per_line("{=1 $_ =}"));
+    CHECK(per_line("{n}{= $_=1 =}"));
+    CHECK_FALSE(per_line("{n}"));
+    CHECK_FALSE(per_line("{}"));
+}
+
+TEST_CASE("perl expressions: a job that cannot run gets its --results name from its own batch")
+{
+    fanout::CommandSettings settings;
+    settings.command = {"echo", "{=e=}"};
+    settings.results = "out/{=r=}/";
+    fanout::JobCommand too_long(settings, fanout::ArgLimits{1U << 20U, 1U << 17U, 5}); // -s 5
+    FakePerl perl(too_long.perl_expressions());
+    too_long.set_perl(&perl);
+    auto cannot_run = [&](const fanout::JobSpec& job) {
+        auto built = too_long.build(job, 1);
+        REQUIRE(std::holds_alternative<fanout::CannotRun>(built));
+        return std::get<fanout::CannotRun>(built).results_path;
+    };
+    fanout::JobSpec job;
+    job.args = {"a"};
+    CHECK(cannot_run(job) == "out/r(a)/");
+    CHECK(perl.batches.size() == 1); // not evaluated a second time (a counter would skip one)
+
+    job.unusable = "no record"; // nothing of the command is evaluated: the name alone, the last use
+    CHECK(cannot_run(job) == "out/r(a)/");
+    REQUIRE(perl.batches.size() == 2);
+    CHECK(perl.batches[1] == std::vector<PerlCall>{{1, 1}});
+    CHECK(perl.lasts[1]);
 }
