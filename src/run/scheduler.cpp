@@ -371,7 +371,9 @@ void Scheduler::start_attempt(Attempt attempt)
     if (attempt.number == 1) {
         Output::Retag retag;
         if (m_commands.tag_per_line()) {
-            retag = [this, spec = attempt.spec, slot = attempt.slot] { return m_commands.tag(spec, slot); };
+            JobSpec spec = attempt.spec;
+            spec.input.reset(); // a --pipe block is not the tag's: it need not stay in memory
+            retag = [this, spec = std::move(spec), slot = attempt.slot] { return m_commands.tag(spec, slot); };
         }
         m_output.job_started(attempt.spec.seq, m_commands.tag(attempt.spec, attempt.slot), std::move(retag));
     }
