@@ -150,6 +150,36 @@ bool word_has_all_args(const Word& word)
     });
 }
 
+// -X: each word holding {} (or another all-arguments form) once per argument, as GNU
+// parallel's context replace.
+std::vector<Word> repeat_for_context(const std::vector<Word>& words, std::size_t arg_count)
+{
+    std::vector<Word> repeated;
+    for (const auto& word : words) {
+        if (!word_has_all_args(word)) {
+            repeated.push_back(word);
+            continue;
+        }
+        for (std::size_t i = 0; i < arg_count; ++i) {
+            repeated.push_back(word);
+            repeated.back().separator = i + 1 < arg_count ? " " : word.separator;
+            for (auto& piece : repeated.back().pieces) {
+                auto* r = std::get_if<Replacement>(&piece);
+                if (r && r->kind == Replacement::Kind::all_args) {
+                    // Kept: its modifier or --plus transform.
+                    r->kind = Replacement::Kind::positional;
+                    r->index = i + 1;
+                    r->from_end = false;
+                    r->implicit = false;
+                } else if (r && is_all_args(*r)) {
+                    r->index = i + 1;
+                }
+            }
+        }
+    }
+    return repeated;
+}
+
 bool word_has_positional(const Word& word)
 {
     return std::any_of(word.pieces.begin(), word.pieces.end(), [](const Piece& p) {
@@ -586,30 +616,7 @@ void CommandTemplate::expand_direct(const std::vector<Word>& words, std::vector<
 // -X repeats each word that holds {} (or {= =}) once per argument.
 std::vector<Word> CommandTemplate::context_words(const JobValues& values) const
 {
-    std::vector<Word> repeated;
-    for (const auto& word : m_words) {
-        if (!word_has_all_args(word)) {
-            repeated.push_back(word);
-            continue;
-        }
-        for (std::size_t i = 0; i < values.args.size(); ++i) {
-            repeated.push_back(word);
-            repeated.back().separator = i + 1 < values.args.size() ? " " : word.separator;
-            for (auto& piece : repeated.back().pieces) {
-                auto* r = std::get_if<Replacement>(&piece);
-                if (r && r->kind == Replacement::Kind::all_args) {
-                    // Kept: its modifier or --plus transform.
-                    r->kind = Replacement::Kind::positional;
-                    r->index = i + 1;
-                    r->from_end = false;
-                    r->implicit = false;
-                } else if (r && is_all_args(*r)) {
-                    r->index = i + 1;
-                }
-            }
-        }
-    }
-    return repeated;
+    return repeat_for_context(m_words, values.args.size());
 }
 
 void CommandTemplate::perl_calls(std::size_t arg_count, std::vector<PerlCall>& calls) const
@@ -769,15 +776,22 @@ ArgvSize measure(const std::vector<std::string>& argv)
     return size;
 }
 
-PlainTemplate::PlainTemplate(std::string text, const ReplacementNames& names)
-    : m_text(std::move(text)), m_words(Parser(names).parse(m_text, false))
+PlainTemplate::PlainTemplate(std::string text, const ReplacementNames& names, bool context_replace)
+    : m_text(std::move(text)), m_words(Parser(names).parse(m_text, context_replace)),
+      m_context_replace(context_replace)
 {
 }
 
 std::string PlainTemplate::expand(const JobValues& values) const
 {
+    std::vector<Word> repeated;
+    const std::vector<Word>* words = &m_words;
+    if (m_context_replace && values.args.size() > 1) {
+        repeated = repeat_for_context(m_words, values.args.size());
+        words = &repeated;
+    }
     std::string out;
-    for (const auto& word : m_words) {
+    for (const auto& word : *words) {
         for (const auto& piece : word.pieces) {
             if (const auto* literal = std::get_if<std::string>(&piece)) {
                 out += *literal;
@@ -790,6 +804,7 @@ std::string PlainTemplate::expand(const JobValues& values) const
                 first = false;
             }
         }
+        out += word.separator;
     }
     return out;
 }

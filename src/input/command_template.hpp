@@ -171,7 +171,9 @@ private:
 class PlainTemplate {
 public:
     // Throws Error when it is malformed; its {= =} expressions join names.perl.
-    PlainTemplate(std::string text, const ReplacementNames& names);
+    // context_replace (-X): a blank-separated part holding {} is repeated for each
+    // argument, as in the command.
+    PlainTemplate(std::string text, const ReplacementNames& names, bool context_replace = false);
 
     // values.perl must hold the values of perl_calls() for the job.
     [[nodiscard]] std::string expand(const JobValues& values) const;
@@ -185,6 +187,7 @@ public:
 private:
     std::string m_text;
     std::vector<Word> m_words;
+    bool m_context_replace = false;
 };
 
 // PlainTemplate(text, names).expand(values), for a text used once.

@@ -10,17 +10,20 @@ namespace fanout {
 
 namespace {
 
-std::optional<PlainTemplate> plain(const std::optional<std::string>& text, const ReplacementNames& names)
+// -X repeats a part holding {} for each argument in these too, as GNU parallel does.
+std::optional<PlainTemplate> plain(const std::optional<std::string>& text, const ReplacementNames& names,
+                                   bool context_replace)
 {
-    return text ? std::optional<PlainTemplate>(std::in_place, *text, names) : std::nullopt;
+    return text ? std::optional<PlainTemplate>(std::in_place, *text, names, context_replace) : std::nullopt;
 }
 
-std::vector<PlainTemplate> plain(const std::vector<std::string>& texts, const ReplacementNames& names)
+std::vector<PlainTemplate> plain(const std::vector<std::string>& texts, const ReplacementNames& names,
+                                 bool context_replace)
 {
     std::vector<PlainTemplate> out;
     out.reserve(texts.size());
     for (const auto& text : texts) {
-        out.emplace_back(text, names);
+        out.emplace_back(text, names, context_replace);
     }
     return out;
 }
@@ -54,10 +57,11 @@ JobCommand::JobCommand(const CommandSettings& settings, ArgLimits limits)
                      ? std::nullopt
                      : std::optional<CommandTemplate>(std::in_place, settings.command, settings.syntax)),
       m_syntax(settings.syntax), m_limits(limits), m_tag(settings.tag), m_names(settings.syntax.names),
-      m_tagstring(plain(settings.tagstring, m_names)),
-      m_transfer_files(plain(settings.transfer_files, m_names)),
-      m_return_files(plain(settings.return_files, m_names)), m_workdir(plain(settings.workdir, m_names)),
-      m_results(plain(settings.results, m_names))
+      m_tagstring(plain(settings.tagstring, m_names, m_syntax.context_replace)),
+      m_transfer_files(plain(settings.transfer_files, m_names, m_syntax.context_replace)),
+      m_return_files(plain(settings.return_files, m_names, m_syntax.context_replace)),
+      m_workdir(plain(settings.workdir, m_names, m_syntax.context_replace)),
+      m_results(plain(settings.results, m_names, m_syntax.context_replace))
 {
     if (m_template) {
         m_needs = m_template->needs();

@@ -373,7 +373,9 @@ void Scheduler::start_attempt(Attempt attempt)
         if (m_commands.tag_per_line()) {
             JobSpec spec = attempt.spec;
             spec.input.reset(); // a --pipe block is not the tag's: it need not stay in memory
-            retag = [this, spec = std::move(spec), slot = attempt.slot] { return m_commands.tag(spec, slot); };
+            retag = [this, spec = std::move(spec), slot = attempt.slot] {
+                return m_commands.tag(spec, slot);
+            };
         }
         m_output.job_started(attempt.spec.seq, m_commands.tag(attempt.spec, attempt.slot), std::move(retag));
     }

@@ -471,6 +471,10 @@ same gnu "--tag" --err -- -k --tag 'echo out; echo err >&2' ::: a 'b c'
 same gnu "--tag with two sources" -- -k --tag echo ::: a b ::: 1 2
 same gnu "--tag on output without a final newline" -- -k --tag printf '%s' ::: a b
 same gnu "--tagstring with replacement strings" -- -k --tagstring '{#}:{}' echo x ::: a b
+same gnu "-X: --tagstring repeats its parts holding {} per argument" -- \
+    -k -X -j1 --tagstring '<{}> x{.}y {= $_=uc =} {#}' echo ::: a.1 b c
+same gnu "-m: --tagstring puts all the arguments in place of {}" -- \
+    -k -m -j1 --tagstring '<{}> x{.}y {= $_=uc =} {#}' echo ::: a.1 b c
 same gnu "--lb --tagstring with a perl expression: evaluated again for each line" -- \
     -j1 --lb --tagstring '{#}{=$_=++$::c=}' 'echo a; echo -n c; sleep 0.1; echo d' ::: x y
 same gnu "--lb --tagstring with an --rpl tag alone: one value per job, not per line" -- \
@@ -575,6 +579,8 @@ same gnu "--results out/{1}/{2}: a file per job in made directories" --post "$TR
     -- -k --results 'out/{1}/{2}' 'echo {1}{2}' ::: a b ::: x
 same gnu "--results with a perl expression: one directory per job (tutorial: date -Isec)" --post "$TREE" \
     -- -k -N0 -j1 --results 'out/{= $_="s".$job->seq() =}/' echo hi ::: a b c
+same gnu "-X: --results repeats its parts holding {} per argument" --post "$TREE" \
+    -- -k -X -j1 --results 'out/{}-{#}/' echo ::: a b
 same gnu "--results with --plus {##} and {0#}: the job count is known" --post "$TREE" \
     -- -k -j1 --plus --results 'out/{##}-{0#}/' echo {} ::: a b
 same gnu "--files with --results DIR: the stdout files named" --post "$TREE" \

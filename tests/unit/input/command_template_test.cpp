@@ -606,6 +606,19 @@ TEST_CASE("expand_plain: --tagstring values go in unquoted")
     CHECK(fanout::expand_plain("<XX> {}", JobValues{args, 1, 1}, {.all = "XX"}) == "<a b it's> {}");
 }
 
+TEST_CASE("PlainTemplate: -X repeats each blank-separated part holding {} per argument")
+{
+    Argv args{"a.x", "b"};
+    fanout::PlainTemplate context("<{}>  x{.}y {1} {#}", {}, true);
+    CHECK(context.expand(JobValues{args, 3, 1}) == "<a.x> <b>  xay xby a.x 3");
+    Argv one{"a.x"};
+    CHECK(context.expand(JobValues{one, 3, 1}) == "<a.x>  xay a.x 3");
+    fanout::PlainTemplate plain("<{}>  x{.}y", {}, false);
+    CHECK(plain.expand(JobValues{args, 3, 1}) == "<a.x b>  xa by");
+    CHECK(plain.has_replacements());
+    CHECK_FALSE(fanout::PlainTemplate("no strings", {}, true).has_replacements());
+}
+
 TEST_CASE("command_from_line: a task line runs directly when it can")
 {
     TemplateSyntax sh;
