@@ -834,11 +834,6 @@ bool PlainTemplate::has_perl() const
     return !calls.empty();
 }
 
-std::string expand_plain(std::string_view text, const JobValues& values, const ReplacementNames& names)
-{
-    return PlainTemplate(std::string(text), names).expand(values);
-}
-
 Command command_from_line(const std::string& line, const TemplateSyntax& syntax)
 {
     Command command;

@@ -190,9 +190,6 @@ private:
     bool m_context_replace = false;
 };
 
-// PlainTemplate(text, names).expand(values), for a text used once.
-std::string expand_plain(std::string_view text, const JobValues& values, const ReplacementNames& names);
-
 // Applies {.} {/} {//} {/.} to one value.
 std::string apply_modifier(std::string_view value, Modifier modifier);
 

@@ -82,7 +82,8 @@ JobCommand::JobCommand(const CommandSettings& settings, ArgLimits limits)
 }
 
 // The templates filled in with the command: --transferfile, --return, --workdir, and
-// --results last (GNU parallel evaluates its name after the command).
+// --results last (GNU parallel's own order between the name and the command varies
+// from run to run).
 std::vector<const PlainTemplate*> JobCommand::plain_templates() const
 {
     std::vector<const PlainTemplate*> out;

@@ -598,12 +598,22 @@ TEST_CASE("command template: {} with no arguments is one empty word")
     CHECK(expand_argv({"echo", "{}", ";"}, {}) == shell("echo '' ;"));
 }
 
-TEST_CASE("expand_plain: --tagstring values go in unquoted")
+namespace {
+
+std::string plain_expand(const std::string& text, const JobValues& values,
+                         const fanout::ReplacementNames& names)
+{
+    return fanout::PlainTemplate(text, names).expand(values);
+}
+
+} // namespace
+
+TEST_CASE("PlainTemplate: --tagstring values go in unquoted")
 {
     Argv args{"a b", "it's"};
-    CHECK(fanout::expand_plain("{1}:{2}:{#}:{%}", JobValues{args, 4, 2}, {}) == "a b:it's:4:2");
-    CHECK(fanout::expand_plain("[{}] x", JobValues{args, 1, 1}, {}) == "[a b it's] x");
-    CHECK(fanout::expand_plain("<XX> {}", JobValues{args, 1, 1}, {.all = "XX"}) == "<a b it's> {}");
+    CHECK(plain_expand("{1}:{2}:{#}:{%}", JobValues{args, 4, 2}, {}) == "a b:it's:4:2");
+    CHECK(plain_expand("[{}] x", JobValues{args, 1, 1}, {}) == "[a b it's] x");
+    CHECK(plain_expand("<XX> {}", JobValues{args, 1, 1}, {.all = "XX"}) == "<a b it's> {}");
 }
 
 TEST_CASE("PlainTemplate: -X repeats each blank-separated part holding {} per argument")

@@ -9,7 +9,6 @@
 
 using fanout::CommandTemplate;
 using fanout::Error;
-using fanout::expand_plain;
 using fanout::gnu_padding_width;
 using fanout::JobValues;
 using fanout::make_regexp_ungreedy;
@@ -19,6 +18,12 @@ using fanout::TemplateSyntax;
 using Argv = std::vector<std::string>;
 
 namespace {
+
+// A --tagstring-like text filled in once.
+std::string expand_plain(const std::string& text, const JobValues& values, const ReplacementNames& names)
+{
+    return fanout::PlainTemplate(text, names).expand(values);
+}
 
 ReplacementNames plus_names()
 {
