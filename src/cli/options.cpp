@@ -4,6 +4,7 @@
 #include "exit_codes.hpp"
 #include "option_table.hpp"
 #include "option_words.hpp"
+#include "printf_escapes.hpp"
 #include "regex.hpp"
 #include "unsupported.hpp"
 
@@ -627,25 +628,13 @@ std::string parse_escapes(const std::string& text, const char* option)
 
 namespace {
 
-// An octal escape that xargs and GNU parallel both read as the same one byte: one digit
-// (\1), or three (\101) up to \377. Two digits (\12) are a newline to xargs but \1 and
-// "2" to GNU, so they are refused.
-std::optional<char> octal_delimiter(std::string_view digits)
+// An octal escape that xargs and GNU parallel both read as one byte: one digit (\1) or
+// three (\101). Two digits (\12) are a newline to xargs but \1 and "2" to GNU.
+bool shared_octal_escape(std::string_view spec)
 {
-    if (digits.size() != 1 && digits.size() != 3) {
-        return std::nullopt;
-    }
-    unsigned value = 0;
-    for (char digit : digits) {
-        if (digit < '0' || digit > '7') {
-            return std::nullopt;
-        }
-        value = value * 8 + static_cast<unsigned>(digit - '0');
-    }
-    if (value > 0377) {
-        return std::nullopt;
-    }
-    return static_cast<char>(value);
+    std::string_view digits = spec.substr(1);
+    return spec.starts_with('\\') && (digits.size() == 1 || digits.size() == 3) &&
+           std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '7'; });
 }
 
 } // namespace
@@ -667,10 +656,8 @@ char parse_delimiter(const std::string& spec)
     if (spec == "\\\\") {
         return '\\';
     }
-    if (spec.starts_with('\\')) {
-        if (auto byte = octal_delimiter(std::string_view(spec).substr(1))) {
-            return *byte;
-        }
+    if (shared_octal_escape(spec)) {
+        return unquote_printf(spec, "-d/--delimiter").front(); // refuses one above \377
     }
     throw Error("-d/--delimiter: '" + spec +
                 "' is not one byte (use \\n, \\t, \\r, \\0, an octal \\NNN or one character)");
